@@ -1,0 +1,8 @@
+//! Lambda entry of the `submit` function: telemetry, clients built once, then serve.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    perizinan::telemetry::init_json();
+    let services = perizinan::bootstrap::from_env().await?;
+    perizinan::lambda::run_http(submit::router().with_state(services)).await
+}

@@ -1,0 +1,8 @@
+//! Lambda entry of the `upload` function: telemetry, clients built once, then serve.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    perizinan::telemetry::init_json();
+    let services = perizinan::bootstrap::from_env().await?;
+    perizinan::lambda::run_http(upload::router().with_state(services)).await
+}

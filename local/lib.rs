@@ -1,0 +1,463 @@
+//! The local runner: every function of the service on one machine, with the embedded default
+//! (SQLite, files, mail outbox, the embedded executor of the infra ASL). It plays API Gateway's
+//! part: mounts each function's routes under `/api`, verifies locally issued JWTs and hands the
+//! functions the same verified claims Cognito's authorizer would; and S3's part: serves the
+//! signed file URLs.
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use perizinan::adapters::files::{SignedQuery, UrlError};
+use perizinan::api::error::ApiError;
+use perizinan::api::extract::{JsonBody, RequestOrigin};
+use perizinan::api::{AppState, FnRouter};
+use perizinan::auth::{Authenticated, caller_from_claims, issue_local_token, verify_local_token};
+use perizinan::domain::{Origin, Role};
+use perizinan::embedded::{BootError, Embedded, EmbeddedConfig};
+use perizinan::ports::clock::SystemClock;
+use perizinan::ports::directory::StaticDirectory;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a dev-login token lives.
+const TOKEN_TTL_SECONDS: i64 = 8 * 3600;
+/// Largest file the local file endpoint accepts (the catalog's limits are lower).
+const MAX_FILE_BYTES: usize = 25 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// How often timeouts fire and undelivered decisions are re-sent.
+    pub timer_interval: Duration,
+    /// Multiplies the ASL's Retry waits.
+    pub retry_time_scale: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            data_dir: PathBuf::from("data"),
+            timer_interval: Duration::from_secs(15),
+            retry_time_scale: 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoUser {
+    pub username: String,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Deserialize)]
+struct DemoUsers {
+    users: Vec<DemoUser>,
+}
+
+/// The demo accounts of the dev login (`local/demo-users.json`).
+pub fn demo_users() -> Vec<DemoUser> {
+    let parsed: DemoUsers = serde_json::from_str(include_str!("demo-users.json"))
+        .expect("local/demo-users.json is valid");
+    parsed.users
+}
+
+impl DemoUser {
+    /// A stable subject id, so that a user's cases survive restarts.
+    pub fn sub(&self) -> String {
+        format!("local-{}", self.username)
+    }
+}
+
+/// Every function's routes, as API Gateway would route them.
+pub fn api_routes() -> FnRouter {
+    Router::new()
+        .merge(submit::router())
+        .merge(upload::router())
+        .merge(verify::router())
+        .merge(recommend::router())
+        .merge(sign::router())
+        .merge(survey::router())
+}
+
+#[derive(Clone)]
+struct Local {
+    embedded: Arc<Embedded>,
+    token_key: Arc<Vec<u8>>,
+    users: Arc<Vec<DemoUser>>,
+}
+
+/// The gateway's part: a request id, the source address, and the verified caller.
+async fn gateway(State(l): State<Local>, mut req: Request, next: Next) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let source_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    req.extensions_mut().insert(RequestOrigin(Origin {
+        source_ip,
+        request_id: Some(request_id.clone()),
+    }));
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let Some(auth) = bearer {
+        let token = auth.strip_prefix("Bearer ").unwrap_or("");
+        let now = l.embedded.clock.now_timestamp();
+        match verify_local_token(&l.token_key, token, now)
+            .ok()
+            .as_ref()
+            .and_then(caller_from_claims)
+        {
+            Some(caller) => {
+                req.extensions_mut().insert(Authenticated(caller));
+            }
+            None => return ApiError::Unauthenticated.into_response(),
+        }
+    }
+    let mut resp = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+trait Timestamp {
+    fn now_timestamp(&self) -> i64;
+}
+impl Timestamp for SystemClock {
+    fn now_timestamp(&self) -> i64 {
+        perizinan::ports::Clock::now(self).timestamp()
+    }
+}
+
+async fn dev_users(State(l): State<Local>) -> Json<Value> {
+    let users: Vec<Value> = l
+        .users
+        .iter()
+        .map(|u| {
+            json!({
+                "username": u.username,
+                "name": u.name,
+                "email": u.email,
+                "roles": perizinan::api::views::role_views(&u.roles),
+            })
+        })
+        .collect();
+    Json(json!({ "items": users }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginInput {
+    username: Option<String>,
+}
+
+async fn dev_login(
+    State(l): State<Local>,
+    JsonBody(input): JsonBody<LoginInput>,
+) -> Result<Json<Value>, ApiError> {
+    let name = input.username.unwrap_or_default();
+    let user = l.users.iter().find(|u| u.username == name).ok_or_else(|| {
+        ApiError::Validation(vec![perizinan::domain::validation::FieldError::new(
+            "username",
+            "unknown_user",
+            "Pengguna demo tidak dikenal.",
+        )])
+    })?;
+    let mut claims = Map::new();
+    claims.insert("sub".into(), json!(user.sub()));
+    claims.insert("name".into(), json!(user.name));
+    claims.insert("email".into(), json!(user.email));
+    claims.insert("cognito:username".into(), json!(user.username));
+    claims.insert(
+        "cognito:groups".into(),
+        json!(user.roles.iter().map(|r| r.code()).collect::<Vec<_>>()),
+    );
+    let token = issue_local_token(
+        &l.token_key,
+        claims,
+        l.embedded.clock.now_timestamp(),
+        TOKEN_TTL_SECONDS,
+    );
+    Ok(Json(json!({
+        "token": token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_TTL_SECONDS,
+        "user": {"username": user.username, "name": user.name, "sub": user.sub(),
+                 "roles": perizinan::api::views::role_views(&user.roles)},
+    })))
+}
+
+fn url_error(e: UrlError) -> Response {
+    let (status, msg) = match e {
+        UrlError::BadSignature => (StatusCode::FORBIDDEN, "Tanda tangan alamat tidak valid."),
+        UrlError::Expired => (StatusCode::FORBIDDEN, "Alamat sudah kedaluwarsa."),
+        UrlError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Berkas melebihi ukuran yang dinyatakan."),
+        UrlError::WrongType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type tidak sesuai."),
+        UrlError::NotFound => (StatusCode::NOT_FOUND, "Berkas tidak ditemukan."),
+        UrlError::Io(m) => {
+            tracing::error!(error = %m, "file storage failure");
+            (StatusCode::SERVICE_UNAVAILABLE, "Penyimpanan berkas sedang terganggu.")
+        }
+    };
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response()
+}
+
+async fn file_put(
+    State(l): State<Local>,
+    Path(key): Path<String>,
+    Query(q): Query<SignedQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    match l.embedded.files.accept_put(&key, &q, ct, body).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => url_error(e),
+    }
+}
+
+/// RFC 6266 `Content-Disposition: attachment` with an ASCII fallback and a UTF-8 name.
+pub fn attachment(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+async fn file_get(
+    State(l): State<Local>,
+    Path(key): Path<String>,
+    Query(q): Query<SignedQuery>,
+) -> Response {
+    match l.embedded.files.serve_get(&key, &q).await {
+        Ok((bytes, media, name)) => {
+            let mut resp = bytes.into_response();
+            let h = resp.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&media) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            resp
+        }
+        Err(e) => url_error(e),
+    }
+}
+
+async fn outbox_json(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
+    let list = l
+        .embedded
+        .outbox
+        .list()
+        .map_err(|e| ApiError::Unavailable(format!("outbox: {e}")))?;
+    Ok(Json(json!({ "items": list, "count": list.len() })))
+}
+
+async fn outbox_raw(State(l): State<Local>, Path(file): Path<String>) -> Response {
+    match l.embedded.outbox.raw(&file) {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "message/rfc822")], bytes).into_response(),
+        Err(_) => ApiError::NotFound.into_response(),
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn outbox_html(State(l): State<Local>) -> Response {
+    let list = l.embedded.outbox.list().unwrap_or_default();
+    let mut rows = String::new();
+    for m in list.iter().rev() {
+        rows.push_str(&format!(
+            "<article><h2>{}</h2><p><b>Kepada:</b> {} &middot; <b>Waktu:</b> {} &middot; <a href=\"/_outbox/{}\">.eml</a></p><pre>{}</pre></article>\n",
+            esc(&m.subject),
+            esc(&m.to.join(", ")),
+            esc(&perizinan::domain::time::format_instant_id(m.at)),
+            esc(&m.file),
+            esc(&m.body)
+        ));
+    }
+    Html(format!(
+        "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Kotak keluar e-mail</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}}article{{border-bottom:1px solid #ccc;padding:.5rem 0}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:.5rem}}</style></head><body><h1>Kotak keluar e-mail ({} pesan)</h1><p>Pesan yang dikirim sistem pada mesin ini (tidak benar-benar dikirim). Terbaru di atas.</p>{rows}</body></html>",
+        list.len()
+    ))
+    .into_response()
+}
+
+async fn index() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+async fn dev_execution(State(l): State<Local>, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+    let info = l
+        .embedded
+        .executor
+        .describe(&name)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .ok_or(ApiError::NotFound)?;
+    let history = l
+        .embedded
+        .executor
+        .history(&name)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Json(json!({ "execution": info, "history": history })))
+}
+
+async fn dev_timeouts(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
+    let n = l
+        .embedded
+        .executor
+        .fire_timeouts()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Json(json!({ "timed_out": n })))
+}
+
+async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+async fn no_method() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Opens the data directory, recovers, binds, prints where everything is, and serves until
+/// `shutdown` resolves.
+pub async fn run(
+    cfg: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), BootError> {
+    let listener = tokio::net::TcpListener::bind((cfg.host, cfg.port))
+        .await
+        .map_err(|e| BootError(format!("cannot listen on {}:{}: {e}", cfg.host, cfg.port)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| BootError(e.to_string()))?;
+    let base = format!("http://{addr}");
+    std::fs::create_dir_all(&cfg.data_dir)
+        .map_err(|e| BootError(format!("cannot create {}: {e}", cfg.data_dir.display())))?;
+    let data_dir = cfg
+        .data_dir
+        .canonicalize()
+        .map_err(|e| BootError(e.to_string()))?;
+    let users = demo_users();
+    let directory = StaticDirectory {
+        entries: users
+            .iter()
+            .flat_map(|u| {
+                u.roles
+                    .iter()
+                    .filter(|r| r.is_staff())
+                    .map(|r| (*r, u.email.clone()))
+            })
+            .collect(),
+    };
+    let embedded = Arc::new(Embedded::open(EmbeddedConfig {
+        data_dir: data_dir.clone(),
+        files_url: format!("{base}/_files"),
+        portal_url: format!("{base}/"),
+        mail_from: "Perizinan Digital DPMPTSP Kota Bontang <noreply@perizinan-digital.test>".into(),
+        directory,
+        clock: Arc::new(SystemClock::default()),
+        catalog: perizinan::bootstrap::catalog_from_env()?,
+        agency: perizinan::bootstrap::agency_from_env()?,
+        retry_time_scale: cfg.retry_time_scale,
+    })?);
+    let (resumed, redelivered) = embedded.recover().await?;
+    let local = Local {
+        embedded: embedded.clone(),
+        token_key: Arc::new(embedded.token_key()),
+        users: Arc::new(users),
+    };
+    let state: AppState = embedded.services.clone();
+    let api = api_routes()
+        .with_state(state)
+        .route("/auth/dev/users", get(dev_users).with_state(local.clone()))
+        .route("/auth/dev/login", post(dev_login).with_state(local.clone()))
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
+        .layer(axum::middleware::from_fn_with_state(local.clone(), gateway));
+    let app = Router::new()
+        .nest("/api", api)
+        .route(
+            "/_files/{*key}",
+            put(file_put)
+                .get(file_get)
+                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES)),
+        )
+        .route("/_outbox", get(outbox_json))
+        .route("/_outbox/{file}", get(outbox_raw))
+        .route("/outbox", get(outbox_html))
+        .route("/_dev/executions/{name}", get(dev_execution))
+        .route("/_dev/timeouts", post(dev_timeouts))
+        .route("/", get(index))
+        .with_state(local);
+
+    let timer = embedded.clone();
+    let every = cfg.timer_interval;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = timer.executor.fire_timeouts().await {
+                tracing::warn!(error = %e, "timeouts not processed");
+            }
+            if let Err(e) = perizinan::workflow::redeliver_pending(&timer.services).await {
+                tracing::warn!(error = %e, "pending decisions not re-sent");
+            }
+        }
+    });
+
+    println!("Perizinan Digital — Izin Pembukaan Kantor Kas KSP (runner lokal)");
+    println!("  API:        {base}/api");
+    println!("  Dev login:  {base}/api/auth/dev/users  (POST {base}/api/auth/dev/login)");
+    println!("  Outbox:     {base}/outbox  (berkas .eml di {})", data_dir.join("outbox").display());
+    println!("  Data:       {}", data_dir.display());
+    if resumed + redelivered > 0 {
+        println!("  Dipulihkan: {resumed} eksekusi, {redelivered} keputusan dikirim ulang");
+    }
+    println!("listening on {base}");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|e| BootError(format!("server: {e}")))
+}

@@ -1,0 +1,82 @@
+//! `cargo run`: the whole service on one machine.
+//!
+//! Options (or environment): `--port N` (`PORT`, default 8080; 0 picks a free port),
+//! `--host IP` (`HOST`, default 127.0.0.1), `--data-dir DIR` (`PD_DATA_DIR`, default `data`).
+
+use local::Config;
+use std::process::ExitCode;
+
+fn usage() -> &'static str {
+    "penggunaan: perizinan [--port N] [--host IP] [--data-dir DIR]"
+}
+
+fn parse_args() -> Result<Config, String> {
+    let mut cfg = Config::default();
+    if let Ok(p) = std::env::var("PORT") {
+        cfg.port = p.parse().map_err(|_| format!("PORT tidak valid: {p}"))?;
+    }
+    if let Ok(h) = std::env::var("HOST") {
+        cfg.host = h.parse().map_err(|_| format!("HOST tidak valid: {h}"))?;
+    }
+    if let Ok(d) = std::env::var("PD_DATA_DIR") {
+        cfg.data_dir = d.into();
+    }
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{a} memerlukan nilai; {}", usage()));
+        match a.as_str() {
+            "--port" => {
+                let v = value()?;
+                cfg.port = v.parse().map_err(|_| format!("--port tidak valid: {v}"))?;
+            }
+            "--host" => {
+                let v = value()?;
+                cfg.host = v.parse().map_err(|_| format!("--host tidak valid: {v}"))?;
+            }
+            "--data-dir" => cfg.data_dir = value()?.into(),
+            "-h" | "--help" => return Err(usage().to_string()),
+            other => return Err(format!("opsi tidak dikenal: {other}; {}", usage())),
+        }
+    }
+    Ok(cfg)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ignored = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    perizinan::telemetry::init_text("info");
+    let cfg = match parse_args() {
+        Ok(c) => c,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    match local::run(cfg, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gagal menjalankan: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

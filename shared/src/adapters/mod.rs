@@ -1,0 +1,6 @@
+//! Adapters behind the ports. The embedded ones (SQLite, files, outbox) are the one-machine
+//! default; the embedded orchestrator is [`crate::asl::executor::Executor`].
+
+pub mod files;
+pub mod outbox;
+pub mod sqlite;

@@ -1,0 +1,517 @@
+//! The embedded case store: one SQLite file (WAL), one row per case with its JSON, an
+//! append-only audit table (triggers refuse UPDATE and DELETE), document metadata and counters.
+
+use crate::domain::survey::SurveyResponse;
+use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use crate::ports::store::{CaseStore, Commit, StoreError};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+/// A SQLite connection shared by async code: every call runs on the blocking pool.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a commit is on disk before the API answers, so an acknowledged decision
+        // survives a power loss too (NORMAL would only survive a crash of the process).
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    pub fn open_in_memory() -> rusqlite::Result<Self> {
+        Ok(Self {
+            conn: Arc::new(Mutex::new(Connection::open_in_memory()?)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    pub async fn call<T, E>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + 'static + From<JoinFailed>,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| E::from(JoinFailed(e.to_string())))?
+    }
+
+    /// Runs `f` synchronously (start-up only).
+    pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        let mut c = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut c)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("blocking task failed: {0}")]
+pub struct JoinFailed(pub String);
+
+impl From<JoinFailed> for StoreError {
+    fn from(e: JoinFailed) -> Self {
+        StoreError::Unavailable(Box::new(e))
+    }
+}
+
+fn sql_err(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict(msg.clone().unwrap_or_else(|| "constraint".into()))
+        }
+        _ => StoreError::Unavailable(Box::new(e)),
+    }
+}
+
+/// Fixed-width UTC timestamps, so that text order is time order.
+fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn corrupt(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY,
+    registration_number TEXT UNIQUE,
+    owner TEXT NOT NULL,
+    status TEXT NOT NULL,
+    step TEXT,
+    step_entered_at TEXT,
+    pending INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_by_owner ON cases(owner, id);
+CREATE INDEX IF NOT EXISTS cases_by_step ON cases(step, step_entered_at) WHERE step IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_pending ON cases(pending) WHERE pending = 1;
+
+CREATE TABLE IF NOT EXISTS audit_events (
+    case_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (case_id, seq)
+);
+CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    requirement TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_by_case ON documents(case_id, requirement, version);
+CREATE UNIQUE INDEX IF NOT EXISTS documents_version
+    ON documents(case_id, requirement, version) WHERE status = 'stored';
+
+CREATE TABLE IF NOT EXISTS surveys (
+    case_id TEXT PRIMARY KEY,
+    answered_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS surveys_by_time ON surveys(answered_at);
+
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"#;
+
+pub struct SqliteStore {
+    db: Db,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Db::open(path).map_err(sql_err)?;
+        Self::init(db)
+    }
+
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Db::open_in_memory().map_err(sql_err)?)
+    }
+
+    fn init(db: Db) -> Result<Self, StoreError> {
+        db.with(|c| c.execute_batch(SCHEMA)).map_err(sql_err)?;
+        Ok(Self { db })
+    }
+}
+
+fn status_code(s: crate::domain::DocumentStatus) -> &'static str {
+    match s {
+        crate::domain::DocumentStatus::Pending => "pending",
+        crate::domain::DocumentStatus::Stored => "stored",
+        crate::domain::DocumentStatus::Rejected => "rejected",
+    }
+}
+
+fn upsert_document(tx: &rusqlite::Transaction<'_>, d: &DocumentRecord) -> Result<(), StoreError> {
+    let data = serde_json::to_string(d).map_err(corrupt)?;
+    tx.execute(
+        "INSERT INTO documents (id, case_id, requirement, version, status, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(id) DO UPDATE SET version = excluded.version, status = excluded.status,
+             data = excluded.data",
+        params![
+            d.id.to_string(),
+            d.case_id.to_string(),
+            d.requirement,
+            d.version,
+            status_code(d.status),
+            data
+        ],
+    )
+    .map_err(sql_err)?;
+    Ok(())
+}
+
+fn read_cases(
+    c: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<Case>, StoreError> {
+    let mut stmt = c.prepare_cached(sql).map_err(sql_err)?;
+    let rows = stmt
+        .query_map(p, |r| r.get::<_, String>(0))
+        .map_err(sql_err)?;
+    let mut out = vec![];
+    for r in rows {
+        out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl CaseStore for SqliteStore {
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql_err)?;
+                let case = &commit.case;
+                let data = serde_json::to_string(case).map_err(corrupt)?;
+                let reg = case.registration_number.as_ref().map(|r| r.to_string());
+                let step = case.step.map(|s| s.code());
+                let entered = case.step_entered_at.map(ts);
+                let pending = i64::from(case.pending_completion.is_some());
+                match commit.expected_version {
+                    None => {
+                        tx.execute(
+                            "INSERT INTO cases (id, registration_number, owner, status, step,
+                                step_entered_at, pending, version, updated_at, data)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            params![
+                                case.id.to_string(),
+                                reg,
+                                case.owner,
+                                case.status.code(),
+                                step,
+                                entered,
+                                pending,
+                                case.version,
+                                ts(case.updated_at),
+                                data
+                            ],
+                        )
+                        .map_err(sql_err)?;
+                    }
+                    Some(v) => {
+                        let n = tx
+                            .execute(
+                                "UPDATE cases SET registration_number = ?2, owner = ?3,
+                                    status = ?4, step = ?5, step_entered_at = ?6, pending = ?7,
+                                    version = ?8, updated_at = ?9, data = ?10
+                                 WHERE id = ?1 AND version = ?11",
+                                params![
+                                    case.id.to_string(),
+                                    reg,
+                                    case.owner,
+                                    case.status.code(),
+                                    step,
+                                    entered,
+                                    pending,
+                                    case.version,
+                                    ts(case.updated_at),
+                                    data,
+                                    v
+                                ],
+                            )
+                            .map_err(sql_err)?;
+                        if n == 0 {
+                            return Err(StoreError::Conflict(format!(
+                                "case {} is no longer at version {v}",
+                                case.id
+                            )));
+                        }
+                    }
+                }
+                for e in &commit.events {
+                    let d = serde_json::to_string(e).map_err(corrupt)?;
+                    tx.execute(
+                        "INSERT INTO audit_events (case_id, seq, at, hash, data)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![e.case_id.to_string(), e.seq, ts(e.at), e.hash, d],
+                    )
+                    .map_err(sql_err)?;
+                }
+                for d in &commit.documents {
+                    upsert_document(&tx, d)?;
+                }
+                for sv in &commit.surveys {
+                    let d = serde_json::to_string(sv).map_err(corrupt)?;
+                    tx.execute(
+                        "INSERT INTO surveys (case_id, answered_at, data) VALUES (?1, ?2, ?3)",
+                        params![sv.case_id.to_string(), ts(sv.answered_at), d],
+                    )
+                    .map_err(sql_err)?;
+                }
+                for claim in &commit.counters {
+                    let n = if claim.value == 1 {
+                        tx.execute(
+                            "INSERT INTO counters (name, value) VALUES (?1, 1)
+                             ON CONFLICT(name) DO NOTHING",
+                            params![claim.name],
+                        )
+                    } else {
+                        tx.execute(
+                            "UPDATE counters SET value = ?2 WHERE name = ?1 AND value = ?3",
+                            params![claim.name, claim.value, claim.value - 1],
+                        )
+                    }
+                    .map_err(sql_err)?;
+                    if n == 0 {
+                        return Err(StoreError::Conflict(format!(
+                            "counter {} moved past {}",
+                            claim.name,
+                            claim.value - 1
+                        )));
+                    }
+                }
+                tx.commit().map_err(sql_err)
+            })
+            .await
+    }
+
+    async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
+        self.db
+            .call(move |c| {
+                Ok(read_cases(
+                    c,
+                    "SELECT data FROM cases WHERE id = ?1",
+                    params![id.to_string()],
+                )?
+                .pop())
+            })
+            .await
+    }
+
+    async fn case_by_registration(
+        &self,
+        number: &RegistrationNumber,
+    ) -> Result<Option<Case>, StoreError> {
+        let n = number.to_string();
+        self.db
+            .call(move |c| {
+                Ok(read_cases(
+                    c,
+                    "SELECT data FROM cases WHERE registration_number = ?1",
+                    params![n],
+                )?
+                .pop())
+            })
+            .await
+    }
+
+    async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError> {
+        let o = owner.to_string();
+        self.db
+            .call(move |c| {
+                read_cases(
+                    c,
+                    "SELECT data FROM cases WHERE owner = ?1 ORDER BY id DESC",
+                    params![o],
+                )
+            })
+            .await
+    }
+
+    async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError> {
+        self.db
+            .call(move |c| {
+                read_cases(
+                    c,
+                    "SELECT data FROM cases WHERE step = ?1 ORDER BY step_entered_at, id LIMIT ?2",
+                    params![step.code(), limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn cases_with_pending_completion(&self) -> Result<Vec<Case>, StoreError> {
+        self.db
+            .call(move |c| read_cases(c, "SELECT data FROM cases WHERE pending = 1", []))
+            .await
+    }
+
+    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
+        self.db
+            .call(move |c| {
+                let mut stmt = c
+                    .prepare_cached("SELECT data FROM audit_events WHERE case_id = ?1 ORDER BY seq")
+                    .map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![id.to_string()], |r| r.get::<_, String>(0))
+                    .map_err(sql_err)?;
+                let mut out = vec![];
+                for r in rows {
+                    out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError> {
+        self.db
+            .call(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT data FROM documents WHERE case_id = ?1
+                         ORDER BY requirement, version, id",
+                    )
+                    .map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![case.to_string()], |r| r.get::<_, String>(0))
+                    .map_err(sql_err)?;
+                let mut out = vec![];
+                for r in rows {
+                    out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn document(
+        &self,
+        case: CaseId,
+        id: Uuid,
+    ) -> Result<Option<DocumentRecord>, StoreError> {
+        self.db
+            .call(move |c| {
+                let data: Option<String> = c
+                    .query_row(
+                        "SELECT data FROM documents WHERE id = ?1 AND case_id = ?2",
+                        params![id.to_string(), case.to_string()],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(sql_err)?;
+                data.map(|d| serde_json::from_str(&d).map_err(corrupt))
+                    .transpose()
+            })
+            .await
+    }
+
+    async fn put_pending_document(&self, doc: &DocumentRecord) -> Result<(), StoreError> {
+        let d = doc.clone();
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql_err)?;
+                upsert_document(&tx, &d)?;
+                tx.commit().map_err(sql_err)
+            })
+            .await
+    }
+
+    async fn surveys_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<SurveyResponse>, StoreError> {
+        self.db
+            .call(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT data FROM surveys WHERE answered_at >= ?1 AND answered_at < ?2
+                         ORDER BY answered_at",
+                    )
+                    .map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![ts(from), ts(to)], |r| r.get::<_, String>(0))
+                    .map_err(sql_err)?;
+                let mut out = vec![];
+                for r in rows {
+                    out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn counter(&self, name: &str) -> Result<u64, StoreError> {
+        let n = name.to_string();
+        self.db
+            .call(move |c| {
+                let v: Option<i64> = c
+                    .query_row(
+                        "SELECT value FROM counters WHERE name = ?1",
+                        params![n],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(sql_err)?;
+                Ok(v.unwrap_or(0) as u64)
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn audit_events_cannot_be_changed_or_deleted() {
+        let s = SqliteStore::in_memory().unwrap();
+        s.db.with(|c| {
+            c.execute(
+                "INSERT INTO audit_events (case_id, seq, at, hash, data) VALUES ('c', 1, 't', 'h', '{}')",
+                [],
+            )
+            .unwrap();
+            let upd = c.execute("UPDATE audit_events SET data = 'x'", []);
+            assert!(upd.unwrap_err().to_string().contains("append-only"));
+            let del = c.execute("DELETE FROM audit_events", []);
+            assert!(del.unwrap_err().to_string().contains("append-only"));
+        });
+    }
+}

@@ -1,0 +1,265 @@
+//! Every error a route can answer, mapped in one place to RFC 9457 problem details: a machine
+//! `code`, an Indonesian `title` and `detail`, and field errors where the input was wrong.
+
+use crate::domain::validation::FieldError;
+use crate::domain::{DomainError, Role};
+use crate::ports::{DocumentError, MailError, OrchestratorError, StoreError};
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unauthenticated")]
+    Unauthenticated,
+    #[error("not found")]
+    NotFound,
+    #[error("route not found")]
+    NoRoute,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("forbidden: role {0} required")]
+    Forbidden(Role),
+    #[error("forbidden: {0}")]
+    ForbiddenOther(String),
+    #[error("segregation of duties")]
+    Segregation,
+    #[error("invalid state: {0}")]
+    InvalidState(String),
+    #[error("stale version {given}, current {current}")]
+    VersionConflict { given: u64, current: u64 },
+    #[error("concurrent update")]
+    ConcurrentUpdate,
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("requirements incomplete")]
+    RequirementsIncomplete(Vec<FieldError>),
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("upload rejected: {0}")]
+    UploadRejected(String, Vec<FieldError>),
+    #[error("dependency unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound => ApiError::NotFound,
+            DomainError::Forbidden { required } => ApiError::Forbidden(required),
+            DomainError::Segregation => ApiError::Segregation,
+            DomainError::InvalidState(d) => ApiError::InvalidState(d),
+            DomainError::VersionConflict { given, current } => {
+                ApiError::VersionConflict { given, current }
+            }
+            DomainError::Validation(f) => ApiError::Validation(f),
+            DomainError::RequirementsIncomplete(f) => ApiError::RequirementsIncomplete(f),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(_) => ApiError::ConcurrentUpdate,
+            StoreError::Unavailable(src) => ApiError::Unavailable(format!("store: {src}")),
+            StoreError::Corrupt(m) => ApiError::Internal(format!("store: {m}")),
+        }
+    }
+}
+
+impl From<OrchestratorError> for ApiError {
+    fn from(e: OrchestratorError) -> Self {
+        ApiError::Unavailable(format!("orchestrator: {e}"))
+    }
+}
+
+impl From<DocumentError> for ApiError {
+    fn from(e: DocumentError) -> Self {
+        match e {
+            DocumentError::NotFound => ApiError::NotFound,
+            DocumentError::Unavailable(src) => ApiError::Unavailable(format!("documents: {src}")),
+        }
+    }
+}
+
+impl From<MailError> for ApiError {
+    fn from(e: MailError) -> Self {
+        ApiError::Unavailable(format!("mailer: {e}"))
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_version: Option<u64>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Forbidden(_) | ApiError::ForbiddenOther(_) | ApiError::Segregation => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::InvalidState(_)
+            | ApiError::VersionConflict { .. }
+            | ApiError::ConcurrentUpdate => StatusCode::CONFLICT,
+            ApiError::Validation(_)
+            | ApiError::RequirementsIncomplete(_)
+            | ApiError::UploadRejected(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::NotFound => "not_found",
+            ApiError::NoRoute => "no_route",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Forbidden(_) => "forbidden_role",
+            ApiError::ForbiddenOther(_) => "forbidden",
+            ApiError::Segregation => "segregation_of_duties",
+            ApiError::InvalidState(_) => "invalid_state",
+            ApiError::VersionConflict { .. } => "version_conflict",
+            ApiError::ConcurrentUpdate => "concurrent_update",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::RequirementsIncomplete(_) => "requirements_incomplete",
+            ApiError::InvalidJson(_) => "invalid_json",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UploadRejected(..) => "upload_rejected",
+            ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title_detail(&self) -> (&'static str, String) {
+        match self {
+            ApiError::Unauthenticated => (
+                "Belum masuk",
+                "Silakan masuk terlebih dahulu untuk melanjutkan.".into(),
+            ),
+            ApiError::NotFound => ("Tidak ditemukan", "Data yang diminta tidak ditemukan.".into()),
+            ApiError::NoRoute => (
+                "Tidak ditemukan",
+                "Alamat layanan yang diminta tidak tersedia.".into(),
+            ),
+            ApiError::MethodNotAllowed => (
+                "Metode tidak diizinkan",
+                "Metode HTTP ini tidak tersedia untuk alamat tersebut.".into(),
+            ),
+            ApiError::Forbidden(role) => (
+                "Akses ditolak",
+                format!("Tindakan ini hanya dapat dilakukan oleh {}.", role.label()),
+            ),
+            ApiError::ForbiddenOther(d) => ("Akses ditolak", d.clone()),
+            ApiError::Segregation => (
+                "Pemisahan tugas",
+                "Anda telah memutuskan tahap sebelumnya pada berkas ini; tahap ini harus diputuskan oleh pejabat lain.".into(),
+            ),
+            ApiError::InvalidState(d) => ("Tahap tidak sesuai", d.clone()),
+            ApiError::VersionConflict { given, current } => (
+                "Data sudah berubah",
+                format!(
+                    "Berkas telah berubah sejak Anda membukanya (versi {given}, sekarang versi {current}). Muat ulang berkas lalu coba lagi."
+                ),
+            ),
+            ApiError::ConcurrentUpdate => (
+                "Data sudah berubah",
+                "Berkas sedang diubah oleh pengguna lain. Muat ulang berkas lalu coba lagi.".into(),
+            ),
+            ApiError::Validation(_) => (
+                "Data tidak valid",
+                "Periksa kembali isian yang ditandai.".into(),
+            ),
+            ApiError::RequirementsIncomplete(_) => (
+                "Persyaratan belum lengkap",
+                "Permohonan belum memenuhi semua persyaratan; lengkapi yang ditandai.".into(),
+            ),
+            ApiError::InvalidJson(d) => ("Permintaan tidak valid", d.clone()),
+            ApiError::UnsupportedMediaType => (
+                "Jenis konten tidak didukung",
+                "Kirim isi permintaan sebagai JSON (Content-Type: application/json).".into(),
+            ),
+            ApiError::PayloadTooLarge => (
+                "Isi permintaan terlalu besar",
+                "Ukuran isi permintaan melebihi batas yang diizinkan.".into(),
+            ),
+            ApiError::UploadRejected(d, _) => ("Unggahan ditolak", d.clone()),
+            ApiError::Unavailable(_) => (
+                "Layanan sementara tidak tersedia",
+                "Layanan sedang sibuk atau terganggu; tidak ada data yang berubah. Silakan coba beberapa saat lagi.".into(),
+            ),
+            ApiError::Internal(_) => (
+                "Kesalahan sistem",
+                "Terjadi kesalahan pada sistem. Silakan hubungi petugas bila berulang.".into(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            ApiError::Unavailable(m) => tracing::warn!(code = self.code(), error = %m, "dependency unavailable"),
+            ApiError::Internal(m) => tracing::error!(code = self.code(), error = %m, "internal error"),
+            _ => tracing::debug!(code = self.code(), status = status.as_u16(), "request refused"),
+        }
+        let (title, detail) = self.title_detail();
+        let errors = match &self {
+            ApiError::Validation(f)
+            | ApiError::RequirementsIncomplete(f)
+            | ApiError::UploadRejected(_, f) => Some(f.as_slice()),
+            _ => None,
+        };
+        let current_version = match &self {
+            ApiError::VersionConflict { current, .. } => Some(*current),
+            _ => None,
+        };
+        let body = Problem {
+            kind: format!("/problems/{}", self.code()),
+            title,
+            status: status.as_u16(),
+            detail,
+            code: self.code(),
+            errors,
+            current_version,
+        };
+        let mut resp = (status, Json(body)).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        resp
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,77 @@
+//! The HTTP handlers of every function. Each function crate mounts the routes of its steps
+//! (its `router()`); the local runner mounts them all, as API Gateway does in AWS.
+
+pub mod cases;
+pub mod documents;
+pub mod error;
+pub mod extract;
+pub mod steps;
+pub mod survey;
+pub mod views;
+
+use crate::domain::{Caller, Case, CaseId};
+use crate::ports::store::Commit;
+use crate::services::Services;
+use axum::Router;
+use error::{ApiError, ApiResult};
+use std::sync::Arc;
+
+pub type AppState = Arc<Services>;
+
+/// A router of one function, before its state is attached.
+pub type FnRouter = Router<AppState>;
+
+/// Loads a case the caller may see; an unknown id, a malformed id and someone else's case are
+/// the same 404.
+pub async fn load_visible(s: &Services, id: &str, caller: &Caller) -> ApiResult<Case> {
+    let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
+    let case = s.store.case(id).await?.ok_or(ApiError::NotFound)?;
+    if caller.can_see(&case) {
+        Ok(case)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Stores a change; if it carries a decision, hands the decision to the orchestrator. A
+/// decision that is stored but not delivered (orchestrator down) is re-sent by recovery, so
+/// the caller still gets a success. Returns the case as it is after the orchestrator moved on.
+pub async fn commit_and_complete(s: &Services, commit: Commit) -> ApiResult<Case> {
+    let id = commit.case.id;
+    let pending = commit.case.pending_completion.clone();
+    let fallback = commit.case.clone();
+    s.store.commit(commit).await?;
+    if let Some(p) = pending {
+        if let Err(e) = s.orchestrator.complete(&p.token, p.output).await {
+            tracing::warn!(case_id = %id, error = %e, "decision stored; delivery to the orchestrator deferred to recovery");
+        }
+    }
+    Ok(s.store.case(id).await?.unwrap_or(fallback))
+}
+
+/// Runs a read-modify-write that may lose a race on a counter or an automatic event: retried a
+/// few times when the store reports a conflict that is not the caller's stale version.
+pub async fn with_retries<T, F, Fut>(mut f: F) -> ApiResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    let mut last = None;
+    for _ in 0..5 {
+        match f().await {
+            Err(ApiError::ConcurrentUpdate) => last = Some(ApiError::ConcurrentUpdate),
+            other => return other,
+        }
+    }
+    Err(last.unwrap_or(ApiError::ConcurrentUpdate))
+}
+
+/// Sends the applicant a notice; a mail failure is logged, not returned: the action is done.
+pub async fn notify_applicant(s: &Services, case: &Case, notice: crate::domain::notices::Notice, key: &str) {
+    if let Err(e) = s
+        .notify(&notice, case, crate::services::Recipient::Applicant, key)
+        .await
+    {
+        tracing::warn!(case_id = %case.id, error = %e, "notice not sent");
+    }
+}

@@ -1,0 +1,534 @@
+//! A case (berkas): one application for one cash office, from draft to issued or refused.
+
+use super::application::Application;
+use super::roles::Role;
+use super::steps::Step;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CaseId(pub Uuid);
+
+impl CaseId {
+    /// Time-ordered ids (UUIDv7) so that listings by id follow creation.
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Uuid::parse_str(s).ok().map(Self)
+    }
+}
+
+impl Default for CaseId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+/// `KK-2026-000123`: "KK" (Kantor Kas), the WITA year of submission, a six-digit sequence that
+/// restarts each year. Unique: the store refuses a second case with the same number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RegistrationNumber(String);
+
+impl RegistrationNumber {
+    pub fn new(year: i32, seq: u64) -> Self {
+        Self(format!("KK-{year:04}-{seq:06}"))
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        let ok = b.len() == 14
+            && s.starts_with("KK-")
+            && b[3..7].iter().all(u8::is_ascii_digit)
+            && b[7] == b'-'
+            && b[8..].iter().all(u8::is_ascii_digit);
+        ok.then(|| Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for RegistrationNumber {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("not a registration number: {s}"))
+    }
+}
+impl From<RegistrationNumber> for String {
+    fn from(r: RegistrationNumber) -> String {
+        r.0
+    }
+}
+impl fmt::Display for RegistrationNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Being filled in and uploaded by the applicant (SOP d–f).
+    Draft,
+    /// Submitted; the workflow runs (SOP g–r).
+    InProcess,
+    /// The permit is effective; the applicant receives it (SOP s).
+    Issued,
+    /// The signed letter refuses the permit.
+    Refused,
+    /// The applicant did not complete the file in time.
+    Lapsed,
+}
+
+impl CaseStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseStatus::Draft => "draft",
+            CaseStatus::InProcess => "in_process",
+            CaseStatus::Issued => "issued",
+            CaseStatus::Refused => "refused",
+            CaseStatus::Lapsed => "lapsed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseStatus::Draft => "Draf",
+            CaseStatus::InProcess => "Dalam proses",
+            CaseStatus::Issued => "Izin terbit",
+            CaseStatus::Refused => "Ditolak",
+            CaseStatus::Lapsed => "Gugur (batas waktu perbaikan terlampaui)",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Issued | CaseStatus::Refused | CaseStatus::Lapsed
+        )
+    }
+}
+
+/// A person or the system, as recorded in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Stable subject id (Cognito `sub`), or `system`.
+    pub sub: String,
+    pub name: String,
+    /// The role the actor acted as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Self {
+            sub: "system".into(),
+            name: "Sistem Perizinan Digital".into(),
+            role: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Details {
+    None,
+    /// Front/back office found the file incomplete or invalid: what must be fixed.
+    Revision { missing: Vec<String> },
+    /// SOP k.
+    Technical {
+        findings: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        site_visit_on: Option<NaiveDate>,
+    },
+    /// SOP l.
+    Recommendation { number: String, date: NaiveDate },
+    /// SOP m: a new draft version of the letter.
+    Draft { version: u32 },
+    /// SOP p.
+    Signature { letter_number: String },
+    /// SOP r.
+    Effectuation {
+        oss_permit_number: String,
+        effective_on: NaiveDate,
+    },
+}
+
+/// One decision taken at a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub step: Step,
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub details: Details,
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterKind {
+    /// Surat Pemenuhan Komitmen granting the permit.
+    Grant,
+    /// Letter refusing the permit, after a refusal recommendation.
+    Refusal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub outcome: LetterKind,
+    pub number: String,
+    pub date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub official: Actor,
+}
+
+/// One version of the letter's draft (SOP m; a return at n, o or p makes a new one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterDraft {
+    pub version: u32,
+    pub kind: LetterKind,
+    pub drafted_by: Actor,
+    pub drafted_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedLetter {
+    pub number: String,
+    pub version: u32,
+    pub kind: LetterKind,
+    pub signer: Actor,
+    pub signed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Letter {
+    pub drafts: Vec<LetterDraft>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<SignedLetter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permit {
+    pub oss_permit_number: String,
+    pub effective_on: NaiveDate,
+    pub recorded_by: Actor,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// What the applicant must fix (set when g or i sends the file back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionRequest {
+    pub from_step: Step,
+    pub missing: Vec<String>,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A completion the step function recorded but may not yet have delivered to the orchestrator.
+/// Written in the same transaction as the decision; re-sent by recovery until the workflow
+/// moves the case on (which clears it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCompletion {
+    pub token: String,
+    pub output: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: CaseId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<RegistrationNumber>,
+    /// The applicant's subject id: only they see the case among applicants.
+    pub owner: String,
+    pub application: Application,
+    pub status: CaseStatus,
+    /// The step the case is at (waiting, or decided and moving on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<Step>,
+    /// The orchestrator's callback token while the case waits at `step`. Never shown, never
+    /// logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_entered_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_completion: Option<PendingCompletion>,
+    /// Optimistic-concurrency version: every change raises it by one.
+    pub version: u64,
+    /// Number of audit events and the hash of the last one (the chain's head).
+    pub audit_seq: u64,
+    pub audit_head: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub decisions: Vec<Decision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<RevisionRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<Recommendation>,
+    #[serde(default)]
+    pub letter: Letter,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permit: Option<Permit>,
+    #[serde(default)]
+    pub survey_answered: bool,
+    /// Marker of the last automatic event (notice, escalation), so that a retried task
+    /// invocation does not record it twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_automatic: Option<String>,
+}
+
+impl Case {
+    pub fn new_draft(owner: String, application: Application, now: DateTime<Utc>) -> Self {
+        Self {
+            id: CaseId::new(),
+            registration_number: None,
+            owner,
+            application,
+            status: CaseStatus::Draft,
+            step: None,
+            task_token: None,
+            step_entered_at: None,
+            pending_completion: None,
+            version: 0,
+            audit_seq: 0,
+            audit_head: GENESIS_HASH.to_string(),
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            closed_at: None,
+            decisions: Vec::new(),
+            revision: None,
+            recommendation: None,
+            letter: Letter::default(),
+            permit: None,
+            survey_answered: false,
+            last_automatic: None,
+        }
+    }
+
+    /// The case waits for a decision at `step` (a live callback token).
+    pub fn waiting_at(&self) -> Option<Step> {
+        self.task_token.as_ref().and(self.step)
+    }
+
+    /// The applicant may change the form and the documents.
+    pub fn is_editable(&self) -> bool {
+        self.status == CaseStatus::Draft || self.waiting_at() == Some(Step::ApplicantRevision)
+    }
+
+    /// The last person who decided a staff step: they may not decide the next one.
+    pub fn last_staff_actor(&self) -> Option<&Actor> {
+        self.decisions
+            .iter()
+            .rev()
+            .find(|d| d.step.is_staff_step())
+            .map(|d| &d.actor)
+    }
+
+    pub fn current_draft(&self) -> Option<&LetterDraft> {
+        self.letter.drafts.last()
+    }
+}
+
+/// A stored upload (one version of one requirement's document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRecord {
+    pub id: Uuid,
+    pub case_id: CaseId,
+    pub requirement: String,
+    /// 1 for the first upload of this requirement, +1 on each re-upload.
+    pub version: u32,
+    pub file_name: String,
+    pub media_type: String,
+    pub declared_size: u64,
+    pub status: DocumentStatus,
+    /// Object key in the document store.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    pub uploaded_by: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentStatus {
+    /// An upload URL was issued; the bytes are not confirmed yet.
+    Pending,
+    /// Confirmed: size and type checked on the bytes that arrived.
+    Stored,
+    /// The bytes were not what was declared; they were deleted.
+    Rejected,
+}
+
+/// The first `prev_hash` of every case's chain.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One line of the append-only audit trail: who did what, when, from where and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub case_id: CaseId,
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    /// e.g. `application.created`, `document.stored`, `case.submitted`, `step.entered`,
+    /// `step.decided`, `case.closed`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<Step>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What an audited action says, before it is chained.
+#[derive(Debug, Clone, Default)]
+pub struct EventDraft {
+    pub action: &'static str,
+    pub step: Option<Step>,
+    pub outcome: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Where an action came from (filled from the gateway's request context).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub source_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl AuditEvent {
+    /// Chains a new event onto `case` (raising its audit sequence and head).
+    pub fn chain(
+        case: &mut Case,
+        actor: Actor,
+        draft: EventDraft,
+        origin: &Origin,
+        at: DateTime<Utc>,
+    ) -> AuditEvent {
+        let mut ev = AuditEvent {
+            case_id: case.id,
+            seq: case.audit_seq + 1,
+            at,
+            actor,
+            action: draft.action.to_string(),
+            step: draft.step,
+            outcome: draft.outcome,
+            reason: draft.reason,
+            source_ip: origin.source_ip.clone(),
+            request_id: origin.request_id.clone(),
+            prev_hash: case.audit_head.clone(),
+            hash: String::new(),
+        };
+        ev.hash = ev.compute_hash();
+        case.audit_seq = ev.seq;
+        case.audit_head = ev.hash.clone();
+        ev
+    }
+
+    /// SHA-256 of the event's JSON with an empty `hash` (which includes `prev_hash`).
+    pub fn compute_hash(&self) -> String {
+        let mut copy = self.clone();
+        copy.hash = String::new();
+        let bytes = serde_json::to_vec(&copy).expect("audit events serialise");
+        hex::encode(Sha256::digest(&bytes))
+    }
+}
+
+/// Checks a case's trail: sequence without gaps, each event's hash, each link.
+pub fn verify_chain(events: &[AuditEvent]) -> Result<(), String> {
+    let mut prev = GENESIS_HASH.to_string();
+    for (i, e) in events.iter().enumerate() {
+        if e.seq != i as u64 + 1 {
+            return Err(format!("event {} has sequence {}", i + 1, e.seq));
+        }
+        if e.prev_hash != prev {
+            return Err(format!("event {} does not link to its predecessor", e.seq));
+        }
+        if e.compute_hash() != e.hash {
+            return Err(format!("event {} was altered", e.seq));
+        }
+        prev = e.hash.clone();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::application::tests::sample_input;
+
+    #[test]
+    fn registration_numbers() {
+        let r = RegistrationNumber::new(2026, 123);
+        assert_eq!(r.as_str(), "KK-2026-000123");
+        assert_eq!(RegistrationNumber::parse("KK-2026-000123"), Some(r));
+        assert_eq!(RegistrationNumber::parse("KK-2026-00123"), None);
+        assert_eq!(RegistrationNumber::parse("KX-2026-000123"), None);
+    }
+
+    #[test]
+    fn audit_chain_detects_tampering() {
+        let today: NaiveDate = "2026-11-26".parse().unwrap();
+        let app = sample_input(today).parse(today).unwrap();
+        let now = Utc::now();
+        let mut case = Case::new_draft("u1".into(), app, now);
+        let origin = Origin::default();
+        let mut evs = vec![];
+        for action in ["application.created", "document.stored", "case.submitted"] {
+            evs.push(AuditEvent::chain(
+                &mut case,
+                Actor::system(),
+                EventDraft {
+                    action,
+                    ..Default::default()
+                },
+                &origin,
+                now,
+            ));
+        }
+        assert_eq!(case.audit_seq, 3);
+        verify_chain(&evs).unwrap();
+        let mut bad = evs.clone();
+        bad[1].reason = Some("diubah".into());
+        assert!(verify_chain(&bad).unwrap_err().contains("altered"));
+        let mut gap = evs.clone();
+        gap.remove(1);
+        assert!(verify_chain(&gap).is_err());
+    }
+}

@@ -1,0 +1,270 @@
+//! The public satisfaction survey (Survei Kepuasan Masyarakat, SKM) of SOP step q.
+//!
+//! Source: Peraturan Menteri PANRB No. 14 Tahun 2017 tentang Pedoman Penyusunan Survei
+//! Kepuasan Masyarakat Unit Penyelenggara Pelayanan Publik, Lampiran: nine elements in this
+//! order — U1 persyaratan; U2 sistem, mekanisme dan prosedur; U3 waktu penyelesaian; U4
+//! biaya/tarif; U5 produk spesifikasi jenis pelayanan; U6 kompetensi pelaksana; U7 perilaku
+//! pelaksana; U8 penanganan pengaduan, saran dan masukan; U9 sarana dan prasarana — each answered
+//! on four levels (1 = tidak baik … 4 = sangat baik). Some published questionnaires swap U8 and
+//! U9; this follows the regulation's element list. The answer wordings are those of the
+//! regulation's sample questionnaire, attached to their element.
+
+use super::case::CaseId;
+use super::validation::{Errors, FieldError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub struct Element {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub question: &'static str,
+    /// Wording of answers 1, 2, 3, 4.
+    pub answers: [&'static str; 4],
+}
+
+pub const ELEMENTS: [Element; 9] = [
+    Element {
+        code: "u1",
+        name: "Persyaratan",
+        question: "Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan dengan jenis pelayanannya?",
+        answers: ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
+    },
+    Element {
+        code: "u2",
+        name: "Sistem, mekanisme dan prosedur",
+        question: "Bagaimana pemahaman Saudara tentang kemudahan prosedur pelayanan di unit ini?",
+        answers: ["Tidak mudah", "Kurang mudah", "Mudah", "Sangat mudah"],
+    },
+    Element {
+        code: "u3",
+        name: "Waktu penyelesaian",
+        question: "Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?",
+        answers: ["Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat"],
+    },
+    Element {
+        code: "u4",
+        name: "Biaya/tarif",
+        question: "Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?",
+        answers: ["Sangat mahal", "Cukup mahal", "Murah", "Gratis"],
+    },
+    Element {
+        code: "u5",
+        name: "Produk spesifikasi jenis pelayanan",
+        question: "Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang tercantum dalam standar pelayanan dengan hasil yang diberikan?",
+        answers: ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
+    },
+    Element {
+        code: "u6",
+        name: "Kompetensi pelaksana",
+        question: "Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?",
+        answers: ["Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"],
+    },
+    Element {
+        code: "u7",
+        name: "Perilaku pelaksana",
+        question: "Bagaimana pendapat Saudara tentang perilaku petugas dalam pelayanan terkait kesopanan dan keramahan?",
+        answers: [
+            "Tidak sopan dan ramah",
+            "Kurang sopan dan ramah",
+            "Sopan dan ramah",
+            "Sangat sopan dan ramah",
+        ],
+    },
+    Element {
+        code: "u8",
+        name: "Penanganan pengaduan, saran dan masukan",
+        question: "Bagaimana pendapat Saudara tentang penanganan pengaduan pengguna layanan?",
+        answers: [
+            "Tidak ada",
+            "Ada tetapi tidak berfungsi",
+            "Berfungsi kurang maksimal",
+            "Dikelola dengan baik",
+        ],
+    },
+    Element {
+        code: "u9",
+        name: "Sarana dan prasarana",
+        question: "Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?",
+        answers: ["Buruk", "Cukup", "Baik", "Sangat baik"],
+    },
+];
+
+/// Respondent profile fields of the regulation's form (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<u8>,
+    /// `l` (laki-laki) or `p` (perempuan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<String>,
+    /// `sd`, `smp`, `sma`, `d1_d3_d4`, `s1`, `s2_keatas`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub education: Option<String>,
+    /// `pns`, `tni`, `polri`, `swasta`, `wirausaha`, `lainnya`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<String>,
+}
+
+pub const SEXES: &[&str] = &["l", "p"];
+pub const EDUCATIONS: &[&str] = &["sd", "smp", "sma", "d1_d3_d4", "s1", "s2_keatas"];
+pub const OCCUPATIONS: &[&str] = &["pns", "tni", "polri", "swasta", "wirausaha", "lainnya"];
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyInput {
+    pub version: Option<u64>,
+    /// `{"u1": 4, …, "u9": 3}`.
+    pub answers: Option<std::collections::BTreeMap<String, i64>>,
+    pub profile: Option<Profile>,
+    pub suggestion: Option<String>,
+}
+
+/// A stored response. It carries the case id (one response per case) but no name; reports
+/// never show who answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyResponse {
+    pub case_id: CaseId,
+    pub answered_at: DateTime<Utc>,
+    /// Scores of U1…U9 in the regulation's order, each 1–4.
+    pub scores: [u8; 9],
+    pub profile: Profile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+}
+
+fn one_of(list: &'static [&'static str]) -> impl Fn(String) -> Result<String, FieldError> {
+    move |v| {
+        if list.contains(&v.as_str()) {
+            Ok(v)
+        } else {
+            Err(FieldError::new(
+                "",
+                "invalid_choice",
+                format!("Pilihan tidak dikenal; gunakan: {}.", list.join(", ")),
+            ))
+        }
+    }
+}
+
+impl SurveyInput {
+    pub fn parse(
+        self,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<(u64, SurveyResponse), Vec<FieldError>> {
+        let mut e = Errors::default();
+        let version = e.field("version", self.version, Ok);
+        let mut scores = [0u8; 9];
+        match self.answers {
+            None => e.push(FieldError::required("answers")),
+            Some(map) => {
+                for k in map.keys() {
+                    if !ELEMENTS.iter().any(|el| el.code == k) {
+                        e.push(FieldError::new(
+                            format!("answers.{k}"),
+                            "unknown_field",
+                            "Unsur survei tidak dikenal (gunakan u1 sampai u9).",
+                        ));
+                    }
+                }
+                for (i, el) in ELEMENTS.iter().enumerate() {
+                    match map.get(el.code) {
+                        None => e.push(FieldError::new(
+                            format!("answers.{}", el.code),
+                            "required",
+                            format!("Unsur {} ({}) wajib dijawab.", el.code.to_uppercase(), el.name),
+                        )),
+                        Some(v) if (1..=4).contains(v) => scores[i] = *v as u8,
+                        Some(_) => e.push(FieldError::new(
+                            format!("answers.{}", el.code),
+                            "score_range",
+                            "Nilai harus 1, 2, 3 atau 4.",
+                        )),
+                    }
+                }
+            }
+        }
+        let p = self.profile.unwrap_or_default();
+        if let Some(a) = p.age
+            && !(15..=100).contains(&a)
+        {
+            e.push(FieldError::new(
+                "profile.age",
+                "out_of_range",
+                "Umur harus antara 15 dan 100 tahun.",
+            ));
+        }
+        let profile = Profile {
+            age: p.age,
+            sex: e.optional("profile.sex", p.sex, one_of(SEXES)),
+            education: e.optional("profile.education", p.education, one_of(EDUCATIONS)),
+            occupation: e.optional("profile.occupation", p.occupation, one_of(OCCUPATIONS)),
+        };
+        let suggestion = e.optional("suggestion", self.suggestion, |s| {
+            super::validation::text(s, 1, 2000)
+        });
+        match (e.is_empty(), version) {
+            (true, Some(v)) => Ok((
+                v,
+                SurveyResponse {
+                    case_id,
+                    answered_at: now,
+                    scores,
+                    profile,
+                    suggestion,
+                },
+            )),
+            _ => Err(e.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn answers(v: i64) -> BTreeMap<String, i64> {
+        ELEMENTS.iter().map(|e| (e.code.to_string(), v)).collect()
+    }
+
+    #[test]
+    fn elements_follow_the_regulation_order() {
+        let names: Vec<_> = ELEMENTS.iter().map(|e| e.name).collect();
+        assert_eq!(names[7], "Penanganan pengaduan, saran dan masukan");
+        assert_eq!(names[8], "Sarana dan prasarana");
+        assert_eq!(ELEMENTS[3].answers[3], "Gratis");
+    }
+
+    #[test]
+    fn scores_outside_one_to_four_and_missing_elements_are_refused() {
+        let mut a = answers(3);
+        a.insert("u4".into(), 5);
+        a.remove("u9");
+        let errs = SurveyInput {
+            version: Some(1),
+            answers: Some(a),
+            ..Default::default()
+        }
+        .parse(CaseId::new(), Utc::now())
+        .unwrap_err();
+        let codes: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            codes,
+            [("answers.u4", "score_range"), ("answers.u9", "required")]
+        );
+        let (_, ok) = SurveyInput {
+            version: Some(1),
+            answers: Some(answers(4)),
+            profile: Some(Profile {
+                sex: Some("p".into()),
+                ..Default::default()
+            }),
+            suggestion: Some("Pertahankan.".into()),
+        }
+        .parse(CaseId::new(), Utc::now())
+        .unwrap();
+        assert_eq!(ok.scores, [4; 9]);
+    }
+}

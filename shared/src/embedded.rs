@@ -1,0 +1,159 @@
+//! The embedded default: every port on one machine under one data directory — SQLite for cases,
+//! files for documents, an outbox for mail, and the embedded executor running the infra ASL.
+
+use crate::adapters::files::LocalFiles;
+use crate::adapters::outbox::Outbox;
+use crate::adapters::sqlite::SqliteStore;
+use crate::asl::executor::{Executor, TaskFn};
+use crate::domain::notices::Agency;
+use crate::domain::requirements::Catalog;
+use crate::ports::clock::{Clock, SystemClock};
+use crate::ports::directory::StaticDirectory;
+use crate::services::Services;
+use crate::workflow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The name under which the workflow task function is registered with the executor (it stands
+/// where the Lambda ARN stands in AWS).
+pub const WORKFLOW_FUNCTION: &str = "workflow";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BootError(pub String);
+
+pub struct EmbeddedConfig {
+    pub data_dir: PathBuf,
+    /// Where the runner serves signed file URLs, e.g. `http://127.0.0.1:8080/_files`.
+    pub files_url: String,
+    /// Base URL of the portal (links in e-mails).
+    pub portal_url: String,
+    pub mail_from: String,
+    pub directory: StaticDirectory,
+    pub clock: Arc<SystemClock>,
+    pub catalog: Catalog,
+    pub agency: Agency,
+    /// Multiplies Retry waits of the executor (1.0 = as written in the ASL).
+    pub retry_time_scale: f64,
+}
+
+pub struct Embedded {
+    pub services: Arc<Services>,
+    pub executor: Executor,
+    pub files: Arc<LocalFiles>,
+    pub outbox: Arc<Outbox>,
+    pub clock: Arc<SystemClock>,
+    /// Secret of this installation (signs local tokens and file URLs).
+    pub secret: Vec<u8>,
+}
+
+/// Reads the installation's secret, creating it (32 random bytes, mode 0600) on first run.
+pub fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, BootError> {
+    match std::fs::read(path) {
+        Ok(b) if b.len() >= 32 => return Ok(b),
+        Ok(_) => return Err(BootError(format!("{} is too short", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(BootError(format!("cannot read {}: {e}", path.display()))),
+    }
+    let mut key = vec![0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| BootError(format!("random source: {e}")))?;
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| BootError(format!("cannot create {}: {e}", path.display())))?;
+        f.write_all(&key)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| BootError(format!("cannot write {}: {e}", path.display())))?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(path, &key).map_err(|e| BootError(format!("cannot write {}: {e}", path.display())))?;
+    Ok(key)
+}
+
+fn derive(secret: &[u8], purpose: &str) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
+    mac.update(purpose.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+impl Embedded {
+    pub fn open(cfg: EmbeddedConfig) -> Result<Self, BootError> {
+        let dir = &cfg.data_dir;
+        std::fs::create_dir_all(dir.join("files"))
+            .map_err(|e| BootError(format!("cannot create {}: {e}", dir.display())))?;
+        let secret = load_or_create_secret(&dir.join("secret.key"))?;
+        let store = SqliteStore::open(&dir.join("cases.sqlite"))
+            .map_err(|e| BootError(format!("case store: {e}")))?;
+        let clock: Arc<dyn Clock> = cfg.clock.clone();
+        let files = Arc::new(LocalFiles::new(
+            dir.join("files"),
+            derive(&secret, "files"),
+            cfg.files_url.clone(),
+            clock.clone(),
+        ));
+        let outbox = Arc::new(
+            Outbox::new(dir.join("outbox"), cfg.mail_from.clone())
+                .map_err(|e| BootError(format!("outbox: {e}")))?,
+        );
+        let def = workflow::load_case_workflow(WORKFLOW_FUNCTION).map_err(|e| BootError(e.to_string()))?;
+        let executor = Executor::open(
+            &dir.join("executions.sqlite"),
+            workflow::MACHINE_NAME,
+            def,
+            clock.clone(),
+        )
+        .map_err(|e| BootError(format!("executor: {e}")))?
+        .with_retry_time_scale(cfg.retry_time_scale);
+        let services = Arc::new(Services {
+            store: Arc::new(store),
+            documents: files.clone(),
+            mailer: outbox.clone(),
+            orchestrator: Arc::new(executor.clone()),
+            directory: Arc::new(cfg.directory),
+            clock,
+            catalog: Arc::new(cfg.catalog),
+            agency: Arc::new(cfg.agency),
+            portal_url: cfg.portal_url,
+        });
+        let s = services.clone();
+        let task: TaskFn = Arc::new(move |payload| {
+            let s = s.clone();
+            Box::pin(async move { workflow::handle(&s, payload).await })
+        });
+        executor.register(WORKFLOW_FUNCTION, task);
+        Ok(Self {
+            services,
+            executor,
+            files,
+            outbox,
+            clock: cfg.clock,
+            secret,
+        })
+    }
+
+    /// Key that signs the local runner's login tokens.
+    pub fn token_key(&self) -> Vec<u8> {
+        derive(&self.secret, "tokens")
+    }
+
+    /// After a restart: resume executions, then re-deliver decisions that were stored but not
+    /// delivered. Returns (executions resumed, decisions re-delivered).
+    pub async fn recover(&self) -> Result<(usize, usize), BootError> {
+        let resumed = self
+            .executor
+            .recover()
+            .await
+            .map_err(|e| BootError(format!("executor recovery: {e}")))?;
+        let redelivered = crate::workflow::redeliver_pending(&self.services)
+            .await
+            .map_err(|e| BootError(format!("redelivery: {e}")))?;
+        Ok((resumed, redelivered))
+    }
+}

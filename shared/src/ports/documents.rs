@@ -1,0 +1,58 @@
+//! Storing uploaded and generated documents.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How the client sends the bytes: a presigned S3 POST (form fields + file), or a local signed
+/// PUT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UploadTicket {
+    pub method: String,
+    pub url: String,
+    /// Form fields to send before the file (POST), empty for PUT.
+    pub fields: BTreeMap<String, String>,
+    /// Headers the client must send (e.g. Content-Type for PUT).
+    pub headers: BTreeMap<String, String>,
+    pub max_bytes: u64,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectHead {
+    pub size: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("object not found")]
+    NotFound,
+    #[error("document store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    async fn presign_upload(
+        &self,
+        key: &str,
+        media_type: &str,
+        max_bytes: u64,
+        ttl: Duration,
+    ) -> Result<UploadTicket, DocumentError>;
+    /// A short-lived URL that downloads the object as an attachment named `file_name`.
+    async fn presign_download(
+        &self,
+        key: &str,
+        file_name: &str,
+        media_type: &str,
+        ttl: Duration,
+    ) -> Result<String, DocumentError>;
+    async fn head(&self, key: &str) -> Result<Option<ObjectHead>, DocumentError>;
+    async fn get(&self, key: &str) -> Result<Bytes, DocumentError>;
+    async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), DocumentError>;
+    async fn delete(&self, key: &str) -> Result<(), DocumentError>;
+}

@@ -1,0 +1,16 @@
+//! Ports: one small trait per capability. Each has an embedded adapter (the one-machine
+//! default, also what `cargo run` uses) and an AWS adapter.
+
+pub mod clock;
+pub mod directory;
+pub mod documents;
+pub mod mailer;
+pub mod orchestrator;
+pub mod store;
+
+pub use clock::{Clock, SystemClock};
+pub use directory::Directory;
+pub use documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
+pub use mailer::{Email, MailError, Mailer};
+pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
+pub use store::{CaseStore, Commit, CounterClaim, StoreError};

@@ -1,0 +1,87 @@
+//! The case store: cases, their append-only audit trail, document metadata and counters.
+
+use crate::domain::survey::SurveyResponse;
+use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use async_trait::async_trait;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write lost: stale version, duplicate key or a counter that moved.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A stored record could not be read back.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+/// Claims the next value of a gap-free counter (registration and letter numbers): the commit
+/// succeeds only if the counter is at `value - 1` (absent counts as 0), and leaves it at `value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterClaim {
+    pub name: String,
+    pub value: u64,
+}
+
+/// One atomic change: all of it is stored, or none of it.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    pub case: Case,
+    /// `None` creates the case (it must not exist); `Some(v)` replaces it only if it is still at
+    /// version `v`.
+    pub expected_version: Option<u64>,
+    pub events: Vec<AuditEvent>,
+    /// Document records to insert or replace.
+    pub documents: Vec<DocumentRecord>,
+    pub counters: Vec<CounterClaim>,
+    /// Survey responses to insert (one per case: a second one is a conflict).
+    pub surveys: Vec<SurveyResponse>,
+}
+
+impl Commit {
+    pub fn from_change(change: crate::domain::actions::Change) -> Self {
+        Self {
+            case: change.case,
+            expected_version: Some(change.expected_version),
+            events: change.events,
+            documents: vec![],
+            counters: vec![],
+            surveys: vec![],
+        }
+    }
+}
+
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
+    async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError>;
+    async fn case_by_registration(
+        &self,
+        number: &RegistrationNumber,
+    ) -> Result<Option<Case>, StoreError>;
+    /// An applicant's cases, newest first.
+    async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError>;
+    /// The work queue of a step: cases at `step`, longest waiting first.
+    async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError>;
+    /// Cases with a decision recorded but perhaps not delivered to the orchestrator.
+    async fn cases_with_pending_completion(&self) -> Result<Vec<Case>, StoreError>;
+    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError>;
+    async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError>;
+    async fn document(
+        &self,
+        case: CaseId,
+        id: Uuid,
+    ) -> Result<Option<DocumentRecord>, StoreError>;
+    /// Records an upload that has not been confirmed yet (no case change, no audit event).
+    async fn put_pending_document(&self, doc: &DocumentRecord) -> Result<(), StoreError>;
+    /// Survey responses answered in `[from, to)`.
+    async fn surveys_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<SurveyResponse>, StoreError>;
+    /// Current value of a counter (0 when it was never claimed).
+    async fn counter(&self, name: &str) -> Result<u64, StoreError>;
+}

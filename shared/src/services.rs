@@ -1,0 +1,66 @@
+//! The ports a deployment wires together, shared by every function's handlers.
+
+use crate::domain::notices::{Agency, Notice, RenderCtx, render};
+use crate::domain::requirements::Catalog;
+use crate::domain::{Case, Role};
+use crate::ports::{CaseStore, Clock, Directory, DocumentStore, Email, Mailer, Orchestrator};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn CaseStore>,
+    pub documents: Arc<dyn DocumentStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub orchestrator: Arc<dyn Orchestrator>,
+    pub directory: Arc<dyn Directory>,
+    pub clock: Arc<dyn Clock>,
+    pub catalog: Arc<Catalog>,
+    pub agency: Arc<Agency>,
+    /// Base URL of the public portal (links in e-mails).
+    pub portal_url: String,
+}
+
+/// Who a notice goes to.
+pub enum Recipient {
+    Applicant,
+    Role(Role),
+}
+
+impl Services {
+    /// Renders and sends a notice. `key` identifies this sending: the same key is one message.
+    pub async fn notify(
+        &self,
+        notice: &Notice,
+        case: &Case,
+        to: Recipient,
+        key: &str,
+    ) -> Result<(), crate::ports::MailError> {
+        let addresses = match to {
+            Recipient::Applicant => vec![case.application.contact.email.as_str().to_string()],
+            Recipient::Role(r) => self.directory.addresses(r).await,
+        };
+        if addresses.is_empty() {
+            tracing::warn!(case_id = %case.id, notice = notice.code(), "no recipient for notice");
+            return Ok(());
+        }
+        let msg = render(
+            notice,
+            case,
+            &RenderCtx {
+                agency: &self.agency,
+                catalog: &self.catalog,
+                portal_url: &self.portal_url,
+            },
+        );
+        self.mailer
+            .send(&Email {
+                to: addresses,
+                subject: msg.subject,
+                body: msg.body,
+                idempotency_key: format!("{}/{}/{key}", case.id, notice.code()),
+            })
+            .await?;
+        tracing::info!(case_id = %case.id, notice = notice.code(), "notice sent");
+        Ok(())
+    }
+}
