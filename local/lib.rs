@@ -209,15 +209,29 @@ fn url_error(e: UrlError) -> Response {
     let (status, msg) = match e {
         UrlError::BadSignature => (StatusCode::FORBIDDEN, "Tanda tangan alamat tidak valid."),
         UrlError::Expired => (StatusCode::FORBIDDEN, "Alamat sudah kedaluwarsa."),
-        UrlError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Berkas melebihi ukuran yang dinyatakan."),
-        UrlError::WrongType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type tidak sesuai."),
+        UrlError::TooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Berkas melebihi ukuran yang dinyatakan.",
+        ),
+        UrlError::WrongType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type tidak sesuai.",
+        ),
         UrlError::NotFound => (StatusCode::NOT_FOUND, "Berkas tidak ditemukan."),
         UrlError::Io(m) => {
             tracing::error!(error = %m, "file storage failure");
-            (StatusCode::SERVICE_UNAVAILABLE, "Penyimpanan berkas sedang terganggu.")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Penyimpanan berkas sedang terganggu.",
+            )
         }
     };
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg,
+    )
+        .into_response()
 }
 
 async fn file_put(
@@ -227,7 +241,9 @@ async fn file_put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     match l.embedded.files.accept_put(&key, &q, ct, body).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => url_error(e),
@@ -238,7 +254,13 @@ async fn file_put(
 pub fn attachment(name: &str) -> String {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mut encoded = String::new();
     for b in name.bytes() {
@@ -266,8 +288,14 @@ async fn file_get(
             if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
-            h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            h.insert(
+                "x-content-type-options",
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
             resp
         }
         Err(e) => url_error(e),
@@ -321,7 +349,10 @@ async fn index() -> Html<&'static str> {
     Html(include_str!("index.html"))
 }
 
-async fn dev_execution(State(l): State<Local>, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn dev_execution(
+    State(l): State<Local>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let info = l
         .embedded
         .executor
@@ -447,7 +478,10 @@ pub async fn run(
     println!("Perizinan Digital — Izin Pembukaan Kantor Kas KSP (runner lokal)");
     println!("  API:        {base}/api");
     println!("  Dev login:  {base}/api/auth/dev/users  (POST {base}/api/auth/dev/login)");
-    println!("  Outbox:     {base}/outbox  (berkas .eml di {})", data_dir.join("outbox").display());
+    println!(
+        "  Outbox:     {base}/outbox  (berkas .eml di {})",
+        data_dir.join("outbox").display()
+    );
     println!("  Data:       {}", data_dir.display());
     if resumed + redelivered > 0 {
         println!("  Dipulihkan: {resumed} eksekusi, {redelivered} keputusan dikirim ulang");

@@ -23,7 +23,10 @@ fn parse_args() -> Result<Config, String> {
     }
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{a} memerlukan nilai; {}", usage()));
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{a} memerlukan nilai; {}", usage()))
+        };
         match a.as_str() {
             "--port" => {
                 let v = value()?;

@@ -87,9 +87,14 @@ pub fn issue_local_token(key: &[u8], mut claims: Map<String, Value>, now: i64, t
 
 /// Verifies a locally issued token: algorithm HS256 only, signature (constant time), expiry,
 /// issuer and audience. Returns its claims.
-pub fn verify_local_token(key: &[u8], token: &str, now: i64) -> Result<Map<String, Value>, TokenError> {
+pub fn verify_local_token(
+    key: &[u8],
+    token: &str,
+    now: i64,
+) -> Result<Map<String, Value>, TokenError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(TokenError::Malformed);
     };
@@ -101,7 +106,9 @@ pub fn verify_local_token(key: &[u8], token: &str, now: i64) -> Result<Map<Strin
     if header.get("alg") != Some(&json!("HS256")) {
         return Err(TokenError::Algorithm);
     }
-    let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| TokenError::Malformed)?;
+    let sig = URL_SAFE_NO_PAD
+        .decode(sig)
+        .map_err(|_| TokenError::Malformed)?;
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(h.as_bytes());
     mac.update(b".");
@@ -112,10 +119,16 @@ pub fn verify_local_token(key: &[u8], token: &str, now: i64) -> Result<Map<Strin
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or(TokenError::Malformed)?;
-    if claims.get("exp").and_then(Value::as_i64).is_none_or(|e| e <= now) {
+    if claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .is_none_or(|e| e <= now)
+    {
         return Err(TokenError::Expired);
     }
-    if claims.get("iss") != Some(&json!(LOCAL_ISSUER)) || claims.get("aud") != Some(&json!(LOCAL_AUDIENCE)) {
+    if claims.get("iss") != Some(&json!(LOCAL_ISSUER))
+        || claims.get("aud") != Some(&json!(LOCAL_AUDIENCE))
+    {
         return Err(TokenError::Audience);
     }
     Ok(claims)
@@ -154,7 +167,10 @@ mod tests {
         let t = issue_local_token(key, claims(json!(["applicant"])), 1000, 60);
         assert_eq!(verify_local_token(key, &t, 1010).unwrap()["sub"], "u-1");
         assert_eq!(verify_local_token(key, &t, 1060), Err(TokenError::Expired));
-        assert_eq!(verify_local_token(b"other", &t, 1010), Err(TokenError::Signature));
+        assert_eq!(
+            verify_local_token(b"other", &t, 1010),
+            Err(TokenError::Signature)
+        );
         // A token re-signed with "none" is refused.
         let mut parts: Vec<&str> = t.split('.').collect();
         let none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
@@ -167,7 +183,15 @@ mod tests {
         let forged = URL_SAFE_NO_PAD.encode(
             br#"{"sub":"u-1","cognito:groups":["agency_head"],"exp":99999,"iss":"perizinan-digital-local","aud":"perizinan-digital"}"#,
         );
-        let f = format!("{}.{}.{}", t.split('.').next().unwrap(), forged, t.split('.').nth(2).unwrap());
-        assert_eq!(verify_local_token(key, &f, 1010), Err(TokenError::Signature));
+        let f = format!(
+            "{}.{}.{}",
+            t.split('.').next().unwrap(),
+            forged,
+            t.split('.').nth(2).unwrap()
+        );
+        assert_eq!(
+            verify_local_token(key, &f, 1010),
+            Err(TokenError::Signature)
+        );
     }
 }

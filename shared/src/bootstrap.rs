@@ -70,9 +70,8 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                 data_dir: data_dir.into(),
                 files_url: format!("{base}/_files"),
                 portal_url: env("PD_PORTAL_URL").unwrap_or_else(|| format!("{base}/")),
-                mail_from: env("PD_MAIL_FROM").unwrap_or_else(|| {
-                    "Perizinan Digital <noreply@perizinan-digital.test>".into()
-                }),
+                mail_from: env("PD_MAIL_FROM")
+                    .unwrap_or_else(|| "Perizinan Digital <noreply@perizinan-digital.test>".into()),
                 directory: directory_from_env()?,
                 clock: Arc::new(SystemClock::default()),
                 catalog: catalog_from_env()?,

@@ -72,7 +72,8 @@ pub fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, BootError> {
             .map_err(|e| BootError(format!("cannot write {}: {e}", path.display())))?;
     }
     #[cfg(not(unix))]
-    std::fs::write(path, &key).map_err(|e| BootError(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(path, &key)
+        .map_err(|e| BootError(format!("cannot write {}: {e}", path.display())))?;
     Ok(key)
 }
 
@@ -102,7 +103,8 @@ impl Embedded {
             Outbox::new(dir.join("outbox"), cfg.mail_from.clone())
                 .map_err(|e| BootError(format!("outbox: {e}")))?,
         );
-        let def = workflow::load_case_workflow(WORKFLOW_FUNCTION).map_err(|e| BootError(e.to_string()))?;
+        let def = workflow::load_case_workflow(WORKFLOW_FUNCTION)
+            .map_err(|e| BootError(e.to_string()))?;
         let executor = Executor::open(
             &dir.join("executions.sqlite"),
             workflow::MACHINE_NAME,

@@ -37,9 +37,11 @@ pub fn apply_gateway_context(req: &mut Request) {
 
 /// Serves `router` as a Lambda function (HTTP API payload format 2.0).
 pub async fn run_http(router: Router) -> Result<(), lambda_http::Error> {
-    let app = router.layer(axum::middleware::map_request(|mut req: Request| async move {
-        apply_gateway_context(&mut req);
-        req
-    }));
+    let app = router.layer(axum::middleware::map_request(
+        |mut req: Request| async move {
+            apply_gateway_context(&mut req);
+            req
+        },
+    ));
     lambda_http::run(app).await
 }

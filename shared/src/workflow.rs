@@ -122,7 +122,7 @@ async fn enter(s: &Services, step: Step, id: CaseId, token: String) -> Result<Va
                     carried = Some(p.output.clone());
                 }
                 let next = change.case.clone();
-                match s.store.commit(Commit::from_change(change)).await {
+                match s.store.commit(Commit::from_change(*change)).await {
                     Ok(()) => {
                         case = Some(next);
                         break;
@@ -169,7 +169,12 @@ async fn enter(s: &Services, step: Step, id: CaseId, token: String) -> Result<Va
 async fn notify(s: &Services, notice: &str, id: CaseId) -> Result<Value, TaskError> {
     let n = match notice {
         "file_complete" => Notice::FileComplete,
-        other => return Err(TaskError::new("InvalidPayload", format!("notice `{other}`"))),
+        other => {
+            return Err(TaskError::new(
+                "InvalidPayload",
+                format!("notice `{other}`"),
+            ));
+        }
     };
     let case = load(s, id).await?;
     let key = format!("d{}", case.decisions.len());
@@ -281,7 +286,9 @@ pub async fn redeliver_pending(s: &Services) -> Result<usize, StoreError> {
                 delivered += 1;
             }
             Ok(crate::ports::Completion::AlreadyClosed) => {}
-            Err(e) => tracing::warn!(case_id = %case.id, error = %e, "stored decision still undelivered"),
+            Err(e) => {
+                tracing::warn!(case_id = %case.id, error = %e, "stored decision still undelivered")
+            }
         }
     }
     Ok(delivered)
@@ -333,10 +340,14 @@ pub fn check_against_domain(def: &Definition) -> Result<(), LoadError> {
         match const_str(&payload, "action") {
             Some("await") => {
                 if t.resource != Resource::InvokeWaitForTaskToken {
-                    errs.push(format!("state `{name}`: `await` must wait for a task token"));
+                    errs.push(format!(
+                        "state `{name}`: `await` must wait for a task token"
+                    ));
                 }
                 if const_str(&payload, "task_token.$") != Some("$$.Task.Token") {
-                    errs.push(format!("state `{name}`: `task_token.$` must be `$$.Task.Token`"));
+                    errs.push(format!(
+                        "state `{name}`: `task_token.$` must be `$$.Task.Token`"
+                    ));
                 }
                 if payload.get("case_id.$").is_none() {
                     errs.push(format!("state `{name}`: payload needs `case_id.$`"));
@@ -349,8 +360,10 @@ pub fn check_against_domain(def: &Definition) -> Result<(), LoadError> {
                         }
                         // The state right after the task: if it routes on the outcome, every
                         // outcome needs a rule of its own.
-                        if let (crate::asl::definition::Transition::Next(next), crate::asl::definition::ResultPath::Path(p)) =
-                            (&t.transition, &t.result_path)
+                        if let (
+                            crate::asl::definition::Transition::Next(next),
+                            crate::asl::definition::ResultPath::Path(p),
+                        ) = (&t.transition, &t.result_path)
                             && let Some(State::Choice(c)) = def.state(next)
                         {
                             let var = format!("{p}.outcome");
@@ -383,16 +396,22 @@ pub fn check_against_domain(def: &Definition) -> Result<(), LoadError> {
                 _ => errs.push(format!("state `{name}`: `escalate` needs a staff step")),
             },
             Some("close") => {
-                if serde_json::from_value::<Closing>(payload.get("result").cloned().unwrap_or_default())
-                    .is_err()
+                if serde_json::from_value::<Closing>(
+                    payload.get("result").cloned().unwrap_or_default(),
+                )
+                .is_err()
                 {
-                    errs.push(format!("state `{name}`: `close` needs result issued, refused or lapsed"));
+                    errs.push(format!(
+                        "state `{name}`: `close` needs result issued, refused or lapsed"
+                    ));
                 }
             }
             other => errs.push(format!("state `{name}`: unknown action {other:?}")),
         }
         if t.resource == Resource::Invoke && const_str(&payload, "action") == Some("await") {
-            errs.push(format!("state `{name}`: human steps must wait for a task token"));
+            errs.push(format!(
+                "state `{name}`: human steps must wait for a task token"
+            ));
         }
     }
     for step in Step::ALL {
@@ -465,7 +484,10 @@ mod tests {
         });
         let e = load_workflow(&json, "workflow").unwrap_err().0.join("\n");
         assert!(e.contains("unknown step `coffee_break`"), "{e}");
-        assert!(e.contains("step `survey` of the domain is never waited on"), "{e}");
+        assert!(
+            e.contains("step `survey` of the domain is never waited on"),
+            "{e}"
+        );
         assert!(e.contains("`maybe` is not an outcome"), "{e}");
     }
 
@@ -478,7 +500,13 @@ mod tests {
             n.remove("Catch");
         });
         let e = load_workflow(&json, "workflow").unwrap_err().0.join("\n");
-        assert!(e.contains("`Effectuation`: every task needs TimeoutSeconds"), "{e}");
-        assert!(e.contains("`NotifyFileComplete`: every task needs a Catch"), "{e}");
+        assert!(
+            e.contains("`Effectuation`: every task needs TimeoutSeconds"),
+            "{e}"
+        );
+        assert!(
+            e.contains("`NotifyFileComplete`: every task needs a Catch"),
+            "{e}"
+        );
     }
 }

@@ -18,6 +18,9 @@ pub fn router() -> FnRouter {
 
 fn steps_router(steps: &[Step]) -> FnRouter {
     steps.iter().fold(Router::new(), |r, s| {
-        r.route(&perizinan::api::steps::path(*s), perizinan::api::steps::route(*s))
+        r.route(
+            &perizinan::api::steps::path(*s),
+            perizinan::api::steps::route(*s),
+        )
     })
 }

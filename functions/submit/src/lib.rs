@@ -2,8 +2,8 @@
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use axum::Router;
-use perizinan::api::FnRouter;
 use axum::routing::{get, post};
+use perizinan::api::FnRouter;
 use perizinan::api::cases;
 
 /// The function's routes (state attached by the caller: Lambda `main`, or the local runner).

@@ -347,13 +347,15 @@ mod tests {
             Err(UrlError::WrongType)
         );
         assert_eq!(
-            f.accept_put("cases/a/OTHER", &q, pdf, Bytes::from_static(b"x")).await,
+            f.accept_put("cases/a/OTHER", &q, pdf, Bytes::from_static(b"x"))
+                .await,
             Err(UrlError::BadSignature)
         );
         let mut tampered = q.clone();
         tampered.max = Some(1_000_000);
         assert_eq!(
-            f.accept_put("cases/a/b", &tampered, pdf, Bytes::from_static(b"x")).await,
+            f.accept_put("cases/a/b", &tampered, pdf, Bytes::from_static(b"x"))
+                .await,
             Err(UrlError::BadSignature)
         );
         f.accept_put("cases/a/b", &q, pdf, Bytes::from_static(b"%PDF-1"))
@@ -362,13 +364,21 @@ mod tests {
         assert_eq!(f.head("cases/a/b").await.unwrap().unwrap().size, 6);
 
         let url = f
-            .presign_download("cases/a/b", "izin.pdf", "application/pdf", Duration::from_secs(60))
+            .presign_download(
+                "cases/a/b",
+                "izin.pdf",
+                "application/pdf",
+                Duration::from_secs(60),
+            )
             .await
             .unwrap();
         let g = parse_query(&url);
         let (bytes, media, name) = f.serve_get("cases/a/b", &g).await.unwrap();
         assert_eq!(&bytes[..], b"%PDF-1");
-        assert_eq!((media.as_str(), name.as_str()), ("application/pdf", "izin.pdf"));
+        assert_eq!(
+            (media.as_str(), name.as_str()),
+            ("application/pdf", "izin.pdf")
+        );
         clock.advance(chrono::Duration::seconds(120));
         assert_eq!(
             f.serve_get("cases/a/b", &g).await.unwrap_err(),

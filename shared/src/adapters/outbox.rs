@@ -143,8 +143,11 @@ mod tests {
     #[tokio::test]
     async fn a_key_is_delivered_once_and_the_eml_is_utf8() {
         let dir = tempfile::tempdir().unwrap();
-        let o = Outbox::new(dir.path().into(), "Perizinan Digital <noreply@example.test>".into())
-            .unwrap();
+        let o = Outbox::new(
+            dir.path().into(),
+            "Perizinan Digital <noreply@example.test>".into(),
+        )
+        .unwrap();
         let e = Email {
             to: vec!["pemohon@example.test".into()],
             subject: "Berkas sudah lengkap: KK-2026-000001".into(),

@@ -420,11 +420,7 @@ impl CaseStore for SqliteStore {
             .await
     }
 
-    async fn document(
-        &self,
-        case: CaseId,
-        id: Uuid,
-    ) -> Result<Option<DocumentRecord>, StoreError> {
+    async fn document(&self, case: CaseId, id: Uuid) -> Result<Option<DocumentRecord>, StoreError> {
         self.db
             .call(move |c| {
                 let data: Option<String> = c

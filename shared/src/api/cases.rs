@@ -90,7 +90,9 @@ pub async fn update(
     }
     let app = match input.application {
         None => {
-            errs.push(crate::domain::validation::FieldError::required("application"));
+            errs.push(crate::domain::validation::FieldError::required(
+                "application",
+            ));
             None
         }
         Some(a) => match a.parse(wita_date(now)) {
@@ -107,7 +109,16 @@ pub async fn update(
     let (Some(version), Some(app), true) = (input.version, app, errs.is_empty()) else {
         return Err(ApiError::Validation(errs));
     };
-    let ch = actions::update_application(&case, &caller, app, version, &Ctx { now, origin: &origin })?;
+    let ch = actions::update_application(
+        &case,
+        &caller,
+        app,
+        version,
+        &Ctx {
+            now,
+            origin: &origin,
+        },
+    )?;
     let case = commit_and_complete(&s, Commit::from_change(ch)).await?;
     full_view(&s, &case, &caller).await
 }
@@ -218,7 +229,8 @@ pub async fn submit(
                     current: case.version,
                 });
             }
-            let submitted = with_retries(|| first_submit(&s, &caller, case.id, version, &origin)).await?;
+            let submitted =
+                with_retries(|| first_submit(&s, &caller, case.id, version, &origin)).await?;
             start_workflow(&s, &submitted).await?;
             notify_applicant(&s, &submitted, Notice::Submitted, "submitted").await;
             s.store.case(submitted.id).await?.unwrap_or(submitted)
@@ -226,7 +238,17 @@ pub async fn submit(
         (CaseStatus::InProcess, Some(Step::ApplicantRevision)) => {
             let docs = s.store.documents(case.id).await?;
             let now = s.clock.now();
-            let ch = actions::resubmit(&case, &caller, &docs, &s.catalog, version, &Ctx { now, origin: &origin })?;
+            let ch = actions::resubmit(
+                &case,
+                &caller,
+                &docs,
+                &s.catalog,
+                version,
+                &Ctx {
+                    now,
+                    origin: &origin,
+                },
+            )?;
             commit_and_complete(&s, Commit::from_change(ch)).await?
         }
         (CaseStatus::InProcess, None) if case.decisions.is_empty() => {
@@ -330,9 +352,16 @@ pub async fn events(
 }
 
 /// GET /track/{registration_number} — public: where a registration number stands.
-pub async fn track(State(s): State<AppState>, Path(number): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn track(
+    State(s): State<AppState>,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Value>> {
     let n = RegistrationNumber::parse(number.trim()).ok_or(ApiError::NotFound)?;
-    let case = s.store.case_by_registration(&n).await?.ok_or(ApiError::NotFound)?;
+    let case = s
+        .store
+        .case_by_registration(&n)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let v = track_view(&case).ok_or(ApiError::NotFound)?;
     serde_json::to_value(v)
         .map(Json)

@@ -49,7 +49,9 @@ pub fn sanitize_file_name(raw: &str, kind: FileKind) -> String {
             }
         })
         .collect();
-    clean = clean.trim_matches(|c: char| c == '.' || c == ' ').to_string();
+    clean = clean
+        .trim_matches(|c: char| c == '.' || c == ' ')
+        .to_string();
     let stem = match clean.rsplit_once('.') {
         Some((s, _)) if !s.is_empty() => s.to_string(),
         _ => clean.clone(),
@@ -111,7 +113,10 @@ pub async fn request_upload(
                 errs.push(FieldError::new(
                     "media_type",
                     "media_type_not_allowed",
-                    format!("Jenis berkas tidak diizinkan; gunakan {}.", allowed.join(", ")),
+                    format!(
+                        "Jenis berkas tidak diizinkan; gunakan {}.",
+                        allowed.join(", ")
+                    ),
                 ));
                 None
             }
@@ -221,7 +226,11 @@ pub async fn confirm(
         return Err(ApiError::UploadRejected(
             "Berkas belum diterima; unggah berkas ke alamat yang diberikan lalu konfirmasi lagi."
                 .into(),
-            vec![FieldError::new("file", "upload_missing", "Berkas belum diunggah.")],
+            vec![FieldError::new(
+                "file",
+                "upload_missing",
+                "Berkas belum diunggah.",
+            )],
         ));
     };
     let bytes = if head.size <= doc.declared_size {
@@ -242,7 +251,9 @@ pub async fn confirm(
                 "content_mismatch",
                 format!(
                     "Isi berkas bukan {} yang valid.",
-                    doc.media_type.trim_start_matches("application/").to_uppercase()
+                    doc.media_type
+                        .trim_start_matches("application/")
+                        .to_uppercase()
                 ),
             )),
         },
@@ -261,7 +272,9 @@ pub async fn confirm(
     let bytes = bytes.unwrap_or_default();
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len() as u64;
-    let stored = super::with_retries(|| store_document(&s, case.id, &doc, size, &sha, &caller, &origin)).await?;
+    let stored =
+        super::with_retries(|| store_document(&s, case.id, &doc, size, &sha, &caller, &origin))
+            .await?;
     Ok(Json(json!({ "document": DocumentView::from(&stored) })))
 }
 
@@ -334,7 +347,9 @@ pub async fn download(
         .await?;
     let expires_at = s.clock.now()
         + chrono::Duration::from_std(DOWNLOAD_TTL).unwrap_or(chrono::Duration::minutes(5));
-    Ok(Json(json!({ "url": url, "expires_at": expires_at, "file_name": doc.file_name })))
+    Ok(Json(
+        json!({ "url": url, "expires_at": expires_at, "file_name": doc.file_name }),
+    ))
 }
 
 #[cfg(test)]
@@ -347,12 +362,18 @@ mod tests {
             sanitize_file_name("C:\\Users\\x\\izin operasional.PDF", FileKind::Pdf),
             "izin operasional.pdf"
         );
-        assert_eq!(sanitize_file_name("../../etc/passwd", FileKind::Pdf), "passwd.pdf");
+        assert_eq!(
+            sanitize_file_name("../../etc/passwd", FileKind::Pdf),
+            "passwd.pdf"
+        );
         assert_eq!(
             sanitize_file_name("daftar\"anggota\r\n.exe", FileKind::Pdf),
             "daftar_anggota__.pdf"
         );
         assert_eq!(sanitize_file_name("...", FileKind::Png), "dokumen.png");
-        assert_eq!(sanitize_file_name("foto kantor.jpeg", FileKind::Jpeg), "foto kantor.jpg");
+        assert_eq!(
+            sanitize_file_name("foto kantor.jpeg", FileKind::Jpeg),
+            "foto kantor.jpg"
+        );
     }
 }

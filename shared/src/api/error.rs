@@ -225,9 +225,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match &self {
-            ApiError::Unavailable(m) => tracing::warn!(code = self.code(), error = %m, "dependency unavailable"),
-            ApiError::Internal(m) => tracing::error!(code = self.code(), error = %m, "internal error"),
-            _ => tracing::debug!(code = self.code(), status = status.as_u16(), "request refused"),
+            ApiError::Unavailable(m) => {
+                tracing::warn!(code = self.code(), error = %m, "dependency unavailable")
+            }
+            ApiError::Internal(m) => {
+                tracing::error!(code = self.code(), error = %m, "internal error")
+            }
+            _ => tracing::debug!(
+                code = self.code(),
+                status = status.as_u16(),
+                "request refused"
+            ),
         }
         let (title, detail) = self.title_detail();
         let errors = match &self {

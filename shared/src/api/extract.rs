@@ -80,7 +80,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let m = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let m = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
             })
             .unwrap_or(false);
@@ -129,14 +134,23 @@ mod tests {
 
     #[test]
     fn serde_messages_become_field_errors() {
-        let f = field_error("branch".into(), "unknown field `colour`, expected one of `address`");
-        assert_eq!((f.field.as_str(), f.code), ("branch.colour", "unknown_field"));
+        let f = field_error(
+            "branch".into(),
+            "unknown field `colour`, expected one of `address`",
+        );
+        assert_eq!(
+            (f.field.as_str(), f.code),
+            ("branch.colour", "unknown_field")
+        );
         let f = field_error(".".into(), "unknown field `x`, expected `y`");
         assert_eq!(f.field, "x");
         let f = field_error(
             "cash_office.member_count".into(),
             "invalid type: string \"dua puluh\", expected i64",
         );
-        assert_eq!((f.field.as_str(), f.code), ("cash_office.member_count", "invalid_type"));
+        assert_eq!(
+            (f.field.as_str(), f.code),
+            ("cash_office.member_count", "invalid_type")
+        );
     }
 }

@@ -41,10 +41,10 @@ pub async fn commit_and_complete(s: &Services, commit: Commit) -> ApiResult<Case
     let pending = commit.case.pending_completion.clone();
     let fallback = commit.case.clone();
     s.store.commit(commit).await?;
-    if let Some(p) = pending {
-        if let Err(e) = s.orchestrator.complete(&p.token, p.output).await {
-            tracing::warn!(case_id = %id, error = %e, "decision stored; delivery to the orchestrator deferred to recovery");
-        }
+    if let Some(p) = pending
+        && let Err(e) = s.orchestrator.complete(&p.token, p.output).await
+    {
+        tracing::warn!(case_id = %id, error = %e, "decision stored; delivery to the orchestrator deferred to recovery");
     }
     Ok(s.store.case(id).await?.unwrap_or(fallback))
 }
@@ -67,7 +67,12 @@ where
 }
 
 /// Sends the applicant a notice; a mail failure is logged, not returned: the action is done.
-pub async fn notify_applicant(s: &Services, case: &Case, notice: crate::domain::notices::Notice, key: &str) {
+pub async fn notify_applicant(
+    s: &Services,
+    case: &Case,
+    notice: crate::domain::notices::Notice,
+    key: &str,
+) {
     if let Err(e) = s
         .notify(&notice, case, crate::services::Recipient::Applicant, key)
         .await

@@ -30,7 +30,9 @@ pub fn route(step: Step) -> MethodRouter<AppState> {
               path: Path<String>,
               caller: Caller,
               origin: RequestOrigin,
-              body: JsonBody<DecisionInput>| decide(step, state, path, caller, origin, body),
+              body: JsonBody<DecisionInput>| {
+            decide(step, state, path, caller, origin, body)
+        },
     )
 }
 
@@ -81,6 +83,9 @@ async fn decide(
 mod tests {
     #[test]
     fn letter_numbers() {
-        assert_eq!(super::letter_number(7, 2026), "503/0007/SPK-KK/DPMPTSP/2026");
+        assert_eq!(
+            super::letter_number(7, 2026),
+            "503/0007/SPK-KK/DPMPTSP/2026"
+        );
     }
 }

@@ -5,9 +5,9 @@ use super::extract::{JsonBody, RequestOrigin};
 use super::views::case_view;
 use super::{AppState, commit_and_complete, load_visible};
 use crate::domain::Caller;
-use crate::domain::actions::{self, Ctx};
-use crate::domain::survey::{ELEMENTS, EDUCATIONS, OCCUPATIONS, SEXES, SurveyInput};
 use crate::domain::Step;
+use crate::domain::actions::{self, Ctx};
+use crate::domain::survey::{EDUCATIONS, ELEMENTS, OCCUPATIONS, SEXES, SurveyInput};
 use crate::ports::store::Commit;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -47,7 +47,15 @@ pub async fn answer(
     actions::check_role(&case, &caller, Step::Survey)?;
     let now = s.clock.now();
     let (version, response) = input.parse(case.id, now).map_err(ApiError::Validation)?;
-    let ch = actions::answer_survey(&case, &caller, version, &Ctx { now, origin: &origin })?;
+    let ch = actions::answer_survey(
+        &case,
+        &caller,
+        version,
+        &Ctx {
+            now,
+            origin: &origin,
+        },
+    )?;
     let mut commit = Commit::from_change(ch);
     commit.surveys.push(response);
     let case = commit_and_complete(&s, commit).await?;

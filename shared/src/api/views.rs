@@ -2,8 +2,7 @@
 
 use crate::domain::actions::authorize_decision;
 use crate::domain::case::{
-    Case, Decision, DocumentRecord, DocumentStatus, Letter, Permit, Recommendation,
-    RevisionRequest,
+    Case, Decision, DocumentRecord, DocumentStatus, Letter, Permit, Recommendation, RevisionRequest,
 };
 use crate::domain::requirements::Catalog;
 use crate::domain::{Application, Caller, Role, Step};

@@ -174,14 +174,17 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&mut self, msg: impl AsRef<str>) {
-        self.errs.push(format!("state `{}`: {}", self.state, msg.as_ref()));
+        self.errs
+            .push(format!("state `{}`: {}", self.state, msg.as_ref()));
     }
 }
 
 fn check_fields(cx: &mut Ctx<'_>, obj: &Map<String, Value>, allowed: &[&str]) {
     for k in obj.keys() {
         if !allowed.contains(&k.as_str()) {
-            cx.err(format!("field `{k}` is not supported by the embedded executor"));
+            cx.err(format!(
+                "field `{k}` is not supported by the embedded executor"
+            ));
         }
     }
 }
@@ -362,7 +365,9 @@ fn parse_retry(cx: &mut Ctx<'_>, v: Option<&Value>) -> Vec<Retrier> {
             .get("MaxAttempts")
             .map_or(Some(3), |x| x.as_u64().map(|n| n as u32));
         let Some(max_attempts) = max_attempts else {
-            cx.err(format!("{what}: `MaxAttempts` must be a non-negative integer"));
+            cx.err(format!(
+                "{what}: `MaxAttempts` must be a non-negative integer"
+            ));
             continue;
         };
         out.push(Retrier {
@@ -437,7 +442,9 @@ fn parse_rule(cx: &mut Ctx<'_>, v: &Value, top: bool) -> Option<(Rule, Option<St
         return None;
     };
     if let Some(extra) = ops.next() {
-        cx.err(format!("a choice rule has two operators (`{op}` and `{extra}`)"));
+        cx.err(format!(
+            "a choice rule has two operators (`{op}` and `{extra}`)"
+        ));
         return None;
     }
     let arg = &o[op];
@@ -604,7 +611,14 @@ fn parse_state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
             check_fields(
                 &mut cx,
                 obj,
-                &["Type", "Comment", "Choices", "Default", "InputPath", "OutputPath"],
+                &[
+                    "Type",
+                    "Comment",
+                    "Choices",
+                    "Default",
+                    "InputPath",
+                    "OutputPath",
+                ],
             );
             let mut choices = vec![];
             match obj.get("Choices").and_then(Value::as_array) {
@@ -626,7 +640,11 @@ fn parse_state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
             }))
         }
         "Succeed" => {
-            check_fields(&mut cx, obj, &["Type", "Comment", "InputPath", "OutputPath"]);
+            check_fields(
+                &mut cx,
+                obj,
+                &["Type", "Comment", "InputPath", "OutputPath"],
+            );
             let io = io(&mut cx, obj);
             Some(State::Succeed { io })
         }
@@ -686,7 +704,9 @@ impl Definition {
         let mut errs = vec![];
         let raw = substitute(raw, subs, &mut errs);
         let Some(top) = raw.as_object() else {
-            return Err(LoadError(vec!["the definition must be a JSON object".into()]));
+            return Err(LoadError(vec![
+                "the definition must be a JSON object".into(),
+            ]));
         };
         for k in top.keys() {
             if !["Comment", "StartAt", "States", "Version", "QueryLanguage"].contains(&k.as_str()) {
@@ -788,7 +808,10 @@ mod tests {
         });
         let err = Definition::load(&def.to_string(), &subs()).unwrap_err();
         let all = err.0.join("\n");
-        assert!(all.contains("state `A`: type `Map` is not supported"), "{all}");
+        assert!(
+            all.contains("state `A`: type `Map` is not supported"),
+            "{all}"
+        );
         assert!(all.contains("resource `arn:aws:states:::dynamodb:putItem` is not supported"));
         assert!(all.contains("`HeartbeatSeconds` is not supported"));
         assert!(all.contains("intrinsic functions"));

@@ -13,7 +13,9 @@ pub fn input_path(p: &IoPath, input: &Value) -> Result<Value, RuntimeError> {
     match p {
         IoPath::Empty => Ok(Value::Object(Map::new())),
         IoPath::Path(path) => path.get(input, &Value::Null).cloned().ok_or_else(|| {
-            RuntimeError(format!("InputPath {path} selects nothing in the state input"))
+            RuntimeError(format!(
+                "InputPath {path} selects nothing in the state input"
+            ))
         }),
     }
 }
@@ -39,9 +41,7 @@ pub fn render(template: &Value, input: &Value, context: &Value) -> Result<Value,
                     let path = v
                         .as_str()
                         .ok_or_else(|| RuntimeError(format!("`{k}` must be a path")))
-                        .and_then(|s| {
-                            super::path::Path::parse(s).map_err(RuntimeError)
-                        })?;
+                        .and_then(|s| super::path::Path::parse(s).map_err(RuntimeError))?;
                     let val = path.get(input, context).cloned().ok_or_else(|| {
                         RuntimeError(format!("the JSONPath {path} of `{k}` selects nothing"))
                     })?;
@@ -100,7 +100,12 @@ mod tests {
     fn render_fills_paths_from_input_and_context() {
         let t = json!({"FunctionName": "workflow", "Payload": {
             "action": "await", "case_id.$": "$.case_id", "task_token.$": "$$.Task.Token"}});
-        let out = render(&t, &json!({"case_id": "c1"}), &json!({"Task": {"Token": "t"}})).unwrap();
+        let out = render(
+            &t,
+            &json!({"case_id": "c1"}),
+            &json!({"Task": {"Token": "t"}}),
+        )
+        .unwrap();
         assert_eq!(
             out,
             json!({"FunctionName": "workflow", "Payload": {"action": "await", "case_id": "c1", "task_token": "t"}})
@@ -112,13 +117,19 @@ mod tests {
     fn rules_and_errors() {
         let p = Path::parse("$.decision.outcome").unwrap();
         let input = json!({"decision": {"outcome": "grant"}});
-        assert!(matches(&Rule::StringEquals(p.clone(), "grant".into()), &input));
+        assert!(matches(
+            &Rule::StringEquals(p.clone(), "grant".into()),
+            &input
+        ));
         assert!(!matches(
             &Rule::Not(Box::new(Rule::IsPresent(p.clone(), true))),
             &input
         ));
         assert!(error_matches(&["States.ALL".into()], "States.Timeout"));
-        assert!(!error_matches(&["States.TaskFailed".into()], "States.Timeout"));
+        assert!(!error_matches(
+            &["States.TaskFailed".into()],
+            "States.Timeout"
+        ));
         assert!(error_matches(&["States.TaskFailed".into()], "Transient"));
         assert!(!error_matches(&["Other".into()], "Transient"));
     }
@@ -140,6 +151,9 @@ mod tests {
             output_path(&IoPath::Path(Path::parse("$.a").unwrap()), json!({"a": 1})).unwrap(),
             json!(1)
         );
-        assert_eq!(output_path(&IoPath::Empty, json!({"a": 1})).unwrap(), json!({}));
+        assert_eq!(
+            output_path(&IoPath::Empty, json!({"a": 1})).unwrap(),
+            json!({})
+        );
     }
 }

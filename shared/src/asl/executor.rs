@@ -186,8 +186,7 @@ fn load_exec(c: &Connection, name: &str) -> Result<Option<Exec>, ExecError> {
             },
         )
         .optional()?;
-    let Some((name, input, status, state, phase, data, attempts, started_at, entered)) = row
-    else {
+    let Some((name, input, status, state, phase, data, attempts, started_at, entered)) = row else {
         return Ok(None);
     };
     Ok(Some(Exec {
@@ -460,7 +459,9 @@ impl Executor {
     pub async fn start_execution(&self, name: &str, input: Value) -> Result<(), ExecError> {
         if name.is_empty()
             || name.len() > 80
-            || name.chars().any(|c| c.is_whitespace() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c))
+            || name
+                .chars()
+                .any(|c| c.is_whitespace() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c))
         {
             return Err(ExecError::InvalidName(name.to_string()));
         }
@@ -591,9 +592,14 @@ impl Executor {
                         let out = eval::result_path(&task.result_path, ex.data.clone(), output)
                             .and_then(|o| eval::output_path(&task.io.output_path, o));
                         match out {
-                            Ok(out) => {
-                                apply_transition(&tx, &e, &state_name, &task.transition, &out, &now)?
-                            }
+                            Ok(out) => apply_transition(
+                                &tx,
+                                &e,
+                                &state_name,
+                                &task.transition,
+                                &out,
+                                &now,
+                            )?,
                             Err(RuntimeError(m)) => fail(&tx, &e, "States.Runtime", &m, &now)?,
                         }
                     }
@@ -703,7 +709,10 @@ impl Executor {
             return Ok(());
         };
         let payload: Value = serde_json::from_str(&payload)?;
-        match self.call_with_retry(exec, &state, task, &function, payload).await {
+        match self
+            .call_with_retry(exec, &state, task, &function, payload)
+            .await
+        {
             Ok(_) => self.mark_invoked(token).await,
             Err(err) => {
                 self.close_task(token, Err(err)).await?;
@@ -723,7 +732,12 @@ impl Executor {
             .await
     }
 
-    async fn invoke(&self, function: &str, payload: Value, timeout: Option<u64>) -> Result<Value, TaskError> {
+    async fn invoke(
+        &self,
+        function: &str,
+        payload: Value,
+        timeout: Option<u64>,
+    ) -> Result<Value, TaskError> {
         let f = self
             .inner
             .functions
@@ -808,7 +822,14 @@ impl Executor {
                         .inner
                         .db
                         .call(move |c| -> Result<_, ExecError> {
-                            history(c, &e, &now, "TaskRetried", Some(&s), Some(&json!({"error": er})))?;
+                            history(
+                                c,
+                                &e,
+                                &now,
+                                "TaskRetried",
+                                Some(&s),
+                                Some(&json!({"error": er})),
+                            )?;
                             Ok(())
                         })
                         .await;
@@ -825,11 +846,7 @@ impl Executor {
         let _guard = lock.lock().await;
         for _ in 0..MAX_TRANSITIONS {
             let n = name.to_string();
-            let ex = self
-                .inner
-                .db
-                .call(move |c| load_exec(c, &n))
-                .await?;
+            let ex = self.inner.db.call(move |c| load_exec(c, &n)).await?;
             let Some(ex) = ex else { return Ok(()) };
             if ex.status != "RUNNING" || ex.phase != "ready" {
                 return Ok(());
@@ -920,7 +937,13 @@ impl Executor {
                     Err(RuntimeError(m)) if m == "States.NoChoiceMatched" => {
                         let n = ex.name.clone();
                         self.write(move |c| {
-                            fail(c, &n, "States.NoChoiceMatched", "no choice rule matched", &now)
+                            fail(
+                                c,
+                                &n,
+                                "States.NoChoiceMatched",
+                                "no choice rule matched",
+                                &now,
+                            )
                         })
                         .await?;
                         Ok(Drive::Stop)
@@ -936,7 +959,8 @@ impl Executor {
             }
             State::Fail { error, cause } => {
                 let n = ex.name.clone();
-                self.write(move |c| fail(c, &n, &error, &cause, &now)).await?;
+                self.write(move |c| fail(c, &n, &error, &cause, &now))
+                    .await?;
                 Ok(Drive::Stop)
             }
             State::Task(task) => match task.resource {
@@ -961,7 +985,12 @@ impl Executor {
         Ok(Drive::Continue)
     }
 
-    fn params(&self, ex: &Exec, task: &TaskState, context: &Value) -> Result<(String, Value), RuntimeError> {
+    fn params(
+        &self,
+        ex: &Exec,
+        task: &TaskState,
+        context: &Value,
+    ) -> Result<(String, Value), RuntimeError> {
         let eff = eval::input_path(&task.io.input_path, &ex.data)?;
         let params = eval::render(&task.parameters, &eff, context)?;
         let function = params
@@ -973,10 +1002,19 @@ impl Executor {
         Ok((function, payload))
     }
 
-    async fn run_invoke(&self, ex: Exec, task: TaskState, context: Value) -> Result<Drive, ExecError> {
+    async fn run_invoke(
+        &self,
+        ex: Exec,
+        task: TaskState,
+        context: Value,
+    ) -> Result<Drive, ExecError> {
         let (function, payload) = match self.params(&ex, &task, &context) {
             Ok(p) => p,
-            Err(e) => return self.finish_simple(ex, Err(e), Transition::End, self.now()).await,
+            Err(e) => {
+                return self
+                    .finish_simple(ex, Err(e), Transition::End, self.now())
+                    .await;
+            }
         };
         let result = self
             .call_with_retry(&ex.name, &ex.state, &task, &function, payload)
@@ -984,7 +1022,8 @@ impl Executor {
         let now = self.now();
         self.write(move |c| match result {
             Ok(v) => {
-                let wrapped = json!({"ExecutedVersion": "$LATEST", "Payload": v, "StatusCode": 200});
+                let wrapped =
+                    json!({"ExecutedVersion": "$LATEST", "Payload": v, "StatusCode": 200});
                 let out = eval::result_path(&task.result_path, ex.data.clone(), wrapped)
                     .and_then(|o| eval::output_path(&task.io.output_path, o));
                 match out {
@@ -1016,7 +1055,11 @@ impl Executor {
         let context = self.context(&ex, Some(&token));
         let (function, payload) = match self.params(&ex, &task, &context) {
             Ok(p) => p,
-            Err(e) => return self.finish_simple(ex, Err(e), Transition::End, self.now()).await,
+            Err(e) => {
+                return self
+                    .finish_simple(ex, Err(e), Transition::End, self.now())
+                    .await;
+            }
         };
         let now_t = self.inner.clock.now();
         let now = ts(now_t);
@@ -1042,7 +1085,14 @@ impl Executor {
                     "UPDATE executions SET phase = 'waiting', updated_at = ?2 WHERE name = ?1",
                     params![n, now],
                 )?;
-                history(c, &n, &now, "TaskSubmitted", Some(&st), Some(&json!({"function": f})))?;
+                history(
+                    c,
+                    &n,
+                    &now,
+                    "TaskSubmitted",
+                    Some(&st),
+                    Some(&json!({"function": f})),
+                )?;
                 Ok(())
             })
             .await?;
@@ -1279,17 +1329,18 @@ mod tests {
             d.output.unwrap(),
             json!({"id": 7, "greeting": "hello", "decision": {"outcome": "done"}})
         );
-        let kinds: Vec<String> = h
-            .ex
-            .history("e1")
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
+        let kinds: Vec<String> =
+            h.ex.history("e1")
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.kind)
+                .collect();
         assert_eq!(kinds.iter().filter(|k| *k == "TaskRetried").count(), 2);
         assert_eq!(
-            h.ex.send_task_success("no-such-token", json!({})).await.unwrap(),
+            h.ex.send_task_success("no-such-token", json!({}))
+                .await
+                .unwrap(),
             Completion::AlreadyClosed
         );
     }
@@ -1318,14 +1369,20 @@ mod tests {
             .await
             .unwrap();
         let d = h.ex.describe("e1").await.unwrap().unwrap();
-        assert_eq!((d.status.as_str(), d.error.as_deref()), ("FAILED", Some("UnknownOutcome")));
+        assert_eq!(
+            (d.status.as_str(), d.error.as_deref()),
+            ("FAILED", Some("UnknownOutcome"))
+        );
 
         h.ex.start_execution("e2", json!({"id": 2})).await.unwrap();
         assert_eq!(h.ex.fire_timeouts().await.unwrap(), 0);
         h.clock.advance(chrono::Duration::seconds(61));
         assert_eq!(h.ex.fire_timeouts().await.unwrap(), 1);
         let d = h.ex.describe("e2").await.unwrap().unwrap();
-        assert_eq!((d.status.as_str(), d.state.as_str()), ("SUCCEEDED", "TimedOut"));
+        assert_eq!(
+            (d.status.as_str(), d.state.as_str()),
+            ("SUCCEEDED", "TimedOut")
+        );
         assert_eq!(d.output.unwrap()["error"]["Error"], "States.Timeout");
     }
 
@@ -1344,7 +1401,10 @@ mod tests {
         h.ex.send_task_success(&token, json!({"outcome": "done"}))
             .await
             .unwrap();
-        assert_eq!(h.ex.describe("e1").await.unwrap().unwrap().status, "SUCCEEDED");
+        assert_eq!(
+            h.ex.describe("e1").await.unwrap().unwrap().status,
+            "SUCCEEDED"
+        );
     }
 
     #[tokio::test]
@@ -1362,11 +1422,18 @@ mod tests {
         }
         let h = harness(Some(&path));
         assert_eq!(h.ex.recover().await.unwrap(), 1);
-        assert_eq!(h.tokens.lock().unwrap().len(), 1, "function called again with the same token");
+        assert_eq!(
+            h.tokens.lock().unwrap().len(),
+            1,
+            "function called again with the same token"
+        );
         let tok = last_token(&h);
         h.ex.send_task_success(&tok, json!({"outcome": "done"}))
             .await
             .unwrap();
-        assert_eq!(h.ex.describe("e1").await.unwrap().unwrap().status, "SUCCEEDED");
+        assert_eq!(
+            h.ex.describe("e1").await.unwrap().unwrap().status,
+            "SUCCEEDED"
+        );
     }
 }

@@ -242,7 +242,10 @@ pub fn parse_decision(
             FieldError::new(
                 "",
                 "unknown_outcome",
-                format!("Pilihan keputusan tidak dikenal; gunakan: {}.", allowed.join(", ")),
+                format!(
+                    "Pilihan keputusan tidak dikenal; gunakan: {}.",
+                    allowed.join(", ")
+                ),
             )
         })
     });
@@ -413,9 +416,8 @@ pub fn decide(
             let draft = next.current_draft().cloned().ok_or_else(|| {
                 DomainError::InvalidState("Belum ada draf surat untuk ditandatangani.".into())
             })?;
-            let number = letter_number.ok_or_else(|| {
-                DomainError::InvalidState("Nomor surat belum tersedia.".into())
-            })?;
+            let number = letter_number
+                .ok_or_else(|| DomainError::InvalidState("Nomor surat belum tersedia.".into()))?;
             next.letter.signed = Some(SignedLetter {
                 number: number.clone(),
                 version: draft.version,
@@ -701,7 +703,7 @@ pub fn document_stored(
 /// What the workflow's task function does when the state machine enters a human step.
 pub enum Entered {
     /// Recorded now: commit it, then send the step's notices.
-    Changed(Change),
+    Changed(Box<Change>),
     /// The same token was recorded before (a retried invocation): nothing to do.
     AlreadyRecorded,
 }
@@ -737,11 +739,11 @@ pub fn enter_step(
         &Origin::default(),
         now,
     );
-    Ok(Entered::Changed(Change {
+    Ok(Entered::Changed(Box::new(Change {
         case: next,
         expected_version,
         events: vec![ev],
-    }))
+    })))
 }
 
 /// The workflow's final states.

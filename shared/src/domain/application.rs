@@ -283,7 +283,9 @@ pub struct ContactInput {
 
 fn reference(raw: String) -> Result<String, FieldError> {
     let t = validation::text(raw, 3, 100)?;
-    if t.chars().all(|c| c.is_alphanumeric() || " ./-:_()".contains(c)) {
+    if t.chars()
+        .all(|c| c.is_alphanumeric() || " ./-:_()".contains(c))
+    {
         Ok(t)
     } else {
         Err(FieldError::new(
@@ -339,7 +341,8 @@ impl ApplicationInput {
         let cooperative_name = e.field("cooperative_name", self.cooperative_name, |r| {
             validation::text(r, 3, 200)
         });
-        let legal_entity_number = e.field("legal_entity_number", self.legal_entity_number, reference);
+        let legal_entity_number =
+            e.field("legal_entity_number", self.legal_entity_number, reference);
         let nib = e.field("nib", self.nib, |r| Nib::parse(&r));
         let oss_reference = e.field("oss_reference", self.oss_reference, reference);
 
@@ -367,9 +370,14 @@ impl ApplicationInput {
         }
 
         let c = self.cash_office.unwrap_or_default();
-        let cash_address =
-            e.field("cash_office.address", c.address, |r| validation::text(r, 5, 300));
-        let members = e.field("cash_office.member_count", c.member_count, MemberCount::parse);
+        let cash_address = e.field("cash_office.address", c.address, |r| {
+            validation::text(r, 5, 300)
+        });
+        let members = e.field(
+            "cash_office.member_count",
+            c.member_count,
+            MemberCount::parse,
+        );
         let head_name = e.field("cash_office.head_name", c.head_name, |r| {
             validation::text(r, 3, 120)
         });
@@ -473,7 +481,9 @@ pub(crate) mod tests {
 
     #[test]
     fn a_complete_form_parses() {
-        let a = sample_input(day("2026-11-26")).parse(day("2026-11-26")).unwrap();
+        let a = sample_input(day("2026-11-26"))
+            .parse(day("2026-11-26"))
+            .unwrap();
         assert_eq!(a.nib.as_str(), "9120001234567");
         assert_eq!(a.contact.phone.as_str(), "+6281234567890");
         assert_eq!(a.cash_office.member_count.get(), 25);
@@ -485,7 +495,10 @@ pub(crate) mod tests {
         assert_eq!(Nib::parse("912000123456").unwrap_err().code, "nib_format"); // 12 digits
         assert_eq!(Nib::parse("91200012345678").unwrap_err().code, "nib_format"); // 14
         assert_eq!(Nib::parse("912000123456A").unwrap_err().code, "nib_format"); // letter
-        assert_eq!(Nib::parse("９１２０００１２３４５６７").unwrap_err().code, "nib_format"); // full-width
+        assert_eq!(
+            Nib::parse("９１２０００１２３４５６７").unwrap_err().code,
+            "nib_format"
+        ); // full-width
     }
 
     #[test]
@@ -534,9 +547,18 @@ pub(crate) mod tests {
 
     #[test]
     fn phones_are_normalised() {
-        assert_eq!(Phone::parse("081347131824").unwrap().as_str(), "+6281347131824");
-        assert_eq!(Phone::parse("(0548) 20594").unwrap().as_str(), "+6254820594");
-        assert_eq!(Phone::parse("+62 812 3456 7890").unwrap().as_str(), "+6281234567890");
+        assert_eq!(
+            Phone::parse("081347131824").unwrap().as_str(),
+            "+6281347131824"
+        );
+        assert_eq!(
+            Phone::parse("(0548) 20594").unwrap().as_str(),
+            "+6254820594"
+        );
+        assert_eq!(
+            Phone::parse("+62 812 3456 7890").unwrap().as_str(),
+            "+6281234567890"
+        );
         assert!(Phone::parse("12345").is_err());
         assert!(Phone::parse("0812abc").is_err());
     }

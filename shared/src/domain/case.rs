@@ -148,7 +148,9 @@ impl Actor {
 pub enum Details {
     None,
     /// Front/back office found the file incomplete or invalid: what must be fixed.
-    Revision { missing: Vec<String> },
+    Revision {
+        missing: Vec<String>,
+    },
     /// SOP k.
     Technical {
         findings: String,
@@ -156,11 +158,18 @@ pub enum Details {
         site_visit_on: Option<NaiveDate>,
     },
     /// SOP l.
-    Recommendation { number: String, date: NaiveDate },
+    Recommendation {
+        number: String,
+        date: NaiveDate,
+    },
     /// SOP m: a new draft version of the letter.
-    Draft { version: u32 },
+    Draft {
+        version: u32,
+    },
     /// SOP p.
-    Signature { letter_number: String },
+    Signature {
+        letter_number: String,
+    },
     /// SOP r.
     Effectuation {
         oss_permit_number: String,
@@ -340,12 +349,13 @@ impl Case {
         self.status == CaseStatus::Draft || self.waiting_at() == Some(Step::ApplicantRevision)
     }
 
-    /// The last person who decided a staff step: they may not decide the next one.
+    /// Who decided the step just before, if it was a staff step: they may not decide the next
+    /// one (segregation of duties between consecutive approval steps). After the applicant
+    /// acted (a resubmission, the survey) the next step is not consecutive to a staff one.
     pub fn last_staff_actor(&self) -> Option<&Actor> {
         self.decisions
-            .iter()
-            .rev()
-            .find(|d| d.step.is_staff_step())
+            .last()
+            .filter(|d| d.step.is_staff_step())
             .map(|d| &d.actor)
     }
 

@@ -42,7 +42,9 @@ impl Default for Agency {
 pub enum Notice {
     Submitted,
     /// Staff: a case waits at a step of their role.
-    QueueArrival { step: Step },
+    QueueArrival {
+        step: Step,
+    },
     /// SOP h.
     FileComplete,
     RevisionNeeded,
@@ -54,7 +56,9 @@ pub enum Notice {
     PermitRefused,
     Lapsed,
     /// Staff and their supervisor: a step waited longer than the orchestrator's timeout.
-    Escalation { step: Step },
+    Escalation {
+        step: Step,
+    },
 }
 
 impl Notice {

@@ -158,7 +158,10 @@ mod tests {
             FileKind::sniff(b"\x89PNG\r\n\x1a\n\0\0"),
             Some(FileKind::Png)
         );
-        assert_eq!(FileKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(FileKind::Jpeg));
+        assert_eq!(
+            FileKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(FileKind::Jpeg)
+        );
         assert_eq!(FileKind::sniff(b"MZ\x90\0"), None); // a Windows executable
         assert_eq!(FileKind::sniff(b"PDF-1.7"), None);
     }

@@ -145,7 +145,11 @@ impl Step {
         const REVISION: &[OutcomeDef] = &[out("resubmitted", "Berkas diajukan kembali", false)];
         const BACK: &[OutcomeDef] = &[
             out("valid", "Pendaftaran valid", false),
-            out("invalid", "Pendaftaran tidak valid, kembalikan ke pemohon", true),
+            out(
+                "invalid",
+                "Pendaftaran tidak valid, kembalikan ke pemohon",
+                true,
+            ),
         ];
         const FORWARD: &[OutcomeDef] = &[
             out("forward", "Setujui dan teruskan ke Dinas Koperasi", false),
@@ -166,7 +170,8 @@ impl Step {
             out("return", "Kembalikan draf untuk diperbaiki", true),
         ];
         const SURVEY: &[OutcomeDef] = &[out("answered", "Survei diisi", false)];
-        const EFFECT: &[OutcomeDef] = &[out("effectuated", "Izin telah diefektifkan di OSS", false)];
+        const EFFECT: &[OutcomeDef] =
+            &[out("effectuated", "Izin telah diefektifkan di OSS", false)];
         match self {
             Step::FrontOfficeVerification => FRONT,
             Step::ApplicantRevision => REVISION,
@@ -232,8 +237,18 @@ mod tests {
                 .unwrap()
                 .reason_required
         );
-        assert!(!Step::Recommendation.outcome("grant").unwrap().reason_required);
-        assert!(Step::Recommendation.outcome("refuse").unwrap().reason_required);
+        assert!(
+            !Step::Recommendation
+                .outcome("grant")
+                .unwrap()
+                .reason_required
+        );
+        assert!(
+            Step::Recommendation
+                .outcome("refuse")
+                .unwrap()
+                .reason_required
+        );
         assert!(Step::HeadSignature.outcome("bogus").is_none());
     }
 

@@ -57,7 +57,12 @@ pub const ELEMENTS: [Element; 9] = [
         code: "u6",
         name: "Kompetensi pelaksana",
         question: "Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?",
-        answers: ["Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"],
+        answers: [
+            "Tidak kompeten",
+            "Kurang kompeten",
+            "Kompeten",
+            "Sangat kompeten",
+        ],
     },
     Element {
         code: "u7",
@@ -173,7 +178,11 @@ impl SurveyInput {
                         None => e.push(FieldError::new(
                             format!("answers.{}", el.code),
                             "required",
-                            format!("Unsur {} ({}) wajib dijawab.", el.code.to_uppercase(), el.name),
+                            format!(
+                                "Unsur {} ({}) wajib dijawab.",
+                                el.code.to_uppercase(),
+                                el.name
+                            ),
                         )),
                         Some(v) if (1..=4).contains(v) => scores[i] = *v as u8,
                         Some(_) => e.push(FieldError::new(

@@ -69,11 +69,7 @@ pub trait CaseStore: Send + Sync {
     async fn cases_with_pending_completion(&self) -> Result<Vec<Case>, StoreError>;
     async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError>;
     async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError>;
-    async fn document(
-        &self,
-        case: CaseId,
-        id: Uuid,
-    ) -> Result<Option<DocumentRecord>, StoreError>;
+    async fn document(&self, case: CaseId, id: Uuid) -> Result<Option<DocumentRecord>, StoreError>;
     /// Records an upload that has not been confirmed yet (no case change, no audit event).
     async fn put_pending_document(&self, doc: &DocumentRecord) -> Result<(), StoreError>;
     /// Survey responses answered in `[from, to)`.
