@@ -42,6 +42,36 @@ pub struct Config {
     pub timer_interval: Duration,
     /// Multiplies the ASL's Retry waits.
     pub retry_time_scale: f64,
+    /// Where cases, documents and mail live.
+    pub backend: Backend,
+}
+
+/// The runner's backends: everything embedded (the default), or the AWS adapters configured
+/// by the environment (see `perizinan::bootstrap`), with the embedded executor or Step
+/// Functions (`PD_ORCHESTRATOR=stepfunctions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    Aws { step_functions: bool },
+}
+
+async fn external_ports(cfg: &Config) -> Result<Option<perizinan::embedded::External>, BootError> {
+    let Backend::Aws { step_functions } = cfg.backend else {
+        return Ok(None);
+    };
+    let clock: Arc<dyn perizinan::ports::Clock> = Arc::new(SystemClock::default());
+    let ports = perizinan::bootstrap::AwsPorts::from_env(clock).await?;
+    let orchestrator: Option<Arc<dyn perizinan::ports::Orchestrator>> = if step_functions {
+        Some(Arc::new(ports.step_functions()?))
+    } else {
+        None
+    };
+    Ok(Some(perizinan::embedded::External {
+        store: ports.store.clone(),
+        documents: ports.documents.clone(),
+        mailer: ports.mailer.clone(),
+        orchestrator,
+    }))
 }
 
 impl Default for Config {
@@ -52,6 +82,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             timer_interval: Duration::from_secs(15),
             retry_time_scale: 1.0,
+            backend: Backend::Embedded,
         }
     }
 }
@@ -244,33 +275,13 @@ async fn file_put(
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    match l.embedded.files.accept_put(&key, &q, ct, body).await {
+    let Some(files) = &l.embedded.files else {
+        return ApiError::NoRoute.into_response();
+    };
+    match files.accept_put(&key, &q, ct, body).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => url_error(e),
     }
-}
-
-/// RFC 6266 `Content-Disposition: attachment` with an ASCII fallback and a UTF-8 name.
-pub fn attachment(name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 async fn file_get(
@@ -278,14 +289,17 @@ async fn file_get(
     Path(key): Path<String>,
     Query(q): Query<SignedQuery>,
 ) -> Response {
-    match l.embedded.files.serve_get(&key, &q).await {
+    let Some(files) = &l.embedded.files else {
+        return ApiError::NoRoute.into_response();
+    };
+    match files.serve_get(&key, &q).await {
         Ok((bytes, media, name)) => {
             let mut resp = bytes.into_response();
             let h = resp.headers_mut();
             if let Ok(v) = HeaderValue::from_str(&media) {
                 h.insert(header::CONTENT_TYPE, v);
             }
-            if let Ok(v) = HeaderValue::from_str(&attachment(&name)) {
+            if let Ok(v) = HeaderValue::from_str(&perizinan::api::documents::attachment(&name)) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
             h.insert(
@@ -306,15 +320,17 @@ async fn outbox_json(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
     let list = l
         .embedded
         .outbox
+        .as_ref()
+        .ok_or(ApiError::NoRoute)?
         .list()
         .map_err(|e| ApiError::Unavailable(format!("outbox: {e}")))?;
     Ok(Json(json!({ "items": list, "count": list.len() })))
 }
 
 async fn outbox_raw(State(l): State<Local>, Path(file): Path<String>) -> Response {
-    match l.embedded.outbox.raw(&file) {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "message/rfc822")], bytes).into_response(),
-        Err(_) => ApiError::NotFound.into_response(),
+    match l.embedded.outbox.as_ref().map(|o| o.raw(&file)) {
+        Some(Ok(bytes)) => ([(header::CONTENT_TYPE, "message/rfc822")], bytes).into_response(),
+        _ => ApiError::NotFound.into_response(),
     }
 }
 
@@ -326,7 +342,12 @@ fn esc(s: &str) -> String {
 }
 
 async fn outbox_html(State(l): State<Local>) -> Response {
-    let list = l.embedded.outbox.list().unwrap_or_default();
+    let list = l
+        .embedded
+        .outbox
+        .as_ref()
+        .and_then(|o| o.list().ok())
+        .unwrap_or_default();
     let mut rows = String::new();
     for m in list.iter().rev() {
         rows.push_str(&format!(
@@ -349,20 +370,20 @@ async fn index() -> Html<&'static str> {
     Html(include_str!("index.html"))
 }
 
+fn executor(l: &Local) -> Result<&perizinan::asl::executor::Executor, ApiError> {
+    l.embedded.executor.as_ref().ok_or(ApiError::NoRoute)
+}
+
 async fn dev_execution(
     State(l): State<Local>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let info = l
-        .embedded
-        .executor
+    let info = executor(&l)?
         .describe(&name)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
         .ok_or(ApiError::NotFound)?;
-    let history = l
-        .embedded
-        .executor
+    let history = executor(&l)?
         .history(&name)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
@@ -370,9 +391,7 @@ async fn dev_execution(
 }
 
 async fn dev_timeouts(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
-    let n = l
-        .embedded
-        .executor
+    let n = executor(&l)?
         .fire_timeouts()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
@@ -428,6 +447,7 @@ pub async fn run(
         catalog: perizinan::bootstrap::catalog_from_env()?,
         agency: perizinan::bootstrap::agency_from_env()?,
         retry_time_scale: cfg.retry_time_scale,
+        external: external_ports(&cfg).await?,
     })?);
     let (resumed, redelivered) = embedded.recover().await?;
     let local = Local {
@@ -466,7 +486,9 @@ pub async fn run(
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = timer.executor.fire_timeouts().await {
+            if let Some(x) = &timer.executor
+                && let Err(e) = x.fire_timeouts().await
+            {
                 tracing::warn!(error = %e, "timeouts not processed");
             }
             if let Err(e) = perizinan::workflow::redeliver_pending(&timer.services).await {

@@ -2,6 +2,9 @@
 //!
 //! Options (or environment): `--port N` (`PORT`, default 8080; 0 picks a free port),
 //! `--host IP` (`HOST`, default 127.0.0.1), `--data-dir DIR` (`PD_DATA_DIR`, default `data`).
+//! `PD_BACKEND=aws` uses DynamoDB, S3 and SES as configured by the environment (see
+//! `perizinan::bootstrap`), with the embedded executor or, with
+//! `PD_ORCHESTRATOR=stepfunctions`, Step Functions.
 
 use local::Config;
 use std::process::ExitCode;
@@ -20,6 +23,22 @@ fn parse_args() -> Result<Config, String> {
     }
     if let Ok(d) = std::env::var("PD_DATA_DIR") {
         cfg.data_dir = d.into();
+    }
+    cfg.backend = match std::env::var("PD_BACKEND").as_deref() {
+        Err(_) | Ok("" | "embedded") => local::Backend::Embedded,
+        Ok("aws") => local::Backend::Aws {
+            step_functions: std::env::var("PD_ORCHESTRATOR").as_deref() == Ok("stepfunctions"),
+        },
+        Ok(other) => {
+            return Err(format!(
+                "PD_BACKEND tidak dikenal: {other} (embedded atau aws)"
+            ));
+        }
+    };
+    if let Ok(s) = std::env::var("PD_RETRY_TIME_SCALE") {
+        cfg.retry_time_scale = s
+            .parse()
+            .map_err(|_| format!("PD_RETRY_TIME_SCALE tidak valid: {s}"))?;
     }
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {

@@ -1,14 +1,24 @@
-//! Building a function's services from its environment (Lambda `main`s).
+//! Building a function's services from its environment (Lambda `main`s, the local runner).
 //!
-//! `PD_BACKEND=embedded` runs every port on one machine under `PD_DATA_DIR` (useful with
-//! `cargo lambda watch`); the local runner builds the same thing with [`crate::embedded`].
+//! `PD_BACKEND=aws` (the default of the Lambda entries): DynamoDB `PD_TABLE`, S3
+//! `PD_UPLOAD_BUCKET`, SES from `PD_MAIL_FROM` (and `PD_SES_CONFIGURATION_SET`), Step Functions
+//! `PD_STATE_MACHINE_ARN`; region, credentials and endpoints from the SDK's standard
+//! configuration (`AWS_REGION`, `AWS_ENDPOINT_URL`, …). `PD_S3_PATH_STYLE=true` for S3-compatible
+//! endpoints such as moto. `PD_BACKEND=embedded` runs every port on one machine under
+//! `PD_DATA_DIR` (useful with `cargo lambda watch`).
 
+use crate::adapters::aws::dynamo::DynamoStore;
+use crate::adapters::aws::s3::S3Documents;
+use crate::adapters::aws::ses::SesMailer;
+use crate::adapters::aws::sfn::StepFunctions;
 use crate::domain::Role;
 use crate::domain::notices::Agency;
 use crate::domain::requirements::Catalog;
 use crate::embedded::{BootError, Embedded, EmbeddedConfig};
+use crate::ports::clock::Clock;
 use crate::ports::clock::SystemClock;
 use crate::ports::directory::StaticDirectory;
+use crate::ports::{CaseStore, DocumentStore, Mailer, Orchestrator};
 use crate::services::Services;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -60,9 +70,97 @@ pub fn agency_from_env() -> Result<Agency, BootError> {
     }
 }
 
-/// Builds the services named by `PD_BACKEND`.
+fn require(name: &str) -> Result<String, BootError> {
+    env(name).ok_or_else(|| BootError(format!("{name} is not set")))
+}
+
+/// The AWS adapters, built once per process (Lambda init).
+pub struct AwsPorts {
+    pub sdk: aws_config::SdkConfig,
+    pub store: Arc<DynamoStore>,
+    pub documents: Arc<S3Documents>,
+    pub mailer: Arc<SesMailer>,
+}
+
+impl AwsPorts {
+    pub async fn from_env(clock: Arc<dyn Clock>) -> Result<Self, BootError> {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| BootError("no AWS region configured (AWS_REGION)".into()))?;
+        let path_style = env("PD_S3_PATH_STYLE").is_some_and(|v| v == "true");
+        let s3_endpoint = env("AWS_ENDPOINT_URL_S3").or_else(|| env("AWS_ENDPOINT_URL"));
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(path_style)
+                .build(),
+        );
+        let credentials = sdk
+            .credentials_provider()
+            .ok_or_else(|| BootError("no AWS credentials provider".into()))?;
+        Ok(Self {
+            store: Arc::new(DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&sdk),
+                require("PD_TABLE")?,
+            )),
+            documents: Arc::new(S3Documents::new(
+                s3,
+                require("PD_UPLOAD_BUCKET")?,
+                region,
+                s3_endpoint,
+                path_style,
+                credentials,
+                clock,
+            )),
+            mailer: Arc::new(SesMailer::new(
+                aws_sdk_sesv2::Client::new(&sdk),
+                require("PD_MAIL_FROM")?,
+                env("PD_SES_CONFIGURATION_SET"),
+            )),
+            sdk,
+        })
+    }
+
+    /// Step Functions on `PD_STATE_MACHINE_ARN`.
+    pub fn step_functions(&self) -> Result<StepFunctions, BootError> {
+        Ok(StepFunctions::new(
+            aws_sdk_sfn::Client::new(&self.sdk),
+            require("PD_STATE_MACHINE_ARN")?,
+        ))
+    }
+
+    pub fn services(
+        &self,
+        orchestrator: Arc<dyn Orchestrator>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Services, BootError> {
+        let store: Arc<dyn CaseStore> = self.store.clone();
+        let documents: Arc<dyn DocumentStore> = self.documents.clone();
+        let mailer: Arc<dyn Mailer> = self.mailer.clone();
+        Ok(Services {
+            store,
+            documents,
+            mailer,
+            orchestrator,
+            directory: Arc::new(directory_from_env()?),
+            clock,
+            catalog: Arc::new(catalog_from_env()?),
+            agency: Arc::new(agency_from_env()?),
+            portal_url: env("PD_PORTAL_URL").unwrap_or_else(|| "https://perizinan.example".into()),
+        })
+    }
+}
+
+/// Builds the services named by `PD_BACKEND` (default `aws`).
 pub async fn from_env() -> Result<Arc<Services>, BootError> {
-    match env("PD_BACKEND").as_deref().unwrap_or("embedded") {
+    match env("PD_BACKEND").as_deref().unwrap_or("aws") {
+        "aws" => {
+            let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
+            let ports = AwsPorts::from_env(clock.clone()).await?;
+            let sfn: Arc<dyn Orchestrator> = Arc::new(ports.step_functions()?);
+            Ok(Arc::new(ports.services(sfn, clock)?))
+        }
         "embedded" => {
             let data_dir = env("PD_DATA_DIR").unwrap_or_else(|| "data".into());
             let base = env("PD_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
@@ -77,12 +175,13 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                 catalog: catalog_from_env()?,
                 agency: agency_from_env()?,
                 retry_time_scale: 1.0,
+                external: None,
             })?;
             e.recover().await?;
             Ok(e.services)
         }
         other => Err(BootError(format!(
-            "PD_BACKEND `{other}` is not known (use `embedded`)"
+            "PD_BACKEND `{other}` is not known (use `aws` or `embedded`)"
         ))),
     }
 }

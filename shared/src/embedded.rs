@@ -9,6 +9,7 @@ use crate::domain::notices::Agency;
 use crate::domain::requirements::Catalog;
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::directory::StaticDirectory;
+use crate::ports::{CaseStore, DocumentStore, Mailer, Orchestrator};
 use crate::services::Services;
 use crate::workflow;
 use std::path::{Path, PathBuf};
@@ -35,13 +36,26 @@ pub struct EmbeddedConfig {
     pub agency: Agency,
     /// Multiplies Retry waits of the executor (1.0 = as written in the ASL).
     pub retry_time_scale: f64,
+    /// Other adapters to use in place of the embedded ones (the local runner on AWS services).
+    pub external: Option<External>,
+}
+
+/// Ports supplied from outside (e.g. DynamoDB, S3, SES on moto); `orchestrator: None` keeps the
+/// embedded executor.
+pub struct External {
+    pub store: Arc<dyn CaseStore>,
+    pub documents: Arc<dyn DocumentStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub orchestrator: Option<Arc<dyn Orchestrator>>,
 }
 
 pub struct Embedded {
     pub services: Arc<Services>,
-    pub executor: Executor,
-    pub files: Arc<LocalFiles>,
-    pub outbox: Arc<Outbox>,
+    /// The embedded executor, unless an external orchestrator was supplied.
+    pub executor: Option<Executor>,
+    /// The embedded document store and outbox, unless external ones were supplied.
+    pub files: Option<Arc<LocalFiles>>,
+    pub outbox: Option<Arc<Outbox>>,
     pub clock: Arc<SystemClock>,
     /// Secret of this installation (signs local tokens and file URLs).
     pub secret: Vec<u8>,
@@ -90,46 +104,77 @@ impl Embedded {
         std::fs::create_dir_all(dir.join("files"))
             .map_err(|e| BootError(format!("cannot create {}: {e}", dir.display())))?;
         let secret = load_or_create_secret(&dir.join("secret.key"))?;
-        let store = SqliteStore::open(&dir.join("cases.sqlite"))
-            .map_err(|e| BootError(format!("case store: {e}")))?;
         let clock: Arc<dyn Clock> = cfg.clock.clone();
-        let files = Arc::new(LocalFiles::new(
-            dir.join("files"),
-            derive(&secret, "files"),
-            cfg.files_url.clone(),
-            clock.clone(),
-        ));
-        let outbox = Arc::new(
-            Outbox::new(dir.join("outbox"), cfg.mail_from.clone())
-                .map_err(|e| BootError(format!("outbox: {e}")))?,
+        type Ports = (
+            Arc<dyn CaseStore>,
+            Arc<dyn DocumentStore>,
+            Arc<dyn Mailer>,
+            Option<Arc<LocalFiles>>,
+            Option<Arc<Outbox>>,
+            Option<Arc<dyn Orchestrator>>,
         );
-        let def = workflow::load_case_workflow(WORKFLOW_FUNCTION)
-            .map_err(|e| BootError(e.to_string()))?;
-        let executor = Executor::open(
-            &dir.join("executions.sqlite"),
-            workflow::MACHINE_NAME,
-            def,
-            clock.clone(),
-        )
-        .map_err(|e| BootError(format!("executor: {e}")))?
-        .with_retry_time_scale(cfg.retry_time_scale);
+        let (store, documents, mailer, files, outbox, external_orchestrator): Ports =
+            match cfg.external {
+                Some(x) => (x.store, x.documents, x.mailer, None, None, x.orchestrator),
+                None => {
+                    let store = SqliteStore::open(&dir.join("cases.sqlite"))
+                        .map_err(|e| BootError(format!("case store: {e}")))?;
+                    let files = Arc::new(LocalFiles::new(
+                        dir.join("files"),
+                        derive(&secret, "files"),
+                        cfg.files_url.clone(),
+                        clock.clone(),
+                    ));
+                    let outbox = Arc::new(
+                        Outbox::new(dir.join("outbox"), cfg.mail_from.clone())
+                            .map_err(|e| BootError(format!("outbox: {e}")))?,
+                    );
+                    (
+                        Arc::new(store),
+                        files.clone(),
+                        outbox.clone(),
+                        Some(files),
+                        Some(outbox),
+                        None,
+                    )
+                }
+            };
+        let (executor, orchestrator): (Option<Executor>, Arc<dyn Orchestrator>) =
+            match external_orchestrator {
+                Some(o) => (None, o),
+                None => {
+                    let def = workflow::load_case_workflow(WORKFLOW_FUNCTION)
+                        .map_err(|e| BootError(e.to_string()))?;
+                    let executor = Executor::open(
+                        &dir.join("executions.sqlite"),
+                        workflow::MACHINE_NAME,
+                        def,
+                        clock.clone(),
+                    )
+                    .map_err(|e| BootError(format!("executor: {e}")))?
+                    .with_retry_time_scale(cfg.retry_time_scale);
+                    (Some(executor.clone()), Arc::new(executor))
+                }
+            };
         let services = Arc::new(Services {
-            store: Arc::new(store),
-            documents: files.clone(),
-            mailer: outbox.clone(),
-            orchestrator: Arc::new(executor.clone()),
+            store,
+            documents,
+            mailer,
+            orchestrator,
             directory: Arc::new(cfg.directory),
             clock,
             catalog: Arc::new(cfg.catalog),
             agency: Arc::new(cfg.agency),
             portal_url: cfg.portal_url,
         });
-        let s = services.clone();
-        let task: TaskFn = Arc::new(move |payload| {
-            let s = s.clone();
-            Box::pin(async move { workflow::handle(&s, payload).await })
-        });
-        executor.register(WORKFLOW_FUNCTION, task);
+        if let Some(executor) = &executor {
+            let s = services.clone();
+            let task: TaskFn = Arc::new(move |payload| {
+                let s = s.clone();
+                Box::pin(async move { workflow::handle(&s, payload).await })
+            });
+            executor.register(WORKFLOW_FUNCTION, task);
+        }
         Ok(Self {
             services,
             executor,
@@ -148,11 +193,13 @@ impl Embedded {
     /// After a restart: resume executions, then re-deliver decisions that were stored but not
     /// delivered. Returns (executions resumed, decisions re-delivered).
     pub async fn recover(&self) -> Result<(usize, usize), BootError> {
-        let resumed = self
-            .executor
-            .recover()
-            .await
-            .map_err(|e| BootError(format!("executor recovery: {e}")))?;
+        let resumed = match &self.executor {
+            Some(x) => x
+                .recover()
+                .await
+                .map_err(|e| BootError(format!("executor recovery: {e}")))?,
+            None => 0,
+        };
         let redelivered = crate::workflow::redeliver_pending(&self.services)
             .await
             .map_err(|e| BootError(format!("redelivery: {e}")))?;

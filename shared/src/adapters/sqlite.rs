@@ -140,6 +140,11 @@ CREATE TABLE IF NOT EXISTS surveys (
 );
 CREATE INDEX IF NOT EXISTS surveys_by_time ON surveys(answered_at);
 
+CREATE TABLE IF NOT EXISTS unique_keys (
+    key TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -148,6 +153,7 @@ CREATE TABLE IF NOT EXISTS counters (
 
 pub struct SqliteStore {
     db: Db,
+    trips: std::sync::atomic::AtomicU64,
 }
 
 impl SqliteStore {
@@ -162,7 +168,15 @@ impl SqliteStore {
 
     fn init(db: Db) -> Result<Self, StoreError> {
         db.with(|c| c.execute_batch(SCHEMA)).map_err(sql_err)?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            trips: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    fn trip(&self) {
+        self.trips
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -212,7 +226,12 @@ fn read_cases(
 
 #[async_trait]
 impl CaseStore for SqliteStore {
+    fn round_trips(&self) -> u64 {
+        self.trips.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        self.trip();
         self.db
             .call(move |c| {
                 let tx = c.transaction().map_err(sql_err)?;
@@ -293,6 +312,13 @@ impl CaseStore for SqliteStore {
                     )
                     .map_err(sql_err)?;
                 }
+                for key in &commit.unique {
+                    tx.execute(
+                        "INSERT INTO unique_keys (key, case_id) VALUES (?1, ?2)",
+                        params![key, case.id.to_string()],
+                    )
+                    .map_err(sql_err)?;
+                }
                 for claim in &commit.counters {
                     let n = if claim.value == 1 {
                         tx.execute(
@@ -321,6 +347,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
+        self.trip();
         self.db
             .call(move |c| {
                 Ok(read_cases(
@@ -337,6 +364,7 @@ impl CaseStore for SqliteStore {
         &self,
         number: &RegistrationNumber,
     ) -> Result<Option<Case>, StoreError> {
+        self.trip();
         let n = number.to_string();
         self.db
             .call(move |c| {
@@ -351,6 +379,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError> {
+        self.trip();
         let o = owner.to_string();
         self.db
             .call(move |c| {
@@ -364,6 +393,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError> {
+        self.trip();
         self.db
             .call(move |c| {
                 read_cases(
@@ -376,12 +406,14 @@ impl CaseStore for SqliteStore {
     }
 
     async fn cases_with_pending_completion(&self) -> Result<Vec<Case>, StoreError> {
+        self.trip();
         self.db
             .call(move |c| read_cases(c, "SELECT data FROM cases WHERE pending = 1", []))
             .await
     }
 
     async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
+        self.trip();
         self.db
             .call(move |c| {
                 let mut stmt = c
@@ -400,6 +432,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError> {
+        self.trip();
         self.db
             .call(move |c| {
                 let mut stmt = c
@@ -421,6 +454,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn document(&self, case: CaseId, id: Uuid) -> Result<Option<DocumentRecord>, StoreError> {
+        self.trip();
         self.db
             .call(move |c| {
                 let data: Option<String> = c
@@ -438,6 +472,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn put_pending_document(&self, doc: &DocumentRecord) -> Result<(), StoreError> {
+        self.trip();
         let d = doc.clone();
         self.db
             .call(move |c| {
@@ -453,6 +488,7 @@ impl CaseStore for SqliteStore {
         from: chrono::DateTime<chrono::Utc>,
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<SurveyResponse>, StoreError> {
+        self.trip();
         self.db
             .call(move |c| {
                 let mut stmt = c
@@ -474,6 +510,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn counter(&self, name: &str) -> Result<u64, StoreError> {
+        self.trip();
         let n = name.to_string();
         self.db
             .call(move |c| {

@@ -11,7 +11,7 @@ use crate::domain::case::{AuditEvent, EventDraft, verify_chain};
 use crate::domain::notices::Notice;
 use crate::domain::time::wita_date;
 use crate::domain::{Caller, Case, CaseStatus, RegistrationNumber, Role, Step};
-use crate::ports::store::{Commit, CounterClaim};
+use crate::ports::store::{Commit, CounterClaim, registration_key};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -51,6 +51,7 @@ pub async fn create(
             documents: vec![],
             counters: vec![],
             surveys: vec![],
+            unique: vec![],
         })
         .await?;
     tracing::info!(case_id = %case.id, "application created");
@@ -298,6 +299,9 @@ async fn first_submit(
         name: counter,
         value: next,
     });
+    commit
+        .unique
+        .push(registration_key(&RegistrationNumber::new(year, next)));
     s.store.commit(commit).await?;
     tracing::info!(case_id = %id, "application submitted");
     Ok(submitted)

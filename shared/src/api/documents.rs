@@ -64,6 +64,29 @@ pub fn sanitize_file_name(raw: &str, kind: FileKind) -> String {
     format!("{stem}.{}", kind.extension())
 }
 
+/// RFC 6266 `Content-Disposition: attachment` with an ASCII fallback and a UTF-8 name.
+pub fn attachment(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 fn own_editable(case: &crate::domain::Case, caller: &Caller) -> ApiResult<()> {
     if case.owner != caller.sub {
         return Err(ApiError::Forbidden(Role::Applicant));
@@ -355,6 +378,18 @@ pub async fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attachment_headers_follow_rfc_6266() {
+        assert_eq!(
+            attachment("izin operasional.pdf"),
+            "attachment; filename=\"izin operasional.pdf\"; filename*=UTF-8''izin%20operasional.pdf"
+        );
+        assert_eq!(
+            attachment("surat \"ñ\".pdf"),
+            "attachment; filename=\"surat __.pdf\"; filename*=UTF-8''surat%20%22%C3%B1%22.pdf"
+        );
+    }
 
     #[test]
     fn file_names_are_sanitised() {

@@ -38,6 +38,14 @@ pub struct Commit {
     pub counters: Vec<CounterClaim>,
     /// Survey responses to insert (one per case: a second one is a conflict).
     pub surveys: Vec<SurveyResponse>,
+    /// Keys that must be new (e.g. `registration:KK-2026-000123`): the commit fails if one was
+    /// claimed before; each key then points to this case.
+    pub unique: Vec<String>,
+}
+
+/// The unique key of a registration number.
+pub fn registration_key(n: &RegistrationNumber) -> String {
+    format!("registration:{n}")
 }
 
 impl Commit {
@@ -49,12 +57,15 @@ impl Commit {
             documents: vec![],
             counters: vec![],
             surveys: vec![],
+            unique: vec![],
         }
     }
 }
 
 #[async_trait]
 pub trait CaseStore: Send + Sync {
+    /// Requests sent to the underlying database so far (each API call or transaction is one).
+    fn round_trips(&self) -> u64;
     async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
     async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError>;
     async fn case_by_registration(

@@ -1,0 +1,516 @@
+//! The case store on DynamoDB: one table, items keyed `PK`/`SK`.
+//!
+//! | item | PK | SK | indexes |
+//! |---|---|---|---|
+//! | case | `CASE#<id>` | `CASE` | `ByStep` (`STEP#<step>`, `<entered>#<id>`) while at a step; `ByOwner` (`OWNER#<sub>`, `<id>`); `Pending` (`PENDING`, `<id>`) while a decision awaits delivery |
+//! | audit event | `CASE#<id>` | `EVT#<seq, 10 digits>` | – |
+//! | document | `CASE#<id>` | `DOC#<doc id>` | – |
+//! | survey marker | `CASE#<id>` | `SURVEY` | – |
+//! | survey | `SURVEYS#<yyyy-mm>` | `<answered at>#<case id>` | – |
+//! | unique key | `UNIQUE#<key>` | `UNIQUE` | – |
+//! | counter | `COUNTER#<name>` | `COUNTER` | – |
+//!
+//! A commit is one `TransactWriteItems`: the case `Put` is conditional on its version (or on not
+//! existing), audit events on not existing (append-only), so a lost race or a replay cancels the
+//! whole transaction and surfaces as [`StoreError::Conflict`], as on SQLite.
+
+use crate::domain::survey::SurveyResponse;
+use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use crate::ports::store::{CaseStore, Commit, StoreError, registration_key};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem, Update,
+};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use uuid::Uuid;
+
+type Item = HashMap<String, AttributeValue>;
+
+pub const BY_STEP: &str = "ByStep";
+pub const BY_OWNER: &str = "ByOwner";
+pub const PENDING: &str = "Pending";
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    trips: AtomicU64,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn unavailable<E: std::error::Error + Send + Sync + 'static>(e: E) -> StoreError {
+    StoreError::Unavailable(Box::new(e))
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn data_of<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    match item.get("data") {
+        Some(AttributeValue::S(d)) => serde_json::from_str(d).map_err(corrupt),
+        _ => Err(StoreError::Corrupt("item without data".into())),
+    }
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
+}
+
+fn case_pk(id: CaseId) -> String {
+    format!("CASE#{id}")
+}
+
+fn case_item(case: &Case) -> Result<Item, StoreError> {
+    let mut item = key(case_pk(case.id), "CASE");
+    item.insert(
+        "data".into(),
+        s(serde_json::to_string(case).map_err(corrupt)?),
+    );
+    item.insert("version".into(), n(case.version));
+    item.insert("status".into(), s(case.status.code()));
+    item.insert("GSI2PK".into(), s(format!("OWNER#{}", case.owner)));
+    item.insert("GSI2SK".into(), s(case.id.to_string()));
+    if let Some(step) = case.step {
+        let entered = case.step_entered_at.map(ts).unwrap_or_default();
+        item.insert("GSI1PK".into(), s(format!("STEP#{}", step.code())));
+        item.insert("GSI1SK".into(), s(format!("{entered}#{}", case.id)));
+    }
+    if case.pending_completion.is_some() {
+        item.insert("GSI3PK".into(), s("PENDING"));
+        item.insert("GSI3SK".into(), s(case.id.to_string()));
+    }
+    if let Some(r) = &case.registration_number {
+        item.insert("registration_number".into(), s(r.to_string()));
+    }
+    Ok(item)
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    let p = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_string))
+        .build()
+        .map_err(unavailable)?;
+    Ok(TransactWriteItem::builder().put(p).build())
+}
+
+fn survey_month(t: DateTime<Utc>) -> String {
+    format!("SURVEYS#{:04}-{:02}", t.year(), t.month())
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            trips: AtomicU64::new(0),
+        }
+    }
+
+    fn trip(&self) {
+        self.trips.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Creates the table with its indexes (development and tests; in AWS the SAM template
+    /// does it). Does nothing if it exists.
+    pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
+        if client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(unavailable)
+        };
+        let key = |name: &str, t: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(t)
+                .build()
+                .map_err(unavailable)
+        };
+        let gsi = |name: &str, pk: &str, sk: &str| -> Result<GlobalSecondaryIndex, StoreError> {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(key(pk, KeyType::Hash)?)
+                .key_schema(key(sk, KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(unavailable)
+        };
+        let mut req = client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("PK", KeyType::Hash)?)
+            .key_schema(key("SK", KeyType::Range)?)
+            .global_secondary_indexes(gsi(BY_STEP, "GSI1PK", "GSI1SK")?)
+            .global_secondary_indexes(gsi(BY_OWNER, "GSI2PK", "GSI2SK")?)
+            .global_secondary_indexes(gsi(PENDING, "GSI3PK", "GSI3SK")?);
+        for a in [
+            "PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK",
+        ] {
+            req = req.attribute_definitions(attr(a)?);
+        }
+        req.send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        self.trip();
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+
+    /// Runs a query to the end, one round trip per page.
+    async fn query_all(
+        &self,
+        index: Option<&str>,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+        limit: Option<usize>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = vec![];
+        let mut start: Option<Item> = None;
+        loop {
+            self.trip();
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(condition)
+                .set_exclusive_start_key(start.take());
+            for (k, v) in &values {
+                q = q.expression_attribute_values(*k, v.clone());
+            }
+            match index {
+                Some(i) => q = q.index_name(i),
+                None => q = q.consistent_read(true),
+            }
+            if let Some(l) = limit {
+                q = q.limit((l - out.len()).min(1000) as i32);
+            }
+            let page = q.send().await.map_err(unavailable)?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) if limit.is_none_or(|l| out.len() < l) => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    fn parse_all<T: serde::de::DeserializeOwned>(items: &[Item]) -> Result<Vec<T>, StoreError> {
+        items.iter().map(data_of).collect()
+    }
+}
+
+fn is_conflict(e: &SdkError<TransactWriteItemsError>) -> bool {
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(t)) => {
+            t.cancellation_reasons().iter().any(|r| {
+                matches!(
+                    r.code(),
+                    Some("ConditionalCheckFailed" | "TransactionConflict")
+                )
+            })
+        }
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl CaseStore for DynamoStore {
+    fn round_trips(&self) -> u64 {
+        self.trips.load(Ordering::Relaxed)
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        let t = self.table.as_str();
+        let case = &commit.case;
+        let mut items = vec![];
+        let item = case_item(case)?;
+        match commit.expected_version {
+            None => items.push(put(t, item, Some("attribute_not_exists(PK)"))?),
+            Some(v) => {
+                let p = Put::builder()
+                    .table_name(t)
+                    .set_item(Some(item))
+                    .condition_expression("#v = :v")
+                    .expression_attribute_names("#v", "version")
+                    .expression_attribute_values(":v", n(v))
+                    .build()
+                    .map_err(unavailable)?;
+                items.push(TransactWriteItem::builder().put(p).build());
+            }
+        }
+        for e in &commit.events {
+            let mut it = key(case_pk(e.case_id), &format!("EVT#{:010}", e.seq));
+            it.insert("data".into(), s(serde_json::to_string(e).map_err(corrupt)?));
+            items.push(put(t, it, Some("attribute_not_exists(PK)"))?);
+        }
+        for d in &commit.documents {
+            let mut it = key(case_pk(d.case_id), &format!("DOC#{}", d.id));
+            it.insert("data".into(), s(serde_json::to_string(d).map_err(corrupt)?));
+            items.push(put(t, it, None)?);
+        }
+        for sv in &commit.surveys {
+            items.push(put(
+                t,
+                key(case_pk(sv.case_id), "SURVEY"),
+                Some("attribute_not_exists(PK)"),
+            )?);
+            let mut it = key(
+                survey_month(sv.answered_at),
+                &format!("{}#{}", ts(sv.answered_at), sv.case_id),
+            );
+            it.insert(
+                "data".into(),
+                s(serde_json::to_string(sv).map_err(corrupt)?),
+            );
+            items.push(put(t, it, None)?);
+        }
+        for u in &commit.unique {
+            let mut it = key(format!("UNIQUE#{u}"), "UNIQUE");
+            it.insert("case_id".into(), s(case.id.to_string()));
+            items.push(put(t, it, Some("attribute_not_exists(PK)"))?);
+        }
+        for c in &commit.counters {
+            let k = key(format!("COUNTER#{}", c.name), "COUNTER");
+            if c.value == 1 {
+                let mut it = k;
+                it.insert("value".into(), n(1));
+                items.push(put(t, it, Some("attribute_not_exists(PK)"))?);
+            } else {
+                let u = Update::builder()
+                    .table_name(t)
+                    .set_key(Some(k))
+                    .update_expression("SET #v = :new")
+                    .condition_expression("#v = :prev")
+                    .expression_attribute_names("#v", "value")
+                    .expression_attribute_values(":new", n(c.value))
+                    .expression_attribute_values(":prev", n(c.value - 1))
+                    .build()
+                    .map_err(unavailable)?;
+                items.push(TransactWriteItem::builder().update(u).build());
+            }
+        }
+        self.trip();
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_conflict(&e) => Err(StoreError::Conflict(format!(
+                "case {} changed or a key was taken",
+                case.id
+            ))),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
+        self.get(case_pk(id), "CASE")
+            .await?
+            .map(|i| data_of(&i))
+            .transpose()
+    }
+
+    async fn case_by_registration(
+        &self,
+        number: &RegistrationNumber,
+    ) -> Result<Option<Case>, StoreError> {
+        let Some(item) = self
+            .get(format!("UNIQUE#{}", registration_key(number)), "UNIQUE")
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id = match item.get("case_id") {
+            Some(AttributeValue::S(v)) => CaseId::parse(v).ok_or_else(|| corrupt("case id"))?,
+            _ => return Err(corrupt("unique key without case id")),
+        };
+        self.case(id).await
+    }
+
+    async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_OWNER),
+                "GSI2PK = :pk",
+                vec![(":pk", s(format!("OWNER#{owner}")))],
+                None,
+            )
+            .await?;
+        let mut cases: Vec<Case> = Self::parse_all(&items)?;
+        cases.sort_by_key(|c| std::cmp::Reverse(c.id));
+        Ok(cases)
+    }
+
+    async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_STEP),
+                "GSI1PK = :pk",
+                vec![(":pk", s(format!("STEP#{}", step.code())))],
+                Some(limit),
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn cases_with_pending_completion(&self) -> Result<Vec<Case>, StoreError> {
+        let items = self
+            .query_all(
+                Some(PENDING),
+                "GSI3PK = :pk",
+                vec![(":pk", s("PENDING"))],
+                None,
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
+        let items = self
+            .query_all(
+                None,
+                "PK = :pk AND begins_with(SK, :p)",
+                vec![(":pk", s(case_pk(id))), (":p", s("EVT#"))],
+                None,
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError> {
+        let items = self
+            .query_all(
+                None,
+                "PK = :pk AND begins_with(SK, :p)",
+                vec![(":pk", s(case_pk(case))), (":p", s("DOC#"))],
+                None,
+            )
+            .await?;
+        let mut docs: Vec<DocumentRecord> = Self::parse_all(&items)?;
+        docs.sort_by(|a, b| {
+            (a.requirement.as_str(), a.version, a.id).cmp(&(
+                b.requirement.as_str(),
+                b.version,
+                b.id,
+            ))
+        });
+        Ok(docs)
+    }
+
+    async fn document(&self, case: CaseId, id: Uuid) -> Result<Option<DocumentRecord>, StoreError> {
+        self.get(case_pk(case), &format!("DOC#{id}"))
+            .await?
+            .map(|i| data_of(&i))
+            .transpose()
+    }
+
+    async fn put_pending_document(&self, doc: &DocumentRecord) -> Result<(), StoreError> {
+        let mut it = key(case_pk(doc.case_id), &format!("DOC#{}", doc.id));
+        it.insert(
+            "data".into(),
+            s(serde_json::to_string(doc).map_err(corrupt)?),
+        );
+        self.trip();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(it))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn surveys_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SurveyResponse>, StoreError> {
+        let mut out = vec![];
+        let mut month = from;
+        while month < to {
+            let items = self
+                .query_all(
+                    None,
+                    "PK = :pk AND SK BETWEEN :a AND :b",
+                    vec![
+                        (":pk", s(survey_month(month))),
+                        (":a", s(ts(from))),
+                        (":b", s(ts(to))),
+                    ],
+                    None,
+                )
+                .await?;
+            out.extend(Self::parse_all::<SurveyResponse>(&items)?);
+            // First day of the next month.
+            let (y, m) = if month.month() == 12 {
+                (month.year() + 1, 1)
+            } else {
+                (month.year(), month.month() + 1)
+            };
+            month = chrono::NaiveDate::from_ymd_opt(y, m, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+                .unwrap_or(to);
+        }
+        out.retain(|s| s.answered_at >= from && s.answered_at < to);
+        Ok(out)
+    }
+
+    async fn counter(&self, name: &str) -> Result<u64, StoreError> {
+        match self.get(format!("COUNTER#{name}"), "COUNTER").await? {
+            None => Ok(0),
+            Some(item) => match item.get("value") {
+                Some(AttributeValue::N(v)) => v.parse().map_err(corrupt),
+                _ => Err(corrupt("counter without value")),
+            },
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The orchestrator on AWS Step Functions (Standard): executions are named after the case, so a
+//! retried submit cannot start two; a completion of a task that is already closed (TaskTimedOut,
+//! InvalidToken, TaskDoesNotExist) is an idempotent success.
+
+use crate::ports::orchestrator::{Completion, Orchestrator, OrchestratorError};
+use async_trait::async_trait;
+use aws_sdk_sfn::Client;
+use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
+use aws_sdk_sfn::operation::start_execution::StartExecutionError;
+use serde_json::Value;
+
+pub struct StepFunctions {
+    client: Client,
+    state_machine_arn: String,
+}
+
+impl StepFunctions {
+    pub fn new(client: Client, state_machine_arn: impl Into<String>) -> Self {
+        Self {
+            client,
+            state_machine_arn: state_machine_arn.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl Orchestrator for StepFunctions {
+    async fn start(&self, name: &str, input: Value) -> Result<(), OrchestratorError> {
+        match self
+            .client
+            .start_execution()
+            .state_machine_arn(&self.state_machine_arn)
+            .name(name)
+            .input(input.to_string())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(StartExecutionError::ExecutionAlreadyExists(_)) => {
+                    Err(OrchestratorError::AlreadyExists(name.to_string()))
+                }
+                _ => Err(OrchestratorError::Unavailable(Box::new(e))),
+            },
+        }
+    }
+
+    async fn complete(&self, token: &str, output: Value) -> Result<Completion, OrchestratorError> {
+        match self
+            .client
+            .send_task_success()
+            .task_token(token)
+            .output(output.to_string())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Completion::Delivered),
+            Err(e) => match e.as_service_error() {
+                Some(
+                    SendTaskSuccessError::TaskTimedOut(_)
+                    | SendTaskSuccessError::InvalidToken(_)
+                    | SendTaskSuccessError::TaskDoesNotExist(_),
+                ) => Ok(Completion::AlreadyClosed),
+                _ => Err(OrchestratorError::Unavailable(Box::new(e))),
+            },
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! AWS on moto: fixtures (a table, a bucket, a verified sender, a state machine made from the
+//! real infra ASL), and the bridge that plays Lambda for moto's Step Functions.
+//!
+//! Two moto servers are used, both started by `scripts/test` on 127.0.0.1: `PD_TEST_MOTO`
+//! (DynamoDB, S3, SES — read back through `/moto-api/data.json`) and `PD_TEST_MOTO_SFN` (Step
+//! Functions with `execute_state_machine`, and a Lambda function that is only a name: moto's
+//! `use_docker: false` answers invocations without running code, so the bridge runs the real
+//! workflow function on each scheduled task's payload).
+
+#![allow(dead_code)]
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use base64::Engine;
+use perizinan::Services;
+use perizinan::adapters::aws::dynamo::DynamoStore;
+use perizinan::adapters::aws::s3::S3Documents;
+use perizinan::adapters::aws::ses::SesMailer;
+use perizinan::adapters::aws::sfn::StepFunctions;
+use perizinan::ports::Clock;
+use perizinan::ports::clock::SystemClock;
+use perizinan::ports::directory::StaticDirectory;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const REGION: &str = "ap-southeast-3";
+pub const ACCOUNT: &str = "123456789012";
+
+pub fn moto_main() -> String {
+    std::env::var("PD_TEST_MOTO").expect(
+        "PD_TEST_MOTO is not set: run ./scripts/test, which installs and starts moto (or start \
+         `.tools/venv/bin/moto_server -p 5000` and export PD_TEST_MOTO=http://127.0.0.1:5000)",
+    )
+}
+
+pub fn moto_sfn() -> String {
+    std::env::var("PD_TEST_MOTO_SFN").expect(
+        "PD_TEST_MOTO_SFN is not set: run ./scripts/test, which starts a second moto server for \
+         Step Functions",
+    )
+}
+
+pub async fn sdk(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await
+}
+
+fn suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}
+
+pub struct Fixture {
+    pub main: SdkConfig,
+    pub sfn: Option<SdkConfig>,
+    pub main_endpoint: String,
+    pub sfn_endpoint: Option<String>,
+    pub table: String,
+    pub bucket: String,
+    pub from: String,
+    pub state_machine_arn: Option<String>,
+    pub function_arn: Option<String>,
+    pub http: reqwest::Client,
+}
+
+/// A raw moto call with a SigV4-shaped Authorization header, for services the project has no
+/// SDK client of (IAM, Lambda): moto routes on the credential scope and does not check it.
+async fn moto_raw(
+    http: &reqwest::Client,
+    endpoint: &str,
+    service: &str,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+    json_body: Option<Value>,
+) -> String {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let mut req = http
+        .post(format!("{endpoint}{path}"))
+        .header("authorization", auth);
+    if let Some(f) = form {
+        req = req.form(f);
+    }
+    if let Some(j) = json_body {
+        req = req.json(&j);
+    }
+    let resp = req.send().await.expect("moto reachable");
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    assert!(
+        status.is_success(),
+        "moto {service} {path}: {status} {text}"
+    );
+    text
+}
+
+impl Fixture {
+    /// DynamoDB table, S3 bucket and SES identity on the main moto; with `with_sfn`, also the
+    /// case workflow (from `infra/statemachine`) on the Step Functions moto.
+    pub async fn new(with_sfn: bool) -> Self {
+        let main_endpoint = moto_main();
+        let main = sdk(&main_endpoint).await;
+        let sfx = suffix();
+        let table = format!("pd-{sfx}");
+        let bucket = format!("pd-uploads-{sfx}");
+        let from = format!("noreply-{sfx}@perizinan.test");
+        DynamoStore::ensure_table(&aws_sdk_dynamodb::Client::new(&main), &table)
+            .await
+            .expect("table");
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&main)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket()
+            .bucket(&bucket)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("bucket");
+        aws_sdk_sesv2::Client::new(&main)
+            .create_email_identity()
+            .email_identity(&from)
+            .send()
+            .await
+            .expect("SES identity");
+        let http = reqwest::Client::new();
+        let mut fx = Fixture {
+            main,
+            sfn: None,
+            main_endpoint,
+            sfn_endpoint: None,
+            table,
+            bucket,
+            from,
+            state_machine_arn: None,
+            function_arn: None,
+            http,
+        };
+        if with_sfn {
+            let ep = moto_sfn();
+            fx.http
+                .post(format!("{ep}/moto-api/config"))
+                .json(&json!({"stepfunctions": {"execute_state_machine": true}, "lambda": {"use_docker": false}}))
+                .send()
+                .await
+                .expect("moto config");
+            let role = format!("pd-role-{sfx}");
+            moto_raw(
+                &fx.http,
+                &ep,
+                "iam",
+                "/",
+                Some(&[
+                    ("Action", "CreateRole"),
+                    ("Version", "2010-05-08"),
+                    ("RoleName", &role),
+                    ("AssumeRolePolicyDocument", "{}"),
+                ]),
+                None,
+            )
+            .await;
+            let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{role}");
+            let zip = base64::engine::general_purpose::STANDARD.encode(empty_zip());
+            let function = format!("workflow-{sfx}");
+            let out = moto_raw(
+                &fx.http,
+                &ep,
+                "lambda",
+                "/2015-03-31/functions",
+                None,
+                Some(
+                    json!({"FunctionName": function, "Runtime": "provided.al2023", "Role": role_arn,
+                            "Handler": "bootstrap", "Code": {"ZipFile": zip}}),
+                ),
+            )
+            .await;
+            let function_arn = serde_json::from_str::<Value>(&out).unwrap()["FunctionArn"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let sfn_sdk = sdk(&ep).await;
+            // The same file the embedded executor runs, with the same substitution SAM makes.
+            let definition =
+                perizinan::workflow::CASE_WORKFLOW.replace("${WorkflowFunctionArn}", &function_arn);
+            let sm = aws_sdk_sfn::Client::new(&sfn_sdk)
+                .create_state_machine()
+                .name(format!("kantor-kas-{sfx}"))
+                .definition(definition)
+                .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/sfn-{sfx}"))
+                .send()
+                .await
+                .expect("state machine");
+            fx.state_machine_arn = Some(sm.state_machine_arn);
+            fx.function_arn = Some(function_arn);
+            fx.sfn = Some(sfn_sdk);
+            fx.sfn_endpoint = Some(ep);
+        }
+        fx
+    }
+
+    pub fn store(&self) -> DynamoStore {
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&self.main), &self.table)
+    }
+
+    pub fn documents(&self, clock: Arc<dyn Clock>) -> S3Documents {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.main)
+                .force_path_style(true)
+                .build(),
+        );
+        S3Documents::new(
+            s3,
+            &self.bucket,
+            REGION,
+            Some(self.main_endpoint.clone()),
+            true,
+            self.main.credentials_provider().unwrap(),
+            clock,
+        )
+    }
+
+    pub fn mailer(&self) -> SesMailer {
+        SesMailer::new(aws_sdk_sesv2::Client::new(&self.main), &self.from, None)
+    }
+
+    pub fn step_functions(&self) -> StepFunctions {
+        StepFunctions::new(
+            aws_sdk_sfn::Client::new(self.sfn.as_ref().expect("fixture with Step Functions")),
+            self.state_machine_arn.clone().unwrap(),
+        )
+    }
+
+    pub fn sfn_client(&self) -> aws_sdk_sfn::Client {
+        aws_sdk_sfn::Client::new(self.sfn.as_ref().expect("fixture with Step Functions"))
+    }
+
+    /// Services on moto, as a Lambda function would build them.
+    pub fn services(&self, directory: StaticDirectory) -> Arc<Services> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
+        Arc::new(Services {
+            store: Arc::new(self.store()),
+            documents: Arc::new(self.documents(clock.clone())),
+            mailer: Arc::new(self.mailer()),
+            orchestrator: Arc::new(self.step_functions()),
+            directory: Arc::new(directory),
+            clock,
+            catalog: Arc::new(perizinan::domain::Catalog::default_catalog()),
+            agency: Arc::new(perizinan::domain::notices::Agency::default()),
+            portal_url: "http://portal.test/".into(),
+        })
+    }
+
+    pub fn execution_arn(&self, name: &str) -> String {
+        self.state_machine_arn
+            .as_ref()
+            .unwrap()
+            .replace(":stateMachine:", ":execution:")
+            + ":"
+            + name
+    }
+
+    /// Messages moto's SES accepted from this fixture's sender.
+    pub async fn ses_messages(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/moto-api/data.json", self.main_endpoint))
+            .send()
+            .await
+            .expect("moto data")
+            .json()
+            .await
+            .expect("moto data json");
+        v["ses"]["Message"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m["source"] == self.from.as_str())
+            .collect()
+    }
+
+    /// Environment for a local runner on these AWS services.
+    pub fn runner_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("PD_BACKEND", "aws".to_string()),
+            ("AWS_ENDPOINT_URL", self.main_endpoint.clone()),
+            ("AWS_REGION", REGION.to_string()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+            ("PD_TABLE", self.table.clone()),
+            ("PD_UPLOAD_BUCKET", self.bucket.clone()),
+            ("PD_MAIL_FROM", self.from.clone()),
+            ("PD_S3_PATH_STYLE", "true".to_string()),
+            (
+                "PD_ROLE_MAILBOXES",
+                json!({
+                    "front_office": ["frontoffice@dpmptsp-bontang.test"],
+                    "back_office": ["backoffice@dpmptsp-bontang.test"],
+                    "section_head": ["kasi.perizinan@dpmptsp-bontang.test"],
+                    "division_head": ["kabid.perizinan@dpmptsp-bontang.test"],
+                    "agency_head": ["kadis@dpmptsp-bontang.test"],
+                    "dinas_koperasi_technical": ["tim.teknis@diskop-bontang.test"],
+                    "dinas_koperasi_official": ["kadis@diskop-bontang.test"],
+                })
+                .to_string(),
+            ),
+        ];
+        if let (Some(ep), Some(arn)) = (&self.sfn_endpoint, &self.state_machine_arn) {
+            env.push(("PD_ORCHESTRATOR", "stepfunctions".to_string()));
+            env.push(("AWS_ENDPOINT_URL_SFN", ep.clone()));
+            env.push(("PD_STATE_MACHINE_ARN", arn.clone()));
+        }
+        env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+}
+
+fn empty_zip() -> Vec<u8> {
+    // A zip archive with no entries: only the end-of-central-directory record.
+    let mut z = vec![0x50, 0x4b, 0x05, 0x06];
+    z.extend_from_slice(&[0; 18]);
+    z
+}
+
+/// Plays Lambda for moto's Step Functions: runs the real workflow function on the payload of
+/// every task the execution scheduled, in order, until the execution waits for a token or ends.
+pub struct Bridge {
+    pub services: Arc<Services>,
+    sfn: aws_sdk_sfn::Client,
+    processed: HashSet<i64>,
+    pub invocations: usize,
+}
+
+impl Bridge {
+    pub fn new(fx: &Fixture, services: Arc<Services>) -> Self {
+        Self {
+            services,
+            sfn: fx.sfn_client(),
+            processed: HashSet::new(),
+            invocations: 0,
+        }
+    }
+
+    pub async fn history(&self, execution_arn: &str) -> Vec<aws_sdk_sfn::types::HistoryEvent> {
+        let mut out = vec![];
+        let mut token = None;
+        loop {
+            let page = self
+                .sfn
+                .get_execution_history()
+                .execution_arn(execution_arn)
+                .max_results(1000)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("history");
+            out.extend(page.events);
+            token = page.next_token;
+            if token.is_none() {
+                return out;
+            }
+        }
+    }
+
+    pub async fn status(&self, execution_arn: &str) -> String {
+        self.sfn
+            .describe_execution()
+            .execution_arn(execution_arn)
+            .send()
+            .await
+            .expect("describe")
+            .status
+            .as_str()
+            .to_string()
+    }
+
+    /// Returns the status (RUNNING while a callback waits, else SUCCEEDED/FAILED) and the
+    /// name of the last state entered.
+    pub async fn pump(&mut self, execution_arn: &str) -> (String, String) {
+        use aws_sdk_sfn::types::HistoryEventType as T;
+        for _ in 0..400 {
+            let events = self.history(execution_arn).await;
+            let mut ran = false;
+            for e in &events {
+                if e.r#type == T::TaskScheduled && !self.processed.contains(&e.id) {
+                    self.processed.insert(e.id);
+                    let params: Value = serde_json::from_str(
+                        e.task_scheduled_event_details()
+                            .map(|d| d.parameters())
+                            .unwrap_or("{}"),
+                    )
+                    .expect("parameters");
+                    perizinan::workflow::handle(&self.services, params["Payload"].clone())
+                        .await
+                        .unwrap_or_else(|err| panic!("workflow function failed: {err}"));
+                    self.invocations += 1;
+                    ran = true;
+                }
+            }
+            let status = self.status(execution_arn).await;
+            let last_state = events
+                .iter()
+                .rev()
+                .find_map(|e| {
+                    e.state_entered_event_details()
+                        .map(|d| d.name().to_string())
+                })
+                .unwrap_or_default();
+            let waiting = events.last().is_some_and(|e| e.r#type == T::TaskSubmitted);
+            if !ran && (status != "RUNNING" || waiting) {
+                return (status, last_state);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("execution {execution_arn} did not settle");
+    }
+}
