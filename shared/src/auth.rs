@@ -17,7 +17,7 @@ pub struct Authenticated(pub Caller);
 /// Reads Cognito-style claims: `sub`, `name` (or `cognito:username`), `email`, and the roles in
 /// `cognito:groups`, which arrives as a JSON array in a token and as a string such as
 /// `[applicant]` or `[front_office back_office]` from an HTTP API authorizer. Unknown groups are
-/// ignored. `None` without a subject.
+/// ignored; a user in no known group is an applicant (self sign-up). `None` without a subject.
 pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
     let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);
     let sub = s("sub").filter(|v| !v.is_empty())?;
@@ -37,6 +37,11 @@ pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
         _ => vec![],
     };
     let mut roles: Vec<Role> = groups.iter().filter_map(|g| g.parse().ok()).collect();
+    if roles.is_empty() {
+        // A signed-in user in no group signed themselves up: an applicant. Staff roles are
+        // granted only by putting the user in a group.
+        roles.push(Role::Applicant);
+    }
     roles.sort();
     roles.dedup();
     Some(Caller {
@@ -157,7 +162,11 @@ mod tests {
             assert_eq!(c.roles, [Role::FrontOffice, Role::BackOffice]);
         }
         let c = caller_from_claims(&claims(json!("[admin]"))).unwrap();
-        assert!(c.roles.is_empty());
+        assert_eq!(
+            c.roles,
+            [Role::Applicant],
+            "self-signed-up users are applicants"
+        );
         assert!(caller_from_claims(&Map::new()).is_none());
     }
 

@@ -15,16 +15,18 @@ use std::time::Duration;
 
 pub struct TestApp {
     child: Option<Child>,
+    envs: Vec<(String, String)>,
     pub base: String,
     pub api: String,
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
 }
 
-fn spawn_runner(dir: &Path) -> (Child, String) {
+fn spawn_runner(dir: &Path, envs: &[(String, String)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_perizinan"))
         .args(["--port", "0", "--data-dir"])
         .arg(dir)
+        .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env(
             "RUST_LOG",
             std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
@@ -55,10 +57,16 @@ fn spawn_runner(dir: &Path) -> (Child, String) {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with_env(vec![]).await
+    }
+
+    /// A runner with extra environment (e.g. the AWS backends on moto).
+    pub async fn spawn_with_env(envs: Vec<(String, String)>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (child, base) = spawn_runner(dir.path());
+        let (child, base) = spawn_runner(dir.path(), &envs);
         let app = Self {
             child: Some(child),
+            envs,
             api: format!("{base}/api"),
             base,
             dir,
@@ -98,7 +106,7 @@ impl TestApp {
     /// Starts the runner again on the same data directory (a new port).
     pub async fn restart(&mut self) {
         self.kill();
-        let (child, base) = spawn_runner(self.dir.path());
+        let (child, base) = spawn_runner(self.dir.path(), &self.envs);
         self.child = Some(child);
         self.api = format!("{base}/api");
         self.base = base;
@@ -191,16 +199,32 @@ impl TestApp {
         if s != StatusCode::CREATED {
             return (s, v);
         }
-        let url = v["upload"]["url"].as_str().expect("upload url").to_string();
-        let put = self
-            .http
-            .put(&url)
-            .header("content-type", media_type)
-            .body(bytes)
-            .send()
-            .await
-            .expect("upload sent");
-        assert_eq!(put.status(), StatusCode::NO_CONTENT, "upload PUT");
+        let ticket = &v["upload"];
+        let url = ticket["url"].as_str().expect("upload url").to_string();
+        let sent = if ticket["method"] == "POST" {
+            // A presigned S3 POST: the policy's fields, then the file.
+            let mut form = reqwest::multipart::Form::new();
+            for (k, f) in ticket["fields"].as_object().expect("fields") {
+                form = form.text(k.clone(), f.as_str().unwrap().to_string());
+            }
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(format!("{requirement}.pdf"))
+                    .mime_str(media_type)
+                    .unwrap(),
+            );
+            self.http.post(&url).multipart(form).send().await
+        } else {
+            self.http
+                .put(&url)
+                .header("content-type", media_type)
+                .body(bytes)
+                .send()
+                .await
+        }
+        .expect("upload sent");
+        assert!(sent.status().is_success(), "upload: {}", sent.status());
         let doc = v["document"]["id"].as_str().expect("doc id").to_string();
         self.send(
             self.http.post(format!(

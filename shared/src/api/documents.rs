@@ -387,7 +387,7 @@ mod tests {
         );
         assert_eq!(
             attachment("surat \"ñ\".pdf"),
-            "attachment; filename=\"surat __.pdf\"; filename*=UTF-8''surat%20%22%C3%B1%22.pdf"
+            "attachment; filename=\"surat ___.pdf\"; filename*=UTF-8''surat%20%22%C3%B1%22.pdf"
         );
     }
 

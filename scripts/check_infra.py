@@ -1,0 +1,105 @@
+"""Checks infra/template.yaml with real tools: translated by aws-sam-translator (what
+`sam deploy` does), the result linted by cfn-lint (which alone misses bad Ref/GetAtt inside
+SAM resources). Then proves the check can fail: the same pipeline on the template with a bad
+Ref, and with a bad GetAtt, must be refused.
+
+Usage: python scripts/check_infra.py   (run by scripts/test with the project's venv)
+"""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INFRA = os.path.join(ROOT, "infra")
+REGION = "ap-southeast-3"  # Asia Pacific (Jakarta)
+os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+
+
+class NoManagedPolicies:
+    """The template names no AWS managed policy; SAM's own are added as ARNs."""
+
+    def load(self):
+        return {}
+
+
+def package(template):
+    """What `sam package` does before deploy: local code and state machine definitions are
+    uploaded and replaced by S3 locations (the definition itself is checked by asl-validator
+    and by the embedded executor's loader)."""
+    t = copy.deepcopy(template)
+    for name, res in t.get("Resources", {}).items():
+        props = res.get("Properties", {})
+        if res.get("Type") == "AWS::Serverless::Function" and "CodeUri" in props:
+            if not os.path.isfile(os.path.join(INFRA, props["CodeUri"], "Cargo.toml")):
+                raise SystemExit(f"{name}: CodeUri {props['CodeUri']} is not a crate")
+            props["CodeUri"] = f"s3://artifacts-bucket/{name}.zip"
+        if res.get("Type") == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
+            uri = props["DefinitionUri"]
+            with open(os.path.join(INFRA, uri), encoding="utf-8") as f:
+                json.load(f)  # exists and is JSON
+            props["DefinitionUri"] = f"s3://artifacts-bucket/{os.path.basename(uri)}"
+    return t
+
+
+def translate_and_lint(template, label):
+    """Returns the list of problems (empty when clean)."""
+    params = {"AWS::Region": REGION, "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+    try:
+        cfn = transform(package(template), params, NoManagedPolicies())
+    except Exception as e:  # the translator reports invalid SAM as exceptions
+        return [f"{label}: aws-sam-translator: {e}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(cfn, f, indent=1)
+        path = f.name
+    try:
+        out = subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), "cfn-lint"), "--regions", REGION,
+             "--format", "parseable", "--", path],
+            capture_output=True, text=True, check=False,
+        )
+    finally:
+        os.unlink(path)
+    lines = [l for l in (out.stdout + out.stderr).splitlines() if l.strip()]
+    if out.returncode != 0 and not lines:
+        lines = [f"cfn-lint exited {out.returncode}"]
+    return [f"{label}: {l}" for l in lines]
+
+
+def main():
+    with open(os.path.join(INFRA, "template.yaml"), encoding="utf-8") as f:
+        template = yaml_parse(f.read())
+
+    problems = translate_and_lint(template, "template.yaml")
+    if problems:
+        print("\n".join(problems))
+        print("infra check FAILED")
+        return 1
+    fns = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
+    print(f"template.yaml: translated and linted clean ({len(template['Resources'])} resources, "
+          f"{len(fns)} functions, region {REGION})")
+
+    # The check must be able to fail.
+    bad_ref = copy.deepcopy(template)
+    bad_ref["Resources"]["SubmitFunction"]["Properties"]["Environment"] = {
+        "Variables": {"PD_TABLE": {"Ref": "CasesTabel"}}}
+    bad_getatt = copy.deepcopy(template)
+    bad_getatt["Outputs"]["Broken"] = {"Value": {"Fn::GetAtt": ["UploadsBucket", "NoSuchAttribute"]}}
+    for label, t in [("bad Ref", bad_ref), ("bad GetAtt", bad_getatt)]:
+        found = translate_and_lint(t, label)
+        if not found:
+            print(f"infra check FAILED: a template with a {label} passed")
+            return 1
+        print(f"{label}: refused as it should be ({found[0][:120]}…)")
+    print("infra check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
