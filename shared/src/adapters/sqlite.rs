@@ -509,6 +509,34 @@ impl CaseStore for SqliteStore {
             .await
     }
 
+    async fn case_and_counter(
+        &self,
+        id: CaseId,
+        counter: &str,
+    ) -> Result<(Option<Case>, u64), StoreError> {
+        self.trip();
+        let n = counter.to_string();
+        self.db
+            .call(move |c| {
+                let case = read_cases(
+                    c,
+                    "SELECT data FROM cases WHERE id = ?1",
+                    params![id.to_string()],
+                )?
+                .pop();
+                let v: Option<i64> = c
+                    .query_row(
+                        "SELECT value FROM counters WHERE name = ?1",
+                        params![n],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(sql_err)?;
+                Ok((case, v.unwrap_or(0) as u64))
+            })
+            .await
+    }
+
     async fn counter(&self, name: &str) -> Result<u64, StoreError> {
         self.trip();
         let n = name.to_string();

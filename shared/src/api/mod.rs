@@ -46,7 +46,14 @@ pub async fn commit_and_complete(s: &Services, commit: Commit) -> ApiResult<Case
     {
         tracing::warn!(case_id = %id, error = %e, "decision stored; delivery to the orchestrator deferred to recovery");
     }
-    Ok(s.store.case(id).await?.unwrap_or(fallback))
+    if s.orchestrator.completes_synchronously() {
+        // The embedded executor has already moved the case on: show where it is now.
+        Ok(s.store.case(id).await?.unwrap_or(fallback))
+    } else {
+        // Step Functions moves it on asynchronously; the caller sees the decision recorded
+        // (the step no longer awaits a decision) without another read.
+        Ok(fallback)
+    }
 }
 
 /// Runs a read-modify-write that may lose a race on a counter or an automatic event: retried a

@@ -5,10 +5,10 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, RequestOrigin};
 use super::views::case_view;
-use super::{AppState, commit_and_complete, load_visible, with_retries};
+use super::{AppState, commit_and_complete};
 use crate::domain::actions::{self, Ctx, DecisionInput};
 use crate::domain::time::wita_date;
-use crate::domain::{Caller, Step};
+use crate::domain::{Caller, CaseId, Step};
 use crate::ports::store::{Commit, CounterClaim};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -48,33 +48,73 @@ async fn decide(
     RequestOrigin(origin): RequestOrigin,
     JsonBody(input): JsonBody<DecisionInput>,
 ) -> ApiResult<Json<Value>> {
-    let case = load_visible(&s, &id, &caller).await?;
-    actions::check_role(&case, &caller, step)?;
-    let today = wita_date(s.clock.now());
-    let parsed = actions::parse_decision(step, input, &s.catalog, today)?;
-    let case = with_retries(|| async {
-        let case = s.store.case(case.id).await?.ok_or(ApiError::NotFound)?;
-        let actor = actions::authorize_decision(&case, &caller, step, parsed.version)?;
+    let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
+    // The signature claims the next letter number: read it with the case, in one round trip.
+    let counter = (step == Step::HeadSignature)
+        .then(|| format!("letter-{}", wita_date(s.clock.now()).year()));
+    let mut input = Some(input);
+    let mut parsed = None;
+    let mut attempt = 0;
+    let case = loop {
+        attempt += 1;
+        let (case, last_number) = match &counter {
+            Some(name) => s.store.case_and_counter(id, name).await?,
+            None => (s.store.case(id).await?, 0),
+        };
+        let case = case
+            .filter(|c| caller.can_see(c))
+            .ok_or(ApiError::NotFound)?;
+        let d = match (&parsed, input.take()) {
+            (Some(d), _) => Clone::clone(d),
+            (None, Some(input)) => {
+                actions::check_role(&case, &caller, step)?;
+                let today = wita_date(s.clock.now());
+                let d = actions::parse_decision(step, input, &s.catalog, today)?;
+                parsed = Some(d.clone());
+                d
+            }
+            (None, None) => return Err(ApiError::Internal("decision input lost".into())),
+        };
+        let actor = actions::authorize_decision(&case, &caller, step, d.version)?;
         let now = s.clock.now();
         let mut claim = None;
-        let number = if step == Step::HeadSignature && parsed.outcome == "sign" {
-            let year = wita_date(now).year();
-            let name = format!("letter-{year}");
-            let next = s.store.counter(&name).await? + 1;
-            claim = Some(CounterClaim { name, value: next });
-            Some(letter_number(next, year))
-        } else {
-            None
+        let number = match (&counter, d.outcome) {
+            (Some(name), "sign") => {
+                let next = last_number + 1;
+                claim = Some(CounterClaim {
+                    name: name.clone(),
+                    value: next,
+                });
+                Some(letter_number(next, wita_date(now).year()))
+            }
+            _ => None,
         };
-        let ch = actions::decide(&case, actor, step, parsed.clone(), number, &Ctx { now, origin: &origin })?;
+        let outcome = d.outcome;
+        let ch = actions::decide(
+            &case,
+            actor,
+            step,
+            d,
+            number,
+            &Ctx {
+                now,
+                origin: &origin,
+            },
+        )?;
         let mut commit = Commit::from_change(ch);
         commit.counters.extend(claim);
-        tracing::info!(case_id = %case.id, step = step.code(), outcome = parsed.outcome, "decision");
-        commit_and_complete(&s, commit).await
-    })
-    .await?;
-    let docs = s.store.documents(case.id).await?;
-    serde_json::to_value(case_view(&case, &caller, Some(&docs), &s.catalog))
+        match commit_and_complete(&s, commit).await {
+            // Lost a race that was not about the caller's version (a counter, an automatic
+            // event): read again and retry; a stale version then answers 409 from the check.
+            Err(ApiError::ConcurrentUpdate) if attempt < 5 => continue,
+            Err(e) => return Err(e),
+            Ok(case) => {
+                tracing::info!(case_id = %case.id, step = step.code(), outcome, "decision");
+                break case;
+            }
+        }
+    };
+    serde_json::to_value(case_view(&case, &caller, None, &s.catalog))
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))
 }

@@ -60,8 +60,7 @@ pub async fn answer(
     commit.surveys.push(response);
     let case = commit_and_complete(&s, commit).await?;
     tracing::info!(case_id = %case.id, "survey answered");
-    let docs = s.store.documents(case.id).await?;
-    serde_json::to_value(case_view(&case, &caller, Some(&docs), &s.catalog))
+    serde_json::to_value(case_view(&case, &caller, None, &s.catalog))
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))
 }

@@ -1211,6 +1211,10 @@ impl Orchestrator for Executor {
             .await
             .map_err(unavailable)
     }
+
+    fn completes_synchronously(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -28,4 +28,9 @@ pub trait Orchestrator: Send + Sync {
     async fn start(&self, name: &str, input: Value) -> Result<(), OrchestratorError>;
     /// Completes a waiting human step with its outcome.
     async fn complete(&self, token: &str, output: Value) -> Result<Completion, OrchestratorError>;
+    /// Whether `start`/`complete` return only after the workflow has moved on to its next wait
+    /// (the embedded executor) rather than handing over to an asynchronous service.
+    fn completes_synchronously(&self) -> bool {
+        false
+    }
 }

@@ -91,4 +91,12 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Vec<SurveyResponse>, StoreError>;
     /// Current value of a counter (0 when it was never claimed).
     async fn counter(&self, name: &str) -> Result<u64, StoreError>;
+    /// A case and a counter read together (one round trip where the database allows it).
+    async fn case_and_counter(
+        &self,
+        id: CaseId,
+        counter: &str,
+    ) -> Result<(Option<Case>, u64), StoreError> {
+        Ok((self.case(id).await?, self.counter(counter).await?))
+    }
 }

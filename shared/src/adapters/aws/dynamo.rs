@@ -22,8 +22,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, Get, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TransactGetItem,
+    TransactWriteItem, Update,
 };
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use std::collections::HashMap;
@@ -505,12 +506,52 @@ impl CaseStore for DynamoStore {
     }
 
     async fn counter(&self, name: &str) -> Result<u64, StoreError> {
-        match self.get(format!("COUNTER#{name}"), "COUNTER").await? {
-            None => Ok(0),
-            Some(item) => match item.get("value") {
-                Some(AttributeValue::N(v)) => v.parse().map_err(corrupt),
-                _ => Err(corrupt("counter without value")),
-            },
-        }
+        counter_value(
+            self.get(format!("COUNTER#{name}"), "COUNTER")
+                .await?
+                .as_ref(),
+        )
+    }
+
+    /// One `TransactGetItems` (strongly consistent) for both.
+    async fn case_and_counter(
+        &self,
+        id: CaseId,
+        counter: &str,
+    ) -> Result<(Option<Case>, u64), StoreError> {
+        let get = |pk: String, sk: &str| -> Result<TransactGetItem, StoreError> {
+            Ok(TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key(pk, sk)))
+                        .build()
+                        .map_err(unavailable)?,
+                )
+                .build())
+        };
+        self.trip();
+        let out = self
+            .client
+            .transact_get_items()
+            .transact_items(get(case_pk(id), "CASE")?)
+            .transact_items(get(format!("COUNTER#{counter}"), "COUNTER")?)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let responses = out.responses.unwrap_or_default();
+        let item = |i: usize| responses.get(i).and_then(|r| r.item.clone());
+        let case = item(0).map(|i| data_of(&i)).transpose()?;
+        Ok((case, counter_value(item(1).as_ref())?))
+    }
+}
+
+fn counter_value(item: Option<&Item>) -> Result<u64, StoreError> {
+    match item {
+        None => Ok(0),
+        Some(item) => match item.get("value") {
+            Some(AttributeValue::N(v)) => v.parse().map_err(corrupt),
+            _ => Err(corrupt("counter without value")),
+        },
     }
 }

@@ -1,0 +1,172 @@
+//! Store round trips per staff action on DynamoDB (moto), counted by the adapter: the goal is at
+//! most two (one read, one conditional transaction), the signature included (case and letter
+//! counter in one TransactGetItems).
+
+mod common;
+
+use axum::body::Body;
+use chrono::Utc;
+use common::aws::{Bridge, Fixture};
+use http::Request;
+use perizinan::api::extract::RequestOrigin;
+use perizinan::auth::Authenticated;
+use perizinan::domain::case::{Case, CaseStatus, RegistrationNumber};
+use perizinan::domain::{ApplicationInput, Caller, Origin, Role};
+use perizinan::ports::{CaseStore, Commit, Orchestrator};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+fn caller(sub: &str, role: Role) -> Caller {
+    Caller {
+        sub: sub.into(),
+        name: sub.into(),
+        email: None,
+        roles: vec![role],
+    }
+}
+
+#[tokio::test]
+async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
+    let fx = Fixture::new(true).await;
+    let store = Arc::new(fx.store());
+    let mut services = (*fx.services(Default::default())).clone();
+    services.store = store.clone();
+    let services = Arc::new(services);
+    let app = local::api_routes().with_state(services.clone());
+    let mut bridge = Bridge::new(&fx, fx.services(Default::default()));
+
+    let input: ApplicationInput = serde_json::from_value(common::application()).unwrap();
+    let mut case = Case::new_draft(
+        "owner".into(),
+        input.parse(common::today()).unwrap(),
+        Utc::now(),
+    );
+    case.status = CaseStatus::InProcess;
+    case.registration_number = Some(RegistrationNumber::new(2026, 9));
+    let id = case.id;
+    store
+        .commit(Commit {
+            case,
+            expected_version: None,
+            events: vec![],
+            documents: vec![],
+            counters: vec![],
+            surveys: vec![],
+            unique: vec![],
+        })
+        .await
+        .unwrap();
+    fx.step_functions()
+        .start(&id.to_string(), json!({ "case_id": id }))
+        .await
+        .unwrap();
+    let arn = fx.execution_arn(&id.to_string());
+    bridge.pump(&arn).await;
+
+    let actions: [(&str, Role, Value); 10] = [
+        (
+            "front_office_verification",
+            Role::FrontOffice,
+            json!({"outcome": "complete"}),
+        ),
+        (
+            "back_office_validation",
+            Role::BackOffice,
+            json!({"outcome": "valid"}),
+        ),
+        (
+            "section_head_forwarding",
+            Role::SectionHead,
+            json!({"outcome": "forward"}),
+        ),
+        (
+            "technical_verification",
+            Role::DinasKoperasiTechnical,
+            json!({"outcome": "verified", "findings": "Sesuai."}),
+        ),
+        (
+            "recommendation",
+            Role::DinasKoperasiOfficial,
+            json!({"outcome": "grant", "recommendation_number": "500/1/X/2026", "recommendation_date": common::today().to_string()}),
+        ),
+        (
+            "letter_drafting",
+            Role::BackOffice,
+            json!({"outcome": "drafted"}),
+        ),
+        (
+            "section_head_validation",
+            Role::SectionHead,
+            json!({"outcome": "approve"}),
+        ),
+        (
+            "division_head_validation",
+            Role::DivisionHead,
+            json!({"outcome": "approve"}),
+        ),
+        (
+            "head_signature",
+            Role::AgencyHead,
+            json!({"outcome": "sign"}),
+        ),
+        (
+            "effectuation",
+            Role::BackOffice,
+            json!({"outcome": "effectuated", "oss_permit_number": "OSS-1", "effective_on": common::today().to_string()}),
+        ),
+    ];
+    println!("{:<28} {:>12}", "action", "round trips");
+    for (i, (step, role, extra)) in actions.iter().enumerate() {
+        if *step == "effectuation" {
+            // SOP q comes first: the applicant's survey.
+            let v = store.case(id).await.unwrap().unwrap().version;
+            let (status, _) = call(&app, &caller("owner", Role::Applicant), &format!("/cases/{id}/survey"),
+                json!({"version": v, "answers": {"u1": 4, "u2": 4, "u3": 4, "u4": 4, "u5": 4, "u6": 4, "u7": 4, "u8": 4, "u9": 4}})).await;
+            assert_eq!(status, 200);
+            bridge.pump(&arn).await;
+        }
+        let v = store.case(id).await.unwrap().unwrap().version;
+        let mut body = json!({ "version": v });
+        for (k, x) in extra.as_object().unwrap() {
+            body[k] = x.clone();
+        }
+        let before = store.round_trips();
+        let (status, resp) = call(
+            &app,
+            &caller(&format!("staff-{i}"), *role),
+            &format!("/cases/{id}/steps/{step}"),
+            body,
+        )
+        .await;
+        let trips = store.round_trips() - before;
+        assert_eq!(status, 200, "{step}: {resp}");
+        println!("{step:<28} {trips:>12}");
+        assert!(trips <= 2, "{step} took {trips} round trips");
+        bridge.pump(&arn).await;
+    }
+    assert_eq!(
+        store.case(id).await.unwrap().unwrap().status,
+        CaseStatus::Issued
+    );
+}
+
+async fn call(app: &axum::Router, who: &Caller, path: &str, body: Value) -> (u16, Value) {
+    let req = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("content-type", "application/json")
+        .extension(Authenticated(who.clone()))
+        .extension(RequestOrigin(Origin::default()))
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
