@@ -44,6 +44,8 @@ pub struct Config {
     pub retry_time_scale: f64,
     /// Where cases, documents and mail live.
     pub backend: Backend,
+    /// Lets `/_dev/clock` set or advance the runner's clock (demonstrations, deadline tests).
+    pub dev_clock: bool,
 }
 
 /// The runner's backends: everything embedded (the default), or the AWS adapters configured
@@ -83,6 +85,7 @@ impl Default for Config {
             timer_interval: Duration::from_secs(15),
             retry_time_scale: 1.0,
             backend: Backend::Embedded,
+            dev_clock: false,
         }
     }
 }
@@ -123,6 +126,7 @@ pub fn api_routes() -> FnRouter {
         .merge(recommend::router())
         .merge(sign::router())
         .merge(survey::router())
+        .merge(reports::router())
 }
 
 #[derive(Clone)]
@@ -130,6 +134,7 @@ struct Local {
     embedded: Arc<Embedded>,
     token_key: Arc<Vec<u8>>,
     users: Arc<Vec<DemoUser>>,
+    dev_clock: bool,
 }
 
 /// The gateway's part: a request id, the source address, and the verified caller.
@@ -398,6 +403,67 @@ async fn dev_timeouts(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "timed_out": n })))
 }
 
+async fn job_overdue(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
+    let run = perizinan::jobs::run_overdue(&l.embedded.services).await?;
+    serde_json::to_value(run)
+        .map(Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+async fn dev_clock_get(State(l): State<Local>) -> Json<Value> {
+    let now = perizinan::ports::Clock::now(l.embedded.clock.as_ref());
+    Json(json!({
+        "now": now,
+        "wita": perizinan::domain::time::format_instant_id(now),
+        "settable": l.dev_clock,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockInput {
+    set: Option<chrono::DateTime<chrono::FixedOffset>>,
+    advance_days: Option<i64>,
+    advance_seconds: Option<i64>,
+}
+
+async fn dev_clock_set(
+    State(l): State<Local>,
+    JsonBody(c): JsonBody<ClockInput>,
+) -> Result<Json<Value>, ApiError> {
+    if !l.dev_clock {
+        return Err(ApiError::ForbiddenOther(
+            "Jam hanya dapat diatur bila runner dijalankan dengan PD_DEV_CLOCK=1.".into(),
+        ));
+    }
+    if let Some(t) = c.set {
+        l.embedded.clock.set(t.with_timezone(&chrono::Utc));
+    }
+    if let Some(d) = c.advance_days {
+        l.embedded.clock.advance(chrono::Duration::days(d));
+    }
+    if let Some(s) = c.advance_seconds {
+        l.embedded.clock.advance(chrono::Duration::seconds(s));
+    }
+    Ok(dev_clock_get(State(l)).await)
+}
+
+/// Sleeps until the next 07:00 WITA by the runner's clock.
+async fn until_next_morning(clock: &SystemClock) {
+    let now = perizinan::ports::Clock::now(clock);
+    let local = now.with_timezone(&perizinan::domain::time::wita());
+    let today_7 = local
+        .date_naive()
+        .and_hms_opt(7, 0, 0)
+        .expect("07:00 exists");
+    let mut next = today_7;
+    if local.naive_local() >= today_7 {
+        next += chrono::Duration::days(1);
+    }
+    let wait = next - local.naive_local();
+    tokio::time::sleep(wait.to_std().unwrap_or_default()).await;
+}
+
 async fn no_route() -> ApiError {
     ApiError::NoRoute
 }
@@ -446,6 +512,8 @@ pub async fn run(
         clock: Arc::new(SystemClock::default()),
         catalog: perizinan::bootstrap::catalog_from_env()?,
         agency: perizinan::bootstrap::agency_from_env()?,
+        calendar: perizinan::bootstrap::calendar_from_env()?,
+        sla: perizinan::bootstrap::sla_from_env()?,
         retry_time_scale: cfg.retry_time_scale,
         external: external_ports(&cfg).await?,
     })?);
@@ -454,6 +522,7 @@ pub async fn run(
         embedded: embedded.clone(),
         token_key: Arc::new(embedded.token_key()),
         users: Arc::new(users),
+        dev_clock: cfg.dev_clock,
     };
     let state: AppState = embedded.services.clone();
     let api = api_routes()
@@ -476,9 +545,21 @@ pub async fn run(
         .route("/outbox", get(outbox_html))
         .route("/_dev/executions/{name}", get(dev_execution))
         .route("/_dev/timeouts", post(dev_timeouts))
+        .route("/_dev/clock", get(dev_clock_get).post(dev_clock_set))
+        .route("/_jobs/overdue", post(job_overdue))
         .route("/", get(index))
         .with_state(local);
 
+    let morning = embedded.clone();
+    tokio::spawn(async move {
+        loop {
+            until_next_morning(&morning.clock).await;
+            match perizinan::jobs::run_overdue(&morning.services).await {
+                Ok(run) => tracing::info!(alerts = run.alerts.len(), "daily overdue run"),
+                Err(e) => tracing::warn!(error = %e, "daily overdue run failed"),
+            }
+        }
+    });
     let timer = embedded.clone();
     let every = cfg.timer_interval;
     tokio::spawn(async move {
@@ -504,6 +585,7 @@ pub async fn run(
         "  Outbox:     {base}/outbox  (berkas .eml di {})",
         data_dir.join("outbox").display()
     );
+    println!("  Jobs:       POST {base}/_jobs/overdue (otomatis setiap hari pukul 07.00 WITA)");
     println!("  Data:       {}", data_dir.display());
     if resumed + redelivered > 0 {
         println!("  Dipulihkan: {resumed} eksekusi, {redelivered} keputusan dikirim ulang");

@@ -35,6 +35,7 @@ fn parse_args() -> Result<Config, String> {
             ));
         }
     };
+    cfg.dev_clock = std::env::var("PD_DEV_CLOCK").as_deref() == Ok("1");
     if let Ok(s) = std::env::var("PD_RETRY_TIME_SCALE") {
         cfg.retry_time_scale = s
             .parse()

@@ -32,6 +32,7 @@ async fn submitted(store: &dyn CaseStore, n: u64) -> CaseId {
             counters: vec![],
             surveys: vec![],
             unique: vec![],
+            step_records: vec![],
         })
         .await
         .unwrap();

@@ -53,6 +53,7 @@ fn insert(case: &Case, events: Vec<AuditEvent>) -> Commit {
         counters: vec![],
         surveys: vec![],
         unique: vec![],
+        step_records: vec![],
     }
 }
 

@@ -54,6 +54,7 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
             counters: vec![],
             surveys: vec![],
             unique: vec![],
+            step_records: vec![],
         })
         .await
         .unwrap();

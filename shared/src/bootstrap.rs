@@ -12,6 +12,8 @@ use crate::adapters::aws::s3::S3Documents;
 use crate::adapters::aws::ses::SesMailer;
 use crate::adapters::aws::sfn::StepFunctions;
 use crate::domain::Role;
+use crate::domain::calendar::Calendar;
+use crate::domain::deadlines::SlaConfig;
 use crate::domain::notices::Agency;
 use crate::domain::requirements::Catalog;
 use crate::embedded::{BootError, Embedded, EmbeddedConfig};
@@ -54,6 +56,43 @@ pub fn catalog_from_env() -> Result<Catalog, BootError> {
             Catalog::parse(&text).map_err(|e| BootError(e.to_string()))
         }
         None => Ok(Catalog::default_catalog()),
+    }
+}
+
+/// The holiday calendar: the years shipped in `infra/calendar/`, or every `*.json` file of
+/// `PD_CALENDAR_DIR` (a deployment that updates the data without a rebuild).
+pub fn calendar_from_env() -> Result<Calendar, BootError> {
+    let Some(dir) = env("PD_CALENDAR_DIR") else {
+        return Ok(Calendar::shipped());
+    };
+    let mut files = vec![];
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| BootError(format!("cannot read {dir}: {e}")))?;
+    for e in entries {
+        let path = e.map_err(|e| BootError(e.to_string()))?.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| BootError(format!("cannot read {}: {e}", path.display())))?;
+            files.push((path.display().to_string(), text));
+        }
+    }
+    files.sort();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    Calendar::from_files(&refs).map_err(|e| BootError(e.to_string()))
+}
+
+/// Per-step targets: `PD_SLA_FILE` or the shipped `infra/config/sla.json`.
+pub fn sla_from_env() -> Result<SlaConfig, BootError> {
+    match env("PD_SLA_FILE") {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| BootError(format!("cannot read {path}: {e}")))?;
+            SlaConfig::parse(&text).map_err(|e| BootError(e.to_string()))
+        }
+        None => Ok(SlaConfig::shipped()),
     }
 }
 
@@ -147,6 +186,8 @@ impl AwsPorts {
             clock,
             catalog: Arc::new(catalog_from_env()?),
             agency: Arc::new(agency_from_env()?),
+            calendar: Arc::new(calendar_from_env()?),
+            sla: Arc::new(sla_from_env()?),
             portal_url: env("PD_PORTAL_URL").unwrap_or_else(|| "https://perizinan.example".into()),
         })
     }
@@ -174,6 +215,8 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                 clock: Arc::new(SystemClock::default()),
                 catalog: catalog_from_env()?,
                 agency: agency_from_env()?,
+                calendar: calendar_from_env()?,
+                sla: sla_from_env()?,
                 retry_time_scale: 1.0,
                 external: None,
             })?;

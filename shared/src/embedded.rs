@@ -34,6 +34,8 @@ pub struct EmbeddedConfig {
     pub clock: Arc<SystemClock>,
     pub catalog: Catalog,
     pub agency: Agency,
+    pub calendar: crate::domain::calendar::Calendar,
+    pub sla: crate::domain::deadlines::SlaConfig,
     /// Multiplies Retry waits of the executor (1.0 = as written in the ASL).
     pub retry_time_scale: f64,
     /// Other adapters to use in place of the embedded ones (the local runner on AWS services).
@@ -165,6 +167,8 @@ impl Embedded {
             clock,
             catalog: Arc::new(cfg.catalog),
             agency: Arc::new(cfg.agency),
+            calendar: Arc::new(cfg.calendar),
+            sla: Arc::new(cfg.sla),
             portal_url: cfg.portal_url,
         });
         if let Some(executor) = &executor {

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod domain;
 pub mod embedded;
+pub mod jobs;
 pub mod lambda;
 pub mod ports;
 pub mod services;

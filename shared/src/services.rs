@@ -1,8 +1,11 @@
 //! The ports a deployment wires together, shared by every function's handlers.
 
+use crate::domain::actions::Ctx;
+use crate::domain::calendar::Calendar;
+use crate::domain::deadlines::SlaConfig;
 use crate::domain::notices::{Agency, Notice, RenderCtx, render};
 use crate::domain::requirements::Catalog;
-use crate::domain::{Case, Role};
+use crate::domain::{Case, Origin, Role};
 use crate::ports::{CaseStore, Clock, Directory, DocumentStore, Email, Mailer, Orchestrator};
 use std::sync::Arc;
 
@@ -16,6 +19,8 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub catalog: Arc<Catalog>,
     pub agency: Arc<Agency>,
+    pub calendar: Arc<Calendar>,
+    pub sla: Arc<SlaConfig>,
     /// Base URL of the public portal (links in e-mails).
     pub portal_url: String,
 }
@@ -27,6 +32,15 @@ pub enum Recipient {
 }
 
 impl Services {
+    /// The context of an action happening now.
+    pub fn ctx<'a>(&'a self, origin: &'a Origin) -> Ctx<'a> {
+        Ctx {
+            now: self.clock.now(),
+            origin,
+            calendar: &self.calendar,
+        }
+    }
+
     /// Renders and sends a notice. `key` identifies this sending: the same key is one message.
     pub async fn notify(
         &self,

@@ -100,7 +100,12 @@ async fn enter(s: &Services, step: Step, id: CaseId, token: String) -> Result<Va
     for attempt in 1..=ATTEMPTS {
         let current = load(s, id).await?;
         let now = s.clock.now();
-        match actions::enter_step(&current, step, token.clone(), now)
+        let (due_on, unknown) =
+            crate::domain::deadlines::due_on_entry(&current, step, &s.calendar, &s.sla, now);
+        if !unknown.is_empty() {
+            tracing::warn!(case_id = %id, years = ?unknown, "deadline set without holiday data for these years");
+        }
+        match actions::enter_step(&current, step, token.clone(), due_on, now)
             .map_err(|e| TaskError::new("CaseStateError", e.to_string()))?
         {
             Entered::AlreadyRecorded => {

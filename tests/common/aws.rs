@@ -257,6 +257,8 @@ impl Fixture {
             clock,
             catalog: Arc::new(perizinan::domain::Catalog::default_catalog()),
             agency: Arc::new(perizinan::domain::notices::Agency::default()),
+            calendar: Arc::new(perizinan::domain::calendar::Calendar::shipped()),
+            sla: Arc::new(perizinan::domain::deadlines::SlaConfig::shipped()),
             portal_url: "http://portal.test/".into(),
         })
     }
@@ -390,6 +392,8 @@ impl Bridge {
     pub async fn pump(&mut self, execution_arn: &str) -> (String, String) {
         use aws_sdk_sfn::types::HistoryEventType as T;
         for _ in 0..400 {
+            // Status first: once it is final, the history read after it is complete.
+            let status = self.status(execution_arn).await;
             let events = self.history(execution_arn).await;
             let mut ran = false;
             for e in &events {
@@ -408,7 +412,6 @@ impl Bridge {
                     ran = true;
                 }
             }
-            let status = self.status(execution_arn).await;
             let last_state = events
                 .iter()
                 .rev()

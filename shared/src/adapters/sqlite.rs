@@ -1,6 +1,7 @@
 //! The embedded case store: one SQLite file (WAL), one row per case with its JSON, an
 //! append-only audit table (triggers refuse UPDATE and DELETE), document metadata and counters.
 
+use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
 use crate::ports::store::{CaseStore, Commit, StoreError};
@@ -99,13 +100,14 @@ CREATE TABLE IF NOT EXISTS cases (
     status TEXT NOT NULL,
     step TEXT,
     step_entered_at TEXT,
+    step_due_on TEXT,
     pending INTEGER NOT NULL DEFAULT 0,
     version INTEGER NOT NULL,
     updated_at TEXT NOT NULL,
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cases_by_owner ON cases(owner, id);
-CREATE INDEX IF NOT EXISTS cases_by_step ON cases(step, step_entered_at) WHERE step IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_by_step ON cases(step, step_due_on, step_entered_at) WHERE step IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_pending ON cases(pending) WHERE pending = 1;
 
 CREATE TABLE IF NOT EXISTS audit_events (
@@ -145,6 +147,15 @@ CREATE TABLE IF NOT EXISTS unique_keys (
     case_id TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS step_log (
+    decided_at TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (case_id, step, decided_at)
+);
+CREATE INDEX IF NOT EXISTS step_log_by_time ON step_log(decided_at);
+
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -154,6 +165,7 @@ CREATE TABLE IF NOT EXISTS counters (
 pub struct SqliteStore {
     db: Db,
     trips: std::sync::atomic::AtomicU64,
+    items: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteStore {
@@ -171,6 +183,7 @@ impl SqliteStore {
         Ok(Self {
             db,
             trips: std::sync::atomic::AtomicU64::new(0),
+            items: Arc::default(),
         })
     }
 
@@ -210,6 +223,7 @@ fn upsert_document(tx: &rusqlite::Transaction<'_>, d: &DocumentRecord) -> Result
 
 fn read_cases(
     c: &Connection,
+    items: &std::sync::atomic::AtomicU64,
     sql: &str,
     p: impl rusqlite::Params,
 ) -> Result<Vec<Case>, StoreError> {
@@ -221,6 +235,7 @@ fn read_cases(
     for r in rows {
         out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
     }
+    items.fetch_add(out.len() as u64, std::sync::atomic::Ordering::Relaxed);
     Ok(out)
 }
 
@@ -228,6 +243,57 @@ fn read_cases(
 impl CaseStore for SqliteStore {
     fn round_trips(&self) -> u64 {
         self.trips.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn items_read(&self) -> u64 {
+        self.items.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    async fn cases_due_by(
+        &self,
+        step: Step,
+        cutoff: chrono::NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                read_cases(
+                    c,
+                    &items,
+                    "SELECT data FROM cases WHERE step = ?1 AND step_due_on <= ?2
+                     ORDER BY step_due_on, step_entered_at, id LIMIT ?3",
+                    params![step.code(), cutoff.to_string(), limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn step_records_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<StepRecord>, StoreError> {
+        self.trip();
+        self.db
+            .call(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT data FROM step_log WHERE decided_at >= ?1 AND decided_at < ?2
+                         ORDER BY decided_at",
+                    )
+                    .map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![ts(from), ts(to)], |r| r.get::<_, String>(0))
+                    .map_err(sql_err)?;
+                let mut out = vec![];
+                for r in rows {
+                    out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
+                }
+                Ok(out)
+            })
+            .await
     }
 
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
@@ -240,13 +306,18 @@ impl CaseStore for SqliteStore {
                 let reg = case.registration_number.as_ref().map(|r| r.to_string());
                 let step = case.step.map(|s| s.code());
                 let entered = case.step_entered_at.map(ts);
+                // Cases at a step without a deadline sort last in the deadline index.
+                let due = case.step.map(|_| {
+                    case.step_due_on()
+                        .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string())
+                });
                 let pending = i64::from(case.pending_completion.is_some());
                 match commit.expected_version {
                     None => {
                         tx.execute(
                             "INSERT INTO cases (id, registration_number, owner, status, step,
-                                step_entered_at, pending, version, updated_at, data)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                step_entered_at, pending, version, updated_at, data, step_due_on)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                             params![
                                 case.id.to_string(),
                                 reg,
@@ -257,7 +328,8 @@ impl CaseStore for SqliteStore {
                                 pending,
                                 case.version,
                                 ts(case.updated_at),
-                                data
+                                data,
+                                due
                             ],
                         )
                         .map_err(sql_err)?;
@@ -267,7 +339,7 @@ impl CaseStore for SqliteStore {
                             .execute(
                                 "UPDATE cases SET registration_number = ?2, owner = ?3,
                                     status = ?4, step = ?5, step_entered_at = ?6, pending = ?7,
-                                    version = ?8, updated_at = ?9, data = ?10
+                                    version = ?8, updated_at = ?9, data = ?10, step_due_on = ?12
                                  WHERE id = ?1 AND version = ?11",
                                 params![
                                     case.id.to_string(),
@@ -280,7 +352,8 @@ impl CaseStore for SqliteStore {
                                     case.version,
                                     ts(case.updated_at),
                                     data,
-                                    v
+                                    v,
+                                    due
                                 ],
                             )
                             .map_err(sql_err)?;
@@ -309,6 +382,14 @@ impl CaseStore for SqliteStore {
                     tx.execute(
                         "INSERT INTO surveys (case_id, answered_at, data) VALUES (?1, ?2, ?3)",
                         params![sv.case_id.to_string(), ts(sv.answered_at), d],
+                    )
+                    .map_err(sql_err)?;
+                }
+                for r in &commit.step_records {
+                    let d = serde_json::to_string(r).map_err(corrupt)?;
+                    tx.execute(
+                        "INSERT INTO step_log (decided_at, case_id, step, data) VALUES (?1, ?2, ?3, ?4)",
+                        params![ts(r.decided_at), r.case_id.to_string(), r.step.code(), d],
                     )
                     .map_err(sql_err)?;
                 }
@@ -348,10 +429,12 @@ impl CaseStore for SqliteStore {
 
     async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
         self.trip();
+        let items = self.items.clone();
         self.db
             .call(move |c| {
                 Ok(read_cases(
                     c,
+                    &items,
                     "SELECT data FROM cases WHERE id = ?1",
                     params![id.to_string()],
                 )?
@@ -365,11 +448,13 @@ impl CaseStore for SqliteStore {
         number: &RegistrationNumber,
     ) -> Result<Option<Case>, StoreError> {
         self.trip();
+        let items = self.items.clone();
         let n = number.to_string();
         self.db
             .call(move |c| {
                 Ok(read_cases(
                     c,
+                    &items,
                     "SELECT data FROM cases WHERE registration_number = ?1",
                     params![n],
                 )?
@@ -380,11 +465,13 @@ impl CaseStore for SqliteStore {
 
     async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError> {
         self.trip();
+        let items = self.items.clone();
         let o = owner.to_string();
         self.db
             .call(move |c| {
                 read_cases(
                     c,
+                    &items,
                     "SELECT data FROM cases WHERE owner = ?1 ORDER BY id DESC",
                     params![o],
                 )
@@ -394,11 +481,14 @@ impl CaseStore for SqliteStore {
 
     async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError> {
         self.trip();
+        let items = self.items.clone();
         self.db
             .call(move |c| {
                 read_cases(
                     c,
-                    "SELECT data FROM cases WHERE step = ?1 ORDER BY step_entered_at, id LIMIT ?2",
+                    &items,
+                    "SELECT data FROM cases WHERE step = ?1
+                     ORDER BY step_due_on, step_entered_at, id LIMIT ?2",
                     params![step.code(), limit as i64],
                 )
             })
@@ -407,8 +497,9 @@ impl CaseStore for SqliteStore {
 
     async fn cases_with_pending_completion(&self) -> Result<Vec<Case>, StoreError> {
         self.trip();
+        let items = self.items.clone();
         self.db
-            .call(move |c| read_cases(c, "SELECT data FROM cases WHERE pending = 1", []))
+            .call(move |c| read_cases(c, &items, "SELECT data FROM cases WHERE pending = 1", []))
             .await
     }
 
@@ -515,11 +606,13 @@ impl CaseStore for SqliteStore {
         counter: &str,
     ) -> Result<(Option<Case>, u64), StoreError> {
         self.trip();
+        let items = self.items.clone();
         let n = counter.to_string();
         self.db
             .call(move |c| {
                 let case = read_cases(
                     c,
+                    &items,
                     "SELECT data FROM cases WHERE id = ?1",
                     params![id.to_string()],
                 )?

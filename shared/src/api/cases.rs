@@ -2,7 +2,7 @@
 //! function), plus the public tracking page.
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{JsonBody, RequestOrigin};
+use super::extract::{JsonBody, QueryParams, RequestOrigin};
 use super::views::{self, case_view, summary, track_view};
 use super::{AppState, commit_and_complete, load_visible, notify_applicant, with_retries};
 use crate::domain::actions::{self, Ctx};
@@ -13,7 +13,7 @@ use crate::domain::time::wita_date;
 use crate::domain::{Caller, Case, CaseStatus, RegistrationNumber, Role, Step};
 use crate::ports::store::{Commit, CounterClaim, registration_key};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::Datelike;
@@ -52,6 +52,7 @@ pub async fn create(
             counters: vec![],
             surveys: vec![],
             unique: vec![],
+            step_records: vec![],
         })
         .await?;
     tracing::info!(case_id = %case.id, "application created");
@@ -60,7 +61,7 @@ pub async fn create(
         headers.insert(header::LOCATION, v);
     }
     let docs = vec![];
-    let body = serde_json::to_value(case_view(&case, &caller, Some(&docs), &s.catalog))
+    let body = serde_json::to_value(case_view(&case, &caller, Some(&docs), &s))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((StatusCode::CREATED, headers, Json(body)))
 }
@@ -118,6 +119,7 @@ pub async fn update(
         &Ctx {
             now,
             origin: &origin,
+            calendar: &s.calendar,
         },
     )?;
     let case = commit_and_complete(&s, Commit::from_change(ch)).await?;
@@ -126,7 +128,7 @@ pub async fn update(
 
 async fn full_view(s: &AppState, case: &Case, caller: &Caller) -> ApiResult<Json<Value>> {
     let docs = s.store.documents(case.id).await?;
-    serde_json::to_value(case_view(case, caller, Some(&docs), &s.catalog))
+    serde_json::to_value(case_view(case, caller, Some(&docs), s))
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
@@ -146,7 +148,7 @@ pub async fn get(
 pub struct ListQuery {
     /// A step code: only that work queue (staff).
     pub step: Option<String>,
-    pub limit: Option<usize>,
+    pub limit: Option<String>,
 }
 
 /// GET /cases — an applicant's own cases, or a staff member's work queues (cases waiting on
@@ -154,9 +156,21 @@ pub struct ListQuery {
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<Json<Value>> {
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let limit = match q.limit.as_deref().map(str::parse::<usize>) {
+        None => 100,
+        Some(Ok(n)) => n.clamp(1, 500),
+        Some(Err(_)) => {
+            return Err(ApiError::Validation(vec![
+                crate::domain::validation::FieldError::new(
+                    "limit",
+                    "invalid_value",
+                    "Harus berupa bilangan bulat positif.",
+                ),
+            ]));
+        }
+    };
     let cases = if caller.is_staff() {
         let steps: Vec<Step> = match q.step.as_deref() {
             Some(code) => {
@@ -193,7 +207,7 @@ pub async fn list(
             "Akun Anda belum memiliki peran di sistem ini.".into(),
         ));
     };
-    let items: Vec<_> = cases.iter().map(|c| summary(c, &caller)).collect();
+    let items: Vec<_> = cases.iter().map(|c| summary(c, &caller, &s)).collect();
     Ok(Json(json!({ "items": items, "count": items.len() })))
 }
 
@@ -248,6 +262,7 @@ pub async fn submit(
                 &Ctx {
                     now,
                     origin: &origin,
+                    calendar: &s.calendar,
                 },
             )?;
             commit_and_complete(&s, Commit::from_change(ch)).await?
@@ -291,7 +306,11 @@ async fn first_submit(
         &docs,
         &s.catalog,
         RegistrationNumber::new(year, next),
-        &Ctx { now, origin },
+        &Ctx {
+            now,
+            origin,
+            calendar: &s.calendar,
+        },
     )?;
     let submitted = ch.case.clone();
     let mut commit = Commit::from_change(ch);

@@ -326,7 +326,16 @@ async fn store_document(
     stored.size = Some(size);
     stored.sha256 = Some(sha.to_string());
     stored.stored_at = Some(now);
-    let ch = actions::document_stored(&case, caller, &stored, &Ctx { now, origin })?;
+    let ch = actions::document_stored(
+        &case,
+        caller,
+        &stored,
+        &Ctx {
+            now,
+            origin,
+            calendar: &s.calendar,
+        },
+    )?;
     let mut commit = Commit::from_change(ch);
     commit.documents.push(stored.clone());
     s.store.commit(commit).await?;

@@ -128,9 +128,84 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// Query parameters deserialised into `T`; an unknown or malformed parameter is a 422 with the
+/// parameter's name.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        match query_to::<T>(q) {
+            Ok(v) => Ok(QueryParams(v)),
+            Err(msg) => Err(ApiError::Validation(vec![field_error(String::new(), &msg)])),
+        }
+    }
+}
+
+fn query_to<T: DeserializeOwned>(q: &str) -> Result<T, String> {
+    // Parameters arrive as strings; they are handed to serde as a JSON object of strings.
+    let mut map = serde_json::Map::new();
+    for pair in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = percent_decode(k).ok_or("parameter is not valid UTF-8")?;
+        let v = percent_decode(v).ok_or("parameter is not valid UTF-8")?;
+        map.insert(k, serde_json::Value::String(v));
+    }
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_strings() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        struct Q {
+            from: Option<String>,
+            step: Option<String>,
+        }
+        assert_eq!(
+            query_to::<Q>("from=2026-01-01&step=a%20b+c").unwrap(),
+            Q {
+                from: Some("2026-01-01".into()),
+                step: Some("a b c".into())
+            }
+        );
+        assert!(
+            query_to::<Q>("x=1")
+                .unwrap_err()
+                .starts_with("unknown field")
+        );
+        assert!(query_to::<Q>("from=%zz").is_err());
+    }
 
     #[test]
     fn serde_messages_become_field_errors() {

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod reports;
 pub mod steps;
 pub mod survey;
 pub mod views;

@@ -99,6 +99,7 @@ async fn decide(
             &Ctx {
                 now,
                 origin: &origin,
+                calendar: &s.calendar,
             },
         )?;
         let mut commit = Commit::from_change(ch);
@@ -114,7 +115,7 @@ async fn decide(
             }
         }
     };
-    serde_json::to_value(case_view(&case, &caller, None, &s.catalog))
+    serde_json::to_value(case_view(&case, &caller, None, &s))
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))
 }

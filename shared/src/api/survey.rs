@@ -54,13 +54,14 @@ pub async fn answer(
         &Ctx {
             now,
             origin: &origin,
+            calendar: &s.calendar,
         },
     )?;
     let mut commit = Commit::from_change(ch);
     commit.surveys.push(response);
     let case = commit_and_complete(&s, commit).await?;
     tracing::info!(case_id = %case.id, "survey answered");
-    serde_json::to_value(case_view(&case, &caller, None, &s.catalog))
+    serde_json::to_value(case_view(&case, &caller, None, &s))
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))
 }

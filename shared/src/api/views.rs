@@ -4,8 +4,10 @@ use crate::domain::actions::authorize_decision;
 use crate::domain::case::{
     Case, Decision, DocumentRecord, DocumentStatus, Letter, Permit, Recommendation, RevisionRequest,
 };
+use crate::domain::deadlines::{Deadlines, StepClock, StepSpan, deadlines};
 use crate::domain::requirements::Catalog;
 use crate::domain::{Application, Caller, Role, Step};
+use crate::services::Services;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -109,6 +111,10 @@ pub struct CaseView<'a> {
     pub decisions: &'a [Decision],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements: Option<Vec<RequirementView>>,
+    /// The applicant's and the agency's clocks, and the current step's deadline.
+    pub deadlines: Deadlines,
+    /// Every stay at a step, with its deadline.
+    pub timeline: &'a [StepSpan],
     /// What the caller may do now: `edit`, `upload`, `submit`, or a step code to decide.
     pub actions: Vec<String>,
 }
@@ -162,8 +168,9 @@ pub fn case_view<'a>(
     case: &'a Case,
     caller: &Caller,
     docs: Option<&[DocumentRecord]>,
-    catalog: &Catalog,
+    s: &Services,
 ) -> CaseView<'a> {
+    let catalog: &Catalog = &s.catalog;
     let requirements = docs.map(|docs| {
         catalog
             .requirements
@@ -203,6 +210,8 @@ pub fn case_view<'a>(
         survey_answered: case.survey_answered,
         decisions: &case.decisions,
         requirements,
+        deadlines: deadlines(case, &s.calendar, &s.sla, s.clock.now()),
+        timeline: &case.timeline,
         actions: actions_for(case, caller),
     }
 }
@@ -220,11 +229,16 @@ pub struct CaseSummary {
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The current step's deadline (for sorting and marking a work queue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<StepClock>,
     pub actions: Vec<String>,
 }
 
-pub fn summary(case: &Case, caller: &Caller) -> CaseSummary {
+pub fn summary(case: &Case, caller: &Caller, s: &Services) -> CaseSummary {
+    let dl = deadlines(case, &s.calendar, &s.sla, s.clock.now());
     CaseSummary {
+        deadline: dl.step,
         id: case.id.to_string(),
         registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
         cooperative_name: case.application.cooperative_name.clone(),

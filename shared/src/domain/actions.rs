@@ -2,11 +2,13 @@
 //! commit the returned change (case + audit events) with a conditional write.
 
 use super::application::{Application, check_branch_activity};
+use super::calendar::Calendar;
 use super::case::{
     Actor, AuditEvent, Case, CaseStatus, Decision, Details, DocumentRecord, DocumentStatus,
     EventDraft, LetterDraft, LetterKind, Origin, PendingCompletion, Permit, Recommendation,
     RegistrationNumber, RevisionRequest, SignedLetter,
 };
+use super::deadlines::{StepRecord, StepSpan};
 use super::identity::Caller;
 use super::requirements::Catalog;
 use super::roles::Role;
@@ -43,12 +45,39 @@ pub struct Change {
     pub case: Case,
     pub expected_version: u64,
     pub events: Vec<AuditEvent>,
+    /// Stays at a step that ended with this change (for the SLA report).
+    pub records: Vec<StepRecord>,
 }
 
 /// Context of one action.
 pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub origin: &'a Origin,
+    pub calendar: &'a Calendar,
+}
+
+/// Ends the open stay at a step (if any) and returns its record.
+fn close_span(
+    case: &mut Case,
+    outcome: &str,
+    now: DateTime<Utc>,
+    cal: &Calendar,
+) -> Option<StepRecord> {
+    let span = case.timeline.last_mut().filter(|s| s.left_at.is_none())?;
+    span.left_at = Some(now);
+    span.outcome = Some(outcome.to_string());
+    let decided_on = wita_date(now);
+    let days = cal.working_days_between(wita_date(span.entered_at), decided_on);
+    Some(StepRecord {
+        case_id: case.id,
+        step: span.step,
+        entered_at: span.entered_at,
+        decided_at: now,
+        outcome: outcome.to_string(),
+        working_days: days.value,
+        due_on: span.due_on,
+        on_time: span.due_on.is_none_or(|due| decided_on <= due),
+    })
 }
 
 fn begin(case: &Case, now: DateTime<Utc>) -> (Case, u64) {
@@ -453,6 +482,10 @@ pub fn decide(
         actor: actor.clone(),
         at: ctx.now,
     });
+    let records: Vec<StepRecord> = close_span(&mut next, d.outcome, ctx.now, ctx.calendar)
+        .into_iter()
+        .collect();
+    next.deadline_alert = None;
     next.task_token = None;
     next.pending_completion = Some(PendingCompletion {
         token,
@@ -474,6 +507,7 @@ pub fn decide(
         case: next,
         expected_version,
         events: vec![ev],
+        records,
     })
 }
 
@@ -564,6 +598,7 @@ pub fn submit(
         case: next,
         expected_version,
         events: vec![ev],
+        records: vec![],
     })
 }
 
@@ -666,6 +701,7 @@ pub fn update_application(
         case: next,
         expected_version,
         events: vec![ev],
+        records: vec![],
     })
 }
 
@@ -697,6 +733,7 @@ pub fn document_stored(
         case: next,
         expected_version,
         events: vec![ev],
+        records: vec![],
     })
 }
 
@@ -712,6 +749,7 @@ pub fn enter_step(
     case: &Case,
     step: Step,
     token: String,
+    due_on: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<Entered, DomainError> {
     if case.step == Some(step) && case.task_token.as_deref() == Some(token.as_str()) {
@@ -724,9 +762,24 @@ pub fn enter_step(
         )));
     }
     let (mut next, expected_version) = begin(case, now);
+    // Entering the same step again (after a timeout's escalation) continues the same stay.
+    let same_stay = next.open_span().is_some_and(|s| s.step == step);
+    if !same_stay {
+        if let Some(open) = next.timeline.last_mut().filter(|s| s.left_at.is_none()) {
+            open.left_at = Some(now);
+        }
+        next.timeline.push(StepSpan {
+            step,
+            entered_at: now,
+            due_on,
+            left_at: None,
+            outcome: None,
+        });
+        next.step_entered_at = Some(now);
+        next.deadline_alert = None;
+    }
     next.step = Some(step);
     next.task_token = Some(token);
-    next.step_entered_at = Some(now);
     next.pending_completion = None;
     let ev = AuditEvent::chain(
         &mut next,
@@ -743,6 +796,7 @@ pub fn enter_step(
         case: next,
         expected_version,
         events: vec![ev],
+        records: vec![],
     })))
 }
 
@@ -779,6 +833,10 @@ pub fn close(case: &Case, how: Closing, now: DateTime<Utc>) -> Result<Option<Cha
     }
     let (mut next, expected_version) = begin(case, now);
     next.status = how.status();
+    if let Some(open) = next.timeline.last_mut().filter(|s| s.left_at.is_none()) {
+        open.left_at = Some(now);
+        open.outcome = Some(how.status().code().to_string());
+    }
     next.step = None;
     next.task_token = None;
     next.step_entered_at = None;
@@ -799,6 +857,7 @@ pub fn close(case: &Case, how: Closing, now: DateTime<Utc>) -> Result<Option<Cha
         case: next,
         expected_version,
         events: vec![ev],
+        records: vec![],
     }))
 }
 
@@ -820,6 +879,48 @@ pub fn notice_sent(case: &Case, notice: &str, now: DateTime<Utc>) -> Change {
         case: next,
         expected_version,
         events: vec![ev],
+        records: vec![],
+    }
+}
+
+/// The overdue job found the current step near or past its deadline: the case is marked (once
+/// a day) and the trail records it.
+pub fn deadline_alerted(
+    case: &Case,
+    step: Step,
+    state: crate::domain::deadlines::DeadlineState,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Change {
+    let (mut next, expected_version) = begin(case, now);
+    next.deadline_alert = Some(crate::domain::case::DeadlineAlert {
+        on: today,
+        step,
+        state,
+    });
+    let action = if state == crate::domain::deadlines::DeadlineState::Overdue {
+        "deadline.overdue"
+    } else {
+        "deadline.near_due"
+    };
+    let due = next.step_due_on().map(|d| d.to_string());
+    let ev = AuditEvent::chain(
+        &mut next,
+        Actor::system(),
+        EventDraft {
+            action,
+            step: Some(step),
+            outcome: due,
+            ..Default::default()
+        },
+        &Origin::default(),
+        now,
+    );
+    Change {
+        case: next,
+        expected_version,
+        events: vec![ev],
+        records: vec![],
     }
 }
 
@@ -841,6 +942,7 @@ pub fn escalated(case: &Case, step: Step, now: DateTime<Utc>) -> Change {
         case: next,
         expected_version,
         events: vec![ev],
+        records: vec![],
     }
 }
 
@@ -985,6 +1087,7 @@ mod tests {
             &Ctx {
                 now: Utc::now(),
                 origin: &origin,
+                calendar: &crate::domain::calendar::Calendar::shipped(),
             },
         )
         .unwrap();

@@ -1,6 +1,7 @@
 //! A case (berkas): one application for one cash office, from draft to issued or refused.
 
 use super::application::Application;
+use super::deadlines::{DeadlineState, StepSpan};
 use super::roles::Role;
 use super::steps::Step;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -308,6 +309,19 @@ pub struct Case {
     /// invocation does not record it twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_automatic: Option<String>,
+    /// Every stay at a step, with its deadline (for the clocks and the SLA report).
+    #[serde(default)]
+    pub timeline: Vec<StepSpan>,
+    /// The last deadline alert the overdue job raised (at most one per case per day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_alert: Option<DeadlineAlert>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineAlert {
+    pub on: NaiveDate,
+    pub step: Step,
+    pub state: DeadlineState,
 }
 
 impl Case {
@@ -336,6 +350,8 @@ impl Case {
             permit: None,
             survey_answered: false,
             last_automatic: None,
+            timeline: Vec::new(),
+            deadline_alert: None,
         }
     }
 
@@ -361,6 +377,16 @@ impl Case {
 
     pub fn current_draft(&self) -> Option<&LetterDraft> {
         self.letter.drafts.last()
+    }
+
+    /// The open stay at the current step, if any.
+    pub fn open_span(&self) -> Option<&StepSpan> {
+        self.timeline.last().filter(|s| s.left_at.is_none())
+    }
+
+    /// The current step's deadline (the deadline index's key).
+    pub fn step_due_on(&self) -> Option<NaiveDate> {
+        self.open_span().and_then(|s| s.due_on)
     }
 }
 

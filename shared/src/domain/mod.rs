@@ -3,7 +3,9 @@
 
 pub mod actions;
 pub mod application;
+pub mod calendar;
 pub mod case;
+pub mod deadlines;
 pub mod identity;
 pub mod notices;
 pub mod requirements;

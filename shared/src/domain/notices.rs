@@ -3,6 +3,7 @@
 //! is and tell staff that a case waits in their queue.
 
 use super::case::{Case, LetterKind};
+use super::deadlines::DeadlineState;
 use super::requirements::Catalog;
 use super::steps::Step;
 use super::time::{format_date_id, format_instant_id};
@@ -59,6 +60,13 @@ pub enum Notice {
     Escalation {
         step: Step,
     },
+    /// The overdue job: a step is near or past its deadline (to the waiting role and its
+    /// supervisor, or to the applicant in revision).
+    Deadline {
+        step: Step,
+        state: DeadlineState,
+        due_on: chrono::NaiveDate,
+    },
 }
 
 impl Notice {
@@ -76,6 +84,7 @@ impl Notice {
             Notice::PermitRefused => "permit_refused",
             Notice::Lapsed => "lapsed",
             Notice::Escalation { .. } => "escalation",
+            Notice::Deadline { .. } => "deadline",
         }
     }
 
@@ -264,6 +273,38 @@ pub fn render(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Message {
                 step.role().label()
             )],
         ),
+        Notice::Deadline {
+            step,
+            state,
+            due_on,
+        } => {
+            let (subject, what) = if *state == DeadlineState::Overdue {
+                (
+                    format!("Batas waktu terlampaui: berkas {reg}"),
+                    "telah melewati batas waktu",
+                )
+            } else {
+                (
+                    format!("Mendekati batas waktu: berkas {reg}"),
+                    "mendekati batas waktu",
+                )
+            };
+            let mut lines = vec![format!(
+                "Berkas permohonan Izin Pembukaan Kantor Kas KSP nomor {reg} ({coop}) {what} pada tahap {} (SOP huruf {}, {}).",
+                step.title(),
+                step.sop(),
+                step.role().label()
+            )];
+            lines.push(format!("Batas waktu tahap ini: {}.", format_date_id(*due_on)));
+            if *step == Step::ApplicantRevision {
+                lines.push(
+                    "Mohon segera lengkapi perbaikan berkas; permohonan yang tidak diperbaiki dalam batas waktu pemenuhan komitmen dapat dinyatakan gugur.".into(),
+                );
+            } else {
+                lines.push("Mohon segera ditindaklanjuti melalui konsol petugas.".into());
+            }
+            (subject, lines)
+        }
     };
     let a = cx.agency;
     let mut body = String::from("Yth. Bapak/Ibu,\n\n");

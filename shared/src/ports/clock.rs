@@ -26,6 +26,12 @@ impl SystemClock {
         let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());
         *o += by;
     }
+
+    /// Makes "now" the given instant (it then runs on from there).
+    pub fn set(&self, now: DateTime<Utc>) {
+        let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        *o = now - Utc::now();
+    }
 }
 
 impl Clock for SystemClock {

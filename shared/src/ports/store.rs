@@ -1,5 +1,6 @@
 //! The case store: cases, their append-only audit trail, document metadata and counters.
 
+use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
 use async_trait::async_trait;
@@ -41,6 +42,8 @@ pub struct Commit {
     /// Keys that must be new (e.g. `registration:KK-2026-000123`): the commit fails if one was
     /// claimed before; each key then points to this case.
     pub unique: Vec<String>,
+    /// Stays at a step that ended (the SLA report's data).
+    pub step_records: Vec<StepRecord>,
 }
 
 /// The unique key of a registration number.
@@ -58,6 +61,21 @@ impl Commit {
             counters: vec![],
             surveys: vec![],
             unique: vec![],
+            step_records: change.records,
+        }
+    }
+
+    /// A commit that creates `case`.
+    pub fn insert(case: Case, events: Vec<AuditEvent>) -> Self {
+        Self {
+            case,
+            expected_version: None,
+            events,
+            documents: vec![],
+            counters: vec![],
+            surveys: vec![],
+            unique: vec![],
+            step_records: vec![],
         }
     }
 }
@@ -66,6 +84,8 @@ impl Commit {
 pub trait CaseStore: Send + Sync {
     /// Requests sent to the underlying database so far (each API call or transaction is one).
     fn round_trips(&self) -> u64;
+    /// Case items (rows) read so far by queries and gets.
+    fn items_read(&self) -> u64;
     async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
     async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError>;
     async fn case_by_registration(
@@ -74,8 +94,22 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Option<Case>, StoreError>;
     /// An applicant's cases, newest first.
     async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError>;
-    /// The work queue of a step: cases at `step`, longest waiting first.
+    /// The work queue of a step: cases at `step`, earliest deadline first (then longest waiting).
     async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError>;
+    /// Cases at `step` whose step deadline is on or before `cutoff` (the deadline index: a
+    /// query, never a scan of all cases).
+    async fn cases_due_by(
+        &self,
+        step: Step,
+        cutoff: chrono::NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError>;
+    /// Step stays decided in `[from, to)`.
+    async fn step_records_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<StepRecord>, StoreError>;
     /// Cases with a decision recorded but perhaps not delivered to the orchestrator.
     async fn cases_with_pending_completion(&self) -> Result<Vec<Case>, StoreError>;
     async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError>;

@@ -14,6 +14,7 @@
 //! existing), audit events on not existing (append-only), so a lost race or a replay cancels the
 //! whole transaction and surfaces as [`StoreError::Conflict`], as on SQLite.
 
+use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
 use crate::ports::store::{CaseStore, Commit, StoreError, registration_key};
@@ -41,6 +42,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     trips: AtomicU64,
+    items: AtomicU64,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -89,9 +91,13 @@ fn case_item(case: &Case) -> Result<Item, StoreError> {
     item.insert("GSI2PK".into(), s(format!("OWNER#{}", case.owner)));
     item.insert("GSI2SK".into(), s(case.id.to_string()));
     if let Some(step) = case.step {
+        // The deadline index: by step, earliest due first; no deadline sorts last.
         let entered = case.step_entered_at.map(ts).unwrap_or_default();
+        let due = case
+            .step_due_on()
+            .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
         item.insert("GSI1PK".into(), s(format!("STEP#{}", step.code())));
-        item.insert("GSI1SK".into(), s(format!("{entered}#{}", case.id)));
+        item.insert("GSI1SK".into(), s(format!("{due}#{entered}#{}", case.id)));
     }
     if case.pending_completion.is_some() {
         item.insert("GSI3PK".into(), s("PENDING"));
@@ -113,8 +119,8 @@ fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWrite
     Ok(TransactWriteItem::builder().put(p).build())
 }
 
-fn survey_month(t: DateTime<Utc>) -> String {
-    format!("SURVEYS#{:04}-{:02}", t.year(), t.month())
+fn month_key(prefix: &str, t: DateTime<Utc>) -> String {
+    format!("{prefix}#{:04}-{:02}", t.year(), t.month())
 }
 
 impl DynamoStore {
@@ -123,6 +129,7 @@ impl DynamoStore {
             client,
             table: table.into(),
             trips: AtomicU64::new(0),
+            items: AtomicU64::new(0),
         }
     }
 
@@ -198,6 +205,9 @@ impl DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
+        if out.item.is_some() {
+            self.items.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(out.item)
     }
 
@@ -230,6 +240,8 @@ impl DynamoStore {
                 q = q.limit((l - out.len()).min(1000) as i32);
             }
             let page = q.send().await.map_err(unavailable)?;
+            self.items
+                .fetch_add(page.scanned_count.max(0) as u64, Ordering::Relaxed);
             out.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(k) if limit.is_none_or(|l| out.len() < l) => start = Some(k),
@@ -241,6 +253,45 @@ impl DynamoStore {
 
     fn parse_all<T: serde::de::DeserializeOwned>(items: &[Item]) -> Result<Vec<T>, StoreError> {
         items.iter().map(data_of).collect()
+    }
+
+    /// Items of monthly partitions `<prefix>#yyyy-mm` whose sort key lies in `[from, to]`.
+    async fn by_month<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = vec![];
+        let mut month = from;
+        while month < to {
+            let items = self
+                .query_all(
+                    None,
+                    "PK = :pk AND SK BETWEEN :a AND :b",
+                    vec![
+                        (
+                            ":pk",
+                            s(format!("{prefix}#{:04}-{:02}", month.year(), month.month())),
+                        ),
+                        (":a", s(ts(from))),
+                        (":b", s(ts(to))),
+                    ],
+                    None,
+                )
+                .await?;
+            out.extend(Self::parse_all::<T>(&items)?);
+            let (y, m) = if month.month() == 12 {
+                (month.year() + 1, 1)
+            } else {
+                (month.year(), month.month() + 1)
+            };
+            month = chrono::NaiveDate::from_ymd_opt(y, m, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+                .unwrap_or(to);
+        }
+        Ok(out)
     }
 }
 
@@ -262,6 +313,10 @@ fn is_conflict(e: &SdkError<TransactWriteItemsError>) -> bool {
 impl CaseStore for DynamoStore {
     fn round_trips(&self) -> u64 {
         self.trips.load(Ordering::Relaxed)
+    }
+
+    fn items_read(&self) -> u64 {
+        self.items.load(Ordering::Relaxed)
     }
 
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
@@ -300,13 +355,21 @@ impl CaseStore for DynamoStore {
                 Some("attribute_not_exists(PK)"),
             )?);
             let mut it = key(
-                survey_month(sv.answered_at),
+                month_key("SURVEYS", sv.answered_at),
                 &format!("{}#{}", ts(sv.answered_at), sv.case_id),
             );
             it.insert(
                 "data".into(),
                 s(serde_json::to_string(sv).map_err(corrupt)?),
             );
+            items.push(put(t, it, None)?);
+        }
+        for r in &commit.step_records {
+            let mut it = key(
+                month_key("STEPLOG", r.decided_at),
+                &format!("{}#{}#{}", ts(r.decided_at), r.case_id, r.step.code()),
+            );
+            it.insert("data".into(), s(serde_json::to_string(r).map_err(corrupt)?));
             items.push(put(t, it, None)?);
         }
         for u in &commit.unique {
@@ -474,35 +537,40 @@ impl CaseStore for DynamoStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<SurveyResponse>, StoreError> {
-        let mut out = vec![];
-        let mut month = from;
-        while month < to {
-            let items = self
-                .query_all(
-                    None,
-                    "PK = :pk AND SK BETWEEN :a AND :b",
-                    vec![
-                        (":pk", s(survey_month(month))),
-                        (":a", s(ts(from))),
-                        (":b", s(ts(to))),
-                    ],
-                    None,
-                )
-                .await?;
-            out.extend(Self::parse_all::<SurveyResponse>(&items)?);
-            // First day of the next month.
-            let (y, m) = if month.month() == 12 {
-                (month.year() + 1, 1)
-            } else {
-                (month.year(), month.month() + 1)
-            };
-            month = chrono::NaiveDate::from_ymd_opt(y, m, 1)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|d| d.and_utc())
-                .unwrap_or(to);
-        }
+        let mut out: Vec<SurveyResponse> = self.by_month("SURVEYS", from, to).await?;
         out.retain(|s| s.answered_at >= from && s.answered_at < to);
         Ok(out)
+    }
+
+    async fn step_records_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StepRecord>, StoreError> {
+        let mut out: Vec<StepRecord> = self.by_month("STEPLOG", from, to).await?;
+        out.retain(|r| r.decided_at >= from && r.decided_at < to);
+        Ok(out)
+    }
+
+    async fn cases_due_by(
+        &self,
+        step: Step,
+        cutoff: chrono::NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_STEP),
+                "GSI1PK = :pk AND GSI1SK <= :cut",
+                vec![
+                    (":pk", s(format!("STEP#{}", step.code()))),
+                    // '~' sorts after every character of the rest of the key.
+                    (":cut", s(format!("{cutoff}~"))),
+                ],
+                Some(limit),
+            )
+            .await?;
+        Self::parse_all(&items)
     }
 
     async fn counter(&self, name: &str) -> Result<u64, StoreError> {

@@ -1,0 +1,362 @@
+//! Reports for the office's heads (the `reports` function): the SLA report per period and step.
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::QueryParams;
+use crate::domain::deadlines::StepRecord;
+use crate::domain::time::{wita, wita_date};
+use crate::domain::validation::{self, FieldError};
+use crate::domain::{Caller, Role, Step};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Who may read the office's reports.
+pub const REPORT_ROLES: [Role; 3] = [Role::SectionHead, Role::DivisionHead, Role::AgencyHead];
+
+pub fn may_read_reports(caller: &Caller) -> ApiResult<()> {
+    if REPORT_ROLES.iter().any(|r| caller.has(*r)) {
+        Ok(())
+    } else {
+        Err(ApiError::ForbiddenOther(
+            "Laporan hanya dapat dibuka oleh kepala seksi, kepala bidang dan kepala dinas.".into(),
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+    /// For CSV: `steps` (default) or `overdue`.
+    pub table: Option<String>,
+}
+
+/// A period of WITA dates, both inclusive.
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub csv: bool,
+    pub table: String,
+}
+
+impl PeriodQuery {
+    pub fn parse(self) -> ApiResult<Period> {
+        let mut e = validation::Errors::default();
+        let from = e.field("from", self.from, validation::date);
+        let to = e.field("to", self.to, validation::date);
+        let csv = match self.format.as_deref() {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(_) => {
+                e.push(FieldError::new(
+                    "format",
+                    "invalid_choice",
+                    "Gunakan json atau csv.",
+                ));
+                false
+            }
+        };
+        let table = self.table.unwrap_or_else(|| "steps".into());
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            e.push(FieldError::new(
+                "to",
+                "invalid_period",
+                "Tanggal akhir tidak boleh sebelum tanggal awal.",
+            ));
+        }
+        match (e.is_empty(), from, to) {
+            (true, Some(from), Some(to)) => Ok(Period {
+                from,
+                to,
+                csv,
+                table,
+            }),
+            _ => Err(ApiError::Validation(e.0)),
+        }
+    }
+}
+
+impl Period {
+    /// `[from 00:00 WITA, to + 1 day 00:00 WITA)` in UTC.
+    pub fn instants(&self) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
+        let start = |d: NaiveDate| {
+            wita()
+                .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+                .single()
+                .expect("WITA has no gaps")
+                .with_timezone(&Utc)
+        };
+        (
+            start(self.from),
+            start(self.to.succ_opt().unwrap_or(self.to)),
+        )
+    }
+}
+
+/// Median (the mean of the two middle values for an even count) of sorted values.
+pub fn median(sorted: &[u32]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(f64::from(sorted[n / 2])),
+        _ => Some((f64::from(sorted[n / 2 - 1]) + f64::from(sorted[n / 2])) / 2.0),
+    }
+}
+
+/// Nearest-rank percentile: the value at rank ⌈p/100 · n⌉ of sorted values.
+pub fn percentile(sorted: &[u32], p: f64) -> Option<u32> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    Some(sorted[rank.min(sorted.len()) - 1])
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepRow {
+    pub step: Step,
+    pub sop: &'static str,
+    pub title: &'static str,
+    pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_days: Option<u32>,
+    pub handled: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_days: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p90_days: Option<u32>,
+    pub on_time: usize,
+    /// Share handled on time, in percent (one decimal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_time_percent: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OverdueRow {
+    pub case_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<String>,
+    pub step: Step,
+    pub role: Role,
+    pub due_on: NaiveDate,
+    pub working_days_late: u32,
+}
+
+/// The per-step rows of decided stays.
+pub fn step_rows(
+    records: &[StepRecord],
+    sla: &crate::domain::deadlines::SlaConfig,
+) -> Vec<StepRow> {
+    Step::ALL
+        .into_iter()
+        .filter(|s| *s != Step::Survey)
+        .map(|step| {
+            let mut days: Vec<u32> = records
+                .iter()
+                .filter(|r| r.step == step)
+                .map(|r| r.working_days)
+                .collect();
+            days.sort_unstable();
+            let on_time = records
+                .iter()
+                .filter(|r| r.step == step && r.on_time)
+                .count();
+            let handled = days.len();
+            StepRow {
+                step,
+                sop: step.sop(),
+                title: step.title(),
+                role: step.role(),
+                target_days: sla.target(step),
+                handled,
+                median_days: median(&days),
+                p90_days: percentile(&days, 90.0),
+                on_time,
+                on_time_percent: (handled > 0)
+                    .then(|| (on_time as f64 * 1000.0 / handled as f64).round() / 10.0),
+            }
+        })
+        .collect()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// CSV (RFC 4180, UTF-8, CRLF line ends) from a header and rows.
+pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = header.join(",");
+    out.push_str("\r\n");
+    for r in rows {
+        let line: Vec<String> = r.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn csv_response(body: String, file_name: &str) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&super::documents::attachment(file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// GET /reports/sla?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv[&table=overdue]]
+pub async fn sla(
+    State(s): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<PeriodQuery>,
+) -> ApiResult<Response> {
+    may_read_reports(&caller)?;
+    let period = q.parse()?;
+    let (from, to) = period.instants();
+    let records = s.store.step_records_between(from, to).await?;
+    let rows = step_rows(&records, &s.sla);
+    let today = wita_date(s.clock.now());
+    let yesterday = today.pred_opt().unwrap_or(today);
+    let mut overdue = vec![];
+    for step in Step::ALL.into_iter().filter(|s| *s != Step::Survey) {
+        for case in s.store.cases_due_by(step, yesterday, 1000).await? {
+            if case.step != Some(step) {
+                continue;
+            }
+            let Some(due) = case.step_due_on() else {
+                continue;
+            };
+            overdue.push(OverdueRow {
+                case_id: case.id.to_string(),
+                registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
+                step,
+                role: step.role(),
+                due_on: due,
+                working_days_late: s.calendar.working_days_between(due, today).value,
+            });
+        }
+    }
+    overdue.sort_by(|a, b| (a.due_on, &a.case_id).cmp(&(b.due_on, &b.case_id)));
+    if period.csv {
+        let name = format!(
+            "laporan-sla-{}-{}-{}.csv",
+            period.table, period.from, period.to
+        );
+        let body = match period.table.as_str() {
+            "overdue" => csv(
+                &[
+                    "nomor_pendaftaran",
+                    "tahap",
+                    "sop",
+                    "peran",
+                    "batas_waktu",
+                    "hari_kerja_terlambat",
+                ],
+                &overdue
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            opt(o.registration_number.clone()),
+                            o.step.title().to_string(),
+                            o.step.sop().to_string(),
+                            o.role.label().to_string(),
+                            o.due_on.to_string(),
+                            o.working_days_late.to_string(),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            "steps" => csv(
+                &[
+                    "tahap",
+                    "sop",
+                    "peran",
+                    "target_hari_kerja",
+                    "ditangani",
+                    "median_hari_kerja",
+                    "p90_hari_kerja",
+                    "tepat_waktu",
+                    "persen_tepat_waktu",
+                ],
+                &rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.title.to_string(),
+                            r.sop.to_string(),
+                            r.role.label().to_string(),
+                            opt(r.target_days),
+                            r.handled.to_string(),
+                            opt(r.median_days),
+                            opt(r.p90_days),
+                            r.on_time.to_string(),
+                            opt(r.on_time_percent),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "table",
+                    "invalid_choice",
+                    "Gunakan steps atau overdue.",
+                )]));
+            }
+        };
+        return Ok(csv_response(body, &name));
+    }
+    Ok(Json(json!({
+        "period": {"from": period.from, "to": period.to},
+        "generated_at": s.clock.now(),
+        "steps": rows,
+        "overdue": overdue,
+    }))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_p90_worked_example() {
+        // Ten stays of 1..10 working days: median (5 + 6) / 2 = 5.5; p90 = rank ⌈0.9·10⌉ = 9th
+        // value = 9.
+        let v: Vec<u32> = (1..=10).collect();
+        assert_eq!(median(&v), Some(5.5));
+        assert_eq!(percentile(&v, 90.0), Some(9));
+        // Odd count: 1, 2, 9 → median 2, p90 rank ⌈2.7⌉ = 3 → 9.
+        assert_eq!(median(&[1, 2, 9]), Some(2.0));
+        assert_eq!(percentile(&[1, 2, 9], 90.0), Some(9));
+        assert_eq!(median(&[]), None);
+        assert_eq!(percentile(&[], 90.0), None);
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let out = csv(&["a", "b"], &[vec!["x,y".into(), "say \"hi\"".into()]]);
+        assert_eq!(out, "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
+    }
+}

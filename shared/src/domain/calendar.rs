@@ -1,0 +1,332 @@
+//! Working days (hari kerja) of the agency.
+//!
+//! Sources: Perpres 21/2023 on the working days and hours of state employees — Monday to
+//! Friday; national holidays and nationwide *cuti bersama* are set each year by a joint decree
+//! of three ministers (SKB Menteri Agama, Menteri Ketenagakerjaan, Menteri PANRB) and can be
+//! amended during the year (18 August 2025 was added by an amendment of 7 August 2025). The
+//! dates are data, one file per year in `infra/calendar/`, each date with its name and source;
+//! an amendment is another source whose entries add days or cancel them (`"cancelled": true`).
+//!
+//! Counting convention: a clock that runs from day A to day B has used the working days `d`
+//! with `A < d ≤ B` (the day it starts does not count, the day it stops does), and a deadline of
+//! `n` working days from A falls on the `n`-th working day after A.
+//!
+//! A date in a year without data is counted as a working day when it is Monday–Friday, and the
+//! result carries that year in `unknown_years`: the caller shows and logs a loud warning. It is
+//! never a silent guess.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+include!(concat!(env!("OUT_DIR"), "/calendars.rs"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayOffKind {
+    Holiday,
+    CutiBersama,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayOff {
+    pub date: NaiveDate,
+    pub kind: DayOffKind,
+    pub name: String,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct YearFile {
+    year: i32,
+    sources: BTreeMap<String, String>,
+    days: Vec<DayEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DayEntry {
+    date: NaiveDate,
+    kind: DayOffKind,
+    name: String,
+    source: String,
+    /// An amendment that cancels an earlier day off.
+    #[serde(default)]
+    cancelled: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    #[error("{file}: {msg}")]
+    Invalid { file: String, msg: String },
+}
+
+/// What a date is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Day<'a> {
+    Working,
+    Weekend,
+    Off(&'a DayOff),
+    /// Monday–Friday in a year the calendar has no data for.
+    Unknown,
+}
+
+/// A count of working days, with the years it had to assume.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counted<T> {
+    pub value: T,
+    pub unknown_years: BTreeSet<i32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    days: BTreeMap<NaiveDate, DayOff>,
+    years: BTreeSet<i32>,
+    sources: BTreeMap<String, String>,
+}
+
+impl Calendar {
+    /// Loads year files (`(file name, JSON)`), applying amendments in file order.
+    pub fn from_files(files: &[(&str, &str)]) -> Result<Self, CalendarError> {
+        let mut cal = Calendar::default();
+        for (name, json) in files {
+            let bad = |msg: String| CalendarError::Invalid {
+                file: (*name).to_string(),
+                msg,
+            };
+            let y: YearFile = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+            if !cal.years.insert(y.year) {
+                return Err(bad(format!("year {} appears twice", y.year)));
+            }
+            for (id, title) in &y.sources {
+                cal.sources.insert(id.clone(), title.clone());
+            }
+            for d in y.days {
+                if d.date.year() != y.year {
+                    return Err(bad(format!("{} is not in {}", d.date, y.year)));
+                }
+                if !y.sources.contains_key(&d.source) {
+                    return Err(bad(format!("{}: unknown source `{}`", d.date, d.source)));
+                }
+                if d.cancelled {
+                    cal.days.remove(&d.date);
+                } else {
+                    cal.days.insert(
+                        d.date,
+                        DayOff {
+                            date: d.date,
+                            kind: d.kind,
+                            name: d.name,
+                            source: d.source,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(cal)
+    }
+
+    /// The calendars shipped in `infra/calendar/`.
+    pub fn shipped() -> Self {
+        Self::from_files(SHIPPED).expect("the shipped calendars are valid")
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
+    }
+
+    pub fn source(&self, id: &str) -> Option<&str> {
+        self.sources.get(id).map(String::as_str)
+    }
+
+    pub fn day(&self, d: NaiveDate) -> Day<'_> {
+        if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            return Day::Weekend;
+        }
+        if let Some(off) = self.days.get(&d) {
+            return Day::Off(off);
+        }
+        if self.years.contains(&d.year()) {
+            Day::Working
+        } else {
+            Day::Unknown
+        }
+    }
+
+    fn counts(&self, d: NaiveDate, unknown: &mut BTreeSet<i32>) -> bool {
+        match self.day(d) {
+            Day::Working => true,
+            Day::Unknown => {
+                unknown.insert(d.year());
+                true
+            }
+            Day::Weekend | Day::Off(_) => false,
+        }
+    }
+
+    /// Working days `d` with `from < d ≤ to` (0 when `to ≤ from`).
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> Counted<u32> {
+        let mut c = Counted::default();
+        let mut d = from;
+        while d < to {
+            d = d.succ_opt().expect("date in range");
+            if self.counts(d, &mut c.unknown_years) {
+                c.value += 1;
+            }
+        }
+        c
+    }
+
+    /// The `n`-th working day after `from` (`from` itself when `n` is 0).
+    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> Counted<NaiveDate> {
+        let mut c = Counted {
+            value: from,
+            unknown_years: BTreeSet::new(),
+        };
+        let mut left = n;
+        while left > 0 {
+            c.value = c.value.succ_opt().expect("date in range");
+            if self.counts(c.value, &mut c.unknown_years) {
+                left -= 1;
+            }
+        }
+        c
+    }
+}
+
+/// The Indonesian warning for dates counted without holiday data.
+pub fn unknown_years_warning(years: &BTreeSet<i32>) -> Option<String> {
+    if years.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = years.iter().map(i32::to_string).collect();
+    Some(format!(
+        "Data hari libur nasional dan cuti bersama tahun {} belum tersedia; hari Senin–Jumat tahun itu dihitung sebagai hari kerja sampai SKB tiga menteri dimasukkan ke kalender.",
+        list.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn shipped_years_have_the_decreed_number_of_days() {
+        let c = Calendar::shipped();
+        assert_eq!(c.years().collect::<Vec<_>>(), [2025, 2026]);
+        let count = |y: i32, k: DayOffKind| {
+            c.days
+                .values()
+                .filter(|o| o.date.year() == y && o.kind == k)
+                .count()
+        };
+        // 2025: 17 holidays; 10 cuti bersama by the SKB plus 18 August by the amendment.
+        assert_eq!(count(2025, DayOffKind::Holiday), 17);
+        assert_eq!(count(2025, DayOffKind::CutiBersama), 11);
+        // 2026: 17 holidays, 8 cuti bersama (SKB 1497/2025, 2/2025, 5/2025).
+        assert_eq!(count(2026, DayOffKind::Holiday), 17);
+        assert_eq!(count(2026, DayOffKind::CutiBersama), 8);
+        let Day::Off(aug18) = c.day(d("2025-08-18")) else {
+            panic!()
+        };
+        assert_eq!(aug18.source, "skb-2025-perubahan");
+        assert!(c.source("skb-2026").unwrap().contains("1497"));
+    }
+
+    #[test]
+    fn weekends_holidays_and_cuti_bersama() {
+        let c = Calendar::shipped();
+        assert_eq!(c.day(d("2026-03-14")), Day::Weekend); // Saturday
+        assert!(matches!(c.day(d("2026-03-19")), Day::Off(o) if o.kind == DayOffKind::Holiday));
+        assert!(matches!(c.day(d("2026-03-20")), Day::Off(o) if o.kind == DayOffKind::CutiBersama));
+        assert_eq!(c.day(d("2026-03-25")), Day::Working);
+        assert_eq!(c.day(d("2027-01-04")), Day::Unknown);
+    }
+
+    #[test]
+    fn worked_example_before_the_idul_fitri_block_2026() {
+        // Tuesday 17 March 2026, the day before the block: 18 (cuti bersama), 19 (Nyepi),
+        // 20 (cuti bersama), 21–22 (Idul Fitri, a weekend), 23–24 (cuti bersama).
+        // The next working day is Wednesday 25 March.
+        let c = Calendar::shipped();
+        assert_eq!(
+            c.add_working_days(d("2026-03-17"), 1).value,
+            d("2026-03-25")
+        );
+        // Five working days: 25, 26, 27 March, then 30, 31 March.
+        assert_eq!(
+            c.add_working_days(d("2026-03-17"), 5).value,
+            d("2026-03-31")
+        );
+        assert_eq!(
+            c.working_days_between(d("2026-03-17"), d("2026-03-31"))
+                .value,
+            5
+        );
+        // Thirty working days from Monday 16 March 2026 (counted by hand: 17 Mar; 25–27 Mar;
+        // 30 Mar–2 Apr (3 Apr Good Friday off); 6–10 Apr; 13–17 Apr; 20–24 Apr; 27–30 Apr
+        // (1 May off)) = 1 + 3 + 4 + 5 + 5 + 5 + 4 = 27 by 30 April; then 4, 5, 6 May → 6 May.
+        assert_eq!(
+            c.add_working_days(d("2026-03-16"), 30).value,
+            d("2026-05-06")
+        );
+    }
+
+    #[test]
+    fn worked_example_across_the_new_year_2025_2026() {
+        // From Monday 22 December 2025: 23 Dec; 24 Dec is a working day in 2025 (cuti bersama
+        // is 26 Dec); 25 (Christmas) and 26 (cuti bersama) off; 29, 30, 31 Dec; 1 Jan 2026 off;
+        // 2 Jan; then 5 Jan.
+        let c = Calendar::shipped();
+        let r = c.add_working_days(d("2025-12-22"), 7);
+        assert_eq!(r.value, d("2026-01-05"));
+        assert!(r.unknown_years.is_empty());
+        assert_eq!(
+            c.working_days_between(d("2025-12-22"), d("2026-01-05"))
+                .value,
+            7
+        );
+    }
+
+    #[test]
+    fn the_18_august_2025_amendment_counts() {
+        // Friday 15 Aug 2025 + 1 working day: Sat 16, Sun 17 (holiday), Mon 18 (cuti bersama by
+        // the amendment) → Tuesday 19 August.
+        let c = Calendar::shipped();
+        assert_eq!(
+            c.add_working_days(d("2025-08-15"), 1).value,
+            d("2025-08-19")
+        );
+    }
+
+    #[test]
+    fn a_year_without_data_is_flagged_not_guessed() {
+        // From Wednesday 23 Dec 2026: 24 (cuti bersama), 25 (Christmas) off; 28, 29, 30, 31 Dec;
+        // then 2027 has no data: Friday 1 January 2027 is counted as a working day, flagged.
+        let c = Calendar::shipped();
+        let r = c.add_working_days(d("2026-12-23"), 5);
+        assert_eq!(r.value, d("2027-01-01"));
+        assert_eq!(r.unknown_years, BTreeSet::from([2027]));
+        let w = unknown_years_warning(&r.unknown_years).unwrap();
+        assert!(w.contains("2027"), "{w}");
+        let inside = c.add_working_days(d("2026-12-01"), 3);
+        assert!(inside.unknown_years.is_empty());
+        assert!(unknown_years_warning(&inside.unknown_years).is_none());
+    }
+
+    #[test]
+    fn amendments_can_cancel_and_bad_files_are_refused() {
+        let base = r#"{"year": 2030, "sources": {"a": "SKB", "b": "Perubahan"},
+            "days": [{"date": "2030-06-03", "kind": "cuti_bersama", "name": "X", "source": "a"},
+                     {"date": "2030-06-03", "kind": "cuti_bersama", "name": "X", "source": "b", "cancelled": true}]}"#;
+        let c = Calendar::from_files(&[("2030.json", base)]).unwrap();
+        assert_eq!(c.day(d("2030-06-03")), Day::Working);
+        let wrong_year = r#"{"year": 2030, "sources": {"a": "S"}, "days": [{"date": "2031-01-01", "kind": "holiday", "name": "X", "source": "a"}]}"#;
+        assert!(Calendar::from_files(&[("x.json", wrong_year)]).is_err());
+        let no_source = r#"{"year": 2030, "sources": {}, "days": [{"date": "2030-01-01", "kind": "holiday", "name": "X", "source": "a"}]}"#;
+        assert!(Calendar::from_files(&[("x.json", no_source)]).is_err());
+    }
+}

@@ -1,0 +1,468 @@
+//! Service-level deadlines in working days: the two clocks of the seed ("Waktu Penyelesaian":
+//! 30 hari kerja for the applicant to fulfil the commitment, 30 hari kerja for the agency to check
+//! and approve it), split into per-step targets (`infra/config/sla.json`) so that lateness is
+//! pinned to a step and a role.
+//!
+//! - The applicant's clock runs while the file is in the applicant's hands: from the start of the
+//!   application until it is submitted, and again in every revision; it is paused while the
+//!   agency holds the file.
+//! - The agency's clock runs while a staff step holds the file (g through p, and r); it is paused
+//!   while the case waits on the applicant (revision, survey).
+//!
+//! Days are counted with [`Calendar`] in WITA; see its counting convention.
+
+use super::calendar::{Calendar, unknown_years_warning};
+use super::case::Case;
+use super::steps::Step;
+use super::time::wita_date;
+use super::{CaseId, CaseStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const DEFAULT_SLA: &str = include_str!("../../../infra/config/sla.json");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SlaConfig {
+    pub applicant_days: u32,
+    pub agency_days: u32,
+    /// A deadline this many working days away (or less) is "near due".
+    pub near_due_days: u32,
+    pub survey_days: u32,
+    pub steps: BTreeMap<Step, u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("SLA configuration: {0}")]
+pub struct SlaError(pub String);
+
+impl SlaConfig {
+    pub fn parse(json: &str) -> Result<Self, SlaError> {
+        let c: SlaConfig = serde_json::from_str(json).map_err(|e| SlaError(e.to_string()))?;
+        for s in Step::ALL.into_iter().filter(|s| s.is_staff_step()) {
+            match c.steps.get(&s) {
+                Some(0) | None => return Err(SlaError(format!("staff step {s} needs a target"))),
+                Some(_) => {}
+            }
+        }
+        if let Some(s) = c.steps.keys().find(|s| !s.is_staff_step()) {
+            return Err(SlaError(format!(
+                "{s} is the applicant's: its time counts on the applicant's clock"
+            )));
+        }
+        let sum: u32 = c.steps.values().sum();
+        if sum != c.agency_days {
+            return Err(SlaError(format!(
+                "staff step targets sum to {sum}, the agency clock is {}",
+                c.agency_days
+            )));
+        }
+        Ok(c)
+    }
+
+    pub fn shipped() -> Self {
+        Self::parse(DEFAULT_SLA).expect("the shipped SLA configuration is valid")
+    }
+
+    /// Target of a staff step (the applicant's steps have none of their own).
+    pub fn target(&self, step: Step) -> Option<u32> {
+        match step {
+            Step::Survey => Some(self.survey_days),
+            s => self.steps.get(&s).copied(),
+        }
+    }
+}
+
+/// One stay of the case at a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepSpan {
+    pub step: Step,
+    pub entered_at: DateTime<Utc>,
+    /// The step's deadline (WITA date), set when the case entered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineState {
+    OnTime,
+    NearDue,
+    Overdue,
+    Paused,
+    Done,
+}
+
+impl DeadlineState {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeadlineState::OnTime => "Tepat waktu",
+            DeadlineState::NearDue => "Mendekati batas waktu",
+            DeadlineState::Overdue => "Melewati batas waktu",
+            DeadlineState::Paused => "Dihentikan sementara",
+            DeadlineState::Done => "Selesai",
+        }
+    }
+}
+
+fn state_of(left: i64, near: u32) -> DeadlineState {
+    if left < 0 {
+        DeadlineState::Overdue
+    } else if left <= i64::from(near) {
+        DeadlineState::NearDue
+    } else {
+        DeadlineState::OnTime
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Clock {
+    pub label: &'static str,
+    pub target_days: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    pub running: bool,
+    pub used_days: u32,
+    pub left_days: i64,
+    /// When the clock runs out if it keeps running (absent while paused or done).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<NaiveDate>,
+    pub state: DeadlineState,
+    pub state_label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepClock {
+    pub step: Step,
+    pub role: super::Role,
+    pub target_days: u32,
+    pub entered_on: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<NaiveDate>,
+    pub used_days: u32,
+    pub left_days: i64,
+    pub state: DeadlineState,
+    pub state_label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deadlines {
+    pub today: NaiveDate,
+    pub applicant: Clock,
+    pub agency: Clock,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepClock>,
+    /// Loud warnings (e.g. a year without holiday data).
+    pub warnings: Vec<String>,
+}
+
+/// The intervals during which a clock ran, open intervals ending now.
+fn intervals(
+    case: &Case,
+    now: DateTime<Utc>,
+    agency: bool,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>, bool)> {
+    let mut out = vec![];
+    if !agency {
+        let end = case.submitted_at.unwrap_or(now);
+        out.push((
+            case.created_at,
+            end,
+            case.submitted_at.is_none() && case.status == CaseStatus::Draft,
+        ));
+    }
+    for s in &case.timeline {
+        let counts = if agency {
+            s.step.is_staff_step()
+        } else {
+            s.step == Step::ApplicantRevision
+        };
+        if counts {
+            out.push((s.entered_at, s.left_at.unwrap_or(now), s.left_at.is_none()));
+        }
+    }
+    out
+}
+
+struct Used {
+    days: u32,
+    /// Days used before the open interval, and that interval's start, if the clock runs.
+    running_from: Option<(u32, NaiveDate)>,
+}
+
+fn used(
+    cal: &Calendar,
+    ivs: &[(DateTime<Utc>, DateTime<Utc>, bool)],
+    unknown: &mut BTreeSet<i32>,
+) -> Used {
+    let mut days = 0;
+    let mut running_from = None;
+    for (from, to, open) in ivs {
+        let c = cal.working_days_between(wita_date(*from), wita_date(*to));
+        unknown.extend(c.unknown_years);
+        if *open {
+            running_from = Some((days, wita_date(*from)));
+        }
+        days += c.value;
+    }
+    Used { days, running_from }
+}
+
+struct ClockSpec {
+    label: &'static str,
+    target: u32,
+    started_at: Option<DateTime<Utc>>,
+    done: bool,
+}
+
+fn clock(
+    spec: ClockSpec,
+    u: Used,
+    near: u32,
+    cal: &Calendar,
+    unknown: &mut BTreeSet<i32>,
+) -> Clock {
+    let ClockSpec {
+        label,
+        target,
+        started_at,
+        done,
+    } = spec;
+    let left = i64::from(target) - i64::from(u.days);
+    let running = u.running_from.is_some() && !done;
+    let due_on = match u.running_from {
+        Some((before, from)) if !done => {
+            // The day the clock reaches its target, counting on from the open interval.
+            let c = cal.add_working_days(from, target.saturating_sub(before));
+            unknown.extend(c.unknown_years);
+            Some(c.value)
+        }
+        _ => None,
+    };
+    let state = if done {
+        DeadlineState::Done
+    } else if !running {
+        if started_at.is_none() {
+            DeadlineState::Paused
+        } else if left < 0 {
+            DeadlineState::Overdue
+        } else {
+            DeadlineState::Paused
+        }
+    } else {
+        state_of(left, near)
+    };
+    Clock {
+        label,
+        target_days: target,
+        started_at,
+        running,
+        used_days: u.days,
+        left_days: left,
+        due_on,
+        state,
+        state_label: state.label(),
+    }
+}
+
+/// Both clocks and the current step's deadline, as of `now`.
+pub fn deadlines(case: &Case, cal: &Calendar, sla: &SlaConfig, now: DateTime<Utc>) -> Deadlines {
+    let today = wita_date(now);
+    let mut unknown = BTreeSet::new();
+    let final_ = case.status.is_final();
+    let a = used(cal, &intervals(case, now, false), &mut unknown);
+    let applicant = clock(
+        ClockSpec {
+            label: "Pemenuhan komitmen oleh pemohon",
+            target: sla.applicant_days,
+            started_at: Some(case.created_at),
+            done: final_,
+        },
+        a,
+        sla.near_due_days,
+        cal,
+        &mut unknown,
+    );
+    let g = used(cal, &intervals(case, now, true), &mut unknown);
+    let agency_started = case
+        .timeline
+        .iter()
+        .find(|s| s.step.is_staff_step())
+        .map(|s| s.entered_at);
+    let agency = clock(
+        ClockSpec {
+            label: "Pemeriksaan dan persetujuan oleh DPMPTSP",
+            target: sla.agency_days,
+            started_at: agency_started,
+            done: final_,
+        },
+        g,
+        sla.near_due_days,
+        cal,
+        &mut unknown,
+    );
+    let step = case
+        .timeline
+        .last()
+        .filter(|s| s.left_at.is_none() && !final_)
+        .map(|s| {
+            let entered_on = wita_date(s.entered_at);
+            let c = cal.working_days_between(entered_on, today);
+            unknown.extend(c.unknown_years);
+            let (target, left) = match s.due_on {
+                Some(due) => {
+                    let total = cal.working_days_between(entered_on, due);
+                    unknown.extend(total.unknown_years);
+                    (total.value, i64::from(total.value) - i64::from(c.value))
+                }
+                None => (0, 0),
+            };
+            let state = if s.due_on.is_some() {
+                state_of(left, sla.near_due_days)
+            } else {
+                DeadlineState::OnTime
+            };
+            StepClock {
+                step: s.step,
+                role: s.step.role(),
+                target_days: target,
+                entered_on,
+                due_on: s.due_on,
+                used_days: c.value,
+                left_days: left,
+                state,
+                state_label: state.label(),
+            }
+        });
+    let mut warnings = vec![];
+    if let Some(w) = unknown_years_warning(&unknown) {
+        tracing::warn!(case_id = %case.id, years = ?unknown, "deadline counted without holiday data");
+        warnings.push(w);
+    }
+    Deadlines {
+        today,
+        applicant,
+        agency,
+        step,
+        warnings,
+    }
+}
+
+/// The deadline of a step the case enters now. For the applicant's revision it is what is left of
+/// the applicant's clock (at least one working day); for a staff step, its target.
+pub fn due_on_entry(
+    case: &Case,
+    step: Step,
+    cal: &Calendar,
+    sla: &SlaConfig,
+    now: DateTime<Utc>,
+) -> (Option<NaiveDate>, BTreeSet<i32>) {
+    let today = wita_date(now);
+    let days = match step {
+        Step::ApplicantRevision => {
+            let mut unknown = BTreeSet::new();
+            let u = used(cal, &intervals(case, now, false), &mut unknown);
+            Some((i64::from(sla.applicant_days) - i64::from(u.days)).max(1) as u32)
+        }
+        s => sla.target(s),
+    };
+    match days {
+        Some(n) => {
+            let c = cal.add_working_days(today, n);
+            (Some(c.value), c.unknown_years)
+        }
+        None => (None, BTreeSet::new()),
+    }
+}
+
+/// One decided stay at a step, for the SLA report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub case_id: CaseId,
+    pub step: Step,
+    pub entered_at: DateTime<Utc>,
+    pub decided_at: DateTime<Utc>,
+    pub outcome: String,
+    pub working_days: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<NaiveDate>,
+    pub on_time: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::application::tests::sample_input;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        // WITA local time → UTC.
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_shipped_split_sums_to_thirty() {
+        let s = SlaConfig::shipped();
+        assert_eq!(s.steps.values().sum::<u32>(), 30);
+        assert_eq!(s.target(Step::FrontOfficeVerification), Some(1));
+        assert_eq!(s.target(Step::ApplicantRevision), None);
+        let bad = DEFAULT_SLA.replace("\"effectuation\": 4", "\"effectuation\": 5");
+        assert!(SlaConfig::parse(&bad).unwrap_err().0.contains("sum to 31"));
+    }
+
+    #[test]
+    fn clocks_pause_and_resume() {
+        let cal = Calendar::shipped();
+        let sla = SlaConfig::shipped();
+        let today = d("2026-03-02");
+        let mut case = crate::domain::Case::new_draft(
+            "o".into(),
+            sample_input(today).parse(today).unwrap(),
+            at("2026-03-02T09:00:00+08:00"), // Monday
+        );
+        // Draft for 2 working days, submitted Wednesday 4 March.
+        case.status = CaseStatus::InProcess;
+        case.submitted_at = Some(at("2026-03-04T10:00:00+08:00"));
+        case.timeline.push(StepSpan {
+            step: Step::FrontOfficeVerification,
+            entered_at: at("2026-03-04T10:00:00+08:00"),
+            due_on: Some(d("2026-03-05")),
+            left_at: Some(at("2026-03-05T11:00:00+08:00")),
+            outcome: Some("incomplete".into()),
+        });
+        case.timeline.push(StepSpan {
+            step: Step::ApplicantRevision,
+            entered_at: at("2026-03-05T11:00:00+08:00"),
+            due_on: Some(d("2026-04-21")),
+            left_at: None,
+            outcome: None,
+        });
+        case.step = Some(Step::ApplicantRevision);
+        // Monday 9 March: the applicant's clock ran 3 (Tue 3, Wed 4 in draft) + (Fri 6, Mon 9)
+        // = 4 days; the agency's 1 (Thu 5, at the front office), now paused.
+        let now = at("2026-03-09T15:00:00+08:00");
+        let dl = deadlines(&case, &cal, &sla, now);
+        assert_eq!(dl.applicant.used_days, 4);
+        assert!(dl.applicant.running);
+        assert_eq!(dl.applicant.left_days, 26);
+        // 26 more working days from Thursday 5 March (the revision began) after the 2 used
+        // before it: 28 working days from 5 March → 5 Mar + 28 = 22 April 2026 (counted
+        // across the Nyepi–Idul Fitri block 18–24 March and Good Friday 3 April).
+        assert_eq!(dl.applicant.due_on, Some(d("2026-04-22")));
+        assert_eq!(dl.applicant.state, DeadlineState::OnTime);
+        assert_eq!(dl.agency.used_days, 1);
+        assert!(!dl.agency.running);
+        assert_eq!(dl.agency.state, DeadlineState::Paused);
+        assert_eq!(dl.agency.due_on, None);
+        assert!(dl.warnings.is_empty());
+    }
+}
