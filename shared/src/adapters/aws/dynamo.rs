@@ -194,6 +194,46 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Bulk-loads cases (no audit events, no conditions): migrations from an earlier system,
+    /// and test fixtures. 25 items per `BatchWriteItem`, unprocessed items retried.
+    pub async fn import_cases(&self, cases: &[Case]) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        for chunk in cases.chunks(25) {
+            let mut requests = vec![];
+            for c in chunk {
+                let put = PutRequest::builder()
+                    .set_item(Some(case_item(c)?))
+                    .build()
+                    .map_err(unavailable)?;
+                requests.push(WriteRequest::builder().put_request(put).build());
+            }
+            let mut pending = Some(HashMap::from([(self.table.clone(), requests)]));
+            for attempt in 0.. {
+                let Some(items) = pending.take().filter(|m| !m.is_empty()) else {
+                    break;
+                };
+                if attempt > 8 {
+                    return Err(StoreError::Unavailable(Box::new(std::io::Error::other(
+                        "unprocessed items after retries",
+                    ))));
+                }
+                self.trip();
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .set_request_items(Some(items))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = out.unprocessed_items;
+                if pending.as_ref().is_some_and(|m| !m.is_empty()) {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         self.trip();
         let out = self
