@@ -63,8 +63,12 @@ async fn external_ports(cfg: &Config) -> Result<Option<perizinan::embedded::Exte
     };
     let clock: Arc<dyn perizinan::ports::Clock> = Arc::new(SystemClock::default());
     let ports = perizinan::bootstrap::AwsPorts::from_env(clock).await?;
-    let orchestrator: Option<Arc<dyn perizinan::ports::Orchestrator>> = if step_functions {
-        Some(Arc::new(ports.step_functions()?))
+    let orchestrator: Option<(
+        Arc<dyn perizinan::ports::Orchestrator>,
+        Arc<dyn perizinan::ports::Orchestrator>,
+    )> = if step_functions {
+        let (c, k) = ports.step_functions()?;
+        Some((Arc::new(c), Arc::new(k)))
     } else {
         None
     };
@@ -127,6 +131,7 @@ pub fn api_routes() -> FnRouter {
         .merge(sign::router())
         .merge(survey::router())
         .merge(reports::router())
+        .merge(complaint::router())
 }
 
 #[derive(Clone)]
@@ -383,12 +388,22 @@ async fn dev_execution(
     State(l): State<Local>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let info = executor(&l)?
-        .describe(&name)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?
-        .ok_or(ApiError::NotFound)?;
-    let history = executor(&l)?
+    let mut found = None;
+    for x in [&l.embedded.executor, &l.embedded.complaint_executor]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(info) = x
+            .describe(&name)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        {
+            found = Some((x, info));
+            break;
+        }
+    }
+    let (x, info) = found.ok_or(ApiError::NotFound)?;
+    let history = x
         .history(&name)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
@@ -396,10 +411,16 @@ async fn dev_execution(
 }
 
 async fn dev_timeouts(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
-    let n = executor(&l)?
+    let mut n = executor(&l)?
         .fire_timeouts()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    if let Some(x) = &l.embedded.complaint_executor {
+        n += x
+            .fire_timeouts()
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    }
     Ok(Json(json!({ "timed_out": n })))
 }
 
@@ -567,10 +588,13 @@ pub async fn run(
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Some(x) = &timer.executor
-                && let Err(e) = x.fire_timeouts().await
+            for x in [&timer.executor, &timer.complaint_executor]
+                .into_iter()
+                .flatten()
             {
-                tracing::warn!(error = %e, "timeouts not processed");
+                if let Err(e) = x.fire_timeouts().await {
+                    tracing::warn!(error = %e, "timeouts not processed");
+                }
             }
             if let Err(e) = perizinan::workflow::redeliver_pending(&timer.services).await {
                 tracing::warn!(error = %e, "pending decisions not re-sent");

@@ -96,15 +96,29 @@ fn directory() -> StaticDirectory {
 fn services(store: Arc<dyn CaseStore>, mailer: Arc<dyn Mailer>, fx: Option<&Fixture>) -> Services {
     let clock = Arc::new(SystemClock::default());
     clock.set(at("2026-06-10T07:00:00+08:00")); // Wednesday, the morning run
-    let orchestrator: Arc<dyn perizinan::ports::Orchestrator> = match fx {
-        Some(fx) => Arc::new(fx.step_functions()),
-        None => Arc::new(
-            perizinan::asl::executor::Executor::in_memory(
-                "kantor-kas",
-                perizinan::workflow::load_case_workflow("workflow").unwrap(),
-                clock.clone(),
-            )
-            .unwrap(),
+    type Orch = Arc<dyn perizinan::ports::Orchestrator>;
+    let (orchestrator, complaint_orchestrator): (Orch, Orch) = match fx {
+        Some(fx) => (
+            Arc::new(fx.step_functions()),
+            Arc::new(fx.complaint_step_functions()),
+        ),
+        None => (
+            Arc::new(
+                perizinan::asl::executor::Executor::in_memory(
+                    "kantor-kas",
+                    perizinan::workflow::load_case_workflow("workflow").unwrap(),
+                    clock.clone(),
+                )
+                .unwrap(),
+            ),
+            Arc::new(
+                perizinan::asl::executor::Executor::in_memory(
+                    "pengaduan",
+                    perizinan::workflow::load_complaint_workflow("workflow").unwrap(),
+                    clock.clone(),
+                )
+                .unwrap(),
+            ),
         ),
     };
     let documents: Arc<dyn perizinan::ports::DocumentStore> =
@@ -119,6 +133,7 @@ fn services(store: Arc<dyn CaseStore>, mailer: Arc<dyn Mailer>, fx: Option<&Fixt
         documents,
         mailer,
         orchestrator,
+        complaint_orchestrator,
         directory: Arc::new(directory()),
         clock,
         catalog: Arc::new(perizinan::domain::Catalog::default_catalog()),

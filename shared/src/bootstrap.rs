@@ -161,17 +161,20 @@ impl AwsPorts {
         })
     }
 
-    /// Step Functions on `PD_STATE_MACHINE_ARN`.
-    pub fn step_functions(&self) -> Result<StepFunctions, BootError> {
-        Ok(StepFunctions::new(
-            aws_sdk_sfn::Client::new(&self.sdk),
-            require("PD_STATE_MACHINE_ARN")?,
+    /// Step Functions on `PD_STATE_MACHINE_ARN` (cases) and `PD_COMPLAINT_STATE_MACHINE_ARN`
+    /// (complaints).
+    pub fn step_functions(&self) -> Result<(StepFunctions, StepFunctions), BootError> {
+        let client = aws_sdk_sfn::Client::new(&self.sdk);
+        Ok((
+            StepFunctions::new(client.clone(), require("PD_STATE_MACHINE_ARN")?),
+            StepFunctions::new(client, require("PD_COMPLAINT_STATE_MACHINE_ARN")?),
         ))
     }
 
     pub fn services(
         &self,
         orchestrator: Arc<dyn Orchestrator>,
+        complaint_orchestrator: Arc<dyn Orchestrator>,
         clock: Arc<dyn Clock>,
     ) -> Result<Services, BootError> {
         let store: Arc<dyn CaseStore> = self.store.clone();
@@ -182,6 +185,7 @@ impl AwsPorts {
             documents,
             mailer,
             orchestrator,
+            complaint_orchestrator,
             directory: Arc::new(directory_from_env()?),
             clock,
             catalog: Arc::new(catalog_from_env()?),
@@ -199,8 +203,12 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
         "aws" => {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
             let ports = AwsPorts::from_env(clock.clone()).await?;
-            let sfn: Arc<dyn Orchestrator> = Arc::new(ports.step_functions()?);
-            Ok(Arc::new(ports.services(sfn, clock)?))
+            let (cases, complaints) = ports.step_functions()?;
+            Ok(Arc::new(ports.services(
+                Arc::new(cases),
+                Arc::new(complaints),
+                clock,
+            )?))
         }
         "embedded" => {
             let data_dir = env("PD_DATA_DIR").unwrap_or_else(|| "data".into());

@@ -48,13 +48,16 @@ pub struct External {
     pub store: Arc<dyn CaseStore>,
     pub documents: Arc<dyn DocumentStore>,
     pub mailer: Arc<dyn Mailer>,
-    pub orchestrator: Option<Arc<dyn Orchestrator>>,
+    /// Both orchestrators (case, complaint), or `None` for the embedded executors.
+    pub orchestrator: Option<(Arc<dyn Orchestrator>, Arc<dyn Orchestrator>)>,
 }
 
 pub struct Embedded {
     pub services: Arc<Services>,
     /// The embedded executor, unless an external orchestrator was supplied.
     pub executor: Option<Executor>,
+    /// The embedded executor of the complaint workflow (same condition).
+    pub complaint_executor: Option<Executor>,
     /// The embedded document store and outbox, unless external ones were supplied.
     pub files: Option<Arc<LocalFiles>>,
     pub outbox: Option<Arc<Outbox>>,
@@ -113,7 +116,7 @@ impl Embedded {
             Arc<dyn Mailer>,
             Option<Arc<LocalFiles>>,
             Option<Arc<Outbox>>,
-            Option<Arc<dyn Orchestrator>>,
+            Option<(Arc<dyn Orchestrator>, Arc<dyn Orchestrator>)>,
         );
         let (store, documents, mailer, files, outbox, external_orchestrator): Ports =
             match cfg.external {
@@ -141,9 +144,15 @@ impl Embedded {
                     )
                 }
             };
-        let (executor, orchestrator): (Option<Executor>, Arc<dyn Orchestrator>) =
+        type Orchestrators = (
+            Option<Executor>,
+            Option<Executor>,
+            Arc<dyn Orchestrator>,
+            Arc<dyn Orchestrator>,
+        );
+        let (executor, complaint_executor, orchestrator, complaint_orchestrator): Orchestrators =
             match external_orchestrator {
-                Some(o) => (None, o),
+                Some((o, c)) => (None, None, o, c),
                 None => {
                     let def = workflow::load_case_workflow(WORKFLOW_FUNCTION)
                         .map_err(|e| BootError(e.to_string()))?;
@@ -155,7 +164,22 @@ impl Embedded {
                     )
                     .map_err(|e| BootError(format!("executor: {e}")))?
                     .with_retry_time_scale(cfg.retry_time_scale);
-                    (Some(executor.clone()), Arc::new(executor))
+                    let cdef = workflow::load_complaint_workflow(WORKFLOW_FUNCTION)
+                        .map_err(|e| BootError(e.to_string()))?;
+                    let cexec = Executor::open(
+                        &dir.join("complaint-executions.sqlite"),
+                        workflow::COMPLAINT_MACHINE_NAME,
+                        cdef,
+                        clock.clone(),
+                    )
+                    .map_err(|e| BootError(format!("complaint executor: {e}")))?
+                    .with_retry_time_scale(cfg.retry_time_scale);
+                    (
+                        Some(executor.clone()),
+                        Some(cexec.clone()),
+                        Arc::new(executor),
+                        Arc::new(cexec),
+                    )
                 }
             };
         let services = Arc::new(Services {
@@ -163,6 +187,7 @@ impl Embedded {
             documents,
             mailer,
             orchestrator,
+            complaint_orchestrator,
             directory: Arc::new(cfg.directory),
             clock,
             catalog: Arc::new(cfg.catalog),
@@ -171,17 +196,18 @@ impl Embedded {
             sla: Arc::new(cfg.sla),
             portal_url: cfg.portal_url,
         });
-        if let Some(executor) = &executor {
-            let s = services.clone();
-            let task: TaskFn = Arc::new(move |payload| {
-                let s = s.clone();
-                Box::pin(async move { workflow::handle(&s, payload).await })
-            });
-            executor.register(WORKFLOW_FUNCTION, task);
+        let s = services.clone();
+        let task: TaskFn = Arc::new(move |payload| {
+            let s = s.clone();
+            Box::pin(async move { workflow::handle(&s, payload).await })
+        });
+        for x in [&executor, &complaint_executor].into_iter().flatten() {
+            x.register(WORKFLOW_FUNCTION, task.clone());
         }
         Ok(Self {
             services,
             executor,
+            complaint_executor,
             files,
             outbox,
             clock: cfg.clock,
@@ -197,13 +223,16 @@ impl Embedded {
     /// After a restart: resume executions, then re-deliver decisions that were stored but not
     /// delivered. Returns (executions resumed, decisions re-delivered).
     pub async fn recover(&self) -> Result<(usize, usize), BootError> {
-        let resumed = match &self.executor {
-            Some(x) => x
+        let mut resumed = 0;
+        for x in [&self.executor, &self.complaint_executor]
+            .into_iter()
+            .flatten()
+        {
+            resumed += x
                 .recover()
                 .await
-                .map_err(|e| BootError(format!("executor recovery: {e}")))?,
-            None => 0,
-        };
+                .map_err(|e| BootError(format!("executor recovery: {e}")))?;
+        }
         let redelivered = crate::workflow::redeliver_pending(&self.services)
             .await
             .map_err(|e| BootError(format!("redelivery: {e}")))?;

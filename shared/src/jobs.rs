@@ -36,9 +36,14 @@ pub struct OverdueRun {
     /// Cases already alerted today (a second run sends nothing new).
     pub already_alerted: usize,
     pub notices_sent: usize,
+    /// Complaints near (within 5 days) or past their 60 days, alerted today.
+    pub complaint_alerts: Vec<String>,
     /// Decisions re-sent to the orchestrator (stored but undelivered).
     pub redelivered: usize,
 }
+
+/// A complaint is "near" its 60 days this many calendar days before.
+pub const COMPLAINT_NEAR_DAYS: u64 = 5;
 
 /// Working days between today and `due` (negative once it has passed).
 fn days_left(s: &Services, today: NaiveDate, due: NaiveDate) -> i64 {
@@ -69,6 +74,7 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         alerts: vec![],
         already_alerted: 0,
         notices_sent: 0,
+        complaint_alerts: vec![],
         redelivered: 0,
     };
     for step in Step::ALL.into_iter().filter(|s| *s != Step::Survey) {
@@ -137,6 +143,54 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
                 due_on: due,
             });
         }
+    }
+    let complaint_cutoff = today
+        .checked_add_days(chrono::Days::new(COMPLAINT_NEAR_DAYS))
+        .unwrap_or(today);
+    for c in s
+        .store
+        .complaints_due_by(complaint_cutoff, PER_STEP_LIMIT)
+        .await?
+    {
+        run.examined += 1;
+        let Some(due) = c.due_on else { continue };
+        if c.deadline_alert_on == Some(today) {
+            run.already_alerted += 1;
+            continue;
+        }
+        let overdue = today > due;
+        let change = crate::domain::complaints::deadline_alerted(&c, today, overdue, now);
+        let marked = change.complaint.clone();
+        match s
+            .store
+            .commit_complaint(crate::ports::ComplaintCommit::from_change(change))
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
+        let notice = crate::domain::complaints::ComplaintNotice::Late { overdue };
+        for r in [
+            crate::domain::Role::ComplaintsOfficer,
+            crate::domain::Role::SectionHead,
+        ] {
+            match s
+                .notify_complaint(
+                    &notice,
+                    &marked,
+                    crate::services::ComplaintRecipient::Role(r),
+                    &format!("deadline/{today}/{}", r.code()),
+                )
+                .await
+            {
+                Ok(()) => run.notices_sent += 1,
+                Err(e) => {
+                    tracing::warn!(complaint_id = %marked.id, error = %e, "deadline notice not sent")
+                }
+            }
+        }
+        run.complaint_alerts.push(marked.tracking_code.clone());
     }
     run.items_read = s.store.items_read() - read_before;
     run.redelivered = crate::workflow::redeliver_pending(s).await?;

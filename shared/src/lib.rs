@@ -9,6 +9,7 @@ pub mod api;
 pub mod asl;
 pub mod auth;
 pub mod bootstrap;
+pub mod complaint_flow;
 pub mod domain;
 pub mod embedded;
 pub mod jobs;

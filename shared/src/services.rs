@@ -15,6 +15,8 @@ pub struct Services {
     pub documents: Arc<dyn DocumentStore>,
     pub mailer: Arc<dyn Mailer>,
     pub orchestrator: Arc<dyn Orchestrator>,
+    /// The complaint workflow (`infra/statemachine/pengaduan.asl.json`).
+    pub complaint_orchestrator: Arc<dyn Orchestrator>,
     pub directory: Arc<dyn Directory>,
     pub clock: Arc<dyn Clock>,
     pub catalog: Arc<Catalog>,
@@ -25,6 +27,12 @@ pub struct Services {
     pub portal_url: String,
 }
 
+/// Who a complaint notice goes to.
+pub enum ComplaintRecipient {
+    Complainant,
+    Role(Role),
+}
+
 /// Who a notice goes to.
 pub enum Recipient {
     Applicant,
@@ -32,6 +40,39 @@ pub enum Recipient {
 }
 
 impl Services {
+    /// Sends a complaint notice; a complainant without an e-mail address gets none.
+    pub async fn notify_complaint(
+        &self,
+        notice: &crate::domain::complaints::ComplaintNotice,
+        c: &crate::domain::complaints::Complaint,
+        to: ComplaintRecipient,
+        key: &str,
+    ) -> Result<(), crate::ports::MailError> {
+        let addresses = match to {
+            ComplaintRecipient::Complainant => c
+                .complainant
+                .as_ref()
+                .and_then(|p| p.email.as_ref())
+                .map(|e| vec![e.as_str().to_string()])
+                .unwrap_or_default(),
+            ComplaintRecipient::Role(r) => self.directory.addresses(r).await,
+        };
+        if addresses.is_empty() {
+            return Ok(());
+        }
+        let msg = notice.render(c, &self.agency, &self.portal_url);
+        self.mailer
+            .send(&Email {
+                to: addresses,
+                subject: msg.subject,
+                body: msg.body,
+                idempotency_key: format!("{}/{}/{key}", c.id, notice.code()),
+            })
+            .await?;
+        tracing::info!(complaint_id = %c.id, notice = notice.code(), "notice sent");
+        Ok(())
+    }
+
     /// The context of an action happening now.
     pub fn ctx<'a>(&'a self, origin: &'a Origin) -> Ctx<'a> {
         Ctx {

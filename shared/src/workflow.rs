@@ -63,7 +63,7 @@ fn store_err(e: StoreError) -> TaskError {
     }
 }
 
-fn token_key(token: &str) -> String {
+pub(crate) fn token_key(token: &str) -> String {
     hex::encode(&Sha256::digest(token.as_bytes())[..8])
 }
 
@@ -80,6 +80,9 @@ const ATTEMPTS: usize = 5;
 
 /// Handles one task payload.
 pub async fn handle(s: &Services, payload: Value) -> Result<Value, TaskError> {
+    if payload.get("complaint_id").is_some() {
+        return crate::complaint_flow::handle(s, payload).await;
+    }
     let p: TaskPayload = serde_json::from_value(payload)
         .map_err(|e| TaskError::new("InvalidPayload", e.to_string()))?;
     match p {
@@ -299,16 +302,82 @@ pub async fn redeliver_pending(s: &Services) -> Result<usize, StoreError> {
     Ok(delivered)
 }
 
+/// What a workflow's domain says its ASL must respect.
+pub struct WorkflowSpec {
+    /// The payload field that names the subject (`case_id`, `complaint_id`).
+    pub id_field: &'static str,
+    /// Each human step: its code, its outcomes, and whether it may be escalated.
+    pub steps: Vec<(&'static str, Vec<&'static str>, bool)>,
+    /// Notices the `notify` action may send.
+    pub notices: &'static [&'static str],
+    /// Results the `close` action accepts (empty: `close` takes none).
+    pub closings: &'static [&'static str],
+}
+
+impl WorkflowSpec {
+    /// The case workflow (`infra/statemachine/kantor-kas.asl.json`).
+    pub fn case() -> Self {
+        Self {
+            id_field: "case_id",
+            steps: Step::ALL
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.code(),
+                        s.outcomes().iter().map(|o| o.code).collect(),
+                        s.is_staff_step(),
+                    )
+                })
+                .collect(),
+            notices: NOTIFY_NOTICES,
+            closings: &["issued", "refused", "lapsed"],
+        }
+    }
+
+    /// The complaint workflow (`infra/statemachine/pengaduan.asl.json`).
+    pub fn complaint() -> Self {
+        use crate::domain::complaints::ComplaintStep;
+        Self {
+            id_field: "complaint_id",
+            steps: ComplaintStep::ALL
+                .into_iter()
+                .map(|s| (s.code(), s.outcomes().to_vec(), true))
+                .collect(),
+            notices: &[],
+            closings: &[],
+        }
+    }
+
+    fn outcomes(&self, step: &str) -> Option<&[&'static str]> {
+        self.steps
+            .iter()
+            .find(|(c, _, _)| *c == step)
+            .map(|(_, o, _)| o.as_slice())
+    }
+}
+
 /// Loads the shipped case workflow with `function` as the task function's name or ARN, and
 /// checks it against the domain.
 pub fn load_case_workflow(function: &str) -> Result<Definition, LoadError> {
-    load_workflow(CASE_WORKFLOW, function)
+    load_workflow(CASE_WORKFLOW, function, &WorkflowSpec::case())
 }
 
-pub fn load_workflow(json: &str, function: &str) -> Result<Definition, LoadError> {
+/// The complaint workflow shipped in `infra/`.
+pub const COMPLAINT_WORKFLOW: &str = include_str!("../../infra/statemachine/pengaduan.asl.json");
+pub const COMPLAINT_MACHINE_NAME: &str = "pengaduan";
+
+pub fn load_complaint_workflow(function: &str) -> Result<Definition, LoadError> {
+    load_workflow(COMPLAINT_WORKFLOW, function, &WorkflowSpec::complaint())
+}
+
+pub fn load_workflow(
+    json: &str,
+    function: &str,
+    spec: &WorkflowSpec,
+) -> Result<Definition, LoadError> {
     let subs = HashMap::from([(FUNCTION_SUBSTITUTION.to_string(), function.to_string())]);
     let def = Definition::load(json, &subs)?;
-    check_against_domain(&def)?;
+    check_against_domain(&def, spec)?;
     Ok(def)
 }
 
@@ -328,11 +397,13 @@ fn rule_values<'a>(rule: &'a Rule, var: &str, out: &mut Vec<&'a str>) {
 /// The domain's side of the load-time check: every task names a known action and step, every
 /// human step of the domain is waited on, every outcome of a step has a route, every task has
 /// a timeout and a catch.
-pub fn check_against_domain(def: &Definition) -> Result<(), LoadError> {
+pub fn check_against_domain(def: &Definition, spec: &WorkflowSpec) -> Result<(), LoadError> {
+    use crate::asl::definition::{ResultPath, Transition};
     let mut errs = vec![];
     let mut awaited = BTreeSet::new();
     // ResultPath → the steps whose outcome is written there.
-    let mut writers: HashMap<String, Vec<Step>> = HashMap::new();
+    let mut writers: HashMap<String, Vec<&str>> = HashMap::new();
+    let id_path = format!("{}.$", spec.id_field);
     for (name, st) in &def.states {
         let State::Task(t) = st else { continue };
         let payload = t.parameters.get("Payload").cloned().unwrap_or(Value::Null);
@@ -342,11 +413,14 @@ pub fn check_against_domain(def: &Definition) -> Result<(), LoadError> {
         if t.catch.is_empty() {
             errs.push(format!("state `{name}`: every task needs a Catch"));
         }
+        if payload.get(&id_path).is_none() {
+            errs.push(format!("state `{name}`: payload needs `{id_path}`"));
+        }
         match const_str(&payload, "action") {
             Some("await") => {
                 if t.resource != Resource::InvokeWaitForTaskToken {
                     errs.push(format!(
-                        "state `{name}`: `await` must wait for a task token"
+                        "state `{name}`: human steps must wait for a task token"
                     ));
                 }
                 if const_str(&payload, "task_token.$") != Some("$$.Task.Token") {
@@ -354,73 +428,73 @@ pub fn check_against_domain(def: &Definition) -> Result<(), LoadError> {
                         "state `{name}`: `task_token.$` must be `$$.Task.Token`"
                     ));
                 }
-                if payload.get("case_id.$").is_none() {
-                    errs.push(format!("state `{name}`: payload needs `case_id.$`"));
+                let Some(step) = const_str(&payload, "step") else {
+                    errs.push(format!("state `{name}`: `await` needs a constant `step`"));
+                    continue;
+                };
+                let Some(outcomes) = spec.outcomes(step) else {
+                    errs.push(format!("state `{name}`: unknown step `{step}`"));
+                    continue;
+                };
+                let step = spec
+                    .steps
+                    .iter()
+                    .map(|(c, _, _)| *c)
+                    .find(|c| *c == step)
+                    .unwrap_or_default();
+                awaited.insert(step);
+                if let ResultPath::Path(p) = &t.result_path {
+                    writers.entry(p.to_string()).or_default().push(step);
                 }
-                match const_str(&payload, "step").map(str::parse::<Step>) {
-                    Some(Ok(step)) => {
-                        awaited.insert(step);
-                        if let crate::asl::definition::ResultPath::Path(p) = &t.result_path {
-                            writers.entry(p.to_string()).or_default().push(step);
-                        }
-                        // The state right after the task: if it routes on the outcome, every
-                        // outcome needs a rule of its own.
-                        if let (
-                            crate::asl::definition::Transition::Next(next),
-                            crate::asl::definition::ResultPath::Path(p),
-                        ) = (&t.transition, &t.result_path)
-                            && let Some(State::Choice(c)) = def.state(next)
-                        {
-                            let var = format!("{p}.outcome");
-                            let mut routed = vec![];
-                            for r in &c.choices {
-                                rule_values(&r.rule, &var, &mut routed);
-                            }
-                            if !routed.is_empty() {
-                                for o in step.outcomes() {
-                                    if !routed.contains(&o.code) {
-                                        errs.push(format!(
-                                            "state `{next}`: outcome `{}` of step `{step}` has no route",
-                                            o.code
-                                        ));
-                                    }
-                                }
+                // The state right after the task: if it routes on the outcome, every outcome
+                // needs a rule of its own.
+                if let (Transition::Next(next), ResultPath::Path(p)) =
+                    (&t.transition, &t.result_path)
+                    && let Some(State::Choice(c)) = def.state(next)
+                {
+                    let var = format!("{p}.outcome");
+                    let mut routed = vec![];
+                    for r in &c.choices {
+                        rule_values(&r.rule, &var, &mut routed);
+                    }
+                    if !routed.is_empty() {
+                        for o in outcomes {
+                            if !routed.contains(o) {
+                                errs.push(format!(
+                                    "state `{next}`: outcome `{o}` of step `{step}` has no route"
+                                ));
                             }
                         }
                     }
-                    Some(Err(e)) => errs.push(format!("state `{name}`: {e}")),
-                    None => errs.push(format!("state `{name}`: `await` needs a constant `step`")),
                 }
             }
             Some("notify") => match const_str(&payload, "notice") {
-                Some(n) if NOTIFY_NOTICES.contains(&n) => {}
+                Some(n) if spec.notices.contains(&n) => {}
                 other => errs.push(format!("state `{name}`: unknown notice {other:?}")),
             },
-            Some("escalate") => match const_str(&payload, "step").map(str::parse::<Step>) {
-                Some(Ok(s)) if s.is_staff_step() => {}
+            Some("escalate") => match const_str(&payload, "step") {
+                Some(s) if spec.steps.iter().any(|(c, _, e)| *c == s && *e) => {}
                 _ => errs.push(format!("state `{name}`: `escalate` needs a staff step")),
             },
             Some("close") => {
-                if serde_json::from_value::<Closing>(
-                    payload.get("result").cloned().unwrap_or_default(),
-                )
-                .is_err()
-                {
+                let result = const_str(&payload, "result");
+                let ok = if spec.closings.is_empty() {
+                    result.is_none()
+                } else {
+                    result.is_some_and(|r| spec.closings.contains(&r))
+                };
+                if !ok {
                     errs.push(format!(
-                        "state `{name}`: `close` needs result issued, refused or lapsed"
+                        "state `{name}`: `close` takes result {:?}",
+                        spec.closings
                     ));
                 }
             }
             other => errs.push(format!("state `{name}`: unknown action {other:?}")),
         }
-        if t.resource == Resource::Invoke && const_str(&payload, "action") == Some("await") {
-            errs.push(format!(
-                "state `{name}`: human steps must wait for a task token"
-            ));
-        }
     }
-    for step in Step::ALL {
-        if !awaited.contains(&step) {
+    for (step, _, _) in &spec.steps {
+        if !awaited.contains(step) {
             errs.push(format!("step `{step}` of the domain is never waited on"));
         }
     }
@@ -434,7 +508,10 @@ pub fn check_against_domain(def: &Definition) -> Result<(), LoadError> {
                 rule_values(&r.rule, &var, &mut vals);
             }
             for v in vals {
-                if !steps.iter().any(|s| s.outcome(v).is_some()) {
+                if !steps
+                    .iter()
+                    .any(|s| spec.outcomes(s).is_some_and(|o| o.contains(&v)))
+                {
                     errs.push(format!(
                         "state `{name}`: `{v}` is not an outcome of any step writing {path}"
                     ));
@@ -454,9 +531,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_workflow_matches_the_domain() {
+    fn the_shipped_workflows_match_the_domain() {
         let def = load_case_workflow("workflow").unwrap();
         assert_eq!(def.start_at, "ApplicationSubmitted");
+        let def = load_complaint_workflow("workflow").unwrap();
+        assert_eq!(def.start_at, "Filed");
+    }
+
+    #[test]
+    fn the_complaint_workflow_routes_every_satisfaction_outcome() {
+        let mut v: Value = serde_json::from_str(COMPLAINT_WORKFLOW).unwrap();
+        v["States"]["SatisfactionOutcome"]["Choices"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["StringEquals"] != "dissatisfied");
+        let e = load_workflow(&v.to_string(), "workflow", &WorkflowSpec::complaint())
+            .unwrap_err()
+            .0
+            .join("\n");
+        assert!(
+            e.contains("outcome `dissatisfied` of step `satisfaction_check` has no route"),
+            "{e}"
+        );
     }
 
     fn mutate(f: impl FnOnce(&mut Value)) -> String {
@@ -473,7 +569,7 @@ mod tests {
                 .unwrap();
             choices.retain(|c| c["StringEquals"] != "return");
         });
-        let e = load_workflow(&json, "workflow").unwrap_err();
+        let e = load_workflow(&json, "workflow", &WorkflowSpec::case()).unwrap_err();
         assert!(
             e.0.iter()
                 .any(|m| m.contains("outcome `return` of step `head_signature` has no route")),
@@ -487,7 +583,10 @@ mod tests {
             v["States"]["Survey"]["Parameters"]["Payload"]["step"] = "coffee_break".into();
             v["States"]["SignedLetterKind"]["Choices"][0]["StringEquals"] = "maybe".into();
         });
-        let e = load_workflow(&json, "workflow").unwrap_err().0.join("\n");
+        let e = load_workflow(&json, "workflow", &WorkflowSpec::case())
+            .unwrap_err()
+            .0
+            .join("\n");
         assert!(e.contains("unknown step `coffee_break`"), "{e}");
         assert!(
             e.contains("step `survey` of the domain is never waited on"),
@@ -504,7 +603,10 @@ mod tests {
             let n = v["States"]["NotifyFileComplete"].as_object_mut().unwrap();
             n.remove("Catch");
         });
-        let e = load_workflow(&json, "workflow").unwrap_err().0.join("\n");
+        let e = load_workflow(&json, "workflow", &WorkflowSpec::case())
+            .unwrap_err()
+            .0
+            .join("\n");
         assert!(
             e.contains("`Effectuation`: every task needs TimeoutSeconds"),
             "{e}"

@@ -64,6 +64,7 @@ pub struct Fixture {
     pub bucket: String,
     pub from: String,
     pub state_machine_arn: Option<String>,
+    pub complaint_state_machine_arn: Option<String>,
     pub function_arn: Option<String>,
     pub http: reqwest::Client,
 }
@@ -144,6 +145,7 @@ impl Fixture {
             bucket,
             from,
             state_machine_arn: None,
+            complaint_state_machine_arn: None,
             function_arn: None,
             http,
         };
@@ -202,6 +204,18 @@ impl Fixture {
                 .await
                 .expect("state machine");
             fx.state_machine_arn = Some(sm.state_machine_arn);
+            let csm = aws_sdk_sfn::Client::new(&sfn_sdk)
+                .create_state_machine()
+                .name(format!("pengaduan-{sfx}"))
+                .definition(
+                    perizinan::workflow::COMPLAINT_WORKFLOW
+                        .replace("${WorkflowFunctionArn}", &function_arn),
+                )
+                .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/sfn-{sfx}"))
+                .send()
+                .await
+                .expect("complaint state machine");
+            fx.complaint_state_machine_arn = Some(csm.state_machine_arn);
             fx.function_arn = Some(function_arn);
             fx.sfn = Some(sfn_sdk);
             fx.sfn_endpoint = Some(ep);
@@ -241,6 +255,13 @@ impl Fixture {
         )
     }
 
+    pub fn complaint_step_functions(&self) -> StepFunctions {
+        StepFunctions::new(
+            aws_sdk_sfn::Client::new(self.sfn.as_ref().expect("fixture with Step Functions")),
+            self.complaint_state_machine_arn.clone().unwrap(),
+        )
+    }
+
     pub fn sfn_client(&self) -> aws_sdk_sfn::Client {
         aws_sdk_sfn::Client::new(self.sfn.as_ref().expect("fixture with Step Functions"))
     }
@@ -253,6 +274,7 @@ impl Fixture {
             documents: Arc::new(self.documents(clock.clone())),
             mailer: Arc::new(self.mailer()),
             orchestrator: Arc::new(self.step_functions()),
+            complaint_orchestrator: Arc::new(self.complaint_step_functions()),
             directory: Arc::new(directory),
             clock,
             catalog: Arc::new(perizinan::domain::Catalog::default_catalog()),
@@ -323,6 +345,10 @@ impl Fixture {
             env.push(("PD_ORCHESTRATOR", "stepfunctions".to_string()));
             env.push(("AWS_ENDPOINT_URL_SFN", ep.clone()));
             env.push(("PD_STATE_MACHINE_ARN", arn.clone()));
+            env.push((
+                "PD_COMPLAINT_STATE_MACHINE_ARN",
+                self.complaint_state_machine_arn.clone().unwrap(),
+            ));
         }
         env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }

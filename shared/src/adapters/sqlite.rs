@@ -1,10 +1,11 @@
 //! The embedded case store: one SQLite file (WAL), one row per case with its JSON, an
 //! append-only audit table (triggers refuse UPDATE and DELETE), document metadata and counters.
 
+use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
-use crate::ports::store::{CaseStore, Commit, StoreError};
+use crate::ports::store::{CaseStore, Commit, ComplaintCommit, StoreError};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -156,6 +157,19 @@ CREATE TABLE IF NOT EXISTS step_log (
 );
 CREATE INDEX IF NOT EXISTS step_log_by_time ON step_log(decided_at);
 
+CREATE TABLE IF NOT EXISTS complaints (
+    id TEXT PRIMARY KEY,
+    tracking_code TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    due_on TEXT,
+    filed_at TEXT NOT NULL,
+    pending INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS complaints_open ON complaints(status, due_on, filed_at);
+CREATE INDEX IF NOT EXISTS complaints_by_filing ON complaints(filed_at);
+
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -227,6 +241,16 @@ fn read_cases(
     sql: &str,
     p: impl rusqlite::Params,
 ) -> Result<Vec<Case>, StoreError> {
+    read_rows(c, items, sql, p)
+}
+
+/// Rows of one `data` column, deserialised; counts the rows read.
+fn read_rows<T: serde::de::DeserializeOwned>(
+    c: &Connection,
+    items: &std::sync::atomic::AtomicU64,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<T>, StoreError> {
     let mut stmt = c.prepare_cached(sql).map_err(sql_err)?;
     let rows = stmt
         .query_map(p, |r| r.get::<_, String>(0))
@@ -596,6 +620,171 @@ impl CaseStore for SqliteStore {
                     out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
                 }
                 Ok(out)
+            })
+            .await
+    }
+
+    async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError> {
+        self.trip();
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql_err)?;
+                let k = &commit.complaint;
+                let data = serde_json::to_string(k).map_err(corrupt)?;
+                let status = match k.status {
+                    ComplaintStatus::Open => "open",
+                    ComplaintStatus::Closed => "closed",
+                };
+                let due = k.due_on.map(|d| d.to_string());
+                let pending = i64::from(k.pending_completion.is_some());
+                match commit.expected_version {
+                    None => {
+                        tx.execute(
+                            "INSERT INTO complaints (id, tracking_code, status, due_on, filed_at,
+                                pending, version, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            params![
+                                k.id.to_string(),
+                                k.tracking_code,
+                                status,
+                                due,
+                                ts(k.filed_at),
+                                pending,
+                                k.version,
+                                data
+                            ],
+                        )
+                        .map_err(sql_err)?;
+                    }
+                    Some(v) => {
+                        let n = tx
+                            .execute(
+                                "UPDATE complaints SET status = ?2, due_on = ?3, pending = ?4,
+                                    version = ?5, data = ?6 WHERE id = ?1 AND version = ?7",
+                                params![k.id.to_string(), status, due, pending, k.version, data, v],
+                            )
+                            .map_err(sql_err)?;
+                        if n == 0 {
+                            return Err(StoreError::Conflict(format!(
+                                "complaint {} is no longer at version {v}",
+                                k.id
+                            )));
+                        }
+                    }
+                }
+                for e in &commit.events {
+                    let d = serde_json::to_string(e).map_err(corrupt)?;
+                    tx.execute(
+                        "INSERT INTO audit_events (case_id, seq, at, hash, data)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![e.case_id.to_string(), e.seq, ts(e.at), e.hash, d],
+                    )
+                    .map_err(sql_err)?;
+                }
+                tx.commit().map_err(sql_err)
+            })
+            .await
+    }
+
+    async fn complaint(&self, id: CaseId) -> Result<Option<Complaint>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                Ok(read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM complaints WHERE id = ?1",
+                    params![id.to_string()],
+                )?
+                .pop())
+            })
+            .await
+    }
+
+    async fn complaint_by_tracking(&self, code: &str) -> Result<Option<Complaint>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        let code = code.to_string();
+        self.db
+            .call(move |c| {
+                Ok(read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM complaints WHERE tracking_code = ?1",
+                    params![code],
+                )?
+                .pop())
+            })
+            .await
+    }
+
+    async fn open_complaints(&self, limit: usize) -> Result<Vec<Complaint>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM complaints WHERE status = 'open'
+                     ORDER BY due_on IS NULL, due_on, filed_at LIMIT ?1",
+                    params![limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn complaints_due_by(
+        &self,
+        cutoff: chrono::NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM complaints WHERE status = 'open' AND due_on <= ?1
+                     ORDER BY due_on, filed_at LIMIT ?2",
+                    params![cutoff.to_string(), limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn complaints_filed_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM complaints WHERE filed_at >= ?1 AND filed_at < ?2
+                     ORDER BY filed_at",
+                    params![ts(from), ts(to)],
+                )
+            })
+            .await
+    }
+
+    async fn complaints_with_pending_completion(&self) -> Result<Vec<Complaint>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM complaints WHERE pending = 1",
+                    [],
+                )
             })
             .await
     }

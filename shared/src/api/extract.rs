@@ -25,6 +25,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Authenticated>().map(|a| a.0.clone()))
+    }
+}
+
 /// Where the request came from, set by the gateway layer (API Gateway's request context, or the
 /// local runner).
 #[derive(Debug, Clone, Default)]

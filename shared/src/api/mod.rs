@@ -2,6 +2,7 @@
 //! (its `router()`); the local runner mounts them all, as API Gateway does in AWS.
 
 pub mod cases;
+pub mod complaints;
 pub mod documents;
 pub mod error;
 pub mod extract;

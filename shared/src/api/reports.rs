@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Who may read the office's reports.
 pub const REPORT_ROLES: [Role; 3] = [Role::SectionHead, Role::DivisionHead, Role::AgencyHead];
@@ -359,4 +359,281 @@ mod tests {
         let out = csv(&["a", "b"], &[vec!["x,y".into(), "say \"hi\"".into()]]);
         assert_eq!(out, "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
     }
+}
+
+/// Who may read the complaints report: the heads and the complaints officer.
+fn may_read_complaints(caller: &Caller) -> ApiResult<()> {
+    if caller.has(Role::ComplaintsOfficer) {
+        return Ok(());
+    }
+    may_read_reports(caller)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Count {
+    pub code: String,
+    pub label: String,
+    pub count: usize,
+}
+
+fn counts<K: Ord + Copy>(
+    items: impl Iterator<Item = K>,
+    all: &[K],
+    code: impl Fn(K) -> String,
+    label: impl Fn(K) -> String,
+) -> Vec<Count> {
+    let mut m = std::collections::BTreeMap::new();
+    for k in items {
+        *m.entry(k).or_insert(0usize) += 1;
+    }
+    all.iter()
+        .map(|k| Count {
+            code: code(*k),
+            label: label(*k),
+            count: m.get(k).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
+/// GET /reports/complaints?from&to[&format=csv[&table=late]] — complaints filed in the period:
+/// counts per channel, kind, follow-up type and outcome, median resolution time (calendar days,
+/// filed to closed), the open and the late ones. No personal data, no complaint text.
+pub async fn complaints(
+    State(s): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<PeriodQuery>,
+) -> ApiResult<Response> {
+    use crate::domain::complaints::{Channel, ComplaintStatus, FollowUpType, Kind};
+    may_read_complaints(&caller)?;
+    let period = q.parse()?;
+    let (from, to) = period.instants();
+    let list = s.store.complaints_filed_between(from, to).await?;
+    let today = wita_date(s.clock.now());
+    let per_channel = counts(
+        list.iter().map(|c| c.channel),
+        &Channel::ALL,
+        |c| c.code().into(),
+        |c| c.label().into(),
+    );
+    let per_kind = counts(
+        list.iter().map(|c| c.kind),
+        &[Kind::Complaint, Kind::Suggestion, Kind::Input],
+        |k| {
+            serde_json::to_value(k)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        },
+        |k| k.label().into(),
+    );
+    let per_follow_up = counts(
+        list.iter().flat_map(|c| {
+            let mut t: Vec<FollowUpType> =
+                c.follow_ups.iter().flat_map(|f| f.types.clone()).collect();
+            t.sort();
+            t.dedup();
+            t
+        }),
+        &FollowUpType::ALL,
+        |t| t.code().into(),
+        |t| t.label().into(),
+    );
+    let outcome_of = |c: &crate::domain::complaints::Complaint| -> &'static str {
+        match (c.status, c.outcome()) {
+            (ComplaintStatus::Open, _) => "open",
+            (_, Some("satisfied")) => "satisfied",
+            (_, Some("unreachable")) => "unreachable",
+            _ => "closed",
+        }
+    };
+    let outcome_labels = [
+        ("satisfied", "Selesai, pengadu puas"),
+        ("unreachable", "Selesai, pengadu tidak dapat dihubungi"),
+        ("open", "Dalam penanganan"),
+    ];
+    let per_outcome: Vec<Count> = outcome_labels
+        .iter()
+        .map(|(code, label)| Count {
+            code: (*code).into(),
+            label: (*label).into(),
+            count: list.iter().filter(|c| outcome_of(c) == *code).count(),
+        })
+        .collect();
+    let dissatisfied_rounds = list
+        .iter()
+        .map(|c| {
+            c.satisfaction
+                .iter()
+                .filter(|r| r.outcome == "dissatisfied")
+                .count()
+        })
+        .sum::<usize>();
+    let with_dinas_koperasi = list
+        .iter()
+        .filter(|c| c.follow_ups.iter().any(|f| f.with_dinas_koperasi))
+        .count();
+    let mut days: Vec<u32> = list
+        .iter()
+        .filter_map(|c| {
+            c.closed_at
+                .map(|t| (t - c.filed_at).num_days().max(0) as u32)
+        })
+        .collect();
+    days.sort_unstable();
+    let late: Vec<Value> = list
+        .iter()
+        .filter_map(|c| {
+            let due = c.due_on?;
+            let done = c.closed_at.map(wita_date);
+            let is_late = match done {
+                Some(d) => d > due,
+                None => today > due,
+            };
+            is_late.then(|| {
+                json!({
+                    "tracking_code": c.tracking_code,
+                    "channel": c.channel.label(),
+                    "due_on": due,
+                    "closed_on": done,
+                    "open": c.status == ComplaintStatus::Open,
+                })
+            })
+        })
+        .collect();
+    if period.csv {
+        let name = format!(
+            "laporan-pengaduan-{}-{}-{}.csv",
+            period.table, period.from, period.to
+        );
+        let body = match period.table.as_str() {
+            "steps" | "summary" => {
+                let mut rows = vec![];
+                for (dim, list) in [
+                    ("saluran", &per_channel),
+                    ("jenis", &per_kind),
+                    ("tindak_lanjut", &per_follow_up),
+                    ("hasil", &per_outcome),
+                ] {
+                    for c in list {
+                        rows.push(vec![
+                            dim.to_string(),
+                            c.code.clone(),
+                            c.label.clone(),
+                            c.count.to_string(),
+                        ]);
+                    }
+                }
+                rows.push(vec![
+                    "jumlah".into(),
+                    "total".into(),
+                    "Jumlah pengaduan".into(),
+                    list.len().to_string(),
+                ]);
+                csv(&["dimensi", "kode", "uraian", "jumlah"], &rows)
+            }
+            "late" => csv(
+                &[
+                    "kode_pelacakan",
+                    "saluran",
+                    "batas_waktu",
+                    "tanggal_selesai",
+                ],
+                &late
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            l["tracking_code"].as_str().unwrap_or("").to_string(),
+                            l["channel"].as_str().unwrap_or("").to_string(),
+                            l["due_on"].as_str().unwrap_or("").to_string(),
+                            l["closed_on"].as_str().unwrap_or("").to_string(),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "table",
+                    "invalid_choice",
+                    "Gunakan summary atau late.",
+                )]));
+            }
+        };
+        return Ok(csv_response(body, &name));
+    }
+    Ok(Json(json!({
+        "period": {"from": period.from, "to": period.to},
+        "total": list.len(),
+        "per_channel": per_channel,
+        "per_kind": per_kind,
+        "per_follow_up": per_follow_up,
+        "per_outcome": per_outcome,
+        "dissatisfied_rounds": dissatisfied_rounds,
+        "with_dinas_koperasi": with_dinas_koperasi,
+        "median_resolution_days": median(&days),
+        "open": list.iter().filter(|c| c.status == ComplaintStatus::Open).count(),
+        "late": late,
+    }))
+    .into_response())
+}
+
+/// GET /reports/ikm?from&to[&format=csv] — the satisfaction index of the period
+/// (PermenPANRB 14/2017): NRR per element, IKM, band, respondents, suggestions (without names).
+pub async fn ikm(
+    State(s): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<PeriodQuery>,
+) -> ApiResult<Response> {
+    may_read_reports(&caller)?;
+    let period = q.parse()?;
+    let (from, to) = period.instants();
+    let responses = s.store.surveys_between(from, to).await?;
+    let index = crate::domain::survey::ikm(&responses);
+    let suggestions: Vec<&str> = responses
+        .iter()
+        .filter_map(|r| r.suggestion.as_deref())
+        .collect();
+    if period.csv {
+        let mut rows: Vec<Vec<String>> = vec![];
+        if let Some(i) = &index {
+            for e in &i.elements {
+                rows.push(vec![
+                    e.code.to_uppercase(),
+                    e.name.to_string(),
+                    format!("{:.4}", e.nrr),
+                    format!("{:.4}", e.weighted),
+                ]);
+            }
+            rows.push(vec![
+                "IKM".into(),
+                format!(
+                    "Mutu {} ({})",
+                    i.band_label,
+                    serde_json::to_value(i.band)
+                        .ok()
+                        .and_then(|b| b.as_str().map(String::from))
+                        .unwrap_or_default()
+                ),
+                format!("{:.2}", i.ikm),
+                String::new(),
+            ]);
+            rows.push(vec![
+                "RESPONDEN".into(),
+                "Jumlah responden".into(),
+                i.respondents.to_string(),
+                String::new(),
+            ]);
+        }
+        return Ok(csv_response(
+            csv(&["unsur", "uraian", "nilai", "nilai_tertimbang"], &rows),
+            &format!("laporan-ikm-{}-{}.csv", period.from, period.to),
+        ));
+    }
+    Ok(Json(json!({
+        "period": {"from": period.from, "to": period.to},
+        "source": "Peraturan Menteri PANRB Nomor 14 Tahun 2017",
+        "respondents": responses.len(),
+        "index": index,
+        "suggestions": suggestions,
+    }))
+    .into_response())
 }

@@ -431,6 +431,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 /// One line of the append-only audit trail: who did what, when, from where and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
+    /// The case (or complaint) the event belongs to.
     pub case_id: CaseId,
     pub seq: u64,
     pub at: DateTime<Utc>,
@@ -468,18 +469,31 @@ pub struct Origin {
     pub request_id: Option<String>,
 }
 
+/// Something with an audit trail of its own: a case, or a complaint.
+pub trait Chained {
+    /// Its id, and its trail's sequence and head hash.
+    fn chain_state(&mut self) -> (CaseId, &mut u64, &mut String);
+}
+
+impl Chained for Case {
+    fn chain_state(&mut self) -> (CaseId, &mut u64, &mut String) {
+        (self.id, &mut self.audit_seq, &mut self.audit_head)
+    }
+}
+
 impl AuditEvent {
-    /// Chains a new event onto `case` (raising its audit sequence and head).
+    /// Chains a new event onto `subject`'s trail (raising its sequence and head).
     pub fn chain(
-        case: &mut Case,
+        subject: &mut impl Chained,
         actor: Actor,
         draft: EventDraft,
         origin: &Origin,
         at: DateTime<Utc>,
     ) -> AuditEvent {
+        let (id, seq, head) = subject.chain_state();
         let mut ev = AuditEvent {
-            case_id: case.id,
-            seq: case.audit_seq + 1,
+            case_id: id,
+            seq: *seq + 1,
             at,
             actor,
             action: draft.action.to_string(),
@@ -488,12 +502,12 @@ impl AuditEvent {
             reason: draft.reason,
             source_ip: origin.source_ip.clone(),
             request_id: origin.request_id.clone(),
-            prev_hash: case.audit_head.clone(),
+            prev_hash: head.clone(),
             hash: String::new(),
         };
         ev.hash = ev.compute_hash();
-        case.audit_seq = ev.seq;
-        case.audit_head = ev.hash.clone();
+        *seq = ev.seq;
+        *head = ev.hash.clone();
         ev
     }
 

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod application;
 pub mod calendar;
 pub mod case;
+pub mod complaints;
 pub mod deadlines;
 pub mod identity;
 pub mod notices;

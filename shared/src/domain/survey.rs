@@ -277,3 +277,201 @@ mod tests {
         assert_eq!(ok.scores, [4; 9]);
     }
 }
+
+/// The service index band of PermenPANRB 14/2017 (Lampiran: "Nilai Persepsi, Interval IKM,
+/// Interval Konversi IKM, Mutu Pelayanan dan Kinerja Unit Pelayanan").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Band {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl Band {
+    /// Classifies an IKM already rounded to two decimals: A 88.31–100.00 (Sangat Baik),
+    /// B 76.61–88.30 (Baik), C 65.00–76.60 (Kurang Baik), D 25.00–64.99 (Tidak Baik).
+    pub fn of(ikm: f64) -> Band {
+        // Compare in hundredths so that 88.30 vs 88.31 is exact.
+        let h = (ikm * 100.0).round() as i64;
+        if h >= 8831 {
+            Band::A
+        } else if h >= 7661 {
+            Band::B
+        } else if h >= 6500 {
+            Band::C
+        } else {
+            Band::D
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::A => "Sangat Baik",
+            Band::B => "Baik",
+            Band::C => "Kurang Baik",
+            Band::D => "Tidak Baik",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ElementScore {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Nilai rata-rata (NRR): the sum of the element's scores divided by the respondents.
+    pub nrr: f64,
+    /// NRR × 1/9, the element's weighted contribution.
+    pub weighted: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ikm {
+    pub respondents: usize,
+    pub elements: Vec<ElementScore>,
+    /// IKM = Σ(NRRᵢ × 1/9) × 25, rounded to two decimals.
+    pub ikm: f64,
+    pub band: Band,
+    pub band_label: &'static str,
+    /// The same with the regulation's printed weight 0.111 (= 0.999 × the exact 1/9); shown
+    /// for comparison with manual spreadsheets, not used for the band.
+    pub ikm_with_printed_weight: f64,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The index of a period's responses (PermenPANRB 14/2017): per element the mean score (NRR),
+/// weight 1/9 for each of the nine elements, IKM = Σ(NRRᵢ × 1/9) × 25, rounded to two
+/// decimals, then classified. `None` without respondents.
+pub fn ikm(responses: &[SurveyResponse]) -> Option<Ikm> {
+    let n = responses.len();
+    if n == 0 {
+        return None;
+    }
+    let mut totals = [0u64; 9];
+    for r in responses {
+        for (t, s) in totals.iter_mut().zip(r.scores) {
+            *t += u64::from(s);
+        }
+    }
+    let elements: Vec<ElementScore> = ELEMENTS
+        .iter()
+        .zip(totals)
+        .map(|(e, t)| {
+            let nrr = t as f64 / n as f64;
+            ElementScore {
+                code: e.code,
+                name: e.name,
+                nrr: (nrr * 10_000.0).round() / 10_000.0,
+                weighted: (nrr / 9.0 * 10_000.0).round() / 10_000.0,
+            }
+        })
+        .collect();
+    // Exact arithmetic on the totals: Σ NRR / 9 × 25 = Σ totals × 25 / (9 n).
+    let sum: u64 = totals.iter().sum();
+    let value = round2(sum as f64 * 25.0 / (9.0 * n as f64));
+    let printed = round2(sum as f64 / n as f64 * 0.111 * 25.0);
+    let band = Band::of(value);
+    Some(Ikm {
+        respondents: n,
+        elements,
+        ikm: value,
+        band,
+        band_label: band.label(),
+        ikm_with_printed_weight: printed,
+    })
+}
+
+#[cfg(test)]
+mod ikm_tests {
+    use super::*;
+
+    fn response(scores: [u8; 9]) -> SurveyResponse {
+        SurveyResponse {
+            case_id: CaseId::new(),
+            answered_at: Utc::now(),
+            scores,
+            profile: Profile::default(),
+            suggestion: None,
+        }
+    }
+
+    #[test]
+    fn worked_example_three_respondents() {
+        // R1 = 4 4 3 4 3 3 4 2 3, R2 = 3 3 3 4 3 3 3 3 3, R3 = 4 × 9.
+        // Element totals: U1 11, U2 11, U3 10, U4 12, U5 10, U6 10, U7 11, U8 9, U9 10 = 94.
+        // NRR: 3.6667 3.6667 3.3333 4.0000 3.3333 3.3333 3.6667 3.0000 3.3333.
+        // IKM = Σ NRR / 9 × 25 = (94 / 3) / 9 × 25 = 2350 / 27 = 87.037… → 87.04 → B (Baik).
+        // With the printed weight 0.111: 31.3333 × 0.111 × 25 = 86.95.
+        let r = ikm(&[
+            response([4, 4, 3, 4, 3, 3, 4, 2, 3]),
+            response([3, 3, 3, 4, 3, 3, 3, 3, 3]),
+            response([4; 9]),
+        ])
+        .unwrap();
+        assert_eq!(r.respondents, 3);
+        let nrr: Vec<f64> = r.elements.iter().map(|e| e.nrr).collect();
+        assert_eq!(
+            nrr,
+            [
+                3.6667, 3.6667, 3.3333, 4.0, 3.3333, 3.3333, 3.6667, 3.0, 3.3333
+            ]
+        );
+        assert_eq!(r.ikm, 87.04);
+        assert_eq!(r.band, Band::B);
+        assert_eq!(r.band_label, "Baik");
+        assert_eq!(r.ikm_with_printed_weight, 86.95);
+        assert!(ikm(&[]).is_none());
+    }
+
+    #[test]
+    fn band_edges() {
+        assert_eq!(Band::of(64.99), Band::D);
+        assert_eq!(Band::of(65.00), Band::C);
+        assert_eq!(Band::of(76.60), Band::C);
+        assert_eq!(Band::of(76.61), Band::B);
+        assert_eq!(Band::of(88.30), Band::B);
+        assert_eq!(Band::of(88.31), Band::A);
+        assert_eq!(Band::of(100.0), Band::A);
+        assert_eq!(Band::of(25.0), Band::D);
+    }
+
+    /// Responses whose scores add up to `total` over `n` respondents.
+    fn with_total(n: usize, total: u64) -> Vec<SurveyResponse> {
+        let mut left = total;
+        (0..n)
+            .map(|i| {
+                let remaining = (n - i) as u64;
+                // Spread evenly, each respondent between 9 and 36 points.
+                let mine = (left / remaining).clamp(9, 36);
+                left -= mine;
+                let mut s = [1u8; 9];
+                let mut extra = mine - 9;
+                for x in s.iter_mut() {
+                    let add = extra.min(3);
+                    *x += add as u8;
+                    extra -= add;
+                }
+                response(s)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn edges_reached_by_real_data() {
+        // 5 respondents, 117 points: 117 × 25 / 45 = 65.00 → C.
+        let r = ikm(&with_total(5, 117)).unwrap();
+        assert_eq!((r.ikm, r.band), (65.0, Band::C));
+        // 2,500 respondents, 58,491 points: 58491 × 25 / 22500 = 64.99 → D.
+        let r = ikm(&with_total(2500, 58_491)).unwrap();
+        assert_eq!((r.ikm, r.band), (64.99, Band::D));
+        // 250 respondents, 7,947 points: 7947 × 25 / 2250 = 88.30 → B.
+        let r = ikm(&with_total(250, 7_947)).unwrap();
+        assert_eq!((r.ikm, r.band), (88.3, Band::B));
+        // 2,500 respondents, 79,479 points: 79479 × 25 / 22500 = 88.31 → A.
+        let r = ikm(&with_total(2500, 79_479)).unwrap();
+        assert_eq!((r.ikm, r.band), (88.31, Band::A));
+    }
+}

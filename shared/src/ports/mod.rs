@@ -13,4 +13,4 @@ pub use directory::Directory;
 pub use documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
 pub use mailer::{Email, MailError, Mailer};
 pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
-pub use store::{CaseStore, Commit, CounterClaim, StoreError};
+pub use store::{CaseStore, Commit, ComplaintCommit, CounterClaim, StoreError};

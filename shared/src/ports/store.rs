@@ -1,5 +1,6 @@
 //! The case store: cases, their append-only audit trail, document metadata and counters.
 
+use crate::domain::complaints::Complaint;
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
@@ -80,6 +81,25 @@ impl Commit {
     }
 }
 
+/// One atomic change of a complaint (its record and audit events).
+#[derive(Debug, Clone)]
+pub struct ComplaintCommit {
+    pub complaint: Complaint,
+    /// `None` creates it (with its tracking code, which must be new).
+    pub expected_version: Option<u64>,
+    pub events: Vec<AuditEvent>,
+}
+
+impl ComplaintCommit {
+    pub fn from_change(c: crate::domain::complaints::ComplaintChange) -> Self {
+        Self {
+            complaint: c.complaint,
+            expected_version: Some(c.expected_version),
+            events: c.events,
+        }
+    }
+}
+
 #[async_trait]
 pub trait CaseStore: Send + Sync {
     /// Requests sent to the underlying database so far (each API call or transaction is one).
@@ -125,6 +145,25 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Vec<SurveyResponse>, StoreError>;
     /// Current value of a counter (0 when it was never claimed).
     async fn counter(&self, name: &str) -> Result<u64, StoreError>;
+    async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError>;
+    async fn complaint(&self, id: CaseId) -> Result<Option<Complaint>, StoreError>;
+    async fn complaint_by_tracking(&self, code: &str) -> Result<Option<Complaint>, StoreError>;
+    /// Open complaints, earliest deadline first (the register's work list and the deadline
+    /// index of complaints).
+    async fn open_complaints(&self, limit: usize) -> Result<Vec<Complaint>, StoreError>;
+    /// Open complaints due on or before `cutoff`.
+    async fn complaints_due_by(
+        &self,
+        cutoff: chrono::NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError>;
+    /// Complaints filed in `[from, to)`.
+    async fn complaints_filed_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Complaint>, StoreError>;
+    async fn complaints_with_pending_completion(&self) -> Result<Vec<Complaint>, StoreError>;
     /// A case and a counter read together (one round trip where the database allows it).
     async fn case_and_counter(
         &self,

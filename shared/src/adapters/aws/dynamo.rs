@@ -9,15 +9,19 @@
 //! | survey | `SURVEYS#<yyyy-mm>` | `<answered at>#<case id>` | – |
 //! | unique key | `UNIQUE#<key>` | `UNIQUE` | – |
 //! | counter | `COUNTER#<name>` | `COUNTER` | – |
+//! | step stay (SLA report) | `STEPLOG#<yyyy-mm>` | `<decided at>#<case id>#<step>` | – |
+//! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
+//! | complaint audit event | `CASE#<complaint id>` | `EVT#<seq>` | – |
 //!
 //! A commit is one `TransactWriteItems`: the case `Put` is conditional on its version (or on not
 //! existing), audit events on not existing (append-only), so a lost race or a replay cancels the
 //! whole transaction and surfaces as [`StoreError::Conflict`], as on SQLite.
 
+use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
-use crate::ports::store::{CaseStore, Commit, StoreError, registration_key};
+use crate::ports::store::{CaseStore, Commit, ComplaintCommit, StoreError, registration_key};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -105,6 +109,47 @@ fn case_item(case: &Case) -> Result<Item, StoreError> {
     }
     if let Some(r) = &case.registration_number {
         item.insert("registration_number".into(), s(r.to_string()));
+    }
+    Ok(item)
+}
+
+/// Midnight UTC of the first day of the next month.
+fn next_month(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let (y, m) = if t.month() == 12 {
+        (t.year() + 1, 1)
+    } else {
+        (t.year(), t.month() + 1)
+    };
+    chrono::NaiveDate::from_ymd_opt(y, m, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+}
+
+fn complaint_pk(id: CaseId) -> String {
+    format!("COMPLAINT#{id}")
+}
+
+fn complaint_item(c: &Complaint) -> Result<Item, StoreError> {
+    let mut item = key(complaint_pk(c.id), "COMPLAINT");
+    item.insert("data".into(), s(serde_json::to_string(c).map_err(corrupt)?));
+    item.insert("version".into(), n(c.version));
+    // The register and the complaints' deadline index: open ones, earliest due first.
+    if c.status == ComplaintStatus::Open {
+        let due = c
+            .due_on
+            .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
+        item.insert("GSI1PK".into(), s("COMPLAINTS#OPEN"));
+        item.insert(
+            "GSI1SK".into(),
+            s(format!("{due}#{}#{}", ts(c.filed_at), c.id)),
+        );
+    }
+    // The reports: by month of filing.
+    item.insert("GSI2PK".into(), s(month_key("COMPLAINTS", c.filed_at)));
+    item.insert("GSI2SK".into(), s(format!("{}#{}", ts(c.filed_at), c.id)));
+    if c.pending_completion.is_some() {
+        item.insert("GSI3PK".into(), s("PENDING_COMPLAINT"));
+        item.insert("GSI3SK".into(), s(c.id.to_string()));
     }
     Ok(item)
 }
@@ -321,15 +366,7 @@ impl DynamoStore {
                 )
                 .await?;
             out.extend(Self::parse_all::<T>(&items)?);
-            let (y, m) = if month.month() == 12 {
-                (month.year() + 1, 1)
-            } else {
-                (month.year(), month.month() + 1)
-            };
-            month = chrono::NaiveDate::from_ymd_opt(y, m, 1)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|d| d.and_utc())
-                .unwrap_or(to);
+            month = next_month(month).unwrap_or(to);
         }
         Ok(out)
     }
@@ -619,6 +656,145 @@ impl CaseStore for DynamoStore {
                 .await?
                 .as_ref(),
         )
+    }
+
+    async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError> {
+        let t = self.table.as_str();
+        let c = &commit.complaint;
+        let mut items = vec![];
+        let item = complaint_item(c)?;
+        match commit.expected_version {
+            None => {
+                items.push(put(t, item, Some("attribute_not_exists(PK)"))?);
+                let mut u = key(format!("UNIQUE#complaint:{}", c.tracking_code), "UNIQUE");
+                u.insert("case_id".into(), s(c.id.to_string()));
+                items.push(put(t, u, Some("attribute_not_exists(PK)"))?);
+            }
+            Some(v) => {
+                let p = Put::builder()
+                    .table_name(t)
+                    .set_item(Some(item))
+                    .condition_expression("#v = :v")
+                    .expression_attribute_names("#v", "version")
+                    .expression_attribute_values(":v", n(v))
+                    .build()
+                    .map_err(unavailable)?;
+                items.push(TransactWriteItem::builder().put(p).build());
+            }
+        }
+        for e in &commit.events {
+            let mut it = key(case_pk(e.case_id), &format!("EVT#{:010}", e.seq));
+            it.insert("data".into(), s(serde_json::to_string(e).map_err(corrupt)?));
+            items.push(put(t, it, Some("attribute_not_exists(PK)"))?);
+        }
+        self.trip();
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_conflict(&e) => Err(StoreError::Conflict(format!(
+                "complaint {} changed or its code was taken",
+                c.id
+            ))),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn complaint(&self, id: CaseId) -> Result<Option<Complaint>, StoreError> {
+        self.get(complaint_pk(id), "COMPLAINT")
+            .await?
+            .map(|i| data_of(&i))
+            .transpose()
+    }
+
+    async fn complaint_by_tracking(&self, code: &str) -> Result<Option<Complaint>, StoreError> {
+        let Some(item) = self
+            .get(format!("UNIQUE#complaint:{code}"), "UNIQUE")
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id = match item.get("case_id") {
+            Some(AttributeValue::S(v)) => {
+                CaseId::parse(v).ok_or_else(|| corrupt("complaint id"))?
+            }
+            _ => return Err(corrupt("unique key without id")),
+        };
+        self.complaint(id).await
+    }
+
+    async fn open_complaints(&self, limit: usize) -> Result<Vec<Complaint>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_STEP),
+                "GSI1PK = :pk",
+                vec![(":pk", s("COMPLAINTS#OPEN"))],
+                Some(limit),
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn complaints_due_by(
+        &self,
+        cutoff: chrono::NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_STEP),
+                "GSI1PK = :pk AND GSI1SK <= :cut",
+                vec![
+                    (":pk", s("COMPLAINTS#OPEN")),
+                    (":cut", s(format!("{cutoff}~"))),
+                ],
+                Some(limit),
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn complaints_filed_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        let mut out: Vec<Complaint> = vec![];
+        let mut month = from;
+        while month < to {
+            let items = self
+                .query_all(
+                    Some(BY_OWNER),
+                    "GSI2PK = :pk AND GSI2SK BETWEEN :a AND :b",
+                    vec![
+                        (":pk", s(month_key("COMPLAINTS", month))),
+                        (":a", s(ts(from))),
+                        (":b", s(ts(to))),
+                    ],
+                    None,
+                )
+                .await?;
+            out.extend(Self::parse_all::<Complaint>(&items)?);
+            month = next_month(month).unwrap_or(to);
+        }
+        out.retain(|c| c.filed_at >= from && c.filed_at < to);
+        Ok(out)
+    }
+
+    async fn complaints_with_pending_completion(&self) -> Result<Vec<Complaint>, StoreError> {
+        let items = self
+            .query_all(
+                Some(PENDING),
+                "GSI3PK = :pk",
+                vec![(":pk", s("PENDING_COMPLAINT"))],
+                None,
+            )
+            .await?;
+        Self::parse_all(&items)
     }
 
     /// One `TransactGetItems` (strongly consistent) for both.

@@ -1,0 +1,8 @@
+//! Lambda entry of the `complaint` function.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    perizinan::telemetry::init_json();
+    let services = perizinan::bootstrap::from_env().await?;
+    perizinan::lambda::run_http(complaint::router().with_state(services)).await
+}
