@@ -714,3 +714,163 @@ async fn orchestrator_contract_step_functions() {
     )
     .await;
 }
+
+async fn complaint_store_contract(store: Arc<dyn CaseStore>) {
+    use perizinan::domain::complaints::{Channel, ComplaintInput, ComplaintStatus, Kind};
+    use perizinan::ports::ComplaintCommit;
+    let now = Utc::now();
+    let mk = |text: &str| {
+        ComplaintInput {
+            kind: Some(Kind::Complaint),
+            text: Some(text.into()),
+            anonymous: Some(true),
+            channel: Some(Channel::Portal),
+            ..Default::default()
+        }
+        .parse(None, now)
+        .unwrap()
+    };
+    let a = mk("Pelayanan loket lambat sekali hari ini.");
+    let (a, ev) = perizinan::domain::complaints::filed(a, Actor::system(), &Origin::default(), now);
+    let insert =
+        |c: &perizinan::domain::complaints::Complaint, events: Vec<AuditEvent>| ComplaintCommit {
+            complaint: c.clone(),
+            expected_version: None,
+            events,
+        };
+    store
+        .commit_complaint(insert(&a, vec![ev.clone()]))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.commit_complaint(insert(&a, vec![])).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Another complaint reusing the tracking code is refused.
+    let mut dup = mk("Kode pelacakan yang sama tidak boleh dipakai.");
+    dup.tracking_code = a.tracking_code.clone();
+    assert!(matches!(
+        store.commit_complaint(insert(&dup, vec![])).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .complaint_by_tracking(&a.tracking_code)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        a.id
+    );
+    assert!(
+        store
+            .complaint_by_tracking("ADU-NONE0-NONE0")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Versioned updates; the due date puts it in the deadline index.
+    let mut b = a.clone();
+    b.version = 1;
+    b.due_on = Some(common::today());
+    b.pending_completion = Some(PendingCompletion {
+        token: "t".into(),
+        output: json!({"outcome": "registered"}),
+    });
+    store
+        .commit_complaint(ComplaintCommit {
+            complaint: b.clone(),
+            expected_version: Some(0),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .commit_complaint(ComplaintCommit {
+                complaint: b.clone(),
+                expected_version: Some(0),
+                events: vec![]
+            })
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.complaint(a.id).await.unwrap().unwrap().version, 1);
+    assert!(
+        store
+            .open_complaints(10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.id == a.id)
+    );
+    let due = store.complaints_due_by(common::today(), 10).await.unwrap();
+    assert_eq!(due.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a.id]);
+    assert!(
+        store
+            .complaints_due_by(common::today().pred_opt().unwrap(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .complaints_with_pending_completion()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.id == a.id)
+    );
+    let filed = store
+        .complaints_filed_between(now - Days::days(1), now + Days::days(1))
+        .await
+        .unwrap();
+    assert!(filed.iter().any(|c| c.id == a.id));
+    assert!(
+        store
+            .complaints_filed_between(now + Days::days(1), now + Days::days(2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Closed: out of the register and the deadline index.
+    let mut closed = b.clone();
+    closed.version = 2;
+    closed.status = ComplaintStatus::Closed;
+    closed.pending_completion = None;
+    store
+        .commit_complaint(ComplaintCommit {
+            complaint: closed,
+            expected_version: Some(1),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .open_complaints(10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.id == a.id)
+    );
+    assert!(
+        store
+            .complaints_due_by(common::today(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.audit_trail(a.id).await.unwrap(), vec![ev]);
+}
+
+#[tokio::test]
+async fn complaint_store_contract_sqlite() {
+    complaint_store_contract(Arc::new(SqliteStore::in_memory().unwrap())).await;
+}
+
+#[tokio::test]
+async fn complaint_store_contract_dynamodb() {
+    let fx = Fixture::new(false).await;
+    complaint_store_contract(Arc::new(fx.store())).await;
+}
