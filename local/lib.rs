@@ -57,7 +57,13 @@ pub enum Backend {
     Aws { step_functions: bool },
 }
 
-async fn external_ports(cfg: &Config) -> Result<Option<perizinan::embedded::External>, BootError> {
+type AwsParts = (
+    perizinan::embedded::External,
+    Arc<dyn perizinan::ports::DocumentStore>,
+    Arc<dyn perizinan::ports::Signer>,
+);
+
+async fn external_ports(cfg: &Config) -> Result<Option<AwsParts>, BootError> {
     let Backend::Aws { step_functions } = cfg.backend else {
         return Ok(None);
     };
@@ -72,12 +78,16 @@ async fn external_ports(cfg: &Config) -> Result<Option<perizinan::embedded::Exte
     } else {
         None
     };
-    Ok(Some(perizinan::embedded::External {
-        store: ports.store.clone(),
-        documents: ports.documents.clone(),
-        mailer: ports.mailer.clone(),
-        orchestrator,
-    }))
+    Ok(Some((
+        perizinan::embedded::External {
+            store: ports.store.clone(),
+            documents: ports.documents.clone(),
+            mailer: ports.mailer.clone(),
+            orchestrator,
+        },
+        ports.signed_documents.clone(),
+        ports.signer.clone(),
+    )))
 }
 
 impl Default for Config {
@@ -299,10 +309,26 @@ async fn file_get(
     Path(key): Path<String>,
     Query(q): Query<SignedQuery>,
 ) -> Response {
-    let Some(files) = &l.embedded.files else {
+    serve(l.embedded.files.as_deref(), &key, &q).await
+}
+
+async fn signed_get(
+    State(l): State<Local>,
+    Path(key): Path<String>,
+    Query(q): Query<SignedQuery>,
+) -> Response {
+    serve(l.embedded.signed_files.as_deref(), &key, &q).await
+}
+
+async fn serve(
+    files: Option<&perizinan::adapters::files::LocalFiles>,
+    key: &str,
+    q: &SignedQuery,
+) -> Response {
+    let Some(files) = files else {
         return ApiError::NoRoute.into_response();
     };
-    match files.serve_get(&key, &q).await {
+    match files.serve_get(key, q).await {
         Ok((bytes, media, name)) => {
             let mut resp = bytes.into_response();
             let h = resp.headers_mut();
@@ -524,6 +550,7 @@ pub async fn run(
             })
             .collect(),
     };
+    let aws = external_ports(&cfg).await?;
     let embedded = Arc::new(Embedded::open(EmbeddedConfig {
         data_dir: data_dir.clone(),
         files_url: format!("{base}/_files"),
@@ -536,7 +563,11 @@ pub async fn run(
         calendar: perizinan::bootstrap::calendar_from_env()?,
         sla: perizinan::bootstrap::sla_from_env()?,
         retry_time_scale: cfg.retry_time_scale,
-        external: external_ports(&cfg).await?,
+        signed_url: format!("{base}/_signed"),
+        verify_base_url: format!("{base}/api"),
+        signed: aws.as_ref().map(|a| a.1.clone()),
+        signer: aws.as_ref().map(|a| a.2.clone()),
+        external: aws.map(|a| a.0),
     })?);
     let (resumed, redelivered) = embedded.recover().await?;
     let local = Local {
@@ -561,6 +592,7 @@ pub async fn run(
                 .get(file_get)
                 .layer(DefaultBodyLimit::max(MAX_FILE_BYTES)),
         )
+        .route("/_signed/{*key}", get(signed_get))
         .route("/_outbox", get(outbox_json))
         .route("/_outbox/{file}", get(outbox_raw))
         .route("/outbox", get(outbox_html))

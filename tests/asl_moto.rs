@@ -33,6 +33,7 @@ async fn submitted(store: &dyn CaseStore, n: u64) -> CaseId {
             surveys: vec![],
             unique: vec![],
             step_records: vec![],
+            signed_documents: vec![],
         })
         .await
         .unwrap();

@@ -54,6 +54,7 @@ fn insert(case: &Case, events: Vec<AuditEvent>) -> Commit {
         surveys: vec![],
         unique: vec![],
         step_records: vec![],
+        signed_documents: vec![],
     }
 }
 

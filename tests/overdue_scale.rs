@@ -128,8 +128,17 @@ fn services(store: Arc<dyn CaseStore>, mailer: Arc<dyn Mailer>, fx: Option<&Fixt
             "http://x/_files".into(),
             clock.clone(),
         ));
+    let signer: Arc<dyn perizinan::ports::Signer> = Arc::new(
+        perizinan::adapters::signer_local::LocalSigner::open_or_create(
+            &std::env::temp_dir().join(format!("pd-key-{}.pem", uuid::Uuid::new_v4())),
+        )
+        .unwrap(),
+    );
     Services {
         store,
+        signed_documents: documents.clone(),
+        signer,
+        verify_base_url: "http://api.test".into(),
         documents,
         mailer,
         orchestrator,

@@ -55,6 +55,7 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
             surveys: vec![],
             unique: vec![],
             step_records: vec![],
+            signed_documents: vec![],
         })
         .await
         .unwrap();

@@ -2,7 +2,9 @@
 //!
 //! `PD_BACKEND=aws` (the default of the Lambda entries): DynamoDB `PD_TABLE`, S3
 //! `PD_UPLOAD_BUCKET`, SES from `PD_MAIL_FROM` (and `PD_SES_CONFIGURATION_SET`), Step Functions
-//! `PD_STATE_MACHINE_ARN`; region, credentials and endpoints from the SDK's standard
+//! `PD_STATE_MACHINE_ARN` and `PD_COMPLAINT_STATE_MACHINE_ARN`, signed documents in the Object
+//! Lock bucket `PD_SIGNED_BUCKET` signed with KMS key `PD_SIGNING_KEY_ID`, verification links to
+//! `PD_VERIFY_BASE_URL`; region, credentials and endpoints from the SDK's standard
 //! configuration (`AWS_REGION`, `AWS_ENDPOINT_URL`, …). `PD_S3_PATH_STYLE=true` for S3-compatible
 //! endpoints such as moto. `PD_BACKEND=embedded` runs every port on one machine under
 //! `PD_DATA_DIR` (useful with `cargo lambda watch`).
@@ -118,6 +120,10 @@ pub struct AwsPorts {
     pub sdk: aws_config::SdkConfig,
     pub store: Arc<DynamoStore>,
     pub documents: Arc<S3Documents>,
+    /// The Object Lock bucket of signed documents (`PD_SIGNED_BUCKET`).
+    pub signed_documents: Arc<S3Documents>,
+    /// KMS key `PD_SIGNING_KEY_ID`.
+    pub signer: Arc<crate::adapters::aws::kms::KmsSigner>,
     pub mailer: Arc<SesMailer>,
 }
 
@@ -138,7 +144,22 @@ impl AwsPorts {
         let credentials = sdk
             .credentials_provider()
             .ok_or_else(|| BootError("no AWS credentials provider".into()))?;
+        let signed_documents = Arc::new(S3Documents::new(
+            s3.clone(),
+            require("PD_SIGNED_BUCKET")?,
+            region.clone(),
+            s3_endpoint.clone(),
+            path_style,
+            credentials.clone(),
+            clock.clone(),
+        ));
+        let signer = Arc::new(crate::adapters::aws::kms::KmsSigner::new(
+            aws_sdk_kms::Client::new(&sdk),
+            require("PD_SIGNING_KEY_ID")?,
+        ));
         Ok(Self {
+            signed_documents,
+            signer,
             store: Arc::new(DynamoStore::new(
                 aws_sdk_dynamodb::Client::new(&sdk),
                 require("PD_TABLE")?,
@@ -183,6 +204,9 @@ impl AwsPorts {
         Ok(Services {
             store,
             documents,
+            signed_documents: self.signed_documents.clone(),
+            signer: self.signer.clone(),
+            verify_base_url: require("PD_VERIFY_BASE_URL")?,
             mailer,
             orchestrator,
             complaint_orchestrator,
@@ -227,6 +251,10 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                 sla: sla_from_env()?,
                 retry_time_scale: 1.0,
                 external: None,
+                signed_url: format!("{base}/_signed"),
+                verify_base_url: env("PD_VERIFY_BASE_URL").unwrap_or_else(|| format!("{base}/api")),
+                signed: None,
+                signer: None,
             })?;
             e.recover().await?;
             Ok(e.services)

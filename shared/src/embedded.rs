@@ -40,6 +40,13 @@ pub struct EmbeddedConfig {
     pub retry_time_scale: f64,
     /// Other adapters to use in place of the embedded ones (the local runner on AWS services).
     pub external: Option<External>,
+    /// Where the runner serves signed-document URLs, e.g. `http://127.0.0.1:8080/_signed`.
+    pub signed_url: String,
+    /// Public base of the verification endpoint, e.g. `http://127.0.0.1:8080/api`.
+    pub verify_base_url: String,
+    /// A write-once document store and a signer in place of the embedded ones.
+    pub signed: Option<Arc<dyn DocumentStore>>,
+    pub signer: Option<Arc<dyn crate::ports::Signer>>,
 }
 
 /// Ports supplied from outside (e.g. DynamoDB, S3, SES on moto); `orchestrator: None` keeps the
@@ -60,6 +67,8 @@ pub struct Embedded {
     pub complaint_executor: Option<Executor>,
     /// The embedded document store and outbox, unless external ones were supplied.
     pub files: Option<Arc<LocalFiles>>,
+    /// The embedded write-once store of signed documents.
+    pub signed_files: Option<Arc<LocalFiles>>,
     pub outbox: Option<Arc<Outbox>>,
     pub clock: Arc<SystemClock>,
     /// Secret of this installation (signs local tokens and file URLs).
@@ -104,7 +113,7 @@ fn derive(secret: &[u8], purpose: &str) -> Vec<u8> {
 }
 
 impl Embedded {
-    pub fn open(cfg: EmbeddedConfig) -> Result<Self, BootError> {
+    pub fn open(mut cfg: EmbeddedConfig) -> Result<Self, BootError> {
         let dir = &cfg.data_dir;
         std::fs::create_dir_all(dir.join("files"))
             .map_err(|e| BootError(format!("cannot create {}: {e}", dir.display())))?;
@@ -182,9 +191,34 @@ impl Embedded {
                     )
                 }
             };
+        let (signed_documents, signed_files): (Arc<dyn DocumentStore>, Option<Arc<LocalFiles>>) =
+            match cfg.signed.take() {
+                Some(x) => (x, None),
+                None => {
+                    let f = Arc::new(LocalFiles::new(
+                        dir.join("signed"),
+                        derive(&secret, "signed-files"),
+                        cfg.signed_url.clone(),
+                        clock.clone(),
+                    ));
+                    (f.clone(), Some(f))
+                }
+            };
+        let signer: Arc<dyn crate::ports::Signer> = match cfg.signer.take() {
+            Some(x) => x,
+            None => Arc::new(
+                crate::adapters::signer_local::LocalSigner::open_or_create(
+                    &dir.join("signing-key.pem"),
+                )
+                .map_err(|e| BootError(format!("signing key: {e}")))?,
+            ),
+        };
         let services = Arc::new(Services {
             store,
             documents,
+            signed_documents,
+            signer,
+            verify_base_url: cfg.verify_base_url.clone(),
             mailer,
             orchestrator,
             complaint_orchestrator,
@@ -209,6 +243,7 @@ impl Embedded {
             executor,
             complaint_executor,
             files,
+            signed_files,
             outbox,
             clock: cfg.clock,
             secret,

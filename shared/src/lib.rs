@@ -14,6 +14,7 @@ pub mod domain;
 pub mod embedded;
 pub mod jobs;
 pub mod lambda;
+pub mod pdf;
 pub mod ports;
 pub mod services;
 pub mod telemetry;

@@ -13,6 +13,12 @@ use std::sync::Arc;
 pub struct Services {
     pub store: Arc<dyn CaseStore>,
     pub documents: Arc<dyn DocumentStore>,
+    /// Write-once store of signed documents (S3 with Object Lock in AWS).
+    pub signed_documents: Arc<dyn DocumentStore>,
+    /// Signs the SHA-256 of each final letter (KMS in AWS, a local key file embedded).
+    pub signer: Arc<dyn crate::ports::Signer>,
+    /// Public base URL of the verification endpoint (`…/verify/{id}` is what the QR encodes).
+    pub verify_base_url: String,
     pub mailer: Arc<dyn Mailer>,
     pub orchestrator: Arc<dyn Orchestrator>,
     /// The complaint workflow (`infra/statemachine/pengaduan.asl.json`).

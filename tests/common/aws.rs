@@ -62,6 +62,10 @@ pub struct Fixture {
     pub sfn_endpoint: Option<String>,
     pub table: String,
     pub bucket: String,
+    /// The write-once bucket (Object Lock) of signed documents.
+    pub signed_bucket: String,
+    /// KMS key (ECC_NIST_P256, SIGN_VERIFY).
+    pub signing_key: String,
     pub from: String,
     pub state_machine_arn: Option<String>,
     pub complaint_state_machine_arn: Option<String>,
@@ -110,6 +114,7 @@ impl Fixture {
         let sfx = suffix();
         let table = format!("pd-{sfx}");
         let bucket = format!("pd-uploads-{sfx}");
+        let signed_bucket = format!("pd-signed-{sfx}");
         let from = format!("noreply-{sfx}@perizinan.test");
         DynamoStore::ensure_table(&aws_sdk_dynamodb::Client::new(&main), &table)
             .await
@@ -129,6 +134,27 @@ impl Fixture {
             .send()
             .await
             .expect("bucket");
+        s3.create_bucket()
+            .bucket(&signed_bucket)
+            .object_lock_enabled_for_bucket(true)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("signed bucket");
+        let signing_key = aws_sdk_kms::Client::new(&main)
+            .create_key()
+            .key_spec(aws_sdk_kms::types::KeySpec::EccNistP256)
+            .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+            .send()
+            .await
+            .expect("KMS key")
+            .key_metadata
+            .expect("key metadata")
+            .key_id;
         aws_sdk_sesv2::Client::new(&main)
             .create_email_identity()
             .email_identity(&from)
@@ -143,6 +169,8 @@ impl Fixture {
             sfn_endpoint: None,
             table,
             bucket,
+            signed_bucket,
+            signing_key,
             from,
             state_machine_arn: None,
             complaint_state_machine_arn: None,
@@ -244,6 +272,30 @@ impl Fixture {
         )
     }
 
+    pub fn signed_documents(&self, clock: Arc<dyn Clock>) -> S3Documents {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.main)
+                .force_path_style(true)
+                .build(),
+        );
+        S3Documents::new(
+            s3,
+            &self.signed_bucket,
+            REGION,
+            Some(self.main_endpoint.clone()),
+            true,
+            self.main.credentials_provider().unwrap(),
+            clock,
+        )
+    }
+
+    pub fn signer(&self) -> perizinan::adapters::aws::kms::KmsSigner {
+        perizinan::adapters::aws::kms::KmsSigner::new(
+            aws_sdk_kms::Client::new(&self.main),
+            &self.signing_key,
+        )
+    }
+
     pub fn mailer(&self) -> SesMailer {
         SesMailer::new(aws_sdk_sesv2::Client::new(&self.main), &self.from, None)
     }
@@ -272,6 +324,9 @@ impl Fixture {
         Arc::new(Services {
             store: Arc::new(self.store()),
             documents: Arc::new(self.documents(clock.clone())),
+            signed_documents: Arc::new(self.signed_documents(clock.clone())),
+            signer: Arc::new(self.signer()),
+            verify_base_url: "http://api.test".into(),
             mailer: Arc::new(self.mailer()),
             orchestrator: Arc::new(self.step_functions()),
             complaint_orchestrator: Arc::new(self.complaint_step_functions()),
@@ -327,6 +382,9 @@ impl Fixture {
             ("PD_UPLOAD_BUCKET", self.bucket.clone()),
             ("PD_MAIL_FROM", self.from.clone()),
             ("PD_S3_PATH_STYLE", "true".to_string()),
+            ("PD_SIGNED_BUCKET", self.signed_bucket.clone()),
+            ("PD_SIGNING_KEY_ID", self.signing_key.clone()),
+            ("PD_VERIFY_BASE_URL", "http://verify.test".to_string()),
             (
                 "PD_ROLE_MAILBOXES",
                 json!({

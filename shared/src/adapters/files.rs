@@ -287,6 +287,33 @@ impl DocumentStore for LocalFiles {
             .map_err(|e| DocumentError::Unavailable(Box::new(e)))
     }
 
+    async fn put_new(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        _media_type: &str,
+    ) -> Result<(), DocumentError> {
+        use tokio::io::AsyncWriteExt;
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(io_err)?;
+        }
+        let mut f = match tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(DocumentError::Exists);
+            }
+            Err(e) => return Err(io_err(e)),
+        };
+        f.write_all(&bytes).await.map_err(io_err)?;
+        f.sync_all().await.map_err(io_err)
+    }
+
     async fn delete(&self, key: &str) -> Result<(), DocumentError> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),

@@ -4,4 +4,5 @@
 pub mod aws;
 pub mod files;
 pub mod outbox;
+pub mod signer_local;
 pub mod sqlite;

@@ -1,6 +1,7 @@
 //! The embedded case store: one SQLite file (WAL), one row per case with its JSON, an
 //! append-only audit table (triggers refuse UPDATE and DELETE), document metadata and counters.
 
+use crate::domain::case::SignedDocument;
 use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
@@ -169,6 +170,13 @@ CREATE TABLE IF NOT EXISTS complaints (
 );
 CREATE INDEX IF NOT EXISTS complaints_open ON complaints(status, due_on, filed_at);
 CREATE INDEX IF NOT EXISTS complaints_by_filing ON complaints(filed_at);
+
+CREATE TABLE IF NOT EXISTS signed_documents (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
@@ -409,6 +417,25 @@ impl CaseStore for SqliteStore {
                     )
                     .map_err(sql_err)?;
                 }
+                for (doc, expected) in &commit.signed_documents {
+                    let d = serde_json::to_string(doc).map_err(corrupt)?;
+                    let n = match expected {
+                        None => tx.execute(
+                            "INSERT INTO signed_documents (id, case_id, version, data)
+                             VALUES (?1, ?2, ?3, ?4)",
+                            params![doc.id.to_string(), doc.case_id.to_string(), doc.version, d],
+                        ),
+                        Some(v) => tx.execute(
+                            "UPDATE signed_documents SET version = ?2, data = ?3
+                             WHERE id = ?1 AND version = ?4",
+                            params![doc.id.to_string(), doc.version, d, v],
+                        ),
+                    }
+                    .map_err(sql_err)?;
+                    if n == 0 {
+                        return Err(StoreError::Conflict(format!("signed document {} changed", doc.id)));
+                    }
+                }
                 for r in &commit.step_records {
                     let d = serde_json::to_string(r).map_err(corrupt)?;
                     tx.execute(
@@ -620,6 +647,22 @@ impl CaseStore for SqliteStore {
                     out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
                 }
                 Ok(out)
+            })
+            .await
+    }
+
+    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                Ok(read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM signed_documents WHERE id = ?1",
+                    params![id.to_string()],
+                )?
+                .pop())
             })
             .await
     }

@@ -53,6 +53,7 @@ pub async fn create(
             surveys: vec![],
             unique: vec![],
             step_records: vec![],
+            signed_documents: vec![],
         })
         .await?;
     tracing::info!(case_id = %case.id, "application created");

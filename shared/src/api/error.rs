@@ -85,6 +85,7 @@ impl From<DocumentError> for ApiError {
     fn from(e: DocumentError) -> Self {
         match e {
             DocumentError::NotFound => ApiError::NotFound,
+            DocumentError::Exists => ApiError::ConcurrentUpdate,
             DocumentError::Unavailable(src) => ApiError::Unavailable(format!("documents: {src}")),
         }
     }

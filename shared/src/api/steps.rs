@@ -5,7 +5,7 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, RequestOrigin};
 use super::views::case_view;
-use super::{AppState, commit_and_complete};
+use super::{AppState, commit_and_complete, letters};
 use crate::domain::actions::{self, Ctx, DecisionInput};
 use crate::domain::time::wita_date;
 use crate::domain::{Caller, CaseId, Step};
@@ -15,13 +15,6 @@ use axum::extract::{Path, State};
 use axum::routing::{MethodRouter, post};
 use chrono::Datelike;
 use serde_json::Value;
-
-/// Number of a signed letter: `503/0001/SPK-KK/DPMPTSP/2026` — 503 is the archive
-/// classification of licensing (perizinan) in the regional archive classification, then a
-/// sequence per year without gaps, the letter's kind, the agency and the year.
-pub fn letter_number(seq: u64, year: i32) -> String {
-    format!("503/{seq:04}/SPK-KK/DPMPTSP/{year}")
-}
 
 /// The route of one step: `POST /cases/{id}/steps/<step>`.
 pub fn route(step: Step) -> MethodRouter<AppState> {
@@ -85,12 +78,12 @@ async fn decide(
                     name: name.clone(),
                     value: next,
                 });
-                Some(letter_number(next, wita_date(now).year()))
+                Some(s.agency.letter_number(next, wita_date(now).year()))
             }
             _ => None,
         };
         let outcome = d.outcome;
-        let ch = actions::decide(
+        let mut ch = actions::decide(
             &case,
             actor,
             step,
@@ -102,8 +95,32 @@ async fn decide(
                 calendar: &s.calendar,
             },
         )?;
+        // SOP m: every draft version is a PDF; SOP p: the signed letter.
+        let mut signed_doc = None;
+        match (step, outcome) {
+            (Step::LetterDrafting, _) => {
+                let version = ch.case.letter.drafts.len() as u32;
+                let file = letters::store_draft(&s, &ch.case, version).await?;
+                if let Some(draft) = ch.case.letter.drafts.last_mut() {
+                    draft.file = Some(file);
+                }
+            }
+            (Step::HeadSignature, "sign") => {
+                let (file, doc) =
+                    letters::sign_letter(&s, &ch.case, &s.agency.head_position).await?;
+                if let Some(signed) = ch.case.letter.signed.as_mut() {
+                    signed.document_id = Some(doc.id);
+                    signed.file = Some(file);
+                }
+                signed_doc = Some(doc);
+            }
+            _ => {}
+        }
         let mut commit = Commit::from_change(ch);
         commit.counters.extend(claim);
+        commit
+            .signed_documents
+            .extend(signed_doc.map(|d| (d, None)));
         match commit_and_complete(&s, commit).await {
             // Lost a race that was not about the caller's version (a counter, an automatic
             // event): read again and retry; a stale version then answers 409 from the check.
@@ -123,10 +140,10 @@ async fn decide(
 #[cfg(test)]
 mod tests {
     #[test]
-    fn letter_numbers() {
-        assert_eq!(
-            super::letter_number(7, 2026),
-            "503/0007/SPK-KK/DPMPTSP/2026"
-        );
+    fn letter_numbers_follow_the_configured_pattern() {
+        let mut a = crate::domain::notices::Agency::default();
+        assert_eq!(a.letter_number(7, 2026), "503/0007/SPK-KK/DPMPTSP/2026");
+        a.letter_number_pattern = "SPK/{year}/{seq}".into();
+        assert_eq!(a.letter_number(12, 2027), "SPK/2027/12");
     }
 }

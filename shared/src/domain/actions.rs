@@ -438,6 +438,7 @@ pub fn decide(
                 drafted_by: actor.clone(),
                 drafted_at: ctx.now,
                 notes: d.notes.clone(),
+                file: None,
             });
             details = Details::Draft { version };
         }
@@ -453,6 +454,8 @@ pub fn decide(
                 kind: draft.kind,
                 signer: actor.clone(),
                 signed_at: ctx.now,
+                document_id: None,
+                file: None,
             });
             details = Details::Signature {
                 letter_number: number,

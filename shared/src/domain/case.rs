@@ -209,6 +209,14 @@ pub struct Recommendation {
     pub official: Actor,
 }
 
+/// A generated file in a document store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFile {
+    pub key: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
 /// One version of the letter's draft (SOP m; a return at n, o or p makes a new one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterDraft {
@@ -218,6 +226,9 @@ pub struct LetterDraft {
     pub drafted_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The draft's PDF (kept for every version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<StoredFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +238,45 @@ pub struct SignedLetter {
     pub kind: LetterKind,
     pub signer: Actor,
     pub signed_at: DateTime<Utc>,
+    /// The signed document (its public verification record has the same id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<StoredFile>,
+}
+
+/// Why a signed document is no longer valid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    pub at: DateTime<Utc>,
+    pub by: Actor,
+    pub reason: String,
+}
+
+/// The public record of a signed letter: what the verification page shows and checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedDocument {
+    pub id: Uuid,
+    pub case_id: CaseId,
+    pub number: String,
+    pub kind: LetterKind,
+    /// The cooperative the letter is addressed to.
+    pub holder: String,
+    pub signer_name: String,
+    pub signer_position: String,
+    pub signed_at: DateTime<Utc>,
+    /// SHA-256 of the exact bytes signed (hex).
+    pub sha256: String,
+    pub size: u64,
+    /// DER signature, base64.
+    pub signature: String,
+    pub algorithm: String,
+    pub key_id: String,
+    /// Where the bytes are (the write-once store).
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revocation>,
+    pub version: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -20,6 +20,39 @@ pub struct Agency {
     pub fax: String,
     pub website: String,
     pub email: String,
+    /// The signer's position as the letter prints it.
+    #[serde(default = "default_head_position")]
+    pub head_position: String,
+    /// Where letters are dated ("Bontang, 26 November 2026").
+    #[serde(default = "default_city")]
+    pub city: String,
+    /// Numbering of signed letters: `{seq}`/`{seq:04}` (per year, without gaps) and `{year}`.
+    #[serde(default = "default_letter_pattern")]
+    pub letter_number_pattern: String,
+}
+
+fn default_head_position() -> String {
+    "Kepala Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Bontang".into()
+}
+
+fn default_city() -> String {
+    "Bontang".into()
+}
+
+fn default_letter_pattern() -> String {
+    // 503: the archive classification of licensing (perizinan).
+    "503/{seq:04}/SPK-KK/DPMPTSP/{year}".into()
+}
+
+impl Agency {
+    /// The number of the `seq`-th letter of `year` by [`Agency::letter_number_pattern`].
+    pub fn letter_number(&self, seq: u64, year: i32) -> String {
+        self.letter_number_pattern
+            .replace("{seq:04}", &format!("{seq:04}"))
+            .replace("{seq:06}", &format!("{seq:06}"))
+            .replace("{seq}", &seq.to_string())
+            .replace("{year}", &year.to_string())
+    }
 }
 
 impl Default for Agency {
@@ -33,6 +66,9 @@ impl Default for Agency {
             fax: "(0548) 20598".into(),
             website: "dpmptsp.bontangkota.go.id".into(),
             email: "dpmptsp@bontangkota.go.id".into(),
+            head_position: default_head_position(),
+            city: default_city(),
+            letter_number_pattern: default_letter_pattern(),
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct ObjectHead {
 pub enum DocumentError {
     #[error("object not found")]
     NotFound,
+    #[error("object exists and may not be overwritten")]
+    Exists,
     #[error("document store unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -54,5 +56,9 @@ pub trait DocumentStore: Send + Sync {
     async fn head(&self, key: &str) -> Result<Option<ObjectHead>, DocumentError>;
     async fn get(&self, key: &str) -> Result<Bytes, DocumentError>;
     async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), DocumentError>;
+    /// Stores an object that must never be overwritten (signed documents): fails with
+    /// [`DocumentError::Exists`] if the key is taken.
+    async fn put_new(&self, key: &str, bytes: Bytes, media_type: &str)
+    -> Result<(), DocumentError>;
     async fn delete(&self, key: &str) -> Result<(), DocumentError>;
 }

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod documents;
 pub mod mailer;
 pub mod orchestrator;
+pub mod signer;
 pub mod store;
 
 pub use clock::{Clock, SystemClock};
@@ -13,4 +14,5 @@ pub use directory::Directory;
 pub use documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
 pub use mailer::{Email, MailError, Mailer};
 pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
+pub use signer::{SignError, Signer};
 pub use store::{CaseStore, Commit, ComplaintCommit, CounterClaim, StoreError};

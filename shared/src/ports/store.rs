@@ -1,5 +1,6 @@
 //! The case store: cases, their append-only audit trail, document metadata and counters.
 
+use crate::domain::case::SignedDocument;
 use crate::domain::complaints::Complaint;
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
@@ -45,6 +46,8 @@ pub struct Commit {
     pub unique: Vec<String>,
     /// Stays at a step that ended (the SLA report's data).
     pub step_records: Vec<StepRecord>,
+    /// Signed documents to insert (`None`) or to replace at a version (`Some(v)`).
+    pub signed_documents: Vec<(SignedDocument, Option<u64>)>,
 }
 
 /// The unique key of a registration number.
@@ -63,6 +66,7 @@ impl Commit {
             surveys: vec![],
             unique: vec![],
             step_records: change.records,
+            signed_documents: vec![],
         }
     }
 
@@ -77,6 +81,7 @@ impl Commit {
             surveys: vec![],
             unique: vec![],
             step_records: vec![],
+            signed_documents: vec![],
         }
     }
 }
@@ -145,6 +150,8 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Vec<SurveyResponse>, StoreError>;
     /// Current value of a counter (0 when it was never claimed).
     async fn counter(&self, name: &str) -> Result<u64, StoreError>;
+    /// The public record of a signed document.
+    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError>;
     async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError>;
     async fn complaint(&self, id: CaseId) -> Result<Option<Complaint>, StoreError>;
     async fn complaint_by_tracking(&self, code: &str) -> Result<Option<Complaint>, StoreError>;

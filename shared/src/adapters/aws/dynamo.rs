@@ -12,11 +12,13 @@
 //! | step stay (SLA report) | `STEPLOG#<yyyy-mm>` | `<decided at>#<case id>#<step>` | – |
 //! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
 //! | complaint audit event | `CASE#<complaint id>` | `EVT#<seq>` | – |
+//! | signed document (verification record) | `SIGNED#<id>` | `DOC` | – |
 //!
 //! A commit is one `TransactWriteItems`: the case `Put` is conditional on its version (or on not
 //! existing), audit events on not existing (append-only), so a lost race or a replay cancels the
 //! whole transaction and surfaces as [`StoreError::Conflict`], as on SQLite.
 
+use crate::domain::case::SignedDocument;
 use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
@@ -441,6 +443,28 @@ impl CaseStore for DynamoStore {
             );
             items.push(put(t, it, None)?);
         }
+        for (doc, expected) in &commit.signed_documents {
+            let mut it = key(format!("SIGNED#{}", doc.id), "DOC");
+            it.insert(
+                "data".into(),
+                s(serde_json::to_string(doc).map_err(corrupt)?),
+            );
+            it.insert("version".into(), n(doc.version));
+            match expected {
+                None => items.push(put(t, it, Some("attribute_not_exists(PK)"))?),
+                Some(v) => {
+                    let p = Put::builder()
+                        .table_name(t)
+                        .set_item(Some(it))
+                        .condition_expression("#v = :v")
+                        .expression_attribute_names("#v", "version")
+                        .expression_attribute_values(":v", n(*v))
+                        .build()
+                        .map_err(unavailable)?;
+                    items.push(TransactWriteItem::builder().put(p).build());
+                }
+            }
+        }
         for r in &commit.step_records {
             let mut it = key(
                 month_key("STEPLOG", r.decided_at),
@@ -656,6 +680,13 @@ impl CaseStore for DynamoStore {
                 .await?
                 .as_ref(),
         )
+    }
+
+    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError> {
+        self.get(format!("SIGNED#{id}"), "DOC")
+            .await?
+            .map(|i| data_of(&i))
+            .transpose()
     }
 
     async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError> {

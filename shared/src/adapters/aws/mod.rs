@@ -3,6 +3,7 @@
 //! moto in tests); nothing is hard-coded.
 
 pub mod dynamo;
+pub mod kms;
 pub mod s3;
 pub mod ses;
 pub mod sfn;

@@ -241,6 +241,34 @@ impl DocumentStore for S3Documents {
         Ok(())
     }
 
+    /// `If-None-Match: *` (S3 conditional writes): a second write of the key fails with 412.
+    /// The signed-documents bucket also has Object Lock, so not even a new version can replace
+    /// a retained one.
+    async fn put_new(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        media_type: &str,
+    ) -> Result<(), DocumentError> {
+        match self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(media_type)
+            .if_none_match("*")
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
+                Err(DocumentError::Exists)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     async fn delete(&self, key: &str) -> Result<(), DocumentError> {
         self.client
             .delete_object()

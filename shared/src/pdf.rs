@@ -1,0 +1,573 @@
+//! The letter of SOP m–p as a PDF: A4, the agency's letterhead, the case's facts, the decision,
+//! the signature block and — once signed — a QR code to the public verification page. Text is
+//! set in Liberation Sans (SIL OFL 1.1, `assets/fonts/`), embedded as subsets with a ToUnicode
+//! map so that the text can be searched and extracted.
+
+use crate::domain::case::{Case, LetterKind};
+use crate::domain::notices::Agency;
+use crate::domain::time::{format_date_id, format_instant_id};
+use chrono::{DateTime, NaiveDate, Utc};
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use std::collections::BTreeMap;
+
+static REGULAR: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular.ttf");
+static BOLD: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Bold.ttf");
+
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const MARGIN: f32 = 62.0;
+
+#[derive(Debug, thiserror::Error)]
+#[error("PDF: {0}")]
+pub struct PdfError(String);
+
+struct Font {
+    face: ttf_parser::Face<'static>,
+    data: &'static [u8],
+    resource: &'static [u8],
+    base: &'static str,
+    remapper: subsetter::GlyphRemapper,
+    /// New glyph id → (character, advance in font units).
+    used: BTreeMap<u16, (char, u16)>,
+}
+
+impl Font {
+    fn new(
+        data: &'static [u8],
+        resource: &'static [u8],
+        base: &'static str,
+    ) -> Result<Self, PdfError> {
+        Ok(Self {
+            face: ttf_parser::Face::parse(data, 0).map_err(|e| PdfError(format!("font: {e}")))?,
+            data,
+            resource,
+            base,
+            remapper: subsetter::GlyphRemapper::new(),
+            used: BTreeMap::new(),
+        })
+    }
+
+    fn units(&self) -> f32 {
+        f32::from(self.face.units_per_em())
+    }
+
+    fn glyph(&self, c: char) -> ttf_parser::GlyphId {
+        self.face
+            .glyph_index(c)
+            .or_else(|| self.face.glyph_index('?'))
+            .unwrap_or(ttf_parser::GlyphId(0))
+    }
+
+    fn width(&self, text: &str, size: f32) -> f32 {
+        let units: u32 = text
+            .chars()
+            .map(|c| u32::from(self.face.glyph_hor_advance(self.glyph(c)).unwrap_or(0)))
+            .sum();
+        units as f32 * size / self.units()
+    }
+
+    /// Two-byte codes of the subset's glyph ids.
+    fn encode(&mut self, text: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(text.len() * 2);
+        for c in text.chars() {
+            let g = self.glyph(c);
+            let new = self.remapper.remap(g.0);
+            let adv = self.face.glyph_hor_advance(g).unwrap_or(0);
+            self.used.entry(new).or_insert((c, adv));
+            out.extend_from_slice(&new.to_be_bytes());
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Weight {
+    Regular,
+    Bold,
+}
+
+struct Writer {
+    regular: Font,
+    bold: Font,
+    content: Content,
+    y: f32,
+}
+
+impl Writer {
+    fn font(&mut self, w: Weight) -> &mut Font {
+        match w {
+            Weight::Regular => &mut self.regular,
+            Weight::Bold => &mut self.bold,
+        }
+    }
+
+    fn text_at(&mut self, x: f32, y: f32, text: &str, size: f32, w: Weight) {
+        let encoded = self.font(w).encode(text);
+        let name = self.font(w).resource;
+        self.content.begin_text();
+        self.content.set_font(Name(name), size);
+        self.content.next_line(x, y);
+        self.content.show(Str(&encoded));
+        self.content.end_text();
+    }
+
+    /// One centred line, then moves down.
+    fn line(&mut self, text: &str, size: f32, w: Weight) {
+        let width = self.font(w).width(text, size);
+        let x = (PAGE_W - width) / 2.0;
+        self.text_at(x, self.y, text, size, w);
+        self.y -= size * 1.35;
+    }
+
+    /// Wraps `text` into lines no wider than `width`, starting at `x`.
+    fn paragraph_at(&mut self, x: f32, width: f32, text: &str, size: f32, w: Weight) {
+        let mut line = String::new();
+        for word in text.split_whitespace() {
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if self.font(w).width(&candidate, size) > width && !line.is_empty() {
+                self.text_at(x, self.y, &line, size, w);
+                self.y -= size * 1.4;
+                line = word.to_string();
+            } else {
+                line = candidate;
+            }
+        }
+        if !line.is_empty() {
+            self.text_at(x, self.y, &line, size, w);
+            self.y -= size * 1.4;
+        }
+    }
+
+    fn paragraph(&mut self, text: &str, size: f32) {
+        self.paragraph_at(MARGIN, PAGE_W - 2.0 * MARGIN, text, size, Weight::Regular);
+        self.y -= size * 0.5;
+    }
+
+    fn rule(&mut self, width: f32) {
+        self.content.set_line_width(width);
+        self.content.move_to(MARGIN, self.y);
+        self.content.line_to(PAGE_W - MARGIN, self.y);
+        self.content.stroke();
+    }
+
+    /// A label/value table row; the value wraps in its column.
+    fn row(&mut self, label: &str, value: &str, size: f32) {
+        let col = MARGIN + 175.0;
+        self.text_at(MARGIN + 18.0, self.y, label, size, Weight::Regular);
+        self.text_at(col - 10.0, self.y, ":", size, Weight::Regular);
+        self.paragraph_at(col, PAGE_W - MARGIN - col, value, size, Weight::Bold);
+    }
+
+    fn qr(&mut self, url: &str, x: f32, y: f32, side: f32) -> Result<(), PdfError> {
+        let code = qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M)
+            .map_err(|e| PdfError(format!("QR: {e}")))?;
+        let n = code.width();
+        let quiet = 2;
+        let module = side / (n + 2 * quiet) as f32;
+        self.content.set_fill_rgb(1.0, 1.0, 1.0);
+        self.content.rect(x, y, side, side);
+        self.content.fill_nonzero();
+        self.content.set_fill_rgb(0.0, 0.0, 0.0);
+        for (i, c) in code.to_colors().iter().enumerate() {
+            if *c == qrcode::Color::Dark {
+                let (col, row) = (i % n, i / n);
+                self.content.rect(
+                    x + (col + quiet) as f32 * module,
+                    y + side - (row + quiet + 1) as f32 * module,
+                    module,
+                    module,
+                );
+            }
+        }
+        self.content.fill_nonzero();
+        Ok(())
+    }
+}
+
+/// The signature printed on the final letter.
+pub struct Signature<'a> {
+    pub number: &'a str,
+    pub signer: &'a str,
+    pub signed_at: DateTime<Utc>,
+    pub verify_url: &'a str,
+}
+
+/// What the letter shows.
+pub struct LetterData<'a> {
+    pub agency: &'a Agency,
+    pub case: &'a Case,
+    pub kind: LetterKind,
+    pub date: NaiveDate,
+    /// Draft version (absent on the signed letter).
+    pub draft_version: Option<u32>,
+    pub signature: Option<Signature<'a>>,
+}
+
+fn subset_name(base: &str, used: &BTreeMap<u16, (char, u16)>) -> String {
+    // Six capital letters derived from the glyphs used (PDF 32000, 9.6.4 subset tags).
+    let mut h: u32 = 2166136261;
+    for g in used.keys() {
+        h = (h ^ u32::from(*g)).wrapping_mul(16777619);
+    }
+    let tag: String = (0..6)
+        .map(|i| (b'A' + ((h >> (i * 5)) % 26) as u8) as char)
+        .collect();
+    format!("{tag}+{base}")
+}
+
+fn write_font(pdf: &mut Pdf, font: &Font, next: &mut i32) -> Result<Ref, PdfError> {
+    let mut alloc = || {
+        *next += 1;
+        Ref::new(*next)
+    };
+    let (type0, cid, descriptor, file, cmap) = (alloc(), alloc(), alloc(), alloc(), alloc());
+    let name = subset_name(font.base, &font.used);
+    let subset = subsetter::subset(font.data, 0, &font.remapper)
+        .map_err(|e| PdfError(format!("font subset: {e:?}")))?;
+    pdf.type0_font(type0)
+        .base_font(Name(name.as_bytes()))
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid)
+        .to_unicode(cmap);
+    let system = SystemInfo {
+        registry: Str(b"Adobe"),
+        ordering: Str(b"Identity"),
+        supplement: 0,
+    };
+    let scale = 1000.0 / font.units();
+    let mut c = pdf.cid_font(cid);
+    c.subtype(CidFontType::Type2)
+        .base_font(Name(name.as_bytes()))
+        .system_info(system)
+        .font_descriptor(descriptor)
+        .default_width(0.0)
+        .cid_to_gid_map_predefined(Name(b"Identity"));
+    let max = font.used.keys().max().copied().unwrap_or(0);
+    let widths: Vec<f32> = (0..=max)
+        .map(|g| {
+            font.used
+                .get(&g)
+                .map_or(0.0, |(_, adv)| f32::from(*adv) * scale)
+        })
+        .collect();
+    c.widths().consecutive(0, widths);
+    c.finish();
+    let bbox = font.face.global_bounding_box();
+    pdf.font_descriptor(descriptor)
+        .name(Name(name.as_bytes()))
+        .flags(FontFlags::NON_SYMBOLIC)
+        .bbox(Rect::new(
+            f32::from(bbox.x_min) * scale,
+            f32::from(bbox.y_min) * scale,
+            f32::from(bbox.x_max) * scale,
+            f32::from(bbox.y_max) * scale,
+        ))
+        .italic_angle(0.0)
+        .ascent(f32::from(font.face.ascender()) * scale)
+        .descent(f32::from(font.face.descender()) * scale)
+        .cap_height(f32::from(font.face.capital_height().unwrap_or(font.face.ascender())) * scale)
+        .stem_v(80.0)
+        .font_file2(file);
+    let mut map = UnicodeCmap::new(Name(b"Custom"), system);
+    for (g, (ch, _)) in &font.used {
+        map.pair(*g, *ch);
+    }
+    pdf.cmap(cmap, &map.finish());
+    pdf.stream(file, &subset)
+        .pair(Name(b"Length1"), subset.len() as i32);
+    Ok(type0)
+}
+
+/// Renders the letter. Deterministic for the same data (no timestamps of its own).
+pub fn render_letter(d: &LetterData<'_>) -> Result<Vec<u8>, PdfError> {
+    let a = d.agency;
+    let c = d.case;
+    let app = &c.application;
+    let mut w = Writer {
+        regular: Font::new(REGULAR, b"F1", "LiberationSans")?,
+        bold: Font::new(BOLD, b"F2", "LiberationSans-Bold")?,
+        content: Content::new(),
+        y: PAGE_H - 58.0,
+    };
+    // Letterhead.
+    w.line(&a.government.to_uppercase(), 13.0, Weight::Bold);
+    w.line(&a.name.to_uppercase(), 12.0, Weight::Bold);
+    w.line(
+        &format!("{} Telp {} Faks {}", a.address, a.phone, a.fax),
+        9.0,
+        Weight::Regular,
+    );
+    w.line(
+        &format!("{} | {}", a.website, a.email),
+        9.0,
+        Weight::Regular,
+    );
+    w.y += 4.0;
+    w.rule(1.6);
+    w.y -= 3.0;
+    w.rule(0.5);
+    w.y -= 26.0;
+    if let Some(v) = d.draft_version {
+        w.content.set_fill_gray(0.55);
+        w.line(
+            &format!("DRAF VERSI {v} — BELUM DITANDATANGANI"),
+            11.0,
+            Weight::Bold,
+        );
+        w.content.set_fill_gray(0.0);
+        w.y -= 4.0;
+    }
+    let title = match d.kind {
+        LetterKind::Grant => "SURAT PEMENUHAN KOMITMEN",
+        LetterKind::Refusal => "SURAT PENOLAKAN PERMOHONAN",
+    };
+    w.line(title, 13.0, Weight::Bold);
+    w.line(
+        "IZIN PEMBUKAAN KANTOR KAS KOPERASI SIMPAN PINJAM",
+        11.0,
+        Weight::Bold,
+    );
+    let number = d
+        .signature
+        .as_ref()
+        .map_or("(diberikan saat penandatanganan)", |s| s.number);
+    w.line(&format!("Nomor: {number}"), 10.5, Weight::Regular);
+    w.y -= 14.0;
+    let reg = c
+        .registration_number
+        .as_ref()
+        .map_or_else(String::new, |r| r.to_string());
+    let rec = c.recommendation.as_ref();
+    let rec_part = rec.map_or_else(String::new, |r| {
+        format!(
+            " dan Rekomendasi Dinas Koperasi, Usaha Kecil Menengah, dan Perdagangan Kota Bontang Nomor {} tanggal {}",
+            r.number,
+            format_date_id(r.date)
+        )
+    });
+    w.paragraph(
+        &format!(
+            "Berdasarkan permohonan Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam melalui Perizinan Digital dengan nomor pendaftaran {reg}{rec_part}, dengan ini {} menerangkan bahwa:",
+            a.head_position
+        ),
+        10.5,
+    );
+    let b = &app.branch;
+    let o = &app.cash_office;
+    for (label, value) in [
+        ("Nama Koperasi", app.cooperative_name.clone()),
+        ("Nomor Badan Hukum", app.legal_entity_number.clone()),
+        ("Nomor Induk Berusaha (NIB)", app.nib.as_str().to_string()),
+        ("Kantor Cabang", b.address.clone()),
+        (
+            "Izin Operasional Kantor Cabang",
+            format!(
+                "{}, tanggal {}",
+                b.operating_permit_number,
+                format_date_id(b.operating_permit_date)
+            ),
+        ),
+        ("Alamat Kantor Kas", o.address.clone()),
+        (
+            "Jumlah Anggota Kantor Kas",
+            format!("{} orang", o.member_count.get()),
+        ),
+        ("Calon Kepala Kantor Kas", o.head_name.clone()),
+        ("Nomor Permohonan OSS", app.oss_reference.clone()),
+    ] {
+        w.row(label, &value, 10.0);
+    }
+    w.y -= 8.0;
+    match d.kind {
+        LetterKind::Grant => w.paragraph(
+            "telah memenuhi komitmen Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam sesuai persyaratan yang ditetapkan. Surat Pemenuhan Komitmen ini menjadi dasar pengefektifan izin pada sistem Online Single Submission (OSS).",
+            10.5,
+        ),
+        LetterKind::Refusal => {
+            let reason = rec
+                .and_then(|r| r.reason.clone())
+                .unwrap_or_else(|| "sebagaimana rekomendasi Dinas Koperasi".into());
+            w.paragraph(
+                &format!(
+                    "tidak dapat diberikan Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam (DITOLAK) dengan alasan: {reason}."
+                ),
+                10.5,
+            );
+        }
+    }
+    w.paragraph(
+        "Demikian surat ini dibuat untuk dipergunakan sebagaimana mestinya.",
+        10.5,
+    );
+    // Signature block, right column.
+    w.y -= 6.0;
+    let col = PAGE_W / 2.0 + 20.0;
+    let mut y = w.y;
+    let right = |w: &mut Writer, y: &mut f32, t: &str, size: f32, weight: Weight| {
+        w.text_at(col, *y, t, size, weight);
+        *y -= size * 1.4;
+    };
+    right(
+        &mut w,
+        &mut y,
+        &format!("{}, {}", a.city, format_date_id(d.date)),
+        10.5,
+        Weight::Regular,
+    );
+    w.y = y;
+    w.paragraph_at(
+        col,
+        PAGE_W - MARGIN - col,
+        &format!("{},", a.head_position.to_uppercase()),
+        9.5,
+        Weight::Bold,
+    );
+    y = w.y - 6.0;
+    match &d.signature {
+        Some(s) => {
+            right(
+                &mut w,
+                &mut y,
+                "Ditandatangani secara elektronik",
+                9.5,
+                Weight::Regular,
+            );
+            right(
+                &mut w,
+                &mut y,
+                &format!("pada {}", format_instant_id(s.signed_at)),
+                9.0,
+                Weight::Regular,
+            );
+            y -= 6.0;
+            right(&mut w, &mut y, s.signer, 11.0, Weight::Bold);
+            // QR code to the public verification page, lower left.
+            let side = 96.0;
+            let qy = y - 6.0;
+            w.qr(s.verify_url, MARGIN, qy, side)?;
+            w.y = qy - 12.0;
+            w.paragraph_at(
+                MARGIN,
+                PAGE_W - 2.0 * MARGIN,
+                "Pindai kode QR untuk memeriksa keaslian dokumen ini:",
+                8.5,
+                Weight::Regular,
+            );
+            w.paragraph_at(
+                MARGIN,
+                PAGE_W - 2.0 * MARGIN,
+                s.verify_url,
+                8.5,
+                Weight::Regular,
+            );
+        }
+        None => {
+            y -= 40.0;
+            right(
+                &mut w,
+                &mut y,
+                "(nama dan tanda tangan elektronik",
+                9.0,
+                Weight::Regular,
+            );
+            right(
+                &mut w,
+                &mut y,
+                "dicantumkan saat penandatanganan)",
+                9.0,
+                Weight::Regular,
+            );
+        }
+    }
+    // Footer.
+    w.y = 44.0;
+    w.line(
+        "Layanan perizinan ini tidak dipungut biaya. Dokumen elektronik diterbitkan melalui Perizinan Digital.",
+        7.5,
+        Weight::Regular);
+
+    let mut pdf = Pdf::new();
+    let catalog = Ref::new(1);
+    let pages = Ref::new(2);
+    let page = Ref::new(3);
+    let content = Ref::new(4);
+    let info = Ref::new(5);
+    let mut next = 5;
+    let f1 = write_font(&mut pdf, &w.regular, &mut next)?;
+    let f2 = write_font(&mut pdf, &w.bold, &mut next)?;
+    pdf.catalog(catalog).pages(pages);
+    pdf.pages(pages).kids([page]).count(1);
+    let mut p = pdf.page(page);
+    p.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+        .parent(pages)
+        .contents(content);
+    let mut res = p.resources();
+    res.fonts().pair(Name(b"F1"), f1).pair(Name(b"F2"), f2);
+    res.finish();
+    p.finish();
+    let data = w.content.finish();
+    pdf.stream(content, &data);
+    let title_text = format!("{title} — {}", app.cooperative_name);
+    pdf.document_info(info)
+        .title(TextStr(&title_text))
+        .author(TextStr(&a.name))
+        .creator(TextStr("Perizinan Digital"));
+    Ok(pdf.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::application::tests::sample_input;
+
+    #[test]
+    fn renders_a_pdf_with_its_fonts_subset() {
+        let today: NaiveDate = "2026-11-26".parse().unwrap();
+        let case = Case::new_draft(
+            "o".into(),
+            sample_input(today).parse(today).unwrap(),
+            Utc::now(),
+        );
+        let agency = Agency::default();
+        let draft = render_letter(&LetterData {
+            agency: &agency,
+            case: &case,
+            kind: LetterKind::Grant,
+            date: today,
+            draft_version: Some(1),
+            signature: None,
+        })
+        .unwrap();
+        assert!(draft.starts_with(b"%PDF-"));
+        assert!(
+            draft.len() < 120_000,
+            "fonts are subset: {} bytes",
+            draft.len()
+        );
+        let signed = render_letter(&LetterData {
+            agency: &agency,
+            case: &case,
+            kind: LetterKind::Refusal,
+            date: today,
+            draft_version: None,
+            signature: Some(Signature {
+                number: "503/0001/SPK-KK/DPMPTSP/2026",
+                signer: "Ahmad Yani",
+                signed_at: Utc::now(),
+                verify_url: "https://perizinan.test/verify/abc",
+            }),
+        })
+        .unwrap();
+        assert!(signed.windows(9).any(|w| w == b"/FontFile"));
+        assert_ne!(draft, signed);
+        if let Ok(dir) = std::env::var("PD_PDF_SAMPLES") {
+            std::fs::write(format!("{dir}/draft.pdf"), &draft).unwrap();
+            std::fs::write(format!("{dir}/signed.pdf"), &signed).unwrap();
+        }
+    }
+}
