@@ -27,6 +27,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod web;
+
 /// How long a dev-login token lives.
 const TOKEN_TTL_SECONDS: i64 = 8 * 3600;
 /// Largest file the local file endpoint accepts (the catalog's limits are lower).
@@ -46,6 +48,8 @@ pub struct Config {
     pub backend: Backend,
     /// Lets `/_dev/clock` set or advance the runner's clock (demonstrations, deadline tests).
     pub dev_clock: bool,
+    /// Serve the portal and console from this directory instead of the embedded build.
+    pub web_dir: Option<PathBuf>,
 }
 
 /// The runner's backends: everything embedded (the default), or the AWS adapters configured
@@ -100,6 +104,7 @@ impl Default for Config {
             retry_time_scale: 1.0,
             backend: Backend::Embedded,
             dev_clock: false,
+            web_dir: None,
         }
     }
 }
@@ -150,6 +155,7 @@ struct Local {
     token_key: Arc<Vec<u8>>,
     users: Arc<Vec<DemoUser>>,
     dev_clock: bool,
+    web: web::Web,
 }
 
 /// The gateway's part: a request id, the source address, and the verified caller.
@@ -402,8 +408,25 @@ async fn outbox_html(State(l): State<Local>) -> Response {
     .into_response()
 }
 
-async fn index() -> Html<&'static str> {
-    Html(include_str!("index.html"))
+/// Everything outside `/api` and the runner's own routes: the portal and the console.
+async fn site(State(l): State<Local>, uri: axum::http::Uri) -> Response {
+    if l.web.available() {
+        l.web.serve(&uri).await
+    } else if uri.path() == "/" {
+        // Not built yet: a page that lists what the runner offers.
+        Html(include_str!("index.html")).into_response()
+    } else {
+        ApiError::NoRoute.into_response()
+    }
+}
+
+/// What the portal and console need to know about this deployment.
+async fn site_config() -> Json<Value> {
+    Json(json!({
+        "api": "/api",
+        "auth": {"mode": "dev", "users": "/api/auth/dev/users", "login": "/api/auth/dev/login"},
+        "environment": "lokal",
+    }))
 }
 
 fn executor(l: &Local) -> Result<&perizinan::asl::executor::Executor, ApiError> {
@@ -575,7 +598,9 @@ pub async fn run(
         token_key: Arc::new(embedded.token_key()),
         users: Arc::new(users),
         dev_clock: cfg.dev_clock,
+        web: web::Web::new(cfg.web_dir.clone()),
     };
+    let local_web_available = local.web.available();
     let state: AppState = embedded.services.clone();
     let api = api_routes()
         .with_state(state)
@@ -600,7 +625,8 @@ pub async fn run(
         .route("/_dev/timeouts", post(dev_timeouts))
         .route("/_dev/clock", get(dev_clock_get).post(dev_clock_set))
         .route("/_jobs/overdue", post(job_overdue))
-        .route("/", get(index))
+        .route("/config.json", get(site_config))
+        .fallback(site)
         .with_state(local);
 
     let morning = embedded.clone();
@@ -635,6 +661,10 @@ pub async fn run(
     });
 
     println!("Perizinan Digital — Izin Pembukaan Kantor Kas KSP (runner lokal)");
+    if local_web_available {
+        println!("  Portal:     {base}/");
+        println!("  Konsol:     {base}/console/");
+    }
     println!("  API:        {base}/api");
     println!("  Dev login:  {base}/api/auth/dev/users  (POST {base}/api/auth/dev/login)");
     println!(

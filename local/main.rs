@@ -36,6 +36,10 @@ fn parse_args() -> Result<Config, String> {
         }
     };
     cfg.dev_clock = std::env::var("PD_DEV_CLOCK").as_deref() == Ok("1");
+    cfg.web_dir = std::env::var("PD_WEB_DIR")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .map(Into::into);
     if let Ok(s) = std::env::var("PD_RETRY_TIME_SCALE") {
         cfg.retry_time_scale = s
             .parse()

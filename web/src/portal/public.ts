@@ -1,0 +1,396 @@
+// Pages without sign-in: home, tracking a case, verifying a signed document, complaints.
+
+import { get, post, Problem } from '../shared/api';
+import { dl, h, replace } from '../shared/dom';
+import { formatDate, formatInstant } from '../shared/format';
+import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
+import { COMPLAINT_KINDS } from '../shared/labels';
+import { currentUser } from '../shared/session';
+import { heading, navigate, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
+import { emailError, phoneError } from './validate';
+
+export function homePage(p: Page): void {
+  const user = currentUser();
+  p.root.append(
+    heading('Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam', 'Beranda'),
+    takeFlash() ?? '',
+    h(
+      'p',
+      { class: 'lead' },
+      'Layanan daring DPMPTSP Kota Bontang untuk koperasi simpan pinjam yang akan membuka kantor kas: ajukan permohonan, unggah dokumen, pantau prosesnya dan unduh surat yang sudah ditandatangani.',
+    ),
+    h(
+      'ul',
+      { class: 'tiles' },
+      h(
+        'li',
+        null,
+        h('h2', null, h('a', { href: user ? '#/ajukan' : '#/masuk' }, 'Ajukan permohonan')),
+        h('p', null, user ? 'Isi formulir permohonan lalu unggah empat dokumen persyaratan.' : 'Masuk terlebih dahulu untuk mengajukan dan memantau permohonan Anda.'),
+      ),
+      h('li', null, h('h2', null, h('a', { href: '#/lacak' }, 'Lacak berkas')), h('p', null, 'Lihat posisi permohonan dengan nomor pendaftaran, tanpa perlu masuk.')),
+      h('li', null, h('h2', null, h('a', { href: '#/verifikasi' }, 'Verifikasi dokumen')), h('p', null, 'Periksa keaslian Surat Pemenuhan Komitmen yang diterbitkan DPMPTSP.')),
+      h('li', null, h('h2', null, h('a', { href: '#/pengaduan' }, 'Pengaduan')), h('p', null, 'Sampaikan pengaduan, saran atau masukan — boleh tanpa nama — dan pantau tindak lanjutnya.')),
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'req-title' },
+      h('h2', { id: 'req-title' }, 'Persyaratan'),
+      h(
+        'ol',
+        null,
+        h('li', null, 'Izin Operasional pembukaan Kantor Cabang.'),
+        h('li', null, 'Bukti kantor cabang telah melaksanakan kegiatan usaha simpan pinjam paling sedikit 6 (enam) bulan.'),
+        h('li', null, 'Daftar anggota Kantor Kas paling sedikit 20 (dua puluh) orang.'),
+        h('li', null, 'Salinan digital Izin Pembukaan Kantor Kas dari OSS.'),
+      ),
+      h('p', null, 'Permohonan diproses paling lama 30 hari kerja oleh DPMPTSP setelah berkas lengkap. Layanan ini tidak dipungut biaya.'),
+    ),
+  );
+}
+
+// ---- Lacak berkas ----
+
+interface TrackView {
+  registration_number: string;
+  status: { code: string; label: string };
+  step?: { sop: string; title: string; role_label: string };
+  submitted_at?: string;
+  updated_at: string;
+}
+
+export async function trackPage(p: Page, number?: string): Promise<void> {
+  const form = h('form', { id: 'track-form', novalidate: true, class: 'stack', role: 'search' });
+  const summary = new ErrorSummary(form);
+  const result = h('div', { id: 'track-result', 'aria-live': 'polite' });
+  form.append(
+    summary.el,
+    field('track', {
+      name: 'registration_number',
+      label: 'Nomor pendaftaran',
+      required: true,
+      hint: 'Contoh: KK-2026-000123 (tertera pada tanda terima permohonan).',
+      value: number ?? '',
+      attrs: { autocomplete: 'off', spellcheck: 'false' },
+    }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Lacak')),
+  );
+  p.root.append(heading('Lacak berkas'), h('p', null, 'Masukkan nomor pendaftaran untuk melihat status dan tahap permohonan. Data pribadi tidak ditampilkan.'), form, result);
+  const lookup = async (n: string) => {
+    summary.clear();
+    replace(result);
+    try {
+      const t = await get<TrackView>(`/track/${encodeURIComponent(n)}`, { anonymous: true });
+      if (!p.current()) return;
+      replace(
+        result,
+        h(
+          'section',
+          { class: 'panel', 'aria-labelledby': 'track-result-title' },
+          h('h2', { id: 'track-result-title' }, `Berkas ${t.registration_number}`),
+          dl([
+            ['Status', h('strong', null, t.status.label)],
+            ['Tahap', t.step ? `${t.step.title} (SOP huruf ${t.step.sop})` : null],
+            ['Ditangani oleh', t.step?.role_label],
+            ['Diajukan', formatInstant(t.submitted_at)],
+            ['Pembaruan terakhir', formatInstant(t.updated_at)],
+          ]),
+        ),
+      );
+    } catch (e) {
+      if (e instanceof Problem && e.status === 404) {
+        summary.show('Nomor pendaftaran tidak ditemukan. Periksa kembali penulisannya.', [
+          { field: 'registration_number', code: 'not_found', detail: 'Nomor pendaftaran tidak ditemukan.' },
+        ]);
+      } else summary.showProblem(e);
+    }
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const n = valueOf(form, 'registration_number').toUpperCase();
+    if (!n) {
+      summary.show('Periksa kembali isian yang ditandai.', [{ field: 'registration_number', code: 'required', detail: 'Wajib diisi.' }]);
+      return;
+    }
+    if (`#/lacak/${encodeURIComponent(n)}` !== location.hash) history.replaceState(null, '', `#/lacak/${encodeURIComponent(n)}`);
+    void lookup(n);
+  });
+  if (number) await lookup(number);
+}
+
+// ---- Verifikasi dokumen ----
+
+interface VerifyView {
+  document_id: string;
+  title: string;
+  number: string;
+  holder: string;
+  decision: string;
+  signer: string;
+  position: string;
+  signed_at: string;
+  signed_at_label?: string;
+  sha256: string;
+  algorithm: string;
+  key_id: string;
+  signature_valid: boolean;
+  status: string;
+  status_label: string;
+  revoked_at?: string | null;
+  revoked_reason?: string | null;
+  matches?: boolean;
+  matches_label?: string;
+  uploaded_sha256?: string;
+}
+
+export async function verifyPage(p: Page, id?: string): Promise<void> {
+  const form = h('form', { id: 'verify-form', novalidate: true, class: 'stack' });
+  const summary = new ErrorSummary(form);
+  const result = h('div', { id: 'verify-result' });
+  form.append(
+    summary.el,
+    field('verify', {
+      name: 'id',
+      label: 'Kode dokumen',
+      required: true,
+      hint: 'Kode yang tertera di bawah kode QR pada surat, atau bagian akhir alamat yang dibuka kode QR.',
+      value: id ?? '',
+      attrs: { autocomplete: 'off', spellcheck: 'false' },
+    }),
+    field('verify', {
+      name: 'file',
+      label: 'Berkas PDF surat (opsional)',
+      type: 'file',
+      hint: 'Unggah berkas PDF yang Anda terima untuk memastikan isinya sama persis dengan dokumen yang ditandatangani. Berkas hanya dicocokkan, tidak disimpan.',
+      attrs: { accept: '.pdf,application/pdf' },
+    }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Periksa')),
+  );
+  p.root.append(
+    heading('Verifikasi dokumen'),
+    h('p', null, 'Periksa apakah surat yang diterbitkan DPMPTSP Kota Bontang sah, masih berlaku, dan tanda tangan elektroniknya valid.'),
+    form,
+    result,
+  );
+  const check = async (docId: string, file: File | null) => {
+    summary.clear();
+    replace(result);
+    try {
+      const v = file
+        ? await post<VerifyView>(`/verify/${encodeURIComponent(docId)}`, undefined, { anonymous: true, raw: { body: file, type: 'application/pdf' } })
+        : await get<VerifyView>(`/verify/${encodeURIComponent(docId)}`, { anonymous: true });
+      if (!p.current()) return;
+      replace(result, verifyResult(v));
+      result.querySelector<HTMLElement>('h2')?.focus();
+    } catch (e) {
+      if (e instanceof Problem && e.status === 404) {
+        summary.show('Dokumen dengan kode ini tidak ditemukan.', [{ field: 'id', code: 'not_found', detail: 'Kode dokumen tidak ditemukan.' }]);
+      } else summary.showProblem(e);
+    }
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const docId = valueOf(form, 'id');
+    const input = form.querySelector<HTMLInputElement>('input[type=file]')!;
+    const file = input.files?.[0] ?? null;
+    const errors = [];
+    if (!docId) errors.push({ field: 'id', code: 'required', detail: 'Wajib diisi.' });
+    if (file && !/\.pdf$/i.test(file.name) && file.type !== 'application/pdf') errors.push({ field: 'file', code: 'media_type', detail: 'Berkas harus berupa PDF.' });
+    if (errors.length) {
+      summary.show('Periksa kembali isian yang ditandai.', errors);
+      return;
+    }
+    void busy(form.querySelector('button[type=submit]'), () => check(docId, file));
+  });
+  if (id) await check(id, null);
+}
+
+function verifyResult(v: VerifyView): HTMLElement {
+  const ok = v.status === 'valid' && v.signature_valid;
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'verify-title' },
+    h('h2', { id: 'verify-title', tabindex: -1 }, `${v.title} ${v.number}`),
+    h(
+      'div',
+      { class: `notice ${ok ? 'notice-success' : 'notice-error'}`, role: 'status' },
+      h('p', null, h('strong', null, `Status: ${v.status_label}. `), v.signature_valid ? 'Tanda tangan elektronik valid.' : 'Tanda tangan elektronik TIDAK valid.'),
+      v.revoked_at ? h('p', null, `Dicabut pada ${formatInstant(v.revoked_at)}${v.revoked_reason ? `: ${v.revoked_reason}` : ''}.`) : null,
+    ),
+    v.matches !== undefined
+      ? h(
+          'div',
+          { class: `notice ${v.matches ? 'notice-success' : 'notice-error'}`, role: 'alert', id: 'verify-match' },
+          h('p', null, stateBadge(v.matches ? 'done' : 'overdue', v.matches ? 'Berkas cocok' : 'Berkas tidak cocok'), ' ', v.matches_label ?? ''),
+        )
+      : null,
+    dl([
+      ['Pemegang', v.holder],
+      ['Keputusan', v.decision],
+      ['Penandatangan', `${v.signer}, ${v.position}`],
+      ['Waktu tanda tangan', v.signed_at_label ?? formatInstant(v.signed_at)],
+      ['Sidik SHA-256', h('code', { class: 'hash' }, v.sha256)],
+      v.uploaded_sha256 ? ['SHA-256 berkas yang diunggah', h('code', { class: 'hash' }, v.uploaded_sha256)] : ['', null],
+      ['Algoritma', v.algorithm],
+      ['Kunci', v.key_id],
+    ]),
+    h('p', { class: 'small' }, 'Kunci publik untuk pemeriksaan mandiri: ', h('a', { href: '/api/verify/public-key' }, 'unduh kunci publik (PEM)'), '.'),
+  );
+}
+
+// ---- Pengaduan ----
+
+interface ComplaintTrack {
+  tracking_code: string;
+  kind: string;
+  channel: string;
+  status: string;
+  filed_on: string;
+  due_on?: string | null;
+  closed_at?: string | null;
+  follow_up?: string[] | null;
+  step?: { sop: string; title: string } | null;
+}
+
+export async function complaintPage(p: Page): Promise<void> {
+  const P = 'adu';
+  const form = h('form', { id: 'complaint-form', novalidate: true, class: 'stack' });
+  const summary = new ErrorSummary(form);
+  const identity = h(
+    'fieldset',
+    { class: 'group', id: 'identity' },
+    h('legend', null, 'Identitas pengadu'),
+    h('p', { class: 'hint' }, 'Identitas hanya dapat dilihat petugas pengaduan dan tidak pernah dicantumkan dalam laporan.'),
+    field(P, { name: 'name', label: 'Nama', required: true, attrs: { autocomplete: 'name' } }),
+    field(P, { name: 'email', label: 'E-mail', type: 'email', attrs: { autocomplete: 'email' } }),
+    field(P, { name: 'phone', label: 'Nomor telepon', type: 'tel', attrs: { autocomplete: 'tel' } }),
+  );
+  const anon = h('input', { type: 'checkbox', id: `${P}-anonymous`, name: 'anonymous', 'aria-controls': 'identity' });
+  anon.addEventListener('change', () => {
+    identity.hidden = anon.checked;
+  });
+  form.append(
+    summary.el,
+    choiceGroup(P, { name: 'kind', legend: 'Jenis', type: 'radio', required: true, choices: COMPLAINT_KINDS, checked: ['complaint'], inline: true }),
+    field(P, {
+      name: 'about',
+      label: 'Nomor pendaftaran permohonan yang diadukan',
+      hint: 'Isi bila pengaduan menyangkut permohonan tertentu, contoh KK-2026-000123.',
+      attrs: { autocomplete: 'off' },
+    }),
+    field(P, { name: 'text', label: 'Isi pengaduan, saran atau masukan', textarea: true, required: true, hint: 'Paling sedikit 10 karakter.', attrs: { maxlength: 5000, rows: 6 } }),
+    h('div', { class: 'field choice', 'data-field': 'anonymous' }, anon, h('label', { for: `${P}-anonymous` }, 'Kirim tanpa nama (anonim)')),
+    identity,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Kirim pengaduan')),
+  );
+  const receipt = h('div', { id: 'complaint-receipt' });
+
+  const trackForm = h('form', { id: 'complaint-track-form', novalidate: true, class: 'stack', role: 'search' });
+  const trackSummary = new ErrorSummary(trackForm);
+  const trackResult = h('div', { id: 'complaint-track-result' });
+  trackForm.append(
+    trackSummary.el,
+    field('adutrack', { name: 'code', label: 'Kode pelacakan', required: true, hint: 'Contoh: ADU-ABCDE-FGHJK', attrs: { autocomplete: 'off', spellcheck: 'false' } }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, 'Lacak pengaduan')),
+  );
+
+  p.root.append(
+    heading('Pengaduan'),
+    h('p', null, 'Sampaikan pengaduan, saran atau masukan tentang pelayanan perizinan. Anda boleh tidak mencantumkan nama. Setelah terkirim, simpan kode pelacakan untuk memantau tindak lanjutnya.'),
+    h('section', { class: 'panel', 'aria-labelledby': 'file-title' }, h('h2', { id: 'file-title' }, 'Sampaikan pengaduan'), form, receipt),
+    h('section', { class: 'panel', 'aria-labelledby': 'ctrack-title' }, h('h2', { id: 'ctrack-title' }, 'Lacak pengaduan'), trackForm, trackResult),
+  );
+
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const body: Record<string, unknown> = { kind: valueOf(form, 'kind'), text: valueOf(form, 'text'), anonymous: anon.checked };
+    const about = valueOf(form, 'about').toUpperCase();
+    if (about) body.about = about;
+    const errors = [];
+    if (!body.kind) errors.push({ field: 'kind', code: 'required', detail: 'Wajib diisi.' });
+    const text = String(body.text);
+    if (!text) errors.push({ field: 'text', code: 'required', detail: 'Wajib diisi.' });
+    else if (Array.from(text).length < 10) errors.push({ field: 'text', code: 'too_short', detail: 'Paling sedikit 10 karakter.' });
+    if (about && !/^KK-\d{4}-\d{6}$/.test(about)) errors.push({ field: 'about', code: 'invalid_registration_number', detail: 'Nomor pendaftaran tidak valid (contoh KK-2026-000123).' });
+    if (!anon.checked) {
+      const name = valueOf(form, 'name');
+      const email = valueOf(form, 'email');
+      const phone = valueOf(form, 'phone');
+      if (!name) errors.push({ field: 'name', code: 'required', detail: 'Wajib diisi.' });
+      else if (Array.from(name).length < 2) errors.push({ field: 'name', code: 'too_short', detail: 'Paling sedikit 2 karakter.' });
+      if (email) {
+        const m = emailError(email);
+        if (m) errors.push({ field: 'email', code: 'invalid_email', detail: m });
+      }
+      if (phone) {
+        const m = phoneError(phone);
+        if (m) errors.push({ field: 'phone', code: 'invalid_phone', detail: m });
+      }
+      if (name) body.name = name;
+      if (email) body.email = email;
+      if (phone) body.phone = phone;
+    }
+    if (errors.length) {
+      summary.show('Periksa kembali isian yang ditandai.', errors);
+      return;
+    }
+    void busy(form.querySelector('button[type=submit]'), async () => {
+      summary.clear();
+      try {
+        const r = await post<{ id: string; tracking_code: string; tracking: ComplaintTrack }>('/complaints', body, { anonymous: true });
+        form.reset();
+        identity.hidden = false;
+        replace(
+          receipt,
+          h(
+            'div',
+            { class: 'notice notice-success', role: 'status', tabindex: -1, id: 'complaint-receipt-box' },
+            h('p', null, h('strong', null, 'Pengaduan Anda telah kami terima. ')),
+            h('p', null, 'Kode pelacakan: ', h('strong', { class: 'code', id: 'tracking-code' }, r.tracking_code)),
+            h('p', null, 'Simpan kode ini; kode tidak dapat dikirim ulang bila Anda mengadu tanpa nama. ', h('a', { href: `#/pengaduan/lacak/${r.tracking_code}` }, 'Lacak pengaduan ini')),
+          ),
+        );
+        receipt.querySelector<HTMLElement>('#complaint-receipt-box')?.focus();
+      } catch (e) {
+        summary.showProblem(e);
+      }
+    });
+  });
+
+  trackForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const code = valueOf(trackForm, 'code').toUpperCase();
+    if (!code) {
+      trackSummary.show('Periksa kembali isian yang ditandai.', [{ field: 'code', code: 'required', detail: 'Wajib diisi.' }]);
+      return;
+    }
+    navigate(`#/pengaduan/lacak/${encodeURIComponent(code)}`);
+  });
+  void trackResult;
+}
+
+export async function complaintTrackPage(p: Page, code: string): Promise<void> {
+  p.root.append(heading(`Pengaduan ${code}`, 'Lacak pengaduan'));
+  try {
+    const t = await get<ComplaintTrack>(`/complaints/track/${encodeURIComponent(code)}`, { anonymous: true });
+    if (!p.current()) return;
+    p.root.append(
+      dl([
+        ['Kode pelacakan', t.tracking_code],
+        ['Jenis', t.kind],
+        ['Saluran', t.channel],
+        ['Diterima', t.filed_on],
+        ['Status', h('strong', null, t.status)],
+        ['Tahap', t.step ? `${t.step.title} (huruf ${t.step.sop})` : null],
+        ['Batas waktu penyelesaian', t.due_on ? formatDate(t.due_on) : null],
+        ['Tindak lanjut', t.follow_up?.length ? t.follow_up.join(', ') : null],
+        ['Selesai', t.closed_at ? formatInstant(t.closed_at) : null],
+      ]),
+      h('p', { class: 'small' }, 'Demi kerahasiaan, isi pengaduan dan identitas pengadu tidak ditampilkan di halaman ini.'),
+    );
+  } catch (e) {
+    if (e instanceof Problem && e.status === 404) p.root.append(notice('error', h('p', null, 'Kode pelacakan tidak ditemukan. Periksa kembali penulisannya.')));
+    else p.root.append(problemBox(e));
+  }
+  p.root.append(h('p', null, h('a', { href: '#/pengaduan' }, 'Kembali ke halaman pengaduan')));
+}

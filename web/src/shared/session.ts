@@ -1,0 +1,74 @@
+// The signed-in user of this tab: the bearer token and who it belongs to, in sessionStorage
+// (gone when the tab closes). The portal and the console keep separate sessions.
+
+export interface Role {
+  code: string;
+  label: string;
+}
+
+export interface User {
+  name: string;
+  username?: string;
+  sub?: string;
+  email?: string;
+  roles: Role[];
+}
+
+interface Stored {
+  token: string;
+  user: User;
+  /** Epoch ms after which the token is no longer sent. */
+  expires?: number;
+}
+
+let app = 'portal';
+
+export function setApp(name: 'portal' | 'console'): void {
+  app = name;
+}
+
+function key(): string {
+  return `pd.${app}.session`;
+}
+
+export function saveSession(token: string, user: User, expiresInSeconds?: number): void {
+  const s: Stored = { token, user };
+  if (expiresInSeconds) s.expires = Date.now() + expiresInSeconds * 1000;
+  sessionStorage.setItem(key(), JSON.stringify(s));
+}
+
+function stored(): Stored | null {
+  const raw = sessionStorage.getItem(key());
+  if (!raw) return null;
+  try {
+    const s = JSON.parse(raw) as Stored;
+    if (s.expires && Date.now() > s.expires) {
+      sessionStorage.removeItem(key());
+      return null;
+    }
+    return s;
+  } catch {
+    sessionStorage.removeItem(key());
+    return null;
+  }
+}
+
+export function token(): string | null {
+  return stored()?.token ?? null;
+}
+
+export function currentUser(): User | null {
+  return stored()?.user ?? null;
+}
+
+export function clearSession(): void {
+  sessionStorage.removeItem(key());
+}
+
+export function hasRole(code: string): boolean {
+  return !!currentUser()?.roles.some((r) => r.code === code);
+}
+
+export function hasAnyRole(codes: readonly string[]): boolean {
+  return codes.some(hasRole);
+}

@@ -1,0 +1,71 @@
+// The sign-in page of both apps.
+
+import { cognitoLogin, demoUsers, devLogin } from './auth';
+import { config } from './config';
+import { h } from './dom';
+import { announce, heading, loading, navigate, notice, problemBox, type Page } from './ui';
+
+const RETURN_KEY = 'pd.return';
+
+/** Remembers where to go back to after signing in. */
+export function rememberReturn(hash: string): void {
+  sessionStorage.setItem(RETURN_KEY, hash);
+}
+
+export function takeReturn(fallback: string): string {
+  const r = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  return r && r !== '#/masuk' ? r : fallback;
+}
+
+export async function signInPage(
+  p: Page,
+  o: { app: 'portal' | 'console'; intro: string; accept: (roles: string[]) => boolean; home: string },
+): Promise<void> {
+  const c = config();
+  p.root.append(heading('Masuk'), h('p', null, o.intro));
+  if (c.auth.mode === 'cognito') {
+    const btn = h('button', { type: 'button', class: 'btn btn-primary' }, 'Masuk melalui halaman masuk DPMPTSP');
+    btn.addEventListener('click', () => void cognitoLogin(o.app, takeReturnPeek(o.home)));
+    p.root.append(btn);
+    return;
+  }
+  p.root.append(
+    notice('info', h('p', null, h('strong', null, 'Mode pengembangan lokal. '), 'Pilih salah satu akun contoh di bawah ini; tidak perlu kata sandi.')),
+  );
+  const box = h('div', null, loading('Memuat daftar akun contoh…'));
+  p.root.append(box);
+  try {
+    const users = (await demoUsers()).filter((u) => o.accept(u.roles.map((r) => r.code)));
+    if (!p.current()) return;
+    box.textContent = '';
+    const list = h('ul', { class: 'user-list' });
+    for (const u of users) {
+      const btn = h(
+        'button',
+        { type: 'button', class: 'btn user-btn', 'data-username': u.username },
+        h('span', { class: 'user-name' }, `Masuk sebagai ${u.name}`),
+        h('span', { class: 'user-roles' }, u.roles.map((r) => r.label).join(', ')),
+      );
+      btn.addEventListener('click', async () => {
+        btn.disabled = true;
+        try {
+          await devLogin(u.username);
+          announce(`Anda masuk sebagai ${u.name}.`);
+          navigate(takeReturn(o.home));
+        } catch (e) {
+          btn.disabled = false;
+          box.prepend(problemBox(e));
+        }
+      });
+      list.append(h('li', null, btn));
+    }
+    box.append(list);
+  } catch (e) {
+    if (p.current()) box.replaceChildren(problemBox(e));
+  }
+}
+
+function takeReturnPeek(fallback: string): string {
+  return sessionStorage.getItem(RETURN_KEY) ?? fallback;
+}
