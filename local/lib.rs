@@ -136,17 +136,33 @@ impl DemoUser {
     }
 }
 
+/// Every function's route table.
+pub fn route_tables() -> Vec<perizinan::api::routes::Routes> {
+    vec![
+        submit::routes(),
+        upload::routes(),
+        verify::routes(),
+        recommend::routes(),
+        sign::routes(),
+        survey::routes(),
+        reports::routes(),
+        complaint::routes(),
+    ]
+}
+
+/// Every route of every function, as a table.
+pub fn route_table() -> Vec<perizinan::api::routes::RouteInfo> {
+    route_tables()
+        .iter()
+        .flat_map(|r| r.table().to_vec())
+        .collect()
+}
+
 /// Every function's routes, as API Gateway would route them.
 pub fn api_routes() -> FnRouter {
-    Router::new()
-        .merge(submit::router())
-        .merge(upload::router())
-        .merge(verify::router())
-        .merge(recommend::router())
-        .merge(sign::router())
-        .merge(survey::router())
-        .merge(reports::router())
-        .merge(complaint::router())
+    route_tables()
+        .into_iter()
+        .fold(Router::new(), |r, t| r.merge(t.into_router()))
 }
 
 #[derive(Clone)]

@@ -1,24 +1,33 @@
 //! The `complaint` function: complaints, suggestions and input (seed "Pengaduan Layanan" a–f).
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
-use axum::Router;
-use axum::routing::{get, post};
+use axum::http::Method;
 use perizinan::api::FnRouter;
 use perizinan::api::complaints;
+use perizinan::api::routes::Access;
+use perizinan::api::routes::Routes;
 use perizinan::domain::complaints::ComplaintStep;
 
-/// The function's routes (state attached by the caller: Lambda `main`, or the local runner).
-pub fn router() -> FnRouter {
-    let r = Router::new()
-        .route(
-            "/complaints",
-            post(complaints::file_public).get(complaints::register),
-        )
-        .route("/complaints/recorded", post(complaints::file_recorded))
-        .route("/complaints/track/{code}", get(complaints::track))
-        .route("/complaints/{id}", get(complaints::get))
-        .route("/complaints/{id}/events", get(complaints::events));
+/// The function's routes.
+pub fn routes() -> Routes {
+    let r = Routes::new("complaint")
+        .public_post("/complaints", complaints::file_public)
+        .get("/complaints", complaints::register)
+        .post("/complaints/recorded", complaints::file_recorded)
+        .public_get("/complaints/track/{code}", complaints::track)
+        .get("/complaints/{id}", complaints::get)
+        .get("/complaints/{id}/events", complaints::events);
     ComplaintStep::ALL.into_iter().fold(r, |r, s| {
-        r.route(&complaints::path(s), complaints::route(s))
+        r.route(
+            Method::POST,
+            complaints::path(s),
+            Access::SignedIn,
+            complaints::route(s),
+        )
     })
+}
+
+/// The function's router (state attached by the caller: Lambda `main`, or the local runner).
+pub fn router() -> FnRouter {
+    routes().into_router()
 }

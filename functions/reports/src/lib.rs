@@ -2,15 +2,19 @@
 //! satisfaction index (IKM), as JSON and CSV, for the section head, the division head and the
 //! head of agency (the complaints report also for the complaints officer).
 
-use axum::Router;
-use axum::routing::get;
 use perizinan::api::FnRouter;
 use perizinan::api::reports;
+use perizinan::api::routes::Routes;
 
-/// The function's routes (state attached by the caller: Lambda `main`, or the local runner).
+/// The function's routes.
+pub fn routes() -> Routes {
+    Routes::new("reports")
+        .get("/reports/sla", reports::sla)
+        .get("/reports/complaints", reports::complaints)
+        .get("/reports/ikm", reports::ikm)
+}
+
+/// The function's router (state attached by the caller: Lambda `main`, or the local runner).
 pub fn router() -> FnRouter {
-    Router::new()
-        .route("/reports/sla", get(reports::sla))
-        .route("/reports/complaints", get(reports::complaints))
-        .route("/reports/ikm", get(reports::ikm))
+    routes().into_router()
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod letters;
 pub mod reports;
+pub mod routes;
 pub mod steps;
 pub mod survey;
 pub mod views;

@@ -33,6 +33,20 @@ pub fn path(step: Step) -> String {
     format!("/cases/{{id}}/steps/{}", step.code())
 }
 
+/// The routes of a function's steps.
+pub fn routes(function: &'static str, steps: &[Step]) -> super::routes::Routes {
+    steps
+        .iter()
+        .fold(super::routes::Routes::new(function), |r, s| {
+            r.route(
+                http::Method::POST,
+                path(*s),
+                super::routes::Access::SignedIn,
+                route(*s),
+            )
+        })
+}
+
 async fn decide(
     step: Step,
     State(s): State<AppState>,
