@@ -607,6 +607,8 @@ pub async fn run(
         signed: aws.as_ref().map(|a| a.1.clone()),
         signer: aws.as_ref().map(|a| a.2.clone()),
         external: aws.map(|a| a.0),
+        retention: perizinan::bootstrap::retention_from_env()?,
+        idempotency_lock: perizinan::bootstrap::idempotency_lock_from_env()?,
     })?);
     let (resumed, redelivered) = embedded.recover().await?;
     let local = Local {
@@ -618,8 +620,7 @@ pub async fn run(
     };
     let local_web_available = local.web.available();
     let state: AppState = embedded.services.clone();
-    let api = api_routes()
-        .with_state(state)
+    let api = perizinan::api::guard::with_guards(api_routes(), state)
         .route("/auth/dev/users", get(dev_users).with_state(local.clone()))
         .route("/auth/dev/login", post(dev_login).with_state(local.clone()))
         .fallback(no_route)

@@ -93,7 +93,11 @@ fn directory() -> StaticDirectory {
     StaticDirectory { entries }
 }
 
-fn services(store: Arc<dyn CaseStore>, mailer: Arc<dyn Mailer>, fx: Option<&Fixture>) -> Services {
+fn services(
+    store: Arc<dyn perizinan::ports::Store>,
+    mailer: Arc<dyn Mailer>,
+    fx: Option<&Fixture>,
+) -> Services {
     let clock = Arc::new(SystemClock::default());
     clock.set(at("2026-06-10T07:00:00+08:00")); // Wednesday, the morning run
     type Orch = Arc<dyn perizinan::ports::Orchestrator>;
@@ -135,7 +139,6 @@ fn services(store: Arc<dyn CaseStore>, mailer: Arc<dyn Mailer>, fx: Option<&Fixt
         .unwrap(),
     );
     Services {
-        store,
         signed_documents: documents.clone(),
         signer,
         verify_base_url: "http://api.test".into(),
@@ -150,6 +153,11 @@ fn services(store: Arc<dyn CaseStore>, mailer: Arc<dyn Mailer>, fx: Option<&Fixt
         calendar: Arc::new(perizinan::domain::calendar::Calendar::shipped()),
         sla: Arc::new(perizinan::domain::deadlines::SlaConfig::shipped()),
         portal_url: "http://portal.test/".into(),
+        idempotency: store.clone(),
+        idempotency_config: Default::default(),
+        security_log: store.clone(),
+        retention: Arc::new(perizinan::domain::privacy::RetentionPolicy::shipped()),
+        store,
     }
 }
 

@@ -12,65 +12,6 @@ fn survey_answers() -> Value {
     json!({"u1": 4, "u2": 3, "u3": 4, "u4": 4, "u5": 3, "u6": 4, "u7": 4, "u8": 3, "u9": 3})
 }
 
-/// g … p on the grant path, from a case waiting at front office verification.
-async fn staff_g_to_p(app: &TestApp, id: &str, recommendation: &str) -> Value {
-    app.act_ok(
-        "fo",
-        id,
-        "front_office_verification",
-        json!({"outcome": "complete"}),
-    )
-    .await;
-    app.act_ok(
-        "bo",
-        id,
-        "back_office_validation",
-        json!({"outcome": "valid"}),
-    )
-    .await;
-    app.act_ok(
-        "kasi",
-        id,
-        "section_head_forwarding",
-        json!({"outcome": "forward"}),
-    )
-    .await;
-    app.act_ok(
-        "teknis",
-        id,
-        "technical_verification",
-        json!({"outcome": "verified", "findings": "Lokasi sesuai; papan nama terpasang.", "site_visit_on": today().to_string()}),
-    )
-    .await;
-    let mut rec = json!({
-        "outcome": recommendation,
-        "recommendation_number": "500/045/DKUMP/2026",
-        "recommendation_date": today().to_string(),
-    });
-    if recommendation == "refuse" {
-        rec["reason"] = json!("Kantor cabang belum memenuhi tingkat kesehatan koperasi.");
-    }
-    app.act_ok("diskop", id, "recommendation", rec).await;
-    app.act_ok("bo", id, "letter_drafting", json!({"outcome": "drafted"}))
-        .await;
-    app.act_ok(
-        "kasi",
-        id,
-        "section_head_validation",
-        json!({"outcome": "approve"}),
-    )
-    .await;
-    app.act_ok(
-        "kabid",
-        id,
-        "division_head_validation",
-        json!({"outcome": "approve"}),
-    )
-    .await;
-    app.act_ok("kadis", id, "head_signature", json!({"outcome": "sign"}))
-        .await
-}
-
 #[tokio::test]
 async fn grant_path_a_to_s() {
     let app = TestApp::spawn().await;

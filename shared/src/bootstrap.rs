@@ -98,6 +98,38 @@ pub fn sla_from_env() -> Result<SlaConfig, BootError> {
     }
 }
 
+/// How long data outside the permit record is kept: `PD_RETENTION_FILE` or the shipped
+/// `infra/config/retention.json`.
+pub fn retention_from_env() -> Result<crate::domain::privacy::RetentionPolicy, BootError> {
+    use crate::domain::privacy::RetentionPolicy;
+    match env("PD_RETENTION_FILE") {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| BootError(format!("cannot read {path}: {e}")))?;
+            RetentionPolicy::parse(&text).map_err(|e| BootError(e.to_string()))
+        }
+        None => Ok(RetentionPolicy::shipped()),
+    }
+}
+
+/// How long an in-progress idempotent request holds its key (`PD_IDEMPOTENCY_LOCK_SECONDS`,
+/// default 60: longer than the HTTP API's 30-second integration timeout).
+pub fn idempotency_lock_from_env() -> Result<chrono::Duration, BootError> {
+    match env("PD_IDEMPOTENCY_LOCK_SECONDS") {
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|s| *s > 0)
+            .map(|s| chrono::Duration::seconds(i64::from(s)))
+            .ok_or_else(|| {
+                BootError(format!(
+                    "PD_IDEMPOTENCY_LOCK_SECONDS: {v:?} is not a positive number"
+                ))
+            }),
+        None => Ok(crate::api::guard::IdempotencyConfig::default().lock),
+    }
+}
+
 /// The agency's letterhead and contacts: `PD_AGENCY_FILE` (JSON) or the seed's DPMPTSP Kota
 /// Bontang.
 pub fn agency_from_env() -> Result<Agency, BootError> {
@@ -201,6 +233,7 @@ impl AwsPorts {
         let store: Arc<dyn CaseStore> = self.store.clone();
         let documents: Arc<dyn DocumentStore> = self.documents.clone();
         let mailer: Arc<dyn Mailer> = self.mailer.clone();
+        let retention = retention_from_env()?;
         Ok(Services {
             store,
             documents,
@@ -217,6 +250,13 @@ impl AwsPorts {
             calendar: Arc::new(calendar_from_env()?),
             sla: Arc::new(sla_from_env()?),
             portal_url: env("PD_PORTAL_URL").unwrap_or_else(|| "https://perizinan.example".into()),
+            idempotency: self.store.clone(),
+            idempotency_config: crate::api::guard::IdempotencyConfig {
+                lock: idempotency_lock_from_env()?,
+                ttl: retention.idempotency_ttl(),
+            },
+            security_log: self.store.clone(),
+            retention: Arc::new(retention),
         })
     }
 }
@@ -255,6 +295,8 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                 verify_base_url: env("PD_VERIFY_BASE_URL").unwrap_or_else(|| format!("{base}/api")),
                 signed: None,
                 signer: None,
+                retention: retention_from_env()?,
+                idempotency_lock: idempotency_lock_from_env()?,
             })?;
             e.recover().await?;
             Ok(e.services)

@@ -9,7 +9,7 @@ use crate::domain::notices::Agency;
 use crate::domain::requirements::Catalog;
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::directory::StaticDirectory;
-use crate::ports::{CaseStore, DocumentStore, Mailer, Orchestrator};
+use crate::ports::{DocumentStore, Mailer, Orchestrator};
 use crate::services::Services;
 use crate::workflow;
 use std::path::{Path, PathBuf};
@@ -47,12 +47,16 @@ pub struct EmbeddedConfig {
     /// A write-once document store and a signer in place of the embedded ones.
     pub signed: Option<Arc<dyn DocumentStore>>,
     pub signer: Option<Arc<dyn crate::ports::Signer>>,
+    /// How long data outside the permit record is kept.
+    pub retention: crate::domain::privacy::RetentionPolicy,
+    /// How long an in-progress idempotent request holds its key.
+    pub idempotency_lock: chrono::Duration,
 }
 
 /// Ports supplied from outside (e.g. DynamoDB, S3, SES on moto); `orchestrator: None` keeps the
 /// embedded executor.
 pub struct External {
-    pub store: Arc<dyn CaseStore>,
+    pub store: Arc<dyn crate::ports::Store>,
     pub documents: Arc<dyn DocumentStore>,
     pub mailer: Arc<dyn Mailer>,
     /// Both orchestrators (case, complaint), or `None` for the embedded executors.
@@ -120,7 +124,7 @@ impl Embedded {
         let secret = load_or_create_secret(&dir.join("secret.key"))?;
         let clock: Arc<dyn Clock> = cfg.clock.clone();
         type Ports = (
-            Arc<dyn CaseStore>,
+            Arc<dyn crate::ports::Store>,
             Arc<dyn DocumentStore>,
             Arc<dyn Mailer>,
             Option<Arc<LocalFiles>>,
@@ -214,7 +218,7 @@ impl Embedded {
             ),
         };
         let services = Arc::new(Services {
-            store,
+            store: store.clone(),
             documents,
             signed_documents,
             signer,
@@ -229,6 +233,13 @@ impl Embedded {
             calendar: Arc::new(cfg.calendar),
             sla: Arc::new(cfg.sla),
             portal_url: cfg.portal_url,
+            idempotency: store.clone(),
+            idempotency_config: crate::api::guard::IdempotencyConfig {
+                lock: cfg.idempotency_lock,
+                ttl: cfg.retention.idempotency_ttl(),
+            },
+            security_log: store.clone(),
+            retention: Arc::new(cfg.retention),
         });
         let s = services.clone();
         let task: TaskFn = Arc::new(move |payload| {

@@ -31,6 +31,13 @@ pub struct Services {
     pub sla: Arc<SlaConfig>,
     /// Base URL of the public portal (links in e-mails).
     pub portal_url: String,
+    /// Idempotency records of retried requests (the same database as `store`).
+    pub idempotency: Arc<dyn crate::ports::IdempotencyStore>,
+    pub idempotency_config: crate::api::guard::IdempotencyConfig,
+    /// Refused requests (the same database as `store`).
+    pub security_log: Arc<dyn crate::ports::SecurityLog>,
+    /// How long data outside the permit record is kept (`infra/config/retention.json`).
+    pub retention: Arc<crate::domain::privacy::RetentionPolicy>,
 }
 
 /// Who a complaint notice goes to.

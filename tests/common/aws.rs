@@ -321,8 +321,13 @@ impl Fixture {
     /// Services on moto, as a Lambda function would build them.
     pub fn services(&self, directory: StaticDirectory) -> Arc<Services> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
+        let store = Arc::new(self.store());
         Arc::new(Services {
-            store: Arc::new(self.store()),
+            idempotency: store.clone(),
+            idempotency_config: Default::default(),
+            security_log: store.clone(),
+            retention: Arc::new(perizinan::domain::privacy::RetentionPolicy::shipped()),
+            store,
             documents: Arc::new(self.documents(clock.clone())),
             signed_documents: Arc::new(self.signed_documents(clock.clone())),
             signer: Arc::new(self.signer()),

@@ -384,3 +384,62 @@ pub async fn submitted_case(app: &TestApp, applicant: &str) -> String {
 pub fn step_of(case: &Value) -> &str {
     case["step"]["code"].as_str().unwrap_or("")
 }
+
+/// g … p on the grant path, from a case waiting at front office verification.
+pub async fn staff_g_to_p(app: &TestApp, id: &str, recommendation: &str) -> Value {
+    app.act_ok(
+        "fo",
+        id,
+        "front_office_verification",
+        json!({"outcome": "complete"}),
+    )
+    .await;
+    app.act_ok(
+        "bo",
+        id,
+        "back_office_validation",
+        json!({"outcome": "valid"}),
+    )
+    .await;
+    app.act_ok(
+        "kasi",
+        id,
+        "section_head_forwarding",
+        json!({"outcome": "forward"}),
+    )
+    .await;
+    app.act_ok(
+        "teknis",
+        id,
+        "technical_verification",
+        json!({"outcome": "verified", "findings": "Lokasi sesuai; papan nama terpasang.", "site_visit_on": today().to_string()}),
+    )
+    .await;
+    let mut rec = json!({
+        "outcome": recommendation,
+        "recommendation_number": "500/045/DKUMP/2026",
+        "recommendation_date": today().to_string(),
+    });
+    if recommendation == "refuse" {
+        rec["reason"] = json!("Kantor cabang belum memenuhi tingkat kesehatan koperasi.");
+    }
+    app.act_ok("diskop", id, "recommendation", rec).await;
+    app.act_ok("bo", id, "letter_drafting", json!({"outcome": "drafted"}))
+        .await;
+    app.act_ok(
+        "kasi",
+        id,
+        "section_head_validation",
+        json!({"outcome": "approve"}),
+    )
+    .await;
+    app.act_ok(
+        "kabid",
+        id,
+        "division_head_validation",
+        json!({"outcome": "approve"}),
+    )
+    .await;
+    app.act_ok("kadis", id, "head_signature", json!({"outcome": "sign"}))
+        .await
+}

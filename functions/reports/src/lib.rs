@@ -1,6 +1,7 @@
 //! The `reports` function: the SLA report (per period and step), the complaints report and the
 //! satisfaction index (IKM), as JSON and CSV, for the section head, the division head and the
-//! head of agency (the complaints report also for the complaints officer).
+//! head of agency (the complaints report also for the complaints officer); and the security log
+//! of refused requests (division head, head of agency).
 
 use perizinan::api::FnRouter;
 use perizinan::api::reports;
@@ -12,6 +13,7 @@ pub fn routes() -> Routes {
         .get("/reports/sla", reports::sla)
         .get("/reports/complaints", reports::complaints)
         .get("/reports/ikm", reports::ikm)
+        .get("/reports/security", reports::security)
 }
 
 /// The function's router (state attached by the caller: Lambda `main`, or the local runner).

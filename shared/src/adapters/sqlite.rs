@@ -6,8 +6,13 @@ use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use crate::ports::guard::{
+    Claim, IdempotencyRecord, IdempotencyState, IdempotencyStore, SecurityEvent, SecurityLog,
+    StoredResponse,
+};
 use crate::ports::store::{CaseStore, Commit, ComplaintCommit, StoreError};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -182,6 +187,26 @@ CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    state TEXT NOT NULL,
+    lock_until TEXT,
+    expires_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency(expires_at);
+
+CREATE TABLE IF NOT EXISTS security_events (
+    at TEXT NOT NULL,
+    id TEXT NOT NULL,
+    retain_until TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (at, id)
+);
+CREATE TRIGGER IF NOT EXISTS security_events_no_update BEFORE UPDATE ON security_events
+BEGIN SELECT RAISE(ABORT, 'security events are append-only'); END;
 "#;
 
 pub struct SqliteStore {
@@ -876,6 +901,201 @@ impl CaseStore for SqliteStore {
                     .optional()
                     .map_err(sql_err)?;
                 Ok(v.unwrap_or(0) as u64)
+            })
+            .await
+    }
+}
+
+fn idempotency_row(r: &IdempotencyRecord) -> Result<(String, Option<String>), StoreError> {
+    let data = serde_json::to_string(r).map_err(corrupt)?;
+    let lock = match &r.state {
+        IdempotencyState::InProgress { lock_until } => Some(ts(*lock_until)),
+        IdempotencyState::Completed { .. } => None,
+    };
+    Ok((data, lock))
+}
+
+#[async_trait]
+impl IdempotencyStore for SqliteStore {
+    async fn claim(
+        &self,
+        record: &IdempotencyRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        self.trip();
+        let (data, lock) = idempotency_row(record)?;
+        let r = record.clone();
+        self.db
+            .call(move |c| {
+                let tx = c
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(sql_err)?;
+                let existing: Option<String> = tx
+                    .query_row(
+                        "SELECT data FROM idempotency WHERE key = ?1 AND expires_at > ?2
+                           AND (state = 'completed' OR lock_until > ?2)",
+                        params![r.key, ts(now)],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(sql_err)?;
+                if let Some(d) = existing {
+                    return Ok(Claim::Existing(serde_json::from_str(&d).map_err(corrupt)?));
+                }
+                tx.execute(
+                    "INSERT OR REPLACE INTO idempotency (key, owner, state, lock_until, expires_at, data)
+                     VALUES (?1, ?2, 'in_progress', ?3, ?4, ?5)",
+                    params![r.key, r.owner.to_string(), lock, ts(r.expires_at), data],
+                )
+                .map_err(sql_err)?;
+                tx.commit().map_err(sql_err)?;
+                Ok(Claim::Acquired)
+            })
+            .await
+    }
+
+    async fn complete(
+        &self,
+        key: &str,
+        owner: Uuid,
+        response: &StoredResponse,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.trip();
+        let key = key.to_string();
+        let response = response.clone();
+        self.db
+            .call(move |c| {
+                let tx = c
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(sql_err)?;
+                let current: Option<String> = tx
+                    .query_row(
+                        "SELECT data FROM idempotency WHERE key = ?1 AND owner = ?2",
+                        params![key, owner.to_string()],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(sql_err)?;
+                let Some(current) = current else {
+                    return Err(StoreError::Conflict(
+                        "idempotency key no longer held".into(),
+                    ));
+                };
+                let mut rec: IdempotencyRecord = serde_json::from_str(&current).map_err(corrupt)?;
+                rec.state = IdempotencyState::Completed { response };
+                rec.expires_at = expires_at;
+                let (data, _) = idempotency_row(&rec)?;
+                tx.execute(
+                    "UPDATE idempotency SET state = 'completed', lock_until = NULL,
+                         expires_at = ?2, data = ?3 WHERE key = ?1",
+                    params![key, ts(expires_at), data],
+                )
+                .map_err(sql_err)?;
+                tx.commit().map_err(sql_err)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn release(&self, key: &str, owner: Uuid) -> Result<(), StoreError> {
+        self.trip();
+        let key = key.to_string();
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "DELETE FROM idempotency WHERE key = ?1 AND owner = ?2 AND state = 'in_progress'",
+                    params![key, owner.to_string()],
+                )
+                .map_err(sql_err)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.trip();
+        let key = key.to_string();
+        self.db
+            .call(move |c| {
+                let d: Option<String> = c
+                    .query_row(
+                        "SELECT data FROM idempotency WHERE key = ?1",
+                        params![key],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(sql_err)?;
+                d.map(|d| serde_json::from_str(&d).map_err(corrupt))
+                    .transpose()
+            })
+            .await
+    }
+
+    async fn purge_expired_idempotency(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.trip();
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "DELETE FROM idempotency WHERE expires_at <= ?1",
+                    params![ts(now)],
+                )
+                .map(|n| n as u64)
+                .map_err(sql_err)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl SecurityLog for SqliteStore {
+    async fn record_security_event(&self, event: &SecurityEvent) -> Result<(), StoreError> {
+        self.trip();
+        let data = serde_json::to_string(event).map_err(corrupt)?;
+        let (at, id, until) = (ts(event.at), event.id.to_string(), ts(event.retain_until));
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "INSERT INTO security_events (at, id, retain_until, data) VALUES (?1, ?2, ?3, ?4)",
+                    params![at, id, until, data],
+                )
+                .map_err(sql_err)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn security_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<SecurityEvent>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM security_events WHERE at >= ?1 AND at < ?2
+                     ORDER BY at, id LIMIT ?3",
+                    params![ts(from), ts(to), limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn expire_security_events(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.trip();
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "DELETE FROM security_events WHERE retain_until <= ?1",
+                    params![ts(now)],
+                )
+                .map(|n| n as u64)
+                .map_err(sql_err)
             })
             .await
     }

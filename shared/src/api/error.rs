@@ -43,6 +43,12 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("upload rejected: {0}")]
     UploadRejected(String, Vec<FieldError>),
+    #[error("invalid idempotency key")]
+    IdempotencyKeyInvalid,
+    #[error("idempotency key reused for a different request")]
+    IdempotencyKeyReused,
+    #[error("request with this idempotency key still in progress")]
+    IdempotencyInProgress,
     #[error("dependency unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -122,7 +128,10 @@ impl ApiError {
             }
             ApiError::InvalidState(_)
             | ApiError::VersionConflict { .. }
-            | ApiError::ConcurrentUpdate => StatusCode::CONFLICT,
+            | ApiError::ConcurrentUpdate
+            | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
+            ApiError::IdempotencyKeyInvalid => StatusCode::BAD_REQUEST,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Validation(_)
             | ApiError::RequirementsIncomplete(_)
             | ApiError::UploadRejected(..) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -152,6 +161,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UploadRejected(..) => "upload_rejected",
+            ApiError::IdempotencyKeyInvalid => "idempotency_key_invalid",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::IdempotencyInProgress => "idempotency_in_progress",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -210,6 +222,18 @@ impl ApiError {
                 "Ukuran isi permintaan melebihi batas yang diizinkan.".into(),
             ),
             ApiError::UploadRejected(d, _) => ("Unggahan ditolak", d.clone()),
+            ApiError::IdempotencyKeyInvalid => (
+                "Kunci idempotensi tidak valid",
+                "Header Idempotency-Key harus berisi 1–255 karakter ASCII yang terlihat (tanpa spasi).".into(),
+            ),
+            ApiError::IdempotencyKeyReused => (
+                "Kunci idempotensi sudah dipakai",
+                "Idempotency-Key ini sudah dipakai untuk permintaan lain; gunakan kunci baru untuk permintaan yang berbeda.".into(),
+            ),
+            ApiError::IdempotencyInProgress => (
+                "Permintaan sedang diproses",
+                "Permintaan dengan Idempotency-Key yang sama masih diproses. Coba lagi sebentar lagi.".into(),
+            ),
             ApiError::Unavailable(_) => (
                 "Layanan sementara tidak tersedia",
                 "Layanan sedang sibuk atau terganggu; tidak ada data yang berubah. Silakan coba beberapa saat lagi.".into(),
@@ -267,8 +291,17 @@ impl IntoResponse for ApiError {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         }
+        if matches!(self, ApiError::IdempotencyInProgress) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        resp.extensions_mut().insert(ProblemCode(self.code()));
         resp
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The problem `code` of an error response, as a response extension (read by the security log).
+#[derive(Debug, Clone, Copy)]
+pub struct ProblemCode(pub &'static str);

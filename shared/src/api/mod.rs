@@ -6,6 +6,7 @@ pub mod complaints;
 pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod letters;
 pub mod reports;
 pub mod routes;

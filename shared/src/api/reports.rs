@@ -637,3 +637,56 @@ pub async fn ikm(
     }))
     .into_response())
 }
+
+/// Who may read the security log: the division head and the head of agency.
+pub const SECURITY_LOG_ROLES: [Role; 2] = [Role::DivisionHead, Role::AgencyHead];
+
+/// Most events one security report lists.
+const SECURITY_REPORT_LIMIT: usize = 5000;
+
+/// The security log: refused requests (401, 403) in a period, oldest first — who (subject and
+/// roles), what (method, route, path, problem code) and when, with request id and source.
+pub async fn security(
+    State(s): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<PeriodQuery>,
+) -> ApiResult<Json<Value>> {
+    if !SECURITY_LOG_ROLES.iter().any(|r| caller.has(*r)) {
+        return Err(ApiError::ForbiddenOther(
+            "Log keamanan hanya dapat dibuka oleh kepala bidang dan kepala dinas.".into(),
+        ));
+    }
+    let period = q.parse()?;
+    let (from, to) = period.instants();
+    let events = s
+        .security_log
+        .security_events(from, to, SECURITY_REPORT_LIMIT + 1)
+        .await?;
+    let truncated = events.len() > SECURITY_REPORT_LIMIT;
+    let items: Vec<Value> = events
+        .into_iter()
+        .take(SECURITY_REPORT_LIMIT)
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "at": e.at,
+                "sub": e.sub,
+                "roles": e.roles,
+                "method": e.method,
+                "route": e.route,
+                "path": e.path,
+                "status": e.status,
+                "code": e.code,
+                "request_id": e.request_id,
+                "source_ip": e.source_ip,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "from": period.from,
+        "to": period.to,
+        "count": items.len(),
+        "truncated": truncated,
+        "items": items,
+    })))
+}

@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod deadlines;
 pub mod identity;
 pub mod notices;
+pub mod privacy;
 pub mod requirements;
 pub mod roles;
 pub mod steps;

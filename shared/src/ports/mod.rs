@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod directory;
 pub mod documents;
+pub mod guard;
 pub mod mailer;
 pub mod orchestrator;
 pub mod signer;
@@ -12,7 +13,14 @@ pub mod store;
 pub use clock::{Clock, SystemClock};
 pub use directory::Directory;
 pub use documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
+pub use guard::{IdempotencyStore, SecurityLog};
 pub use mailer::{Email, MailError, Mailer};
 pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
 pub use signer::{SignError, Signer};
 pub use store::{CaseStore, Commit, ComplaintCommit, CounterClaim, StoreError};
+
+/// Everything one database holds: cases, idempotency records, the security log. Each adapter
+/// (SQLite, DynamoDB) implements all three; `Services` keeps them as separate ports.
+pub trait Store: CaseStore + IdempotencyStore + SecurityLog {}
+
+impl<T: CaseStore + IdempotencyStore + SecurityLog + ?Sized> Store for T {}

@@ -13,6 +13,8 @@
 //! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
 //! | complaint audit event | `CASE#<complaint id>` | `EVT#<seq>` | – |
 //! | signed document (verification record) | `SIGNED#<id>` | `DOC` | – |
+//! | idempotency record | `IDEM#<scoped key>` | `IDEM` | – (TTL `expires_at`) |
+//! | security event (refused request) | `SECURITY#<yyyy-mm-dd>` | `<at>#<id>` | – (TTL `expires_at`) |
 //!
 //! A commit is one `TransactWriteItems`: the case `Put` is conditional on its version (or on not
 //! existing), audit events on not existing (append-only), so a lost race or a replay cancels the
@@ -23,6 +25,10 @@ use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use crate::ports::guard::{
+    Claim, IdempotencyRecord, IdempotencyState, IdempotencyStore, SecurityEvent, SecurityLog,
+    StoredResponse,
+};
 use crate::ports::store::{CaseStore, Commit, ComplaintCommit, StoreError, registration_key};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -868,5 +874,229 @@ fn counter_value(item: Option<&Item>) -> Result<u64, StoreError> {
             Some(AttributeValue::N(v)) => v.parse().map_err(corrupt),
             _ => Err(corrupt("counter without value")),
         },
+    }
+}
+
+// Idempotency records: `IDEM#<key>` / `IDEM`, with `owner`, `state`, `lock_until` (epoch
+// milliseconds) and `expires_at` (epoch seconds, the table's TTL attribute). Expired items may
+// linger until TTL deletes them, so every condition also compares `expires_at` itself.
+
+fn idem_item(r: &IdempotencyRecord) -> Result<Item, StoreError> {
+    let mut item = key(format!("IDEM#{}", r.key), "IDEM");
+    item.insert("data".into(), s(serde_json::to_string(r).map_err(corrupt)?));
+    item.insert("owner".into(), s(r.owner.to_string()));
+    item.insert(
+        "expires_at".into(),
+        n(r.expires_at.timestamp().max(0) as u64),
+    );
+    match &r.state {
+        IdempotencyState::InProgress { lock_until } => {
+            item.insert("state".into(), s("in_progress"));
+            item.insert(
+                "lock_until".into(),
+                n(lock_until.timestamp_millis().max(0) as u64),
+            );
+        }
+        IdempotencyState::Completed { .. } => {
+            item.insert("state".into(), s("completed"));
+        }
+    }
+    Ok(item)
+}
+
+fn condition_failed<E>(e: &SdkError<E>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    e.as_service_error()
+        .and_then(|s| s.code())
+        .is_some_and(|c| c == "ConditionalCheckFailedException")
+}
+
+#[async_trait]
+impl IdempotencyStore for DynamoStore {
+    async fn claim(
+        &self,
+        record: &IdempotencyRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        let item = idem_item(record)?;
+        // A claim that loses to a record which then expires before it can be read tries again.
+        for _ in 0..3 {
+            self.trip();
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .condition_expression(
+                    "attribute_not_exists(PK) OR expires_at <= :now_s \
+                     OR (#state = :in_progress AND lock_until <= :now_ms)",
+                )
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":now_s", n(now.timestamp().max(0) as u64))
+                .expression_attribute_values(":now_ms", n(now.timestamp_millis().max(0) as u64))
+                .expression_attribute_values(":in_progress", s("in_progress"))
+                .send()
+                .await;
+            match put {
+                Ok(_) => return Ok(Claim::Acquired),
+                Err(e) if condition_failed(&e) => {
+                    if let Some(existing) = self.idempotency_record(&record.key).await? {
+                        return Ok(Claim::Existing(existing));
+                    }
+                }
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Err(StoreError::Conflict(
+            "idempotency record changed while claiming".into(),
+        ))
+    }
+
+    async fn complete(
+        &self,
+        key: &str,
+        owner: Uuid,
+        response: &StoredResponse,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let Some(mut rec) = self.idempotency_record(key).await? else {
+            return Err(StoreError::Conflict(
+                "idempotency key no longer held".into(),
+            ));
+        };
+        rec.state = IdempotencyState::Completed {
+            response: response.clone(),
+        };
+        rec.expires_at = expires_at;
+        self.trip();
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(idem_item(&rec)?))
+            .condition_expression("#owner = :owner")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", s(owner.to_string()))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Err(StoreError::Conflict(
+                "idempotency key no longer held".into(),
+            )),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn release(&self, key: &str, owner: Uuid) -> Result<(), StoreError> {
+        self.trip();
+        match self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(self::key(format!("IDEM#{key}"), "IDEM")))
+            .condition_expression("#owner = :owner AND #state = :in_progress")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":owner", s(owner.to_string()))
+            .expression_attribute_values(":in_progress", s("in_progress"))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Someone else holds it now: theirs to keep.
+            Err(e) if condition_failed(&e) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.get(format!("IDEM#{key}"), "IDEM")
+            .await?
+            .map(|i| data_of(&i))
+            .transpose()
+    }
+
+    async fn purge_expired_idempotency(&self, _now: DateTime<Utc>) -> Result<u64, StoreError> {
+        // The table's TTL on `expires_at` deletes them.
+        Ok(0)
+    }
+}
+
+// Security events: `SECURITY#<yyyy-mm-dd>` / `<at>#<id>`, expiring by TTL at `retain_until`.
+
+/// The longest period one security log query covers (one partition per day).
+const SECURITY_QUERY_MAX_DAYS: i64 = 366;
+
+#[async_trait]
+impl SecurityLog for DynamoStore {
+    async fn record_security_event(&self, event: &SecurityEvent) -> Result<(), StoreError> {
+        let mut item = key(
+            format!("SECURITY#{}", event.at.date_naive()),
+            &format!("{}#{}", ts(event.at), event.id),
+        );
+        item.insert(
+            "data".into(),
+            s(serde_json::to_string(event).map_err(corrupt)?),
+        );
+        item.insert(
+            "expires_at".into(),
+            n(event.retain_until.timestamp().max(0) as u64),
+        );
+        self.trip();
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => {
+                Err(StoreError::Conflict("security event exists".into()))
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn security_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<SecurityEvent>, StoreError> {
+        let mut out = vec![];
+        let mut day = from.date_naive();
+        let last = to
+            .date_naive()
+            .min(day + chrono::Duration::days(SECURITY_QUERY_MAX_DAYS));
+        while day <= last && out.len() < limit {
+            let items = self
+                .query_all(
+                    None,
+                    "PK = :pk AND SK BETWEEN :from AND :to",
+                    vec![
+                        (":pk", s(format!("SECURITY#{day}"))),
+                        (":from", s(ts(from))),
+                        (":to", s(format!("{}#", ts(to)))),
+                    ],
+                    Some(limit - out.len()),
+                )
+                .await?;
+            let events: Vec<SecurityEvent> = Self::parse_all(&items)?;
+            out.extend(events.into_iter().filter(|e| e.at >= from && e.at < to));
+            day += chrono::Duration::days(1);
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn expire_security_events(&self, _now: DateTime<Utc>) -> Result<u64, StoreError> {
+        // The table's TTL on `expires_at` deletes them.
+        Ok(0)
     }
 }
