@@ -22,6 +22,11 @@ export default defineConfig({
         portal: here('./index.html'),
         console: here('./console/index.html'),
       },
+      output: {
+        // The code both apps share is one chunk (and one stylesheet) named "shared".
+        chunkFileNames: 'assets/shared-[hash].js',
+        assetFileNames: (asset) => (asset.names?.some((n) => n.endsWith('.css')) ? 'assets/shared-[hash][extname]' : 'assets/[name]-[hash][extname]'),
+      },
     },
   },
 });

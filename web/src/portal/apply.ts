@@ -2,7 +2,7 @@
 // (PUT /cases/{id} with the case's version).
 
 import { get, post, put } from '../shared/api';
-import { h } from '../shared/dom';
+import { add, h } from '../shared/dom';
 import { todayWita } from '../shared/format';
 import { ErrorSummary, busy, field, valueOf } from '../shared/forms';
 import type { Application, CaseView } from '../shared/types';
@@ -50,7 +50,7 @@ function toBody(a: ApplicationInput): Record<string, unknown> {
 function buildForm(a: Application | null): HTMLFormElement {
   const today = todayWita();
   const form = h('form', { id: 'application-form', novalidate: true, class: 'stack' });
-  form.append(
+  add(form,
     h(
       'fieldset',
       { class: 'group' },
@@ -131,7 +131,7 @@ export async function applyPage(p: Page, caseId?: string): Promise<void> {
     existing = await get<CaseView>(`/cases/${encodeURIComponent(caseId)}`);
     if (!p.current()) return;
     if (!existing.actions.includes('edit')) {
-      p.root.append(heading('Ubah permohonan'), notice('warning', h('p', null, 'Permohonan ini tidak dapat diubah lagi.')), h('p', null, h('a', { href: `#/berkas/${existing.id}` }, 'Kembali ke berkas')));
+      add(p.root, heading('Ubah permohonan'), notice('warning', h('p', null, 'Permohonan ini tidak dapat diubah lagi.')), h('p', null, h('a', { href: `#/berkas/${existing.id}` }, 'Kembali ke berkas')));
       return;
     }
   }
@@ -139,10 +139,10 @@ export async function applyPage(p: Page, caseId?: string): Promise<void> {
   const summary = new ErrorSummary(form);
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, existing ? 'Simpan perubahan' : 'Simpan dan lanjutkan ke unggah dokumen');
   form.prepend(summary.el);
-  form.append(
+  add(form,
     h('div', { class: 'actions' }, submit, existing ? h('a', { href: `#/berkas/${existing.id}`, class: 'btn btn-secondary' }, 'Batal') : null),
   );
-  p.root.append(
+  add(p.root,
     heading(existing ? 'Ubah permohonan' : 'Ajukan permohonan', existing ? 'Ubah permohonan' : 'Ajukan permohonan'),
     h(
       'p',

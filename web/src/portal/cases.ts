@@ -3,25 +3,25 @@
 
 import { get, post, Problem } from '../shared/api';
 import { applicationFacts, auditTrail, clocks, currentStep, outcomeFacts, revisionBox } from '../shared/caseview';
-import { dl, h, replace, type Child } from '../shared/dom';
-import { formatInstant, formatSize } from '../shared/format';
-import { ErrorSummary, busy, choiceGroup, field, setFieldError, valueOf } from '../shared/forms';
+import { add, dl, h, replace, type Child } from '../shared/dom';
+import { formatDate, formatInstant, formatSize } from '../shared/format';
+import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { SURVEY_PROFILE_LABELS } from '../shared/labels';
 import type { CaseSummary, CaseView, EventList, List, Requirement } from '../shared/types';
 import { announce, heading, loading, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
 import { sendFile, type UploadTicket } from '../shared/upload';
 
 export async function myCasesPage(p: Page): Promise<void> {
-  p.root.append(heading('Berkas saya'), takeFlash() ?? '', loading());
+  add(p.root, heading('Berkas saya'), takeFlash() ?? '', loading());
   const list = await get<List<CaseSummary>>('/cases');
   if (!p.current()) return;
   p.root.querySelector('.loading')?.remove();
-  p.root.append(h('p', null, h('a', { href: '#/ajukan', class: 'btn btn-primary' }, 'Ajukan permohonan baru')));
+  add(p.root, h('p', null, h('a', { href: '#/ajukan', class: 'btn btn-primary' }, 'Ajukan permohonan baru')));
   if (!list.items.length) {
-    p.root.append(notice('info', h('p', null, 'Anda belum memiliki permohonan.')));
+    add(p.root, notice('info', h('p', null, 'Anda belum memiliki permohonan.')));
     return;
   }
-  p.root.append(
+  add(p.root,
     h(
       'ul',
       { class: 'card-list' },
@@ -33,7 +33,7 @@ export async function myCasesPage(p: Page): Promise<void> {
           dl([
             ['Status', c.status.label],
             ['Tahap', c.step ? c.step.title : null],
-            ['Batas waktu tahap', c.deadline ? stateBadge(c.deadline.state, `${c.deadline.state_label}${c.deadline.due_on ? `, ${formatDateShort(c.deadline.due_on)}` : ''}`) : null],
+            ['Batas waktu tahap', c.deadline ? stateBadge(c.deadline.state, `${c.deadline.state_label}${c.deadline.due_on ? `, ${formatDate(c.deadline.due_on)}` : ''}`) : null],
             ['Diperbarui', formatInstant(c.updated_at)],
             ['Perlu tindakan Anda', actionSummary(c.actions)],
           ]),
@@ -41,10 +41,6 @@ export async function myCasesPage(p: Page): Promise<void> {
       ),
     ),
   );
-}
-
-function formatDateShort(iso: string): string {
-  return iso.split('-').reverse().join('-');
 }
 
 function actionSummary(actions: string[]): string | null {
@@ -80,7 +76,7 @@ interface CasePageState {
 }
 
 export async function casePage(p: Page, id: string): Promise<void> {
-  p.root.append(heading('Berkas permohonan'), loading());
+  add(p.root, heading('Berkas permohonan'), loading());
   const [c, events] = await Promise.all([get<CaseView>(`/cases/${encodeURIComponent(id)}`), get<EventList>(`/cases/${encodeURIComponent(id)}/events`)]);
   if (!p.current()) return;
   const st: CasePageState = { c, events, uploaded: new Set() };
@@ -109,6 +105,8 @@ function draw(p: Page, st: CasePageState, flash: HTMLElement | null): void {
       : c.status.code === 'refused'
         ? notice('error', h('p', null, h('strong', null, 'Permohonan ditolak. '), 'Surat penolakan dapat diunduh di bawah.'))
         : null;
+  const uploading = c.actions.includes('upload');
+  const submit = c.actions.includes('submit') ? section('submit', c.status.code === 'draft' ? 'Ajukan permohonan' : 'Ajukan kembali', submitBlock(p, st)) : null;
   replace(
     p.root,
     heading(title),
@@ -124,9 +122,11 @@ function draw(p: Page, st: CasePageState, flash: HTMLElement | null): void {
     statusBanner,
     revisionBox(c),
     todoSection(p, st),
+    // While the applicant is filling the file, its documents come first; afterwards, where it stands.
+    uploading ? [requirementsSection(p, st), submit] : null,
     section('current-step', 'Tahap saat ini', currentStep(c.step, c.status.label)),
     section('deadlines', 'Jangka waktu (hari kerja)', clocks(c.deadlines)),
-    requirementsSection(p, st),
+    uploading ? null : [requirementsSection(p, st), submit],
     section('application', 'Data permohonan', applicationFacts(c.application), c.actions.includes('edit') ? h('p', null, h('a', { href: `#/berkas/${c.id}/ubah`, class: 'btn btn-secondary' }, 'Ubah isian permohonan')) : null),
     outcomeFacts(c) ? section('result', 'Hasil', outcomeFacts(c)) : null,
     section('history', 'Riwayat berkas', st.events ? auditTrail(st.events, c.requirements) : null),
@@ -137,7 +137,6 @@ function draw(p: Page, st: CasePageState, flash: HTMLElement | null): void {
 function todoSection(p: Page, st: CasePageState): HTMLElement | null {
   const c = st.c;
   const parts: Child[] = [];
-  if (c.actions.includes('submit')) parts.push(submitBlock(p, st));
   if (c.actions.includes('survey')) parts.push(surveyBlock(p, st));
   if (c.letter.signed) parts.push(letterBlock(c));
   if (!parts.length) return null;
@@ -162,9 +161,8 @@ function submitBlock(p: Page, st: CasePageState): HTMLElement {
       }
     }),
   );
-  wrap.append(
+  add(wrap,
     summary.el,
-    h('h3', null, revision ? 'Ajukan kembali berkas perbaikan' : 'Ajukan permohonan'),
     h(
       'p',
       null,
@@ -234,9 +232,9 @@ function requirementRow(p: Page, st: CasePageState, r: Requirement, canUpload: b
   const c = st.c;
   const idBase = `req-${r.code}`;
   const requested = c.revision?.missing.includes(r.code);
-  const li = h('li', { class: `req${requested ? ' req-requested' : ''}`, id: idBase, 'data-field': `documents.${r.code}` });
+  const li = h('li', { class: `req-item${requested ? ' req-requested' : ''}`, id: idBase, 'data-field': `documents.${r.code}` });
   const doc = r.document;
-  li.append(
+  add(li,
     h('h3', null, r.name),
     h('p', { class: 'small' }, r.required ? 'Wajib' : 'Opsional', ` · Jenis berkas: ${r.kinds.map((k) => k.toUpperCase()).join(', ')} · Paling besar ${formatSize(r.max_bytes)}`),
     requested ? h('p', null, stateBadge('overdue', 'Diminta diunggah ulang')) : null,
@@ -245,7 +243,7 @@ function requirementRow(p: Page, st: CasePageState, r: Requirement, canUpload: b
       ? h('p', { class: 'doc-status' }, stateBadge('done', 'Sudah diunggah'), ` ${doc.file_name} (versi ${doc.version}, ${formatSize(doc.size)}, ${formatInstant(doc.stored_at ?? doc.created_at)}) `, viewDocButton(c.id, doc.id, r.name))
       : h('p', { class: 'doc-status' }, stateBadge(r.required ? 'near_due' : 'none', 'Belum diunggah')),
   );
-  if (canUpload) li.append(uploadControl(p, st, r));
+  if (canUpload) add(li, uploadControl(p, st, r));
   return li;
 }
 
@@ -379,7 +377,7 @@ function surveyBlock(p: Page, st: CasePageState): HTMLElement {
       const q = await get<SurveyQuestions>('/survey/questions', { anonymous: true });
       if (!p.current()) return;
       wrap.querySelector('.loading')?.remove();
-      wrap.append(surveyForm(p, st, q));
+      add(wrap, surveyForm(p, st, q));
     } catch (e) {
       wrap.querySelector('.loading')?.replaceWith(problemBox(e));
     }
@@ -392,7 +390,7 @@ function surveyForm(p: Page, st: CasePageState, q: SurveyQuestions): HTMLFormEle
   const form = h('form', { id: 'survey-form', novalidate: true, class: 'stack' });
   const summary = new ErrorSummary(form);
   const profileLabels: Record<string, string> = { sex: 'Jenis kelamin', education: 'Pendidikan terakhir', occupation: 'Pekerjaan utama' };
-  form.append(
+  add(form,
     summary.el,
     h('p', null, 'Mohon nilai pelayanan perizinan ini. Jawaban Anda dipakai untuk menghitung Indeks Kepuasan Masyarakat; identitas Anda tidak ditampilkan dalam laporan.'),
     q.source ? h('p', { class: 'small' }, `Dasar: ${q.source}.`) : null,
@@ -422,7 +420,7 @@ function surveyForm(p: Page, st: CasePageState, q: SurveyQuestions): HTMLFormEle
     field(P, { name: 'suggestion', label: 'Saran dan masukan', textarea: true, attrs: { maxlength: 2000 } }),
   );
   const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Kirim survei');
-  form.append(h('div', { class: 'actions' }, btn));
+  add(form, h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void busy(btn, async () => {
@@ -460,6 +458,5 @@ function surveyForm(p: Page, st: CasePageState, q: SurveyQuestions): HTMLFormEle
       }
     });
   });
-  void setFieldError;
   return form;
 }

@@ -5,7 +5,7 @@ import '../shared/style.css';
 import { setUnauthorizedHandler } from '../shared/api';
 import { completeCognitoLogin, logout } from '../shared/auth';
 import { loadConfig } from '../shared/config';
-import { h, replace } from '../shared/dom';
+import { add, h, replace } from '../shared/dom';
 import { clearSession, currentUser, hasRole, setApp } from '../shared/session';
 import { rememberReturn, signInPage } from '../shared/signin';
 import { buildShell, currentPath, heading, navigate, notice, setFlash, startRouter, type Page } from '../shared/ui';
@@ -64,7 +64,7 @@ function applicant(render: (p: Page) => Promise<void> | void) {
       return;
     }
     if (!hasRole('applicant')) {
-      p.root.append(
+      add(p.root,
         heading('Bukan akun pemohon'),
         notice('warning', h('p', null, 'Akun ini tidak memiliki peran pemohon. Petugas menggunakan konsol petugas.')),
         h('p', null, h('a', { href: '/console/' }, 'Buka konsol petugas')),
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       { path: /^\/berkas\/([^/]+)\/ubah$/, render: applicant((p) => applyPage(p, p.params[0])) },
     ],
     (p) => {
-      p.root.append(heading('Halaman tidak ditemukan'), h('p', null, 'Alamat yang Anda buka tidak ada. ', h('a', { href: '#/' }, 'Kembali ke beranda'), '.'));
+      add(p.root, heading('Halaman tidak ditemukan'), h('p', null, 'Alamat yang Anda buka tidak ada. ', h('a', { href: '#/' }, 'Kembali ke beranda'), '.'));
     },
     navLinks,
   );

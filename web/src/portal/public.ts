@@ -1,7 +1,7 @@
 // Pages without sign-in: home, tracking a case, verifying a signed document, complaints.
 
-import { get, post, Problem } from '../shared/api';
-import { dl, h, replace } from '../shared/dom';
+import { apiUrl, get, post, Problem } from '../shared/api';
+import { add, dl, h, replace } from '../shared/dom';
 import { formatDate, formatInstant } from '../shared/format';
 import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { COMPLAINT_KINDS } from '../shared/labels';
@@ -11,7 +11,7 @@ import { emailError, phoneError } from './validate';
 
 export function homePage(p: Page): void {
   const user = currentUser();
-  p.root.append(
+  add(p.root,
     heading('Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam', 'Beranda'),
     takeFlash() ?? '',
     h(
@@ -63,7 +63,7 @@ export async function trackPage(p: Page, number?: string): Promise<void> {
   const form = h('form', { id: 'track-form', novalidate: true, class: 'stack', role: 'search' });
   const summary = new ErrorSummary(form);
   const result = h('div', { id: 'track-result', 'aria-live': 'polite' });
-  form.append(
+  add(form,
     summary.el,
     field('track', {
       name: 'registration_number',
@@ -75,7 +75,7 @@ export async function trackPage(p: Page, number?: string): Promise<void> {
     }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Lacak')),
   );
-  p.root.append(heading('Lacak berkas'), h('p', null, 'Masukkan nomor pendaftaran untuk melihat status dan tahap permohonan. Data pribadi tidak ditampilkan.'), form, result);
+  add(p.root, heading('Lacak berkas'), h('p', null, 'Masukkan nomor pendaftaran untuk melihat status dan tahap permohonan. Data pribadi tidak ditampilkan.'), form, result);
   const lookup = async (n: string) => {
     summary.clear();
     replace(result);
@@ -147,7 +147,7 @@ export async function verifyPage(p: Page, id?: string): Promise<void> {
   const form = h('form', { id: 'verify-form', novalidate: true, class: 'stack' });
   const summary = new ErrorSummary(form);
   const result = h('div', { id: 'verify-result' });
-  form.append(
+  add(form,
     summary.el,
     field('verify', {
       name: 'id',
@@ -159,14 +159,14 @@ export async function verifyPage(p: Page, id?: string): Promise<void> {
     }),
     field('verify', {
       name: 'file',
-      label: 'Berkas PDF surat (opsional)',
+      label: 'Berkas PDF surat',
       type: 'file',
       hint: 'Unggah berkas PDF yang Anda terima untuk memastikan isinya sama persis dengan dokumen yang ditandatangani. Berkas hanya dicocokkan, tidak disimpan.',
       attrs: { accept: '.pdf,application/pdf' },
     }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Periksa')),
   );
-  p.root.append(
+  add(p.root,
     heading('Verifikasi dokumen'),
     h('p', null, 'Periksa apakah surat yang diterbitkan DPMPTSP Kota Bontang sah, masih berlaku, dan tanda tangan elektroniknya valid.'),
     form,
@@ -234,7 +234,7 @@ function verifyResult(v: VerifyView): HTMLElement {
       ['Algoritma', v.algorithm],
       ['Kunci', v.key_id],
     ]),
-    h('p', { class: 'small' }, 'Kunci publik untuk pemeriksaan mandiri: ', h('a', { href: '/api/verify/public-key' }, 'unduh kunci publik (PEM)'), '.'),
+    h('p', { class: 'small' }, 'Kunci publik untuk pemeriksaan mandiri: ', h('a', { href: apiUrl('/verify/public-key') }, 'unduh kunci publik (PEM)'), '.'),
   );
 }
 
@@ -269,7 +269,7 @@ export async function complaintPage(p: Page): Promise<void> {
   anon.addEventListener('change', () => {
     identity.hidden = anon.checked;
   });
-  form.append(
+  add(form,
     summary.el,
     choiceGroup(P, { name: 'kind', legend: 'Jenis', type: 'radio', required: true, choices: COMPLAINT_KINDS, checked: ['complaint'], inline: true }),
     field(P, {
@@ -287,18 +287,17 @@ export async function complaintPage(p: Page): Promise<void> {
 
   const trackForm = h('form', { id: 'complaint-track-form', novalidate: true, class: 'stack', role: 'search' });
   const trackSummary = new ErrorSummary(trackForm);
-  const trackResult = h('div', { id: 'complaint-track-result' });
-  trackForm.append(
+  add(trackForm,
     trackSummary.el,
     field('adutrack', { name: 'code', label: 'Kode pelacakan', required: true, hint: 'Contoh: ADU-ABCDE-FGHJK', attrs: { autocomplete: 'off', spellcheck: 'false' } }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, 'Lacak pengaduan')),
   );
 
-  p.root.append(
+  add(p.root,
     heading('Pengaduan'),
     h('p', null, 'Sampaikan pengaduan, saran atau masukan tentang pelayanan perizinan. Anda boleh tidak mencantumkan nama. Setelah terkirim, simpan kode pelacakan untuk memantau tindak lanjutnya.'),
     h('section', { class: 'panel', 'aria-labelledby': 'file-title' }, h('h2', { id: 'file-title' }, 'Sampaikan pengaduan'), form, receipt),
-    h('section', { class: 'panel', 'aria-labelledby': 'ctrack-title' }, h('h2', { id: 'ctrack-title' }, 'Lacak pengaduan'), trackForm, trackResult),
+    h('section', { class: 'panel', 'aria-labelledby': 'ctrack-title' }, h('h2', { id: 'ctrack-title' }, 'Lacak pengaduan'), trackForm),
   );
 
   form.addEventListener('submit', (ev) => {
@@ -366,15 +365,14 @@ export async function complaintPage(p: Page): Promise<void> {
     }
     navigate(`#/pengaduan/lacak/${encodeURIComponent(code)}`);
   });
-  void trackResult;
 }
 
 export async function complaintTrackPage(p: Page, code: string): Promise<void> {
-  p.root.append(heading(`Pengaduan ${code}`, 'Lacak pengaduan'));
+  add(p.root, heading(`Pengaduan ${code}`, 'Lacak pengaduan'));
   try {
     const t = await get<ComplaintTrack>(`/complaints/track/${encodeURIComponent(code)}`, { anonymous: true });
     if (!p.current()) return;
-    p.root.append(
+    add(p.root,
       dl([
         ['Kode pelacakan', t.tracking_code],
         ['Jenis', t.kind],
@@ -389,8 +387,8 @@ export async function complaintTrackPage(p: Page, code: string): Promise<void> {
       h('p', { class: 'small' }, 'Demi kerahasiaan, isi pengaduan dan identitas pengadu tidak ditampilkan di halaman ini.'),
     );
   } catch (e) {
-    if (e instanceof Problem && e.status === 404) p.root.append(notice('error', h('p', null, 'Kode pelacakan tidak ditemukan. Periksa kembali penulisannya.')));
-    else p.root.append(problemBox(e));
+    if (e instanceof Problem && e.status === 404) add(p.root, notice('error', h('p', null, 'Kode pelacakan tidak ditemukan. Periksa kembali penulisannya.')));
+    else add(p.root, problemBox(e));
   }
-  p.root.append(h('p', null, h('a', { href: '#/pengaduan' }, 'Kembali ke halaman pengaduan')));
+  add(p.root, h('p', null, h('a', { href: '#/pengaduan' }, 'Kembali ke halaman pengaduan')));
 }

@@ -2,7 +2,7 @@
 // working-day clocks, the current step and the audit trail.
 
 import { dl, h, type Child } from './dom';
-import { formatDate, formatInstant, workingDays } from './format';
+import { daysLeft, formatDate, formatInstant, workingDays } from './format';
 import { actionLabel, NOTICE_LABELS, outcomeLabel, requirementName, roleLabel, stepTitle } from './labels';
 import type { Application, AuditEvent, CaseView, Clock, Deadlines, EventList, Requirement, StepView } from './types';
 import { stateBadge } from './ui';
@@ -66,7 +66,7 @@ function clockCard(title: string, c: Clock | undefined, extra?: Child): HTMLElem
     h('p', null, stateBadge(c.state, c.state_label)),
     dl([
       ['Terpakai', c.used_days !== undefined ? `${workingDays(c.used_days)}${c.target_days !== undefined ? ` dari ${c.target_days}` : ''}` : null],
-      ['Sisa', c.left_days !== undefined ? workingDays(c.left_days) : null],
+      ['Sisa', c.left_days !== undefined ? daysLeft(c.left_days) : null],
       ['Batas waktu', c.due_on ? formatDate(c.due_on) : null],
       ['Berjalan', c.running === undefined ? null : c.running ? 'Ya' : 'Tidak (dihentikan sementara)'],
     ]),
@@ -93,9 +93,16 @@ export function clocks(d: Deadlines): HTMLElement {
   );
 }
 
+const CLOSED_LABELS: Record<string, string> = {
+  issued: 'Izin terbit',
+  refused: 'Ditolak',
+  lapsed: 'Gugur (batas waktu perbaikan terlampaui)',
+};
+
 function eventOutcome(e: AuditEvent, reqs?: Requirement[]): string {
   if (!e.outcome) return '';
   if (e.action === 'notice.sent') return NOTICE_LABELS[e.outcome] ?? e.outcome;
+  if (e.action === 'case.closed') return CLOSED_LABELS[e.outcome] ?? e.outcome;
   if (e.action === 'document.stored') {
     const m = /^(\S+) v(\d+)$/.exec(e.outcome);
     if (m) return `${requirementName(m[1], reqs)}, versi ${m[2]}`;
@@ -134,13 +141,18 @@ export function auditTrail(ev: EventList, reqs?: Requirement[]): HTMLElement {
   );
 }
 
-/** The revision request the applicant must answer. */
-export function revisionBox(c: CaseView): HTMLElement | null {
+/**
+ * The revision request: for the applicant only while the file waits for the correction; for
+ * staff (`always`) as the last request made.
+ */
+export function revisionBox(c: CaseView, always = false): HTMLElement | null {
   if (!c.revision) return null;
+  const open = c.step?.code === 'applicant_revision';
+  if (!open && !always) return null;
   return h(
     'div',
     { class: 'notice notice-warning', id: 'revision' },
-    h('h3', null, 'Permintaan perbaikan'),
+    h('h3', null, open ? 'Permintaan perbaikan' : 'Permintaan perbaikan terakhir'),
     h('p', null, `Dari tahap: ${stepTitle(c.revision.from_step)} (${formatInstant(c.revision.at)}).`),
     h('p', null, h('strong', null, 'Alasan: '), c.revision.reason),
     c.revision.missing.length

@@ -74,3 +74,8 @@ export function dl(rows: [string, Child][]): HTMLDListElement {
   }
   return list;
 }
+
+/** Element.append that skips null/false children and flattens arrays. */
+export function add(el: Node, ...children: Child[]): void {
+  append(el, children);
+}

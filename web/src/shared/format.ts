@@ -71,3 +71,9 @@ export function workingDays(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
   return `${n} hari kerja`;
 }
+
+/** Working days left, or how many are past when negative. */
+export function daysLeft(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '–';
+  return n < 0 ? `lewat ${-n} hari kerja` : `${n} hari kerja`;
+}

@@ -3,7 +3,7 @@
 // summary at the top that links to each field.
 
 import { Problem, type FieldProblem } from './api';
-import { h, type Attrs, type Child } from './dom';
+import { add, h, type Attrs, type Child } from './dom';
 
 export interface FieldOpts {
   /** The API's dotted path, e.g. `cash_office.member_count`. */
@@ -185,6 +185,7 @@ export class ErrorSummary {
   clear(): void {
     this.el.hidden = true;
     this.el.textContent = '';
+    this.el.removeAttribute('aria-labelledby');
     for (const w of this.form.querySelectorAll<HTMLElement>('[data-field].has-error')) {
       setFieldError(this.form, w.dataset.field!, null);
     }
@@ -223,7 +224,7 @@ export class ErrorSummary {
       }
     }
     this.el.setAttribute('aria-labelledby', headingId);
-    this.el.append(h('h2', { id: headingId }, title), h('p', null, detail), items.length ? h('ul', null, items) : null);
+    add(this.el, h('h2', { id: headingId }, title), h('p', null, detail), items.length ? h('ul', null, items) : null);
     this.el.hidden = false;
     this.el.focus();
   }

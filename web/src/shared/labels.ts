@@ -149,6 +149,27 @@ export const RECORDED_CHANNELS: [string, string][] = [
   ['in_person', 'Langsung kepada petugas pengaduan'],
 ];
 
+export const COMPLAINT_STEPS: Record<string, string> = {
+  registration: 'b. Pencatatan pengaduan ke laporan elektronik',
+  investigation: 'c. Penelitian dan pemeriksaan pengaduan',
+  follow_up: 'd. Tindak lanjut hasil penelitian dan pemeriksaan',
+  satisfaction_check: 'e. Verifikasi kepuasan pengadu atas tindak lanjut',
+};
+
+/** The `outcome` of a complaint's audit event, in words. */
+export function complaintEventOutcome(action: string, outcome: string): string {
+  if (action === 'complaint.filed') {
+    if (outcome === 'portal') return 'Portal Perizinan Digital';
+    return RECORDED_CHANNELS.find(([k]) => k === outcome)?.[1] ?? outcome;
+  }
+  if (action === 'complaint.step_entered') return COMPLAINT_STEPS[outcome] ?? outcome;
+  if (action === 'complaint.decided') {
+    const [step, out] = outcome.split(':');
+    return `${COMPLAINT_STEPS[step] ?? step} — ${COMPLAINT_OUTCOMES[out] ?? out ?? ''}`;
+  }
+  return COMPLAINT_OUTCOMES[outcome] ?? outcome;
+}
+
 export const COMPLAINT_STATUS: Record<string, string> = {
   open: 'Dalam penanganan',
   closed: 'Selesai',

@@ -2,7 +2,7 @@
 
 import { cognitoLogin, demoUsers, devLogin } from './auth';
 import { config } from './config';
-import { h } from './dom';
+import { add, h } from './dom';
 import { announce, heading, loading, navigate, notice, problemBox, type Page } from './ui';
 
 const RETURN_KEY = 'pd.return';
@@ -23,18 +23,18 @@ export async function signInPage(
   o: { app: 'portal' | 'console'; intro: string; accept: (roles: string[]) => boolean; home: string },
 ): Promise<void> {
   const c = config();
-  p.root.append(heading('Masuk'), h('p', null, o.intro));
+  add(p.root, heading('Masuk'), h('p', null, o.intro));
   if (c.auth.mode === 'cognito') {
     const btn = h('button', { type: 'button', class: 'btn btn-primary' }, 'Masuk melalui halaman masuk DPMPTSP');
-    btn.addEventListener('click', () => void cognitoLogin(o.app, takeReturnPeek(o.home)));
-    p.root.append(btn);
+    btn.addEventListener('click', () => void cognitoLogin(o.app, takeReturn(o.home)));
+    add(p.root, btn);
     return;
   }
-  p.root.append(
+  add(p.root,
     notice('info', h('p', null, h('strong', null, 'Mode pengembangan lokal. '), 'Pilih salah satu akun contoh di bawah ini; tidak perlu kata sandi.')),
   );
   const box = h('div', null, loading('Memuat daftar akun contoh…'));
-  p.root.append(box);
+  add(p.root, box);
   try {
     const users = (await demoUsers()).filter((u) => o.accept(u.roles.map((r) => r.code)));
     if (!p.current()) return;
@@ -58,14 +58,10 @@ export async function signInPage(
           box.prepend(problemBox(e));
         }
       });
-      list.append(h('li', null, btn));
+      add(list, h('li', null, btn));
     }
-    box.append(list);
+    add(box, list);
   } catch (e) {
     if (p.current()) box.replaceChildren(problemBox(e));
   }
-}
-
-function takeReturnPeek(fallback: string): string {
-  return sessionStorage.getItem(RETURN_KEY) ?? fallback;
 }

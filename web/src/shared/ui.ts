@@ -115,7 +115,7 @@ export async function render(): Promise<void> {
     for (const route of routes) {
       const m = route.path.exec(path);
       if (m) {
-        await route.render(page(m.slice(1).map(decodeURIComponent)));
+        await route.render(page(m.slice(1).map((x) => (x === undefined ? '' : decodeURIComponent(x)))));
         break;
       }
     }
@@ -125,7 +125,9 @@ export async function render(): Promise<void> {
   } finally {
     root.removeAttribute('aria-busy');
   }
-  if (seq === renderSeq) {
+  // After navigating inside the app, focus goes to the new page's heading (screen readers
+  // announce it); on the first load it stays at the start of the document, before the skip link.
+  if (seq === renderSeq && seq > 1) {
     const h1 = root.querySelector<HTMLElement>('h1');
     (h1 ?? mainEl).focus();
     window.scrollTo(0, 0);
@@ -155,30 +157,13 @@ export function button(label: Child, onClick: (ev: MouseEvent) => void, attrs: R
 
 /** A state badge that carries its meaning in text (and an icon), not in colour alone. */
 export function stateBadge(state: string | undefined, label: string | undefined): HTMLElement {
-  const icon: Record<string, string> = { overdue: '⚠', near_due: '⏳', on_time: '✓', paused: '⏸', done: '✓' };
+  const icon: Record<string, string> = { overdue: '⚠', near_due: '◷', on_time: '✓', paused: '‖', done: '✓' };
   return h(
     'span',
     { class: `badge badge-${state ?? 'none'}` },
     h('span', { 'aria-hidden': 'true' }, `${icon[state ?? ''] ?? '•'} `),
     label ?? state ?? '',
   );
-}
-
-/** Opens a URL fetched after a click in a new tab; falls back to a link when popups are blocked. */
-export async function openInNewTab(getUrl: () => Promise<string>, fallbackHost: HTMLElement, linkText: string): Promise<void> {
-  const w = window.open('', '_blank');
-  try {
-    const url = await getUrl();
-    if (w) {
-      w.opener = null;
-      w.location.href = url;
-    } else {
-      replace(fallbackHost, h('a', { href: url, target: '_blank', rel: 'noopener' }, linkText));
-    }
-  } catch (e) {
-    w?.close();
-    throw e;
-  }
 }
 
 const FLASH_KEY = 'pd.flash';

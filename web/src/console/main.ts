@@ -1,0 +1,160 @@
+// The staff console: work queue, case pages with the caller's decision forms, the heads'
+// dashboard and reports, and the complaints register.
+
+import '../shared/style.css';
+import { setUnauthorizedHandler } from '../shared/api';
+import { completeCognitoLogin, logout } from '../shared/auth';
+import { loadConfig } from '../shared/config';
+import { add, h, replace } from '../shared/dom';
+import { clearSession, currentUser, hasAnyRole, hasRole, setApp } from '../shared/session';
+import { rememberReturn, signInPage } from '../shared/signin';
+import { buildShell, currentPath, heading, navigate, notice, setFlash, startRouter, type Page } from '../shared/ui';
+import { consoleCasePage } from './case';
+import { complaintDetailPage, complaintsRegisterPage, recordComplaintPage } from './complaints';
+import { queuePage } from './queue';
+import { HEAD_ROLES, dashboardPage, reportsPage } from './reports';
+
+setApp('console');
+
+const CASE_ROLES = [
+  'front_office',
+  'back_office',
+  'section_head',
+  'division_head',
+  'agency_head',
+  'dinas_koperasi_technical',
+  'dinas_koperasi_official',
+] as const;
+const STAFF_ROLES = [...CASE_ROLES, 'complaints_officer'] as const;
+
+const nav = h('nav', { class: 'site-nav', 'aria-label': 'Menu konsol' });
+
+function navLinks(): void {
+  const user = currentUser();
+  const path = currentPath();
+  const link = (href: string, text: string, match: (p: string) => boolean) =>
+    h('li', null, h('a', { href, 'aria-current': match(path) ? 'page' : undefined }, text));
+  if (!user) {
+    replace(nav, h('div', { class: 'account' }, h('a', { href: '/', class: 'btn btn-small' }, 'Ke portal publik')));
+    return;
+  }
+  const items = [];
+  if (hasAnyRole(CASE_ROLES)) items.push(link('#/', 'Antrean kerja', (p) => p === '/' || p.startsWith('/kasus')));
+  if (hasAnyRole(HEAD_ROLES)) items.push(link('#/dasbor', 'Dasbor', (p) => p.startsWith('/dasbor')));
+  if (hasAnyRole(HEAD_ROLES) || hasRole('complaints_officer')) items.push(link('#/laporan', 'Laporan', (p) => p.startsWith('/laporan')));
+  if (hasRole('complaints_officer')) items.push(link('#/pengaduan', 'Pengaduan', (p) => p.startsWith('/pengaduan')));
+  replace(
+    nav,
+    h('ul', null, items),
+    h(
+      'div',
+      { class: 'account' },
+      h('span', { class: 'who' }, `${user.name} · ${user.roles.map((r) => r.label).join(', ')}`),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-small btn-secondary',
+          onclick: () => {
+            logout('console');
+            setFlash('Anda telah keluar.');
+            navigate('#/masuk');
+          },
+        },
+        'Keluar',
+      ),
+    ),
+  );
+}
+
+/** A page for signed-in staff holding one of `roles`. */
+function staff(roles: readonly string[], render: (p: Page) => Promise<void> | void) {
+  return async (p: Page) => {
+    if (!currentUser()) {
+      rememberReturn(location.hash || '#/');
+      navigate('#/masuk');
+      return;
+    }
+    if (!hasAnyRole(STAFF_ROLES)) {
+      add(p.root,
+        heading('Bukan akun petugas'),
+        notice('warning', h('p', null, 'Akun ini tidak memiliki peran petugas. Pemohon menggunakan portal publik.')),
+        h('p', null, h('a', { href: '/' }, 'Buka portal publik')),
+      );
+      return;
+    }
+    if (!hasAnyRole(roles)) {
+      add(p.root, heading('Tidak berwenang'), notice('warning', h('p', null, 'Halaman ini tidak tersedia untuk peran Anda.')), h('p', null, h('a', { href: '#/' }, 'Kembali')));
+      return;
+    }
+    await render(p);
+  };
+}
+
+/** The start page: the work queue, or the complaints register for a complaints officer only. */
+function home(p: Page): Promise<void> | void {
+  if (currentUser() && !hasAnyRole(CASE_ROLES) && hasRole('complaints_officer')) {
+    navigate('#/pengaduan');
+    return;
+  }
+  return staff(CASE_ROLES, queuePage)(p);
+}
+
+async function main(): Promise<void> {
+  const app = document.getElementById('app')!;
+  let cfg;
+  try {
+    cfg = await loadConfig();
+  } catch {
+    replace(app, h('main', null, h('h1', null, 'Konsol belum dapat dibuka'), h('p', null, 'Konfigurasi aplikasi tidak dapat dimuat. Silakan muat ulang halaman.')));
+    return;
+  }
+  buildShell({
+    app,
+    siteName: 'Konsol Petugas',
+    subtitle: 'Perizinan Digital · Izin Pembukaan Kantor Kas KSP · DPMPTSP Kota Bontang',
+    homeHref: '#/',
+    nav,
+    environment: cfg.environment,
+  });
+  setUnauthorizedHandler(() => {
+    clearSession();
+    rememberReturn(location.hash);
+    setFlash('Sesi Anda telah berakhir. Silakan masuk kembali.');
+    navigate('#/masuk');
+  });
+  try {
+    const back = await completeCognitoLogin('console');
+    if (back) location.hash = back;
+  } catch (e) {
+    setFlash(e instanceof Error ? e.message : String(e));
+  }
+  const headOrOfficer = [...HEAD_ROLES, 'complaints_officer'];
+  startRouter(
+    [
+      { path: /^\/$/, render: home },
+      {
+        path: /^\/masuk$/,
+        render: (p) =>
+          signInPage(p, {
+            app: 'console',
+            intro: 'Konsol untuk petugas DPMPTSP, Dinas Koperasi, UKM dan Perdagangan, dan petugas pengaduan.',
+            accept: (roles) => roles.some((r) => (STAFF_ROLES as readonly string[]).includes(r)),
+            home: '#/',
+          }),
+      },
+      { path: /^\/kasus\/([^/?]+)$/, render: staff(CASE_ROLES, (p) => consoleCasePage(p, p.params[0])) },
+      { path: /^\/dasbor(?:\?(.*))?$/, render: staff(HEAD_ROLES, (p) => dashboardPage(p, p.params[0])) },
+      { path: /^\/laporan(?:\?(.*))?$/, render: staff(headOrOfficer, (p) => reportsPage(p, p.params[0])) },
+      { path: /^\/pengaduan$/, render: staff(['complaints_officer'], complaintsRegisterPage) },
+      { path: /^\/pengaduan\/catat$/, render: staff(['complaints_officer'], recordComplaintPage) },
+      { path: /^\/pengaduan\/([^/?]+)$/, render: staff(['complaints_officer'], (p) => complaintDetailPage(p, p.params[0])) },
+    ],
+    (p) => {
+      add(p.root, heading('Halaman tidak ditemukan'), h('p', null, h('a', { href: '#/' }, 'Kembali ke antrean')));
+    },
+    navLinks,
+  );
+}
+
+void main();
