@@ -94,6 +94,33 @@ async fn external_ports(cfg: &Config) -> Result<Option<AwsParts>, BootError> {
     )))
 }
 
+/// `perizinan audit-verify`: checks every audit trail of the configured store (the SQLite file
+/// under `data_dir`, or DynamoDB with `PD_BACKEND=aws`). Reads only.
+pub async fn audit_verify(
+    cfg: &Config,
+    progress: impl FnMut(usize),
+) -> Result<perizinan::audit::AuditReport, BootError> {
+    let store: Arc<dyn perizinan::ports::CaseStore> = match cfg.backend {
+        Backend::Aws { .. } => {
+            let clock: Arc<dyn perizinan::ports::Clock> = Arc::new(SystemClock::default());
+            perizinan::bootstrap::AwsPorts::from_env(clock).await?.store
+        }
+        Backend::Embedded => {
+            let path = cfg.data_dir.join("cases.sqlite");
+            if !path.is_file() {
+                return Err(BootError(format!("no case store at {}", path.display())));
+            }
+            Arc::new(
+                perizinan::adapters::sqlite::SqliteStore::open(&path)
+                    .map_err(|e| BootError(format!("case store: {e}")))?,
+            )
+        }
+    };
+    perizinan::audit::verify_all(store.as_ref(), progress)
+        .await
+        .map_err(|e| BootError(format!("reading the store: {e}")))
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -191,7 +218,11 @@ async fn gateway(State(l): State<Local>, mut req: Request, next: Next) -> Respon
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     if let Some(auth) = bearer {
-        let token = auth.strip_prefix("Bearer ").unwrap_or("");
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        let token = auth
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map_or("", |(_, t)| t.trim());
         let now = l.embedded.clock.now_timestamp();
         match verify_local_token(&l.token_key, token, now)
             .ok()
@@ -489,6 +520,14 @@ async fn dev_timeouts(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "timed_out": n })))
 }
 
+/// What fault injection has done so far (404 when it is off).
+async fn dev_faults(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
+    let plan = l.embedded.faults.as_ref().ok_or(ApiError::NoRoute)?;
+    Ok(Json(
+        json!({ "calls": plan.calls(), "injected": plan.injected() }),
+    ))
+}
+
 async fn job_overdue(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
     let run = perizinan::jobs::run_overdue(&l.embedded.services).await?;
     serde_json::to_value(run)
@@ -609,6 +648,9 @@ pub async fn run(
         external: aws.map(|a| a.0),
         retention: perizinan::bootstrap::retention_from_env()?,
         idempotency_lock: perizinan::bootstrap::idempotency_lock_from_env()?,
+        malware_scan_required: perizinan::bootstrap::malware_scan_required(),
+        faults: perizinan::adapters::faults::FaultPlan::from_env()
+            .map_err(perizinan::embedded::BootError)?,
     })?);
     let (resumed, redelivered) = embedded.recover().await?;
     let local = Local {
@@ -640,6 +682,7 @@ pub async fn run(
         .route("/outbox", get(outbox_html))
         .route("/_dev/executions/{name}", get(dev_execution))
         .route("/_dev/timeouts", post(dev_timeouts))
+        .route("/_dev/faults", get(dev_faults))
         .route("/_dev/clock", get(dev_clock_get).post(dev_clock_set))
         .route("/_jobs/overdue", post(job_overdue))
         .route("/config.json", get(site_config))
@@ -674,6 +717,10 @@ pub async fn run(
             if let Err(e) = perizinan::workflow::redeliver_pending(&timer.services).await {
                 tracing::warn!(error = %e, "pending decisions not re-sent");
             }
+            if let Err(e) = perizinan::complaint_flow::redeliver_pending(&timer.services).await {
+                tracing::warn!(error = %e, "pending complaint decisions not re-sent");
+            }
+            perizinan::workflow::redrive_failed(&timer.services).await;
         }
     });
 

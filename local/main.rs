@@ -5,15 +5,23 @@
 //! `PD_BACKEND=aws` uses DynamoDB, S3 and SES as configured by the environment (see
 //! `perizinan::bootstrap`), with the embedded executor or, with
 //! `PD_ORCHESTRATOR=stepfunctions`, Step Functions.
+//!
+//! `perizinan audit-verify [--data-dir DIR]` checks every audit trail (hash chain and head) of
+//! the store and prints a digest; it exits 1 when a trail was tampered with.
+//!
+//! For tests and demonstrations: `PD_DEV_CLOCK=1` (a settable clock), `PD_TIMER_MS` (how often
+//! timeouts fire and undelivered work is re-sent; default 15000), `PD_RETRY_TIME_SCALE`
+//! (multiplies the ASL's Retry waits), `PD_FAULT_RATE`/`PD_FAULT_SEED`/`PD_FAULT_PORTS` (fault
+//! injection, see `perizinan::adapters::faults`).
 
 use local::Config;
 use std::process::ExitCode;
 
 fn usage() -> &'static str {
-    "penggunaan: perizinan [--port N] [--host IP] [--data-dir DIR]"
+    "penggunaan: perizinan [audit-verify] [--port N] [--host IP] [--data-dir DIR]"
 }
 
-fn parse_args() -> Result<Config, String> {
+fn parse_args(args: Vec<String>) -> Result<Config, String> {
     let mut cfg = Config::default();
     if let Ok(p) = std::env::var("PORT") {
         cfg.port = p.parse().map_err(|_| format!("PORT tidak valid: {p}"))?;
@@ -40,12 +48,20 @@ fn parse_args() -> Result<Config, String> {
         .ok()
         .filter(|d| !d.is_empty())
         .map(Into::into);
+    if let Ok(s) = std::env::var("PD_TIMER_MS") {
+        let ms: u64 = s
+            .parse()
+            .ok()
+            .filter(|m| *m > 0)
+            .ok_or_else(|| format!("PD_TIMER_MS tidak valid: {s}"))?;
+        cfg.timer_interval = std::time::Duration::from_millis(ms);
+    }
     if let Ok(s) = std::env::var("PD_RETRY_TIME_SCALE") {
         cfg.retry_time_scale = s
             .parse()
             .map_err(|_| format!("PD_RETRY_TIME_SCALE tidak valid: {s}"))?;
     }
-    let mut args = std::env::args().skip(1);
+    let mut args = args.into_iter();
     while let Some(a) = args.next() {
         let mut value = || {
             args.next()
@@ -89,16 +105,58 @@ async fn shutdown_signal() {
     }
 }
 
+/// Prints the audit verification's report (in Indonesian: it is read by the agency's staff).
+async fn audit_verify(cfg: Config) -> ExitCode {
+    use std::io::Write;
+    let report = local::audit_verify(&cfg, |n| {
+        eprint!("\rmemeriksa jejak audit: {n} berkas");
+        let _ignored = std::io::stderr().flush();
+    })
+    .await;
+    eprintln!();
+    match report {
+        Ok(r) => {
+            println!(
+                "{} permohonan, {} pengaduan, {} peristiwa audit diperiksa",
+                r.cases, r.complaints, r.events
+            );
+            for f in &r.failures {
+                println!("RUSAK  {} {}: {}", f.kind, f.id, f.problem);
+            }
+            println!("digest {}", r.digest);
+            if r.ok() {
+                println!("jejak audit utuh");
+                ExitCode::SUCCESS
+            } else {
+                println!("{} jejak audit rusak", r.failures.len());
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("gagal memeriksa jejak audit: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     perizinan::telemetry::init_text("info");
-    let cfg = match parse_args() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let verify = args.first().is_some_and(|a| a == "audit-verify");
+    if verify {
+        args.remove(0);
+    }
+    let cfg = match parse_args(args) {
         Ok(c) => c,
         Err(msg) => {
             eprintln!("{msg}");
             return ExitCode::from(2);
         }
     };
+    if verify {
+        return audit_verify(cfg).await;
+    }
     match local::run(cfg, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -402,3 +402,57 @@ async fn public_tracking_shows_no_personal_data() {
     let (s, _) = app.get(None, "/track/bukan-nomor").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn raw_bodies_and_headers_get_problems_too() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/verify/{}", app.api, uuid::Uuid::new_v4());
+    // Over the 5 MiB limit of the byte check: 413 as problem JSON, not the framework's text.
+    let r = app
+        .http
+        .post(&url)
+        .header("content-type", "application/pdf")
+        .body(vec![0u8; 6 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "payload_too_large");
+    // The wrong media type names the right one.
+    let r = app
+        .http
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["detail"].as_str().unwrap().contains("application/pdf"),
+        "{v}"
+    );
+    // The bearer scheme is case-insensitive (RFC 9110 §11.1).
+    let token = app.login("pemohon").await;
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let r = app
+            .http
+            .get(format!("{}/me", app.api))
+            .header("authorization", format!("{scheme} {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{scheme}");
+    }
+    let r = app
+        .http
+        .get(format!("{}/me", app.api))
+        .header("authorization", format!("Basic {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}

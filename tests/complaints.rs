@@ -281,43 +281,7 @@ async fn complaints_a_to_f_confidential_and_reported() {
 
 /// Drives a submitted case to step q.
 async fn to_survey(app: &TestApp, id: &str) {
-    for (u, st, body) in [
-        (
-            "fo",
-            "front_office_verification",
-            json!({"outcome": "complete"}),
-        ),
-        ("bo", "back_office_validation", json!({"outcome": "valid"})),
-        (
-            "kasi",
-            "section_head_forwarding",
-            json!({"outcome": "forward"}),
-        ),
-        (
-            "teknis",
-            "technical_verification",
-            json!({"outcome": "verified", "findings": "Sesuai."}),
-        ),
-        (
-            "diskop",
-            "recommendation",
-            json!({"outcome": "grant", "recommendation_number": "500/1/DKUMP/2026", "recommendation_date": today().to_string()}),
-        ),
-        ("bo", "letter_drafting", json!({"outcome": "drafted"})),
-        (
-            "kasi",
-            "section_head_validation",
-            json!({"outcome": "approve"}),
-        ),
-        (
-            "kabid",
-            "division_head_validation",
-            json!({"outcome": "approve"}),
-        ),
-        ("kadis", "head_signature", json!({"outcome": "sign"})),
-    ] {
-        app.act_ok(u, id, st, body).await;
-    }
+    staff_g_to_p(app, id, "grant").await;
 }
 
 #[tokio::test]

@@ -875,3 +875,145 @@ async fn complaint_store_contract_dynamodb() {
     let fx = Fixture::new(false).await;
     complaint_store_contract(Arc::new(fx.store())).await;
 }
+
+/// The retention job's lists and the audit walk, the same on both stores.
+async fn retention_and_audit_contract(store: Arc<dyn CaseStore>) {
+    use perizinan::domain::actions::expire_draft;
+    use perizinan::domain::complaints::{
+        Channel, ComplaintInput, ComplaintStatus, Kind, erase_identity, filed,
+    };
+    use perizinan::ports::ComplaintCommit;
+    let now = Utc::now();
+    // A draft untouched for 100 days, one changed today, a submitted case.
+    let mut old = new_case("retensi-1");
+    old.updated_at = now - Days::days(100);
+    let e = event(&mut old, "application.created");
+    store.commit(insert(&old, vec![e])).await.unwrap();
+    let mut fresh = new_case("retensi-2");
+    let e = event(&mut fresh, "application.created");
+    store.commit(insert(&fresh, vec![e])).await.unwrap();
+    let mut sent = new_case("retensi-3");
+    sent.updated_at = now - Days::days(100);
+    sent.status = CaseStatus::InProcess;
+    let e = event(&mut sent, "case.submitted");
+    store.commit(insert(&sent, vec![e])).await.unwrap();
+
+    let cutoff = now - Days::days(90);
+    let stale = store.stale_drafts(cutoff, 10).await.unwrap();
+    assert_eq!(
+        stale.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![old.id],
+        "only the untouched draft"
+    );
+    let change = expire_draft(&stale[0], 90, now).expect("a draft");
+    store
+        .commit(Commit::from_change(change))
+        .await
+        .expect("expired");
+    assert!(store.stale_drafts(cutoff, 10).await.unwrap().is_empty());
+    let erased = store.case(old.id).await.unwrap().unwrap();
+    assert_eq!(erased.status, CaseStatus::Lapsed);
+    assert!(erased.application.contact.email.is_erased());
+
+    // A complaint closed 400 days ago naming its complainant; an anonymous one.
+    let named = ComplaintInput {
+        kind: Some(Kind::Complaint),
+        text: Some("Petugas meminta biaya yang tidak resmi.".into()),
+        anonymous: Some(false),
+        name: Some("Budi Santoso".into()),
+        email: Some("budi@warga.test".into()),
+        channel: Some(Channel::Portal),
+        ..Default::default()
+    }
+    .parse(None, now)
+    .unwrap();
+    let (mut named, ev) = filed(named, Actor::system(), &Origin::default(), now);
+    named.status = ComplaintStatus::Closed;
+    named.closed_at = Some(now - Days::days(400));
+    store
+        .commit_complaint(ComplaintCommit {
+            complaint: named.clone(),
+            expected_version: None,
+            events: vec![ev],
+        })
+        .await
+        .unwrap();
+    let year = now - Days::days(365);
+    let listed = store.identified_closed_complaints(year, 10).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![named.id]
+    );
+    assert!(
+        store
+            .identified_closed_complaints(now - Days::days(500), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "closed after that cutoff"
+    );
+    let change = erase_identity(&listed[0], 365, now).expect("named");
+    store
+        .commit_complaint(ComplaintCommit::from_change(change))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .identified_closed_complaints(year, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .complaint(named.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .complainant
+            .is_none()
+    );
+
+    // The audit walk, one record per page: every record once, heads as stored.
+    let mut cursor = None;
+    let mut seen = vec![];
+    loop {
+        let page = store.audit_heads(cursor, 1).await.unwrap();
+        seen.extend(page.heads);
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    let mine: Vec<_> = seen
+        .iter()
+        .filter(|h| [old.id, fresh.id, sent.id, named.id].contains(&h.id))
+        .collect();
+    assert_eq!(mine.len(), 4, "{seen:?}");
+    for h in mine {
+        let trail = store.audit_trail(h.id).await.unwrap();
+        assert_eq!(trail.len() as u64, h.seq);
+        assert_eq!(trail.last().unwrap().hash, h.head);
+        let kind = if h.id == named.id {
+            "complaint"
+        } else {
+            "case"
+        };
+        assert_eq!(h.kind, kind);
+    }
+    let report = perizinan::audit::verify_all(store.as_ref(), |_| {})
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.failures);
+}
+
+#[tokio::test]
+async fn retention_and_audit_contract_sqlite() {
+    retention_and_audit_contract(Arc::new(SqliteStore::in_memory().unwrap())).await;
+}
+
+#[tokio::test]
+async fn retention_and_audit_contract_dynamodb() {
+    let fx = Fixture::new(false).await;
+    retention_and_audit_contract(Arc::new(fx.store())).await;
+}

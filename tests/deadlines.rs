@@ -9,28 +9,6 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn set_clock(app: &TestApp, wita: &str) {
-    let r = app
-        .http
-        .post(format!("{}/_dev/clock", app.base))
-        .json(&json!({ "set": wita }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-}
-
-async fn run_job(app: &TestApp) -> Value {
-    let r = app
-        .http
-        .post(format!("{}/_jobs/overdue", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json().await.unwrap()
-}
-
 fn application_in_2026() -> Value {
     let mut a = application();
     a["branch"]["operating_permit_date"] = json!("2025-05-02");
@@ -119,7 +97,7 @@ async fn clocks_pause_and_resume_and_the_overdue_job_alerts_once_a_day() {
     // Thursday 12 March, 08:00: the front office is two working days late (due 10 March).
     set_clock(&app, "2026-03-12T08:00:00+08:00").await;
     let mail_before = app.outbox().await.len();
-    let run = run_job(&app).await;
+    let run = run_daily_job(&app).await;
     assert_eq!(run["alerts"].as_array().unwrap().len(), 1, "{run}");
     assert_eq!(run["alerts"][0]["state"], "overdue");
     assert_eq!(run["alerts"][0]["step"], "front_office_verification");
@@ -144,7 +122,7 @@ async fn clocks_pause_and_resume_and_the_overdue_job_alerts_once_a_day() {
     );
     assert!(new[0]["body"].as_str().unwrap().contains("10 Maret 2026"));
     // The same day again: nothing new.
-    let again = run_job(&app).await;
+    let again = run_daily_job(&app).await;
     assert_eq!(again["alerts"].as_array().unwrap().len(), 0);
     assert_eq!(again["already_alerted"], 1);
     assert_eq!(app.outbox().await.len(), mail.len());
@@ -183,7 +161,7 @@ async fn clocks_pause_and_resume_and_the_overdue_job_alerts_once_a_day() {
     .await;
     // Friday 13 March: one working day left → near due.
     set_clock(&app, "2026-03-13T08:00:00+08:00").await;
-    let run = run_job(&app).await;
+    let run = run_daily_job(&app).await;
     assert_eq!(run["alerts"][0]["state"], "near_due", "{run}");
     assert_eq!(run["alerts"][0]["step"], "back_office_validation");
     assert_eq!(run["alerts"][0]["due_on"], "2026-03-16");

@@ -157,6 +157,7 @@ fn services(
         idempotency_config: Default::default(),
         security_log: store.clone(),
         retention: Arc::new(perizinan::domain::privacy::RetentionPolicy::shipped()),
+        malware_scan_required: false,
         store,
     }
 }

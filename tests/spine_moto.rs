@@ -246,41 +246,7 @@ async fn refusal_and_bad_input_over_http_on_aws_adapters() {
     let other = f.app.login("pemohon2").await;
     let (s, _) = f.app.get(Some(&other), &format!("/cases/{id}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    for (u, st, body) in [
-        (
-            "fo",
-            "front_office_verification",
-            json!({"outcome": "complete"}),
-        ),
-        ("bo", "back_office_validation", json!({"outcome": "valid"})),
-        (
-            "kasi",
-            "section_head_forwarding",
-            json!({"outcome": "forward"}),
-        ),
-        (
-            "teknis",
-            "technical_verification",
-            json!({"outcome": "verified", "findings": "Tidak sesuai."}),
-        ),
-        (
-            "diskop",
-            "recommendation",
-            json!({"outcome": "refuse", "reason": "Kesehatan koperasi kurang.", "recommendation_number": "500/8/DKUMP/2026", "recommendation_date": today().to_string()}),
-        ),
-        ("bo", "letter_drafting", json!({"outcome": "drafted"})),
-        (
-            "kasi",
-            "section_head_validation",
-            json!({"outcome": "approve"}),
-        ),
-        (
-            "kabid",
-            "division_head_validation",
-            json!({"outcome": "approve"}),
-        ),
-        ("kadis", "head_signature", json!({"outcome": "sign"})),
-    ] {
+    for (u, st, body) in decisions_g_to_p("refuse") {
         f.act(u, &id, st, body).await;
     }
     let t = f.app.login("pemohon").await;

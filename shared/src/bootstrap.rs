@@ -22,7 +22,7 @@ use crate::embedded::{BootError, Embedded, EmbeddedConfig};
 use crate::ports::clock::Clock;
 use crate::ports::clock::SystemClock;
 use crate::ports::directory::StaticDirectory;
-use crate::ports::{CaseStore, DocumentStore, Mailer, Orchestrator};
+use crate::ports::{CaseStore, Orchestrator};
 use crate::services::Services;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -110,6 +110,11 @@ pub fn retention_from_env() -> Result<crate::domain::privacy::RetentionPolicy, B
         }
         None => Ok(RetentionPolicy::shipped()),
     }
+}
+
+/// `PD_MALWARE_SCAN=required`: documents are handed out only with a clean scan verdict.
+pub fn malware_scan_required() -> bool {
+    env("PD_MALWARE_SCAN").is_some_and(|v| v == "required")
 }
 
 /// How long an in-progress idempotent request holds its key (`PD_IDEMPOTENCY_LOCK_SECONDS`,
@@ -230,19 +235,31 @@ impl AwsPorts {
         complaint_orchestrator: Arc<dyn Orchestrator>,
         clock: Arc<dyn Clock>,
     ) -> Result<Services, BootError> {
-        let store: Arc<dyn CaseStore> = self.store.clone();
-        let documents: Arc<dyn DocumentStore> = self.documents.clone();
-        let mailer: Arc<dyn Mailer> = self.mailer.clone();
-        let retention = retention_from_env()?;
-        Ok(Services {
-            store,
-            documents,
+        let ports = crate::adapters::faults::Ports {
+            store: self.store.clone(),
+            documents: self.documents.clone(),
             signed_documents: self.signed_documents.clone(),
-            signer: self.signer.clone(),
-            verify_base_url: require("PD_VERIFY_BASE_URL")?,
-            mailer,
+            mailer: self.mailer.clone(),
             orchestrator,
             complaint_orchestrator,
+            signer: self.signer.clone(),
+        };
+        // Off unless PD_FAULT_RATE is set (fault-injection tests only).
+        let ports = match crate::adapters::faults::FaultPlan::from_env().map_err(BootError)? {
+            Some(plan) => ports.inject(&plan),
+            None => ports,
+        };
+        let retention = retention_from_env()?;
+        let store: Arc<dyn CaseStore> = ports.store.clone();
+        Ok(Services {
+            store,
+            documents: ports.documents,
+            signed_documents: ports.signed_documents,
+            signer: ports.signer,
+            verify_base_url: require("PD_VERIFY_BASE_URL")?,
+            mailer: ports.mailer,
+            orchestrator: ports.orchestrator,
+            complaint_orchestrator: ports.complaint_orchestrator,
             directory: Arc::new(directory_from_env()?),
             clock,
             catalog: Arc::new(catalog_from_env()?),
@@ -250,13 +267,14 @@ impl AwsPorts {
             calendar: Arc::new(calendar_from_env()?),
             sla: Arc::new(sla_from_env()?),
             portal_url: env("PD_PORTAL_URL").unwrap_or_else(|| "https://perizinan.example".into()),
-            idempotency: self.store.clone(),
+            idempotency: ports.store.clone(),
             idempotency_config: crate::api::guard::IdempotencyConfig {
                 lock: idempotency_lock_from_env()?,
                 ttl: retention.idempotency_ttl(),
             },
-            security_log: self.store.clone(),
+            security_log: ports.store,
             retention: Arc::new(retention),
+            malware_scan_required: malware_scan_required(),
         })
     }
 }
@@ -297,6 +315,8 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                 signer: None,
                 retention: retention_from_env()?,
                 idempotency_lock: idempotency_lock_from_env()?,
+                faults: crate::adapters::faults::FaultPlan::from_env().map_err(BootError)?,
+                malware_scan_required: malware_scan_required(),
             })?;
             e.recover().await?;
             Ok(e.services)

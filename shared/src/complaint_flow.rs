@@ -64,7 +64,7 @@ async fn update(
         let next = change.complaint.clone();
         match s
             .store
-            .commit_complaint(ComplaintCommit::from_change(change))
+            .commit_complaint_checked(ComplaintCommit::from_change(change))
             .await
         {
             Ok(()) => return Ok(next),

@@ -51,6 +51,10 @@ pub struct EmbeddedConfig {
     pub retention: crate::domain::privacy::RetentionPolicy,
     /// How long an in-progress idempotent request holds its key.
     pub idempotency_lock: chrono::Duration,
+    /// Hand out uploaded documents only when the scanner found them clean.
+    pub malware_scan_required: bool,
+    /// Fault injection (tests only; `None` in every real deployment).
+    pub faults: Option<Arc<crate::adapters::faults::FaultPlan>>,
 }
 
 /// Ports supplied from outside (e.g. DynamoDB, S3, SES on moto); `orchestrator: None` keeps the
@@ -77,6 +81,8 @@ pub struct Embedded {
     pub clock: Arc<SystemClock>,
     /// Secret of this installation (signs local tokens and file URLs).
     pub secret: Vec<u8>,
+    /// The fault plan, when fault injection is on.
+    pub faults: Option<Arc<crate::adapters::faults::FaultPlan>>,
 }
 
 /// Reads the installation's secret, creating it (32 random bytes, mode 0600) on first run.
@@ -217,6 +223,28 @@ impl Embedded {
                 .map_err(|e| BootError(format!("signing key: {e}")))?,
             ),
         };
+        let ports = crate::adapters::faults::Ports {
+            store,
+            documents,
+            signed_documents,
+            mailer,
+            orchestrator,
+            complaint_orchestrator,
+            signer,
+        };
+        let ports = match &cfg.faults {
+            Some(plan) => ports.inject(plan),
+            None => ports,
+        };
+        let crate::adapters::faults::Ports {
+            store,
+            documents,
+            signed_documents,
+            mailer,
+            orchestrator,
+            complaint_orchestrator,
+            signer,
+        } = ports;
         let services = Arc::new(Services {
             store: store.clone(),
             documents,
@@ -240,12 +268,17 @@ impl Embedded {
             },
             security_log: store.clone(),
             retention: Arc::new(cfg.retention),
+            malware_scan_required: cfg.malware_scan_required,
         });
         let s = services.clone();
         let task: TaskFn = Arc::new(move |payload| {
             let s = s.clone();
             Box::pin(async move { workflow::handle(&s, payload).await })
         });
+        let task = match &cfg.faults {
+            Some(plan) => crate::adapters::faults::task(task, plan.clone()),
+            None => task,
+        };
         for x in [&executor, &complaint_executor].into_iter().flatten() {
             x.register(WORKFLOW_FUNCTION, task.clone());
         }
@@ -258,6 +291,7 @@ impl Embedded {
             outbox,
             clock: cfg.clock,
             secret,
+            faults: cfg.faults,
         })
     }
 
@@ -281,7 +315,11 @@ impl Embedded {
         }
         let redelivered = crate::workflow::redeliver_pending(&self.services)
             .await
-            .map_err(|e| BootError(format!("redelivery: {e}")))?;
+            .map_err(|e| BootError(format!("redelivery: {e}")))?
+            + crate::complaint_flow::redeliver_pending(&self.services)
+                .await
+                .map_err(|e| BootError(format!("complaint redelivery: {e}")))?;
+        crate::workflow::redrive_failed(&self.services).await;
         Ok((resumed, redelivered))
     }
 }

@@ -40,6 +40,111 @@ pub struct OverdueRun {
     pub complaint_alerts: Vec<String>,
     /// Decisions re-sent to the orchestrator (stored but undelivered).
     pub redelivered: usize,
+    /// Workflows restarted after a transient failure outlasted their retries.
+    pub redriven: usize,
+    /// What the retention schedule removed on this run.
+    pub retention: RetentionRun,
+}
+
+/// Most records one retention run handles per kind.
+const RETENTION_LIMIT: usize = 500;
+
+/// One run of the retention schedule (`infra/config/retention.json`, `domain::privacy`).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct RetentionRun {
+    /// Drafts never submitted, untouched for `abandoned_draft_days`: closed, personal fields
+    /// erased.
+    pub drafts_expired: usize,
+    /// Their uploaded files, deleted from the document store.
+    pub files_deleted: usize,
+    /// Files whose deletion failed (kept in the log by case id; deleted by a later run).
+    pub files_failed: usize,
+    /// Closed complaints whose complainant identity was erased.
+    pub complaint_identities_erased: usize,
+    /// Refused-request records past their `retain_until` (DynamoDB: expired by TTL instead).
+    pub security_events_expired: u64,
+    /// Idempotency records past their expiry (DynamoDB: TTL).
+    pub idempotency_records_purged: u64,
+}
+
+/// Applies the retention schedule: erases abandoned drafts (and deletes their files),
+/// complainants' identities after the period, and expired operational records. Every erasure
+/// is a versioned commit with its own audit event, so a draft the applicant touches meanwhile
+/// is left alone (the conflict is skipped) and a second run changes nothing.
+pub async fn run_retention(s: &Services) -> Result<RetentionRun, StoreError> {
+    use crate::domain::DocumentStatus;
+    use crate::domain::application::ERASED;
+    let now = s.clock.now();
+    let policy = s.retention.clone();
+    let mut run = RetentionRun::default();
+    let before = now - chrono::Duration::days(i64::from(policy.abandoned_draft_days));
+    for case in s.store.stale_drafts(before, RETENTION_LIMIT).await? {
+        let Some(change) = actions::expire_draft(&case, policy.abandoned_draft_days, now) else {
+            continue;
+        };
+        let docs = s.store.documents(case.id).await?;
+        let mut commit = Commit::from_change(change);
+        commit.documents = docs
+            .iter()
+            .filter(|d| d.status != DocumentStatus::Erased)
+            .map(|d| {
+                let mut d = d.clone();
+                d.status = DocumentStatus::Erased;
+                d.file_name = ERASED.to_string();
+                d
+            })
+            .collect();
+        match s.store.commit_checked(commit).await {
+            Ok(()) => run.drafts_expired += 1,
+            // Changed since it was listed (the applicant came back): not abandoned.
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
+        for d in docs
+            .iter()
+            .filter(|d| matches!(d.status, DocumentStatus::Stored | DocumentStatus::Pending))
+        {
+            match s.documents.delete(&d.key).await {
+                Ok(()) => run.files_deleted += 1,
+                Err(e) => {
+                    run.files_failed += 1;
+                    tracing::warn!(case_id = %case.id, error = %e, "retention: file not deleted");
+                }
+            }
+        }
+    }
+    let closed_before = now - chrono::Duration::days(i64::from(policy.complaint_identity_days));
+    for c in s
+        .store
+        .identified_closed_complaints(closed_before, RETENTION_LIMIT)
+        .await?
+    {
+        let Some(change) =
+            crate::domain::complaints::erase_identity(&c, policy.complaint_identity_days, now)
+        else {
+            continue;
+        };
+        match s
+            .store
+            .commit_complaint_checked(crate::ports::ComplaintCommit::from_change(change))
+            .await
+        {
+            Ok(()) => run.complaint_identities_erased += 1,
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    run.security_events_expired = s.security_log.expire_security_events(now).await?;
+    run.idempotency_records_purged = s.idempotency.purge_expired_idempotency(now).await?;
+    tracing::info!(
+        drafts = run.drafts_expired,
+        files = run.files_deleted,
+        complaints = run.complaint_identities_erased,
+        security_events = run.security_events_expired,
+        idempotency = run.idempotency_records_purged,
+        "retention run finished"
+    );
+    Ok(run)
 }
 
 /// A complaint is "near" its 60 days this many calendar days before.
@@ -76,6 +181,8 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         notices_sent: 0,
         complaint_alerts: vec![],
         redelivered: 0,
+        redriven: 0,
+        retention: RetentionRun::default(),
     };
     for step in Step::ALL.into_iter().filter(|s| *s != Step::Survey) {
         let cases = s.store.cases_due_by(step, cutoff, PER_STEP_LIMIT).await?;
@@ -105,7 +212,7 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
             }
             let change = actions::deadline_alerted(&case, step, state, today, now);
             let marked = change.case.clone();
-            match s.store.commit(Commit::from_change(change)).await {
+            match s.store.commit_checked(Commit::from_change(change)).await {
                 Ok(()) => {}
                 // The case moved meanwhile; the next run looks at it again.
                 Err(StoreError::Conflict(_)) => continue,
@@ -163,7 +270,7 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         let marked = change.complaint.clone();
         match s
             .store
-            .commit_complaint(crate::ports::ComplaintCommit::from_change(change))
+            .commit_complaint_checked(crate::ports::ComplaintCommit::from_change(change))
             .await
         {
             Ok(()) => {}
@@ -193,7 +300,10 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         run.complaint_alerts.push(marked.tracking_code.clone());
     }
     run.items_read = s.store.items_read() - read_before;
-    run.redelivered = crate::workflow::redeliver_pending(s).await?;
+    run.redelivered = crate::workflow::redeliver_pending(s).await?
+        + crate::complaint_flow::redeliver_pending(s).await?;
+    run.redriven = crate::workflow::redrive_failed(s).await;
+    run.retention = run_retention(s).await?;
     tracing::info!(
         date = %today,
         examined = run.examined,

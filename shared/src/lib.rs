@@ -7,6 +7,7 @@
 pub mod adapters;
 pub mod api;
 pub mod asl;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod complaint_flow;

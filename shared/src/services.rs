@@ -38,6 +38,9 @@ pub struct Services {
     pub security_log: Arc<dyn crate::ports::SecurityLog>,
     /// How long data outside the permit record is kept (`infra/config/retention.json`).
     pub retention: Arc<crate::domain::privacy::RetentionPolicy>,
+    /// Uploaded documents are handed out only with the malware scanner's clean verdict
+    /// (`PD_MALWARE_SCAN=required`; AWS, with GuardDuty Malware Protection for S3).
+    pub malware_scan_required: bool,
 }
 
 /// Who a complaint notice goes to.
@@ -104,6 +107,7 @@ impl Services {
         key: &str,
     ) -> Result<(), crate::ports::MailError> {
         let addresses = match to {
+            Recipient::Applicant if case.application.contact.email.is_erased() => vec![],
             Recipient::Applicant => vec![case.application.contact.email.as_str().to_string()],
             Recipient::Role(r) => self.directory.addresses(r).await,
         };

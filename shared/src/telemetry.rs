@@ -16,11 +16,12 @@ pub fn init_json() {
         .try_init();
 }
 
-/// Human-readable logs (the local runner).
+/// Human-readable logs on stderr (the local runner; its stdout carries the URLs it prints).
 pub fn init_text(default: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _already_set = tracing_subscriber::fmt()
         .compact()
+        .with_writer(std::io::stderr)
         .with_env_filter(filter)
         .with_target(false)
         .try_init();

@@ -130,7 +130,7 @@ async fn enter(s: &Services, step: Step, id: CaseId, token: String) -> Result<Va
                     carried = Some(p.output.clone());
                 }
                 let next = change.case.clone();
-                match s.store.commit(Commit::from_change(*change)).await {
+                match s.store.commit_checked(Commit::from_change(*change)).await {
                     Ok(()) => {
                         case = Some(next);
                         break;
@@ -233,7 +233,7 @@ async fn record_once(
         }
         let mut ch = change(&case, s.clock.now());
         ch.case.last_automatic = Some(marker.to_string());
-        match s.store.commit(Commit::from_change(ch)).await {
+        match s.store.commit_checked(Commit::from_change(ch)).await {
             Ok(()) => return Ok(()),
             Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => continue,
             Err(e) => return Err(store_err(e)),
@@ -255,7 +255,7 @@ async fn close(s: &Services, how: Closing, id: CaseId) -> Result<Value, TaskErro
             }
             Some(ch) => {
                 let next = ch.case.clone();
-                match s.store.commit(Commit::from_change(ch)).await {
+                match s.store.commit_checked(Commit::from_change(ch)).await {
                     Ok(()) => {
                         closed = Some(next);
                         break;
@@ -285,6 +285,23 @@ async fn close(s: &Services, how: Closing, id: CaseId) -> Result<Value, TaskErro
 pub async fn redeliver_pending(s: &Services) -> Result<usize, StoreError> {
     let mut delivered = 0;
     for case in s.store.cases_with_pending_completion().await? {
+        if case.start_pending {
+            // Submitted while the orchestrator was down (or the answer was lost).
+            match s
+                .orchestrator
+                .start(&case.id.to_string(), json!({ "case_id": case.id }))
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(case_id = %case.id, "workflow started by the sweep");
+                    delivered += 1;
+                }
+                Err(crate::ports::OrchestratorError::AlreadyExists(_)) => {}
+                Err(e) => {
+                    tracing::warn!(case_id = %case.id, error = %e, "workflow still not started")
+                }
+            }
+        }
         let Some(p) = &case.pending_completion else {
             continue;
         };
@@ -300,6 +317,22 @@ pub async fn redeliver_pending(s: &Services) -> Result<usize, StoreError> {
         }
     }
     Ok(delivered)
+}
+
+/// Restarts workflows (cases and complaints) that failed on a transient error after their
+/// retries ran out. Returns how many were restarted; failures to ask are logged.
+pub async fn redrive_failed(s: &Services) -> usize {
+    let mut n = 0;
+    for (name, o) in [
+        ("case", &s.orchestrator),
+        ("complaint", &s.complaint_orchestrator),
+    ] {
+        match o.redrive_failed().await {
+            Ok(k) => n += k,
+            Err(e) => tracing::warn!(workflow = name, error = %e, "failed executions not redriven"),
+        }
+    }
+    n
 }
 
 /// What a workflow's domain says its ASL must respect.

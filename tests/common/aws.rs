@@ -327,6 +327,7 @@ impl Fixture {
             idempotency_config: Default::default(),
             security_log: store.clone(),
             retention: Arc::new(perizinan::domain::privacy::RetentionPolicy::shipped()),
+            malware_scan_required: false,
             store,
             documents: Arc::new(self.documents(clock.clone())),
             signed_documents: Arc::new(self.signed_documents(clock.clone())),
@@ -430,6 +431,8 @@ pub struct Bridge {
     pub services: Arc<Services>,
     sfn: aws_sdk_sfn::Client,
     processed: HashSet<i64>,
+    /// The wait the last `pump` returned at (moto may not have taken a completion yet).
+    last_wait: Option<(String, i64)>,
     pub invocations: usize,
 }
 
@@ -439,6 +442,7 @@ impl Bridge {
             services,
             sfn: fx.sfn_client(),
             processed: HashSet::new(),
+            last_wait: None,
             invocations: 0,
         }
     }
@@ -480,6 +484,7 @@ impl Bridge {
     /// name of the last state entered.
     pub async fn pump(&mut self, execution_arn: &str) -> (String, String) {
         use aws_sdk_sfn::types::HistoryEventType as T;
+        let mut same_wait = 0;
         for _ in 0..400 {
             // Status first: once it is final, the history read after it is complete.
             let status = self.status(execution_arn).await;
@@ -509,8 +514,19 @@ impl Bridge {
                         .map(|d| d.name().to_string())
                 })
                 .unwrap_or_default();
-            let waiting = events.last().is_some_and(|e| e.r#type == T::TaskSubmitted);
-            if !ran && (status != "RUNNING" || waiting) {
+            let wait = events
+                .last()
+                .filter(|e| e.r#type == T::TaskSubmitted)
+                .map(|e| (execution_arn.to_string(), e.id));
+            // Still at the wait returned last time: give moto a moment to take the completion
+            // (it moves on asynchronously), then accept that nothing was completed.
+            if wait.is_some() && wait == self.last_wait && same_wait < 40 {
+                same_wait += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            if !ran && (status != "RUNNING" || wait.is_some()) {
+                self.last_wait = wait;
                 return (status, last_state);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -23,20 +23,27 @@ pub struct TestApp {
 }
 
 fn spawn_runner(dir: &Path, envs: &[(String, String)]) -> (Child, String) {
+    // `PD_TEST_LOG_FILE` in `envs`: the runner's log (stderr) goes to that file.
+    let log_file = envs
+        .iter()
+        .find(|(k, _)| k == "PD_TEST_LOG_FILE")
+        .map(|(_, v)| std::fs::File::create(v).expect("log file"));
+    let stderr = match log_file {
+        Some(f) => Stdio::from(f),
+        None if std::env::var("TEST_LOG").is_ok() => Stdio::inherit(),
+        None => Stdio::null(),
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_perizinan"))
         .args(["--port", "0", "--data-dir"])
         .arg(dir)
-        .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env(
             "RUST_LOG",
             std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
         )
+        // After the default, so that a test may set RUST_LOG itself.
+        .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::piped())
-        .stderr(if std::env::var("TEST_LOG").is_ok() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
+        .stderr(stderr)
         .spawn()
         .expect("the runner starts");
     let stdout = child.stdout.take().expect("stdout piped");
@@ -385,61 +392,81 @@ pub fn step_of(case: &Value) -> &str {
     case["step"]["code"].as_str().unwrap_or("")
 }
 
-/// g … p on the grant path, from a case waiting at front office verification.
-pub async fn staff_g_to_p(app: &TestApp, id: &str, recommendation: &str) -> Value {
-    app.act_ok(
-        "fo",
-        id,
-        "front_office_verification",
-        json!({"outcome": "complete"}),
-    )
-    .await;
-    app.act_ok(
-        "bo",
-        id,
-        "back_office_validation",
-        json!({"outcome": "valid"}),
-    )
-    .await;
-    app.act_ok(
-        "kasi",
-        id,
-        "section_head_forwarding",
-        json!({"outcome": "forward"}),
-    )
-    .await;
-    app.act_ok(
-        "teknis",
-        id,
-        "technical_verification",
-        json!({"outcome": "verified", "findings": "Lokasi sesuai; papan nama terpasang.", "site_visit_on": today().to_string()}),
-    )
-    .await;
+/// The staff decisions g … p, in order: (user, step, body without `version`). The
+/// recommendation's outcome is `grant` or `refuse` (with its reason).
+pub fn decisions_g_to_p(recommendation: &str) -> Vec<(&'static str, &'static str, Value)> {
+    let today = today().to_string();
     let mut rec = json!({
         "outcome": recommendation,
         "recommendation_number": "500/045/DKUMP/2026",
-        "recommendation_date": today().to_string(),
+        "recommendation_date": today,
     });
     if recommendation == "refuse" {
         rec["reason"] = json!("Kantor cabang belum memenuhi tingkat kesehatan koperasi.");
     }
-    app.act_ok("diskop", id, "recommendation", rec).await;
-    app.act_ok("bo", id, "letter_drafting", json!({"outcome": "drafted"}))
-        .await;
-    app.act_ok(
-        "kasi",
-        id,
-        "section_head_validation",
-        json!({"outcome": "approve"}),
-    )
-    .await;
-    app.act_ok(
-        "kabid",
-        id,
-        "division_head_validation",
-        json!({"outcome": "approve"}),
-    )
-    .await;
-    app.act_ok("kadis", id, "head_signature", json!({"outcome": "sign"}))
+    vec![
+        (
+            "fo",
+            "front_office_verification",
+            json!({"outcome": "complete"}),
+        ),
+        ("bo", "back_office_validation", json!({"outcome": "valid"})),
+        (
+            "kasi",
+            "section_head_forwarding",
+            json!({"outcome": "forward"}),
+        ),
+        (
+            "teknis",
+            "technical_verification",
+            json!({"outcome": "verified", "findings": "Lokasi sesuai; papan nama terpasang.", "site_visit_on": today}),
+        ),
+        ("diskop", "recommendation", rec),
+        ("bo", "letter_drafting", json!({"outcome": "drafted"})),
+        (
+            "kasi",
+            "section_head_validation",
+            json!({"outcome": "approve"}),
+        ),
+        (
+            "kabid",
+            "division_head_validation",
+            json!({"outcome": "approve"}),
+        ),
+        ("kadis", "head_signature", json!({"outcome": "sign"})),
+    ]
+}
+
+/// g … p on the grant path, from a case waiting at front office verification.
+pub async fn staff_g_to_p(app: &TestApp, id: &str, recommendation: &str) -> Value {
+    let mut last = Value::Null;
+    for (user, step, body) in decisions_g_to_p(recommendation) {
+        last = app.act_ok(user, id, step, body).await;
+    }
+    last
+}
+
+/// Moves the runner's settable clock (`PD_DEV_CLOCK=1`) to an instant, e.g.
+/// `2026-03-02T09:00:00+08:00`.
+pub async fn set_clock(app: &TestApp, wita: &str) {
+    let r = app
+        .http
+        .post(format!("{}/_dev/clock", app.base))
+        .json(&json!({ "set": wita }))
+        .send()
         .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+}
+
+/// Runs the daily job (deadline alerts, redelivery, retention) now; returns its report.
+pub async fn run_daily_job(app: &TestApp) -> Value {
+    let r = app
+        .http
+        .post(format!("{}/_jobs/overdue", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
 }

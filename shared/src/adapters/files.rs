@@ -219,6 +219,14 @@ fn io_err(e: std::io::Error) -> DocumentError {
 
 #[async_trait]
 impl DocumentStore for LocalFiles {
+    async fn scan_status(
+        &self,
+        _key: &str,
+    ) -> Result<crate::ports::documents::ScanStatus, DocumentError> {
+        // No scanner on one machine; the runner does not require a verdict.
+        Ok(crate::ports::documents::ScanStatus::NotScanned)
+    }
+
     async fn presign_upload(
         &self,
         key: &str,

@@ -2,6 +2,7 @@
 //! default; the embedded orchestrator is [`crate::asl::executor::Executor`].
 
 pub mod aws;
+pub mod faults;
 pub mod files;
 pub mod outbox;
 pub mod signer_local;

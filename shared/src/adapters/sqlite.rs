@@ -10,7 +10,9 @@ use crate::ports::guard::{
     Claim, IdempotencyRecord, IdempotencyState, IdempotencyStore, SecurityEvent, SecurityLog,
     StoredResponse,
 };
-use crate::ports::store::{CaseStore, Commit, ComplaintCommit, StoreError};
+use crate::ports::store::{
+    AuditHead, AuditHeadPage, CaseStore, Commit, ComplaintCommit, StoreError,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -116,6 +118,7 @@ CREATE TABLE IF NOT EXISTS cases (
 CREATE INDEX IF NOT EXISTS cases_by_owner ON cases(owner, id);
 CREATE INDEX IF NOT EXISTS cases_by_step ON cases(step, step_due_on, step_entered_at) WHERE step IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_pending ON cases(pending) WHERE pending = 1;
+CREATE INDEX IF NOT EXISTS cases_drafts ON cases(updated_at) WHERE status = 'draft';
 
 CREATE TABLE IF NOT EXISTS audit_events (
     case_id TEXT NOT NULL,
@@ -245,6 +248,7 @@ fn status_code(s: crate::domain::DocumentStatus) -> &'static str {
         crate::domain::DocumentStatus::Pending => "pending",
         crate::domain::DocumentStatus::Stored => "stored",
         crate::domain::DocumentStatus::Rejected => "rejected",
+        crate::domain::DocumentStatus::Erased => "erased",
     }
 }
 
@@ -368,7 +372,7 @@ impl CaseStore for SqliteStore {
                     case.step_due_on()
                         .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string())
                 });
-                let pending = i64::from(case.pending_completion.is_some());
+                let pending = i64::from(case.needs_delivery());
                 match commit.expected_version {
                     None => {
                         tx.execute(
@@ -855,6 +859,108 @@ impl CaseStore for SqliteStore {
                 )
             })
             .await
+    }
+
+    async fn stale_drafts(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                read_cases(
+                    c,
+                    &items,
+                    "SELECT data FROM cases WHERE status = 'draft' AND updated_at < ?1
+                     ORDER BY updated_at, id LIMIT ?2",
+                    params![ts(before), limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn identified_closed_complaints(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        let mut closed: Vec<Complaint> = self
+            .db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM complaints WHERE status = 'closed'
+                       AND json_extract(data, '$.complainant') IS NOT NULL",
+                    [],
+                )
+            })
+            .await?;
+        closed.retain(|c| c.closed_at.is_some_and(|t| t < before));
+        closed.sort_by_key(|c| (c.closed_at, c.id));
+        closed.truncate(limit);
+        Ok(closed)
+    }
+
+    async fn audit_heads(
+        &self,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<AuditHeadPage, StoreError> {
+        // Cursor: `case:<id>` or `complaint:<id>`, the last record of the previous page.
+        let (table, after) = match cursor.as_deref().and_then(|c| c.split_once(':')) {
+            Some(("complaint", id)) => ("complaint", id.to_string()),
+            Some(("case", id)) => ("case", id.to_string()),
+            None if cursor.is_none() => ("case", String::new()),
+            _ => return Err(StoreError::Corrupt("bad audit cursor".into())),
+        };
+        self.trip();
+        let items = self.items.clone();
+        let limit = limit.max(1);
+        let rows: Vec<(String, u64, String)> = self
+            .db
+            .call(move |c| {
+                let sql = if table == "case" {
+                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head')
+                     FROM cases WHERE id > ?1 ORDER BY id LIMIT ?2"
+                } else {
+                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head')
+                     FROM complaints WHERE id > ?1 ORDER BY id LIMIT ?2"
+                };
+                let mut stmt = c.prepare_cached(sql).map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![after, limit as i64], |r| {
+                        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+                    })
+                    .map_err(sql_err)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(sql_err)?;
+                items.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, StoreError>(rows)
+            })
+            .await?;
+        let kind: &'static str = if table == "case" { "case" } else { "complaint" };
+        let mut heads = Vec::with_capacity(rows.len());
+        for (id, seq, head) in rows {
+            let id =
+                CaseId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("{kind} id {id}")))?;
+            heads.push(AuditHead {
+                kind,
+                id,
+                seq,
+                head,
+            });
+        }
+        let next = match heads.last() {
+            Some(h) if heads.len() == limit => Some(format!("{kind}:{}", h.id)),
+            _ if kind == "case" => Some("complaint:".to_string()),
+            _ => None,
+        };
+        Ok(AuditHeadPage { heads, next })
     }
 
     async fn case_and_counter(

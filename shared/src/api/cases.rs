@@ -322,7 +322,7 @@ async fn first_submit(
     commit
         .unique
         .push(registration_key(&RegistrationNumber::new(year, next)));
-    s.store.commit(commit).await?;
+    s.store.commit_checked(commit).await?;
     tracing::info!(case_id = %id, "application submitted");
     Ok(submitted)
 }

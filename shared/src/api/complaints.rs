@@ -70,7 +70,7 @@ async fn file(
     let now = s.clock.now();
     let (c, ev) = complaints::filed(c, actor, origin, now);
     s.store
-        .commit_complaint(ComplaintCommit {
+        .commit_complaint_checked(ComplaintCommit {
             complaint: c.clone(),
             expected_version: None,
             events: vec![ev],
@@ -223,7 +223,7 @@ async fn decide(
     let fallback = change.complaint.clone();
     match s
         .store
-        .commit_complaint(ComplaintCommit::from_change(change))
+        .commit_complaint_checked(ComplaintCommit::from_change(change))
         .await
     {
         Ok(()) => {}

@@ -242,6 +242,11 @@ pub async fn confirm(
                 "Unggahan ini sudah ditolak; minta alamat unggah yang baru.".into(),
             ));
         }
+        DocumentStatus::Erased => {
+            return Err(ApiError::InvalidState(
+                "Berkas ini sudah dihapus sesuai jadwal retensi.".into(),
+            ));
+        }
         DocumentStatus::Pending => {}
     }
     own_editable(&case, &caller)?;
@@ -338,7 +343,7 @@ async fn store_document(
     )?;
     let mut commit = Commit::from_change(ch);
     commit.documents.push(stored.clone());
-    s.store.commit(commit).await?;
+    s.store.commit_checked(commit).await?;
     tracing::info!(case_id = %case_id, requirement = %stored.requirement, version, "document stored");
     Ok(stored)
 }
@@ -373,6 +378,19 @@ pub async fn download(
         .await?
         .filter(|d| d.status == DocumentStatus::Stored)
         .ok_or(ApiError::NotFound)?;
+    if s.malware_scan_required {
+        // The bucket policy refuses presigned reads of objects not tagged clean anyway; this
+        // says why, in words.
+        use crate::ports::documents::ScanStatus;
+        match s.documents.scan_status(&doc.key).await? {
+            ScanStatus::Clean => {}
+            ScanStatus::NotScanned => return Err(ApiError::ScanPending),
+            ScanStatus::Threats | ScanStatus::Inconclusive(_) => {
+                tracing::warn!(case_id = %case.id, document_id = %doc.id, "download refused: scan verdict not clean");
+                return Err(ApiError::MalwareFound);
+            }
+        }
+    }
     let url = s
         .documents
         .presign_download(&doc.key, &doc.file_name, &doc.media_type, DOWNLOAD_TTL)

@@ -39,10 +39,17 @@ pub enum ApiError {
     InvalidJson(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The route takes a file of this media type, e.g. `application/pdf`.
+    #[error("unsupported media type, expected {0}")]
+    ExpectedMediaType(&'static str),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("upload rejected: {0}")]
     UploadRejected(String, Vec<FieldError>),
+    #[error("malware scan pending")]
+    ScanPending,
+    #[error("malware found or scan inconclusive")]
+    MalwareFound,
     #[error("invalid idempotency key")]
     IdempotencyKeyInvalid,
     #[error("idempotency key reused for a different request")]
@@ -129,14 +136,18 @@ impl ApiError {
             ApiError::InvalidState(_)
             | ApiError::VersionConflict { .. }
             | ApiError::ConcurrentUpdate
-            | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
+            | ApiError::IdempotencyInProgress
+            | ApiError::ScanPending => StatusCode::CONFLICT,
+            ApiError::MalwareFound => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::IdempotencyKeyInvalid => StatusCode::BAD_REQUEST,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Validation(_)
             | ApiError::RequirementsIncomplete(_)
             | ApiError::UploadRejected(..) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType | ApiError::ExpectedMediaType(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -158,9 +169,13 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::RequirementsIncomplete(_) => "requirements_incomplete",
             ApiError::InvalidJson(_) => "invalid_json",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UnsupportedMediaType | ApiError::ExpectedMediaType(_) => {
+                "unsupported_media_type"
+            }
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UploadRejected(..) => "upload_rejected",
+            ApiError::ScanPending => "scan_pending",
+            ApiError::MalwareFound => "malware_found",
             ApiError::IdempotencyKeyInvalid => "idempotency_key_invalid",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_in_progress",
@@ -213,6 +228,10 @@ impl ApiError {
                 "Permohonan belum memenuhi semua persyaratan; lengkapi yang ditandai.".into(),
             ),
             ApiError::InvalidJson(d) => ("Permintaan tidak valid", d.clone()),
+            ApiError::ExpectedMediaType(m) => (
+                "Jenis konten tidak didukung",
+                format!("Kirim berkasnya sebagai isi permintaan dengan Content-Type: {m}."),
+            ),
             ApiError::UnsupportedMediaType => (
                 "Jenis konten tidak didukung",
                 "Kirim isi permintaan sebagai JSON (Content-Type: application/json).".into(),
@@ -222,6 +241,14 @@ impl ApiError {
                 "Ukuran isi permintaan melebihi batas yang diizinkan.".into(),
             ),
             ApiError::UploadRejected(d, _) => ("Unggahan ditolak", d.clone()),
+            ApiError::ScanPending => (
+                "Dokumen sedang diperiksa",
+                "Dokumen ini masih diperiksa oleh pemindai antivirus. Coba buka kembali dalam beberapa saat.".into(),
+            ),
+            ApiError::MalwareFound => (
+                "Dokumen tidak dapat dibuka",
+                "Pemindai antivirus tidak dapat menyatakan dokumen ini aman, sehingga dokumen tidak dapat dibuka. Minta pemohon mengunggah ulang berkas yang bersih.".into(),
+            ),
             ApiError::IdempotencyKeyInvalid => (
                 "Kunci idempotensi tidak valid",
                 "Header Idempotency-Key harus berisi 1–255 karakter ASCII yang terlihat (tanpa spasi).".into(),
@@ -290,6 +317,10 @@ impl IntoResponse for ApiError {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        if matches!(self, ApiError::ScanPending) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         }
         if matches!(self, ApiError::IdempotencyInProgress) {
             resp.headers_mut()

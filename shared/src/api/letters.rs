@@ -17,7 +17,7 @@ use crate::ports::store::Commit;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -265,15 +265,24 @@ pub async fn verify_post(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {
     let is_pdf = headers
         .get(header::CONTENT_TYPE)
         .and_then(|h| h.to_str().ok())
         .is_some_and(|c| c.split(';').next().unwrap_or("").trim() == "application/pdf");
     if !is_pdf {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::ExpectedMediaType("application/pdf"));
     }
+    // Over the route's body limit (or a broken upload): a problem, not the extractor's text.
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        _ => ApiError::Validation(vec![FieldError::new(
+            "body",
+            "unreadable",
+            "Isi permintaan tidak dapat dibaca; kirim ulang berkas PDF-nya.",
+        )]),
+    })?;
     let doc = load_doc(&s, &id).await?;
     let mut v = verification(&s, &doc).await?;
     let hash = hex::encode(Sha256::digest(&body));
@@ -434,7 +443,7 @@ pub async fn revoke(
     commit
         .signed_documents
         .push((revoked.clone(), Some(doc.version)));
-    s.store.commit(commit).await?;
+    s.store.commit_checked(commit).await?;
     tracing::info!(document_id = %doc.id, "signed document revoked");
     Ok(Json(verification(&s, &revoked).await?))
 }

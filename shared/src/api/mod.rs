@@ -45,7 +45,7 @@ pub async fn commit_and_complete(s: &Services, commit: Commit) -> ApiResult<Case
     let id = commit.case.id;
     let pending = commit.case.pending_completion.clone();
     let fallback = commit.case.clone();
-    s.store.commit(commit).await?;
+    s.store.commit_checked(commit).await?;
     if let Some(p) = pending
         && let Err(e) = s.orchestrator.complete(&p.token, p.output).await
     {

@@ -194,7 +194,7 @@ pub fn case_view<'a>(
         registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
         status: Coded {
             code: case.status.code(),
-            label: case.status.label(),
+            label: case.status_label(),
         },
         step: step_view(case),
         version: case.version,
@@ -244,7 +244,7 @@ pub fn summary(case: &Case, caller: &Caller, s: &Services) -> CaseSummary {
         cooperative_name: case.application.cooperative_name.clone(),
         status: Coded {
             code: case.status.code(),
-            label: case.status.label(),
+            label: case.status_label(),
         },
         step: step_view(case),
         version: case.version,
@@ -277,7 +277,7 @@ pub fn track_view(case: &Case) -> Option<TrackView> {
         registration_number: case.registration_number.as_ref()?.to_string(),
         status: Coded {
             code: case.status.code(),
-            label: case.status.label(),
+            label: case.status_label(),
         },
         step: case.step.map(|s| TrackStep {
             sop: s.sop(),

@@ -688,6 +688,62 @@ impl Executor {
         Ok(n)
     }
 
+    /// Restarts executions that failed with one of `errors`, from the state that failed, with
+    /// that state's input and fresh retry counts (Step Functions' `RedriveExecution`). Returns
+    /// how many were restarted.
+    pub async fn redrive_failed(&self, errors: &[&str]) -> Result<usize, ExecError> {
+        let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        let failed: Vec<String> = self
+            .inner
+            .db
+            .call(move |c| -> Result<_, ExecError> {
+                let mut s = c.prepare(
+                    "SELECT name, error FROM executions WHERE status = 'FAILED' ORDER BY name",
+                )?;
+                let rows = s.query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })?;
+                let mut out = vec![];
+                for row in rows {
+                    let (name, error) = row?;
+                    if error.is_some_and(|e| errors.contains(&e)) {
+                        out.push(name);
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        let mut n = 0;
+        for name in failed {
+            let now = self.now();
+            let exec = name.clone();
+            let reopened = self
+                .inner
+                .db
+                .call(move |c| -> Result<bool, ExecError> {
+                    let tx = c.transaction()?;
+                    let changed = tx.execute(
+                        "UPDATE executions SET status = 'RUNNING', phase = 'ready', attempts = '{}',
+                             error = NULL, cause = NULL, stopped_at = NULL, updated_at = ?2
+                         WHERE name = ?1 AND status = 'FAILED'",
+                        params![exec, now],
+                    )?;
+                    if changed == 1 {
+                        history(&tx, &exec, &now, "ExecutionRedriven", None, None)?;
+                    }
+                    tx.commit()?;
+                    Ok(changed == 1)
+                })
+                .await?;
+            if reopened {
+                tracing::info!(execution = %name, "failed execution redriven");
+                self.drive(&name).await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     async fn reinvoke(&self, token: &str, exec: &str) -> Result<(), ExecError> {
         let t = token.to_string();
         let row: Option<(String, String, String)> = self
@@ -1212,6 +1268,12 @@ impl Orchestrator for Executor {
             .map_err(unavailable)
     }
 
+    async fn redrive_failed(&self) -> Result<usize, OrchestratorError> {
+        Executor::redrive_failed(self, crate::ports::orchestrator::REDRIVABLE_ERRORS)
+            .await
+            .map_err(unavailable)
+    }
+
     fn completes_synchronously(&self) -> bool {
         true
     }
@@ -1346,6 +1408,43 @@ mod tests {
                 .await
                 .unwrap(),
             Completion::AlreadyClosed
+        );
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_past_its_retries_is_redriven_from_the_failed_state() {
+        let h = harness(None);
+        h.ex.start_execution("e1", json!({"id": 3})).await.unwrap();
+        // Notify retries twice (three tries): four failures exhaust them.
+        h.notify_failures.store(4, Ordering::SeqCst);
+        h.ex.send_task_success(&last_token(&h), json!({"outcome": "done"}))
+            .await
+            .unwrap();
+        let d = h.ex.describe("e1").await.unwrap().unwrap();
+        assert_eq!((d.status.as_str(), d.state.as_str()), ("FAILED", "Notify"));
+        assert_eq!(d.error.as_deref(), Some("Transient"));
+        // Only the listed errors are redriven.
+        assert_eq!(h.ex.redrive_failed(&["Other"]).await.unwrap(), 0);
+        // Redriven: the failed state runs again with its input (the one failure left is
+        // retried) and the execution ends as if nothing had happened.
+        assert_eq!(h.ex.redrive_failed(&["Transient"]).await.unwrap(), 1);
+        let d = h.ex.describe("e1").await.unwrap().unwrap();
+        assert_eq!(d.status, "SUCCEEDED");
+        assert_eq!(
+            d.output.unwrap(),
+            json!({"id": 3, "greeting": "hello", "decision": {"outcome": "done"}})
+        );
+        assert_eq!(h.ex.redrive_failed(&["Transient"]).await.unwrap(), 0);
+        let kinds: Vec<String> =
+            h.ex.history("e1")
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.kind)
+                .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "ExecutionRedriven").count(),
+            1
         );
     }
 

@@ -585,6 +585,7 @@ pub fn submit(
     }
     let (mut next, expected_version) = begin(case, ctx.now);
     next.status = CaseStatus::InProcess;
+    next.start_pending = true;
     next.registration_number = Some(registration);
     next.submitted_at = Some(ctx.now);
     let ev = AuditEvent::chain(
@@ -765,6 +766,7 @@ pub fn enter_step(
         )));
     }
     let (mut next, expected_version) = begin(case, now);
+    next.start_pending = false;
     // Entering the same step again (after a timeout's escalation) continues the same stay.
     let same_stay = next.open_span().is_some_and(|s| s.step == step);
     if !same_stay {
@@ -801,6 +803,44 @@ pub fn enter_step(
         events: vec![ev],
         records: vec![],
     })))
+}
+
+/// The retention schedule closes a draft that was never submitted and left untouched for
+/// `days` days: the personal fields of the application are erased and the case is closed as
+/// lapsed (UU 27/2022 Pasal 43 ayat (1): personal data no longer needed is erased; the draft was
+/// never filed with the agency, so it is not part of the permit archive). The audit trail keeps
+/// what happened. `None` when the case is no longer a draft (it moved on since it was listed).
+pub fn expire_draft(case: &Case, days: u32, now: DateTime<Utc>) -> Option<Change> {
+    if case.status != CaseStatus::Draft {
+        return None;
+    }
+    let (mut next, expected_version) = begin(case, now);
+    next.status = CaseStatus::Lapsed;
+    next.closed_at = Some(now);
+    next.application.contact.email = super::application::Email::erased();
+    next.application.contact.phone = super::application::Phone::erased();
+    next.application.cash_office.head_name = super::application::ERASED.to_string();
+    let ev = AuditEvent::chain(
+        &mut next,
+        Actor::system(),
+        EventDraft {
+            action: "draft.expired",
+            outcome: Some("personal_data_erased".into()),
+            reason: Some(format!(
+                "Draf tidak diajukan dan tidak diubah selama {days} hari; data pribadi dan \
+                 dokumen unggahan dihapus sesuai jadwal retensi (UU 27/2022 Pasal 43)."
+            )),
+            ..Default::default()
+        },
+        &Origin::default(),
+        now,
+    );
+    Some(Change {
+        case: next,
+        expected_version,
+        events: vec![ev],
+        records: vec![],
+    })
 }
 
 /// The workflow's final states.

@@ -98,6 +98,10 @@ impl From<MemberCount> for u32 {
     }
 }
 
+/// What an erased personal field holds once the retention schedule has removed it (UU 27/2022
+/// Pasal 43; `domain::privacy`). Stored records accept it; input never does.
+pub const ERASED: &str = "[dihapus]";
+
 /// A contact e-mail address (shape only; delivery proves the rest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -139,10 +143,20 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// The address erased by the retention schedule.
+    pub fn erased() -> Self {
+        Self(ERASED.to_string())
+    }
+    pub fn is_erased(&self) -> bool {
+        self.0 == ERASED
+    }
 }
 impl TryFrom<String> for Email {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
+        if s == ERASED {
+            return Ok(Self::erased());
+        }
         Email::parse(&s).map_err(|e| e.detail)
     }
 }
@@ -192,10 +206,17 @@ impl Phone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// The number erased by the retention schedule.
+    pub fn erased() -> Self {
+        Self(ERASED.to_string())
+    }
 }
 impl TryFrom<String> for Phone {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
+        if s == ERASED {
+            return Ok(Self::erased());
+        }
         Phone::parse(&s).map_err(|e| e.detail)
     }
 }

@@ -123,6 +123,18 @@ impl CaseStatus {
     }
 }
 
+impl Case {
+    /// The status as a person reads it: a draft closed by the retention schedule (never
+    /// submitted) is told apart from a file that lapsed during revision.
+    pub fn status_label(&self) -> &'static str {
+        if self.status == CaseStatus::Lapsed && self.submitted_at.is_none() {
+            "Draf kedaluwarsa (tidak diajukan; data pribadi dihapus)"
+        } else {
+            self.status.label()
+        }
+    }
+}
+
 /// A person or the system, as recorded in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
@@ -332,6 +344,11 @@ pub struct Case {
     pub step_entered_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_completion: Option<PendingCompletion>,
+    /// Submitted, but its workflow has not yet entered the first step: if starting it failed,
+    /// the redelivery sweep starts it (the execution is named after the case, so a second start
+    /// is a no-op).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub start_pending: bool,
     /// Optimistic-concurrency version: every change raises it by one.
     pub version: u64,
     /// Number of audit events and the hash of the last one (the chain's head).
@@ -375,6 +392,12 @@ pub struct DeadlineAlert {
 }
 
 impl Case {
+    /// Whether the redelivery sweep has something to send for this case: a stored decision, or
+    /// a workflow to start (the store indexes these).
+    pub fn needs_delivery(&self) -> bool {
+        self.pending_completion.is_some() || self.start_pending
+    }
+
     pub fn new_draft(owner: String, application: Application, now: DateTime<Utc>) -> Self {
         Self {
             id: CaseId::new(),
@@ -386,6 +409,7 @@ impl Case {
             task_token: None,
             step_entered_at: None,
             pending_completion: None,
+            start_pending: false,
             version: 0,
             audit_seq: 0,
             audit_head: GENESIS_HASH.to_string(),
@@ -473,6 +497,8 @@ pub enum DocumentStatus {
     Stored,
     /// The bytes were not what was declared; they were deleted.
     Rejected,
+    /// Deleted by the retention schedule with the abandoned draft it belonged to.
+    Erased,
 }
 
 /// The first `prev_hash` of every case's chain.

@@ -446,6 +446,37 @@ fn begin(c: &Complaint) -> (Complaint, u64) {
     (n, c.version)
 }
 
+/// The retention schedule erases a closed complaint's complainant (name, e-mail, phone) `days`
+/// days after closing (UU 27/2022 Pasal 43; the period is `complaint_identity_days`). The
+/// complaint itself, its findings and its audit trail stay. `None` when there is nothing to
+/// erase (still open, or already anonymous).
+pub fn erase_identity(c: &Complaint, days: u32, now: DateTime<Utc>) -> Option<ComplaintChange> {
+    if c.status != ComplaintStatus::Closed || c.complainant.is_none() {
+        return None;
+    }
+    let (mut next, expected_version) = begin(c);
+    next.complainant = None;
+    let ev = super::case::AuditEvent::chain(
+        &mut next,
+        super::case::Actor::system(),
+        super::case::EventDraft {
+            action: "complaint.identity_erased",
+            reason: Some(format!(
+                "Identitas pengadu dihapus {days} hari setelah pengaduan ditutup sesuai jadwal \
+                 retensi (UU 27/2022 Pasal 43)."
+            )),
+            ..Default::default()
+        },
+        &super::case::Origin::default(),
+        now,
+    );
+    Some(ComplaintChange {
+        complaint: next,
+        expected_version,
+        events: vec![ev],
+    })
+}
+
 /// Validates and applies a decision by a complaints officer. Errors: 403 (not an officer),
 /// 422 (fields), 409 (not waiting at this step, stale version).
 pub fn decide(

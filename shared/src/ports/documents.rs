@@ -26,6 +26,33 @@ pub struct ObjectHead {
     pub size: u64,
 }
 
+/// What the malware scanner said about an object. In AWS, GuardDuty Malware Protection for S3
+/// tags each new object `GuardDutyMalwareScanStatus` = `NO_THREATS_FOUND`, `THREATS_FOUND`,
+/// `UNSUPPORTED`, `ACCESS_DENIED` or `FAILED`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanStatus {
+    /// No verdict yet (or no scanner: the embedded file store).
+    NotScanned,
+    Clean,
+    Threats,
+    /// The scanner could not judge the object (`UNSUPPORTED`, `ACCESS_DENIED`, `FAILED`).
+    Inconclusive(String),
+}
+
+/// The tag GuardDuty Malware Protection for S3 writes.
+pub const SCAN_TAG: &str = "GuardDutyMalwareScanStatus";
+
+impl ScanStatus {
+    pub fn from_tag(value: Option<&str>) -> Self {
+        match value {
+            None => ScanStatus::NotScanned,
+            Some("NO_THREATS_FOUND") => ScanStatus::Clean,
+            Some("THREATS_FOUND") => ScanStatus::Threats,
+            Some(other) => ScanStatus::Inconclusive(other.to_string()),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
     #[error("object not found")]
@@ -61,4 +88,6 @@ pub trait DocumentStore: Send + Sync {
     async fn put_new(&self, key: &str, bytes: Bytes, media_type: &str)
     -> Result<(), DocumentError>;
     async fn delete(&self, key: &str) -> Result<(), DocumentError>;
+    /// The malware scanner's verdict on the object.
+    async fn scan_status(&self, key: &str) -> Result<ScanStatus, DocumentError>;
 }

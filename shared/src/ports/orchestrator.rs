@@ -33,4 +33,21 @@ pub trait Orchestrator: Send + Sync {
     fn completes_synchronously(&self) -> bool {
         false
     }
+    /// Restarts executions that failed because a transient error outlasted their retries
+    /// ([`REDRIVABLE_ERRORS`]), from the state that failed, as Step Functions'
+    /// `RedriveExecution` does; so that no case is left without a running workflow. Returns how
+    /// many were restarted.
+    async fn redrive_failed(&self) -> Result<usize, OrchestratorError>;
 }
+
+/// Errors after which an execution is worth restarting: the task function's own `Transient`
+/// (a dependency was down) and Lambda's service errors. Anything else (a definition error, an
+/// unknown outcome) stays failed for a person to look at.
+pub const REDRIVABLE_ERRORS: &[&str] = &[
+    "Transient",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.Unknown",
+];

@@ -50,6 +50,24 @@ pub struct Commit {
     pub signed_documents: Vec<(SignedDocument, Option<u64>)>,
 }
 
+/// A record with an audit trail (a case or a complaint) and the head of its chain as the
+/// record itself states it: what the audit verification compares each trail with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    /// `case` or `complaint`.
+    pub kind: &'static str,
+    pub id: CaseId,
+    pub seq: u64,
+    pub head: String,
+}
+
+/// One page of [`AuditHead`]s and the cursor of the next page (`None` after the last).
+#[derive(Debug, Clone, Default)]
+pub struct AuditHeadPage {
+    pub heads: Vec<AuditHead>,
+    pub next: Option<String>,
+}
+
 /// The unique key of a registration number.
 pub fn registration_key(n: &RegistrationNumber) -> String {
     format!("registration:{n}")
@@ -171,6 +189,27 @@ pub trait CaseStore: Send + Sync {
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<Complaint>, StoreError>;
     async fn complaints_with_pending_completion(&self) -> Result<Vec<Complaint>, StoreError>;
+    /// Drafts (never submitted) last changed before `before`, oldest first: the retention
+    /// job's work list (an index, not a scan).
+    async fn stale_drafts(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError>;
+    /// Closed complaints that still hold the complainant's identity and were closed before
+    /// `before`, oldest first.
+    async fn identified_closed_complaints(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError>;
+    /// Every case and complaint with the head of its audit chain, a page at a time (`cursor`
+    /// from the previous page). A full scan: for the audit verification command only.
+    async fn audit_heads(
+        &self,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<AuditHeadPage, StoreError>;
     /// A case and a counter read together (one round trip where the database allows it).
     async fn case_and_counter(
         &self,
@@ -178,5 +217,51 @@ pub trait CaseStore: Send + Sync {
         counter: &str,
     ) -> Result<(Option<Case>, u64), StoreError> {
         Ok((self.case(id).await?, self.counter(counter).await?))
+    }
+
+    /// [`commit`](Self::commit), and when its answer is lost (`Unavailable`: a timeout, a
+    /// dropped connection) reads back whether it landed: the newest event's hash is unique to
+    /// this commit, so finding it in the trail means the change is stored. Callers then answer
+    /// success instead of an error for something that happened.
+    async fn commit_checked(&self, commit: Commit) -> Result<(), StoreError> {
+        let id = commit.case.id;
+        let head = commit.events.last().map(|e| e.hash.clone());
+        match self.commit(commit).await {
+            Err(StoreError::Unavailable(e)) => match head {
+                Some(h) => landed(self.audit_trail(id).await, &h, e),
+                None => Err(StoreError::Unavailable(e)),
+            },
+            other => other,
+        }
+    }
+
+    /// [`commit_complaint`](Self::commit_complaint) with the same read-back as
+    /// [`commit_checked`](Self::commit_checked).
+    async fn commit_complaint_checked(&self, commit: ComplaintCommit) -> Result<(), StoreError> {
+        let id = commit.complaint.id;
+        let head = commit.events.last().map(|e| e.hash.clone());
+        match self.commit_complaint(commit).await {
+            Err(StoreError::Unavailable(e)) => match head {
+                Some(h) => landed(self.audit_trail(id).await, &h, e),
+                None => Err(StoreError::Unavailable(e)),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Whether the event with `hash` is in `trail`: `Ok` if so, the original error if it is not
+/// (or the trail cannot be read either).
+fn landed(
+    trail: Result<Vec<AuditEvent>, StoreError>,
+    hash: &str,
+    original: Box<dyn std::error::Error + Send + Sync>,
+) -> Result<(), StoreError> {
+    match trail {
+        Ok(events) if events.iter().any(|e| e.hash == hash) => {
+            tracing::info!("commit answer lost, but the commit is stored");
+            Ok(())
+        }
+        _ => Err(StoreError::Unavailable(original)),
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! | item | PK | SK | indexes |
 //! |---|---|---|---|
-//! | case | `CASE#<id>` | `CASE` | `ByStep` (`STEP#<step>`, `<entered>#<id>`) while at a step; `ByOwner` (`OWNER#<sub>`, `<id>`); `Pending` (`PENDING`, `<id>`) while a decision awaits delivery |
+//! | case | `CASE#<id>` | `CASE` | `ByStep` (`STEP#<step>`, `<due>#<entered>#<id>`) while at a step, (`DRAFTS`, `<updated>#<id>`) while a draft; `ByOwner` (`OWNER#<sub>`, `<id>`); `Pending` (`PENDING`, `<id>`) while a decision awaits delivery |
 //! | audit event | `CASE#<id>` | `EVT#<seq, 10 digits>` | – |
 //! | document | `CASE#<id>` | `DOC#<doc id>` | – |
 //! | survey marker | `CASE#<id>` | `SURVEY` | – |
@@ -10,7 +10,7 @@
 //! | unique key | `UNIQUE#<key>` | `UNIQUE` | – |
 //! | counter | `COUNTER#<name>` | `COUNTER` | – |
 //! | step stay (SLA report) | `STEPLOG#<yyyy-mm>` | `<decided at>#<case id>#<step>` | – |
-//! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
+//! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open, (`COMPLAINTS#IDENTIFIED`, `<closed>#<id>`) while closed and naming its complainant; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
 //! | complaint audit event | `CASE#<complaint id>` | `EVT#<seq>` | – |
 //! | signed document (verification record) | `SIGNED#<id>` | `DOC` | – |
 //! | idempotency record | `IDEM#<scoped key>` | `IDEM` | – (TTL `expires_at`) |
@@ -24,12 +24,16 @@ use crate::domain::case::SignedDocument;
 use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
-use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use crate::domain::{
+    AuditEvent, Case, CaseId, CaseStatus, DocumentRecord, RegistrationNumber, Step,
+};
 use crate::ports::guard::{
     Claim, IdempotencyRecord, IdempotencyState, IdempotencyStore, SecurityEvent, SecurityLog,
     StoredResponse,
 };
-use crate::ports::store::{CaseStore, Commit, ComplaintCommit, StoreError, registration_key};
+use crate::ports::store::{
+    AuditHead, AuditHeadPage, CaseStore, Commit, ComplaintCommit, StoreError, registration_key,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -49,6 +53,9 @@ type Item = HashMap<String, AttributeValue>;
 pub const BY_STEP: &str = "ByStep";
 pub const BY_OWNER: &str = "ByOwner";
 pub const PENDING: &str = "Pending";
+/// `ByStep` partitions of the retention job's lists.
+const DRAFTS: &str = "DRAFTS";
+const IDENTIFIED_COMPLAINTS: &str = "COMPLAINTS#IDENTIFIED";
 
 pub struct DynamoStore {
     client: Client,
@@ -110,8 +117,15 @@ fn case_item(case: &Case) -> Result<Item, StoreError> {
             .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
         item.insert("GSI1PK".into(), s(format!("STEP#{}", step.code())));
         item.insert("GSI1SK".into(), s(format!("{due}#{entered}#{}", case.id)));
+    } else if case.status == CaseStatus::Draft {
+        // The retention job's list: drafts by last change.
+        item.insert("GSI1PK".into(), s(DRAFTS));
+        item.insert(
+            "GSI1SK".into(),
+            s(format!("{}#{}", ts(case.updated_at), case.id)),
+        );
     }
-    if case.pending_completion.is_some() {
+    if case.needs_delivery() {
         item.insert("GSI3PK".into(), s("PENDING"));
         item.insert("GSI3SK".into(), s(case.id.to_string()));
     }
@@ -151,6 +165,13 @@ fn complaint_item(c: &Complaint) -> Result<Item, StoreError> {
             "GSI1SK".into(),
             s(format!("{due}#{}#{}", ts(c.filed_at), c.id)),
         );
+    }
+    // The retention job's list: closed complaints that still name their complainant.
+    if let (ComplaintStatus::Closed, Some(closed), Some(_)) =
+        (c.status, c.closed_at, &c.complainant)
+    {
+        item.insert("GSI1PK".into(), s(IDENTIFIED_COMPLAINTS));
+        item.insert("GSI1SK".into(), s(format!("{}#{}", ts(closed), c.id)));
     }
     // The reports: by month of filing.
     item.insert("GSI2PK".into(), s(month_key("COMPLAINTS", c.filed_at)));
@@ -832,6 +853,105 @@ impl CaseStore for DynamoStore {
             )
             .await?;
         Self::parse_all(&items)
+    }
+
+    async fn stale_drafts(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_STEP),
+                "GSI1PK = :pk AND GSI1SK < :cut",
+                vec![(":pk", s(DRAFTS)), (":cut", s(ts(before)))],
+                Some(limit),
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn identified_closed_complaints(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_STEP),
+                "GSI1PK = :pk AND GSI1SK < :cut",
+                vec![(":pk", s(IDENTIFIED_COMPLAINTS)), (":cut", s(ts(before)))],
+                Some(limit),
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    /// A `Scan` of the table for the case and complaint items (the cursor is the last
+    /// evaluated key as JSON).
+    async fn audit_heads(
+        &self,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<AuditHeadPage, StoreError> {
+        let start: Option<Item> = match cursor {
+            None => None,
+            Some(c) => {
+                let keys: HashMap<String, String> = serde_json::from_str(&c)
+                    .map_err(|_| StoreError::Corrupt("bad audit cursor".into()))?;
+                Some(keys.into_iter().map(|(k, v)| (k, s(v))).collect())
+            }
+        };
+        self.trip();
+        let page = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("SK = :c OR SK = :k")
+            .expression_attribute_values(":c", s("CASE"))
+            .expression_attribute_values(":k", s("COMPLAINT"))
+            .consistent_read(true)
+            .limit(limit.clamp(1, 1000) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        self.items
+            .fetch_add(page.scanned_count.max(0) as u64, Ordering::Relaxed);
+        let mut heads = vec![];
+        for item in page.items.unwrap_or_default() {
+            #[derive(serde::Deserialize)]
+            struct Head {
+                id: CaseId,
+                audit_seq: u64,
+                audit_head: String,
+            }
+            let h: Head = data_of(&item)?;
+            let kind = match item.get("SK") {
+                Some(AttributeValue::S(k)) if k == "CASE" => "case",
+                _ => "complaint",
+            };
+            heads.push(AuditHead {
+                kind,
+                id: h.id,
+                seq: h.audit_seq,
+                head: h.audit_head,
+            });
+        }
+        let next = match page.last_evaluated_key {
+            Some(k) => {
+                let keys: HashMap<String, String> = k
+                    .into_iter()
+                    .filter_map(|(name, v)| match v {
+                        AttributeValue::S(v) => Some((name, v)),
+                        _ => None,
+                    })
+                    .collect();
+                Some(serde_json::to_string(&keys).map_err(corrupt)?)
+            }
+            None => None,
+        };
+        Ok(AuditHeadPage { heads, next })
     }
 
     /// One `TransactGetItems` (strongly consistent) for both.

@@ -131,6 +131,36 @@ impl S3Documents {
 
 #[async_trait]
 impl DocumentStore for S3Documents {
+    async fn scan_status(
+        &self,
+        key: &str,
+    ) -> Result<crate::ports::documents::ScanStatus, DocumentError> {
+        use crate::ports::documents::{SCAN_TAG, ScanStatus};
+        match self
+            .client
+            .get_object_tagging()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(t) => Ok(ScanStatus::from_tag(
+                t.tag_set()
+                    .iter()
+                    .find(|x| x.key() == SCAN_TAG)
+                    .map(|x| x.value()),
+            )),
+            Err(e)
+                if e.as_service_error().is_some_and(|s| {
+                    aws_sdk_s3::error::ProvideErrorMetadata::code(s) == Some("NoSuchKey")
+                }) =>
+            {
+                Err(DocumentError::NotFound)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     async fn presign_upload(
         &self,
         key: &str,

@@ -65,4 +65,64 @@ impl Orchestrator for StepFunctions {
             },
         }
     }
+
+    async fn redrive_failed(&self) -> Result<usize, OrchestratorError> {
+        use aws_sdk_sfn::types::ExecutionStatus;
+        let unavailable =
+            |e: Box<dyn std::error::Error + Send + Sync>| OrchestratorError::Unavailable(e);
+        let mut failed = vec![];
+        let mut next: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_executions()
+                .state_machine_arn(&self.state_machine_arn)
+                .status_filter(ExecutionStatus::Failed)
+                .set_next_token(next.take())
+                .max_results(100)
+                .send()
+                .await
+                .map_err(|e| unavailable(Box::new(e)))?;
+            failed.extend(
+                page.executions()
+                    .iter()
+                    .map(|x| x.execution_arn().to_string()),
+            );
+            match page.next_token() {
+                Some(t) => next = Some(t.to_string()),
+                None => break,
+            }
+        }
+        let mut redriven = 0;
+        for arn in failed {
+            let d = self
+                .client
+                .describe_execution()
+                .execution_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| unavailable(Box::new(e)))?;
+            if !d
+                .error()
+                .is_some_and(|e| crate::ports::orchestrator::REDRIVABLE_ERRORS.contains(&e))
+            {
+                continue;
+            }
+            match self
+                .client
+                .redrive_execution()
+                .execution_arn(&arn)
+                .send()
+                .await
+            {
+                Ok(_) => {
+                    tracing::info!(execution = %arn, "failed execution redriven");
+                    redriven += 1;
+                }
+                // Not redrivable (too old, or redriven meanwhile): leave it for a person.
+                Err(e) => tracing::warn!(execution = %arn, error = %e, "execution not redriven"),
+            }
+        }
+        Ok(redriven)
+    }
 }
