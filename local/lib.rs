@@ -528,6 +528,28 @@ async fn dev_faults(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
     ))
 }
 
+/// Counters for the benchmark: store round trips, items read and (DynamoDB) request units,
+/// port calls per operation (with `PD_PORT_METER=1` or fault injection), and the embedded
+/// executors' state transitions and writes.
+async fn dev_stats(State(l): State<Local>) -> Json<Value> {
+    let store = &l.embedded.services.store;
+    let stats = |x: &Option<perizinan::asl::executor::Executor>| x.as_ref().map(|e| e.stats());
+    Json(json!({
+        "store": {
+            "round_trips": store.round_trips(),
+            "items_read": store.items_read(),
+            "request_units": store.request_units(),
+        },
+        "ports": l.embedded.faults.as_ref().map(|p| p.calls_by_op()),
+        "executor": stats(&l.embedded.executor),
+        "task": {
+            "invocations": l.embedded.task_meter.invocations.load(std::sync::atomic::Ordering::Relaxed),
+            "round_trips": l.embedded.task_meter.round_trips.load(std::sync::atomic::Ordering::Relaxed),
+        },
+        "complaint_executor": stats(&l.embedded.complaint_executor),
+    }))
+}
+
 async fn job_overdue(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
     let run = perizinan::jobs::run_overdue(&l.embedded.services).await?;
     serde_json::to_value(run)
@@ -683,6 +705,7 @@ pub async fn run(
         .route("/_dev/executions/{name}", get(dev_execution))
         .route("/_dev/timeouts", post(dev_timeouts))
         .route("/_dev/faults", get(dev_faults))
+        .route("/_dev/stats", get(dev_stats))
         .route("/_dev/clock", get(dev_clock_get).post(dev_clock_set))
         .route("/_jobs/overdue", post(job_overdue))
         .route("/config.json", get(site_config))

@@ -152,6 +152,17 @@ fn require(name: &str) -> Result<String, BootError> {
     env(name).ok_or_else(|| BootError(format!("{name} is not set")))
 }
 
+/// The SDK's configuration loader with this crate's HTTPS client: hyper with rustls on ring
+/// (the SDK's default client uses aws-lc, which makes every package about a megabyte larger).
+/// Region, credentials and endpoints come from the standard environment.
+pub fn sdk_loader() -> aws_config::ConfigLoader {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http)
+}
+
 /// The AWS adapters, built once per process (Lambda init).
 pub struct AwsPorts {
     pub sdk: aws_config::SdkConfig,
@@ -166,7 +177,7 @@ pub struct AwsPorts {
 
 impl AwsPorts {
     pub async fn from_env(clock: Arc<dyn Clock>) -> Result<Self, BootError> {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = sdk_loader().load().await;
         let region = sdk
             .region()
             .map(|r| r.to_string())

@@ -67,7 +67,16 @@ pub struct External {
     pub orchestrator: Option<(Arc<dyn Orchestrator>, Arc<dyn Orchestrator>)>,
 }
 
+/// Invocations of the workflow's task function and the store round trips made while one ran
+/// (exact when one runs at a time: the benchmark's probe case).
+#[derive(Debug, Default)]
+pub struct TaskMeter {
+    pub invocations: std::sync::atomic::AtomicU64,
+    pub round_trips: std::sync::atomic::AtomicU64,
+}
+
 pub struct Embedded {
+    pub task_meter: Arc<TaskMeter>,
     pub services: Arc<Services>,
     /// The embedded executor, unless an external orchestrator was supplied.
     pub executor: Option<Executor>,
@@ -271,9 +280,21 @@ impl Embedded {
             malware_scan_required: cfg.malware_scan_required,
         });
         let s = services.clone();
+        let task_meter = Arc::new(TaskMeter::default());
+        let meter = task_meter.clone();
         let task: TaskFn = Arc::new(move |payload| {
             let s = s.clone();
-            Box::pin(async move { workflow::handle(&s, payload).await })
+            let meter = meter.clone();
+            Box::pin(async move {
+                use std::sync::atomic::Ordering::Relaxed;
+                let before = s.store.round_trips();
+                let out = workflow::handle(&s, payload).await;
+                meter.invocations.fetch_add(1, Relaxed);
+                meter
+                    .round_trips
+                    .fetch_add(s.store.round_trips().saturating_sub(before), Relaxed);
+                out
+            })
         });
         let task = match &cfg.faults {
             Some(plan) => crate::adapters::faults::task(task, plan.clone()),
@@ -292,6 +313,7 @@ impl Embedded {
             clock: cfg.clock,
             secret,
             faults: cfg.faults,
+            task_meter,
         })
     }
 

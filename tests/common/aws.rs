@@ -9,7 +9,7 @@
 
 #![allow(dead_code)]
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_credential_types::Credentials;
 use base64::Engine;
 use perizinan::Services;
@@ -43,7 +43,7 @@ pub fn moto_sfn() -> String {
 }
 
 pub async fn sdk(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    perizinan::bootstrap::sdk_loader()
         .endpoint_url(endpoint)
         .region(Region::new(REGION))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))

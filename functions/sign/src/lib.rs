@@ -13,7 +13,7 @@ use perizinan::domain::Step;
 
 /// The function's routes.
 pub fn routes() -> Routes {
-    steps::routes(
+    steps::routes::<steps::PdfLetters>(
         "sign",
         &[
             Step::LetterDrafting,

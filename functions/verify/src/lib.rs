@@ -8,7 +8,7 @@ use perizinan::domain::Step;
 
 /// The function's routes.
 pub fn routes() -> Routes {
-    steps::routes(
+    steps::routes::<steps::NoLetters>(
         "verify",
         &[
             Step::FrontOfficeVerification,

@@ -56,6 +56,9 @@ pub struct FaultPlan {
     ports: Vec<String>,
     state: Mutex<u64>,
     calls: AtomicU64,
+    /// Calls per `port.op` (the benchmark's meter: S3 requests, SES messages, KMS signatures,
+    /// Step Functions calls of one case).
+    by_op: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     injected: Mutex<BTreeMap<(&'static str, Fault), u64>>,
 }
 
@@ -67,18 +70,23 @@ impl FaultPlan {
             ports,
             state: Mutex::new(seed ^ 0x9E37_79B9_7F4A_7C15),
             calls: AtomicU64::new(0),
+            by_op: Mutex::new(BTreeMap::new()),
             injected: Mutex::new(BTreeMap::new()),
         }
     }
 
     /// `PD_FAULT_RATE` (e.g. `0.1`; unset or 0 = off), `PD_FAULT_SEED` (default 1),
     /// `PD_FAULT_PORTS` (comma-separated of `store`, `documents`, `signed_documents`,
-    /// `mailer`, `orchestrator`, `signer`, `task`; default all).
+    /// `mailer`, `orchestrator`, `signer`, `task`; default all). `PD_PORT_METER=1` without a
+    /// rate wraps the ports only to count their calls (nothing fails).
     pub fn from_env() -> Result<Option<Arc<Self>>, String> {
         let Some(rate) = std::env::var("PD_FAULT_RATE")
             .ok()
             .filter(|v| !v.is_empty())
         else {
+            if std::env::var("PD_PORT_METER").as_deref() == Ok("1") {
+                return Ok(Some(Arc::new(Self::new(0.0, 1, vec![]))));
+            }
             return Ok(None);
         };
         let rate: f64 = rate
@@ -121,8 +129,17 @@ impl FaultPlan {
     }
 
     /// Whether this call fails, and how.
-    pub fn draw(&self, port: &'static str, _op: &'static str) -> Option<Fault> {
+    pub fn draw(&self, port: &'static str, op: &'static str) -> Option<Fault> {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        *self
+            .by_op
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((port, op))
+            .or_default() += 1;
+        if self.rate == 0.0 {
+            return None;
+        }
         let x = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
         if x >= self.rate {
             return None;
@@ -144,6 +161,16 @@ impl FaultPlan {
     /// Calls seen by the wrappers so far.
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Calls so far per `port.op`.
+    pub fn calls_by_op(&self) -> BTreeMap<String, u64> {
+        self.by_op
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|((port, op), n)| (format!("{port}.{op}"), *n))
+            .collect()
     }
 
     /// Faults injected so far, per port and kind.
@@ -215,6 +242,9 @@ impl<T: crate::ports::Store + ?Sized> CaseStore for Faulty<T> {
     }
     fn items_read(&self) -> u64 {
         self.inner.items_read()
+    }
+    fn request_units(&self) -> Option<crate::ports::store::RequestUnits> {
+        self.inner.request_units()
     }
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
         store_call!(self, "commit", self.inner.commit(commit))
@@ -633,11 +663,15 @@ pub struct Ports {
 
 impl Ports {
     pub fn inject(self, plan: &Arc<FaultPlan>) -> Self {
-        tracing::warn!(
-            rate = plan.rate,
-            ports = ?plan.ports,
-            "FAULT INJECTION IS ON: a share of port calls will fail on purpose"
-        );
+        if plan.rate > 0.0 {
+            tracing::warn!(
+                rate = plan.rate,
+                ports = ?plan.ports,
+                "FAULT INJECTION IS ON: a share of port calls will fail on purpose"
+            );
+        } else {
+            tracing::info!("port meter on: calls are counted, none fails");
+        }
         fn wrap<T: ?Sized>(
             x: Arc<T>,
             plan: &Arc<FaultPlan>,

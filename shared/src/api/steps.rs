@@ -7,8 +7,10 @@ use super::extract::{JsonBody, RequestOrigin};
 use super::views::case_view;
 use super::{AppState, commit_and_complete, letters};
 use crate::domain::actions::{self, Ctx, DecisionInput};
+use crate::domain::case::SignedDocument;
+use crate::domain::case::StoredFile;
 use crate::domain::time::wita_date;
-use crate::domain::{Caller, CaseId, Step};
+use crate::domain::{Caller, Case, CaseId, Step};
 use crate::ports::store::{Commit, CounterClaim};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -16,15 +18,58 @@ use axum::routing::{MethodRouter, post};
 use chrono::Datelike;
 use serde_json::Value;
 
+/// The letter's documents a decision produces: every draft as a PDF (SOP m) and the signed
+/// letter (SOP p). Static dispatch, so that only the function that serves those steps (`sign`)
+/// links the PDF code and its fonts: `verify` and `recommend` stay small.
+pub trait LetterFiles: Send + Sync + 'static {
+    fn draft(
+        s: &AppState,
+        case: &Case,
+        version: u32,
+    ) -> impl Future<Output = ApiResult<StoredFile>> + Send;
+    fn sign(
+        s: &AppState,
+        case: &Case,
+    ) -> impl Future<Output = ApiResult<(StoredFile, SignedDocument)>> + Send;
+}
+
+/// The PDF letters (`api::letters`).
+pub struct PdfLetters;
+
+impl LetterFiles for PdfLetters {
+    async fn draft(s: &AppState, case: &Case, version: u32) -> ApiResult<StoredFile> {
+        letters::store_draft(s, case, version).await
+    }
+    async fn sign(s: &AppState, case: &Case) -> ApiResult<(StoredFile, SignedDocument)> {
+        letters::sign_letter(s, case, &s.agency.head_position).await
+    }
+}
+
+/// For functions whose steps produce no letter.
+pub struct NoLetters;
+
+impl LetterFiles for NoLetters {
+    async fn draft(_: &AppState, _: &Case, _: u32) -> ApiResult<StoredFile> {
+        Err(ApiError::Internal(
+            "letter drafts are made by the sign function".into(),
+        ))
+    }
+    async fn sign(_: &AppState, _: &Case) -> ApiResult<(StoredFile, SignedDocument)> {
+        Err(ApiError::Internal(
+            "letters are signed by the sign function".into(),
+        ))
+    }
+}
+
 /// The route of one step: `POST /cases/{id}/steps/<step>`.
-pub fn route(step: Step) -> MethodRouter<AppState> {
+pub fn route<L: LetterFiles>(step: Step) -> MethodRouter<AppState> {
     post(
         move |state: State<AppState>,
               path: Path<String>,
               caller: Caller,
               origin: RequestOrigin,
               body: JsonBody<DecisionInput>| {
-            decide(step, state, path, caller, origin, body)
+            decide::<L>(step, state, path, caller, origin, body)
         },
     )
 }
@@ -33,8 +78,16 @@ pub fn path(step: Step) -> String {
     format!("/cases/{{id}}/steps/{}", step.code())
 }
 
-/// The routes of a function's steps.
-pub fn routes(function: &'static str, steps: &[Step]) -> super::routes::Routes {
+/// The routes of a function's steps; `L` makes the letter's files (`PdfLetters` in `sign`,
+/// `NoLetters` elsewhere).
+pub fn routes<L: LetterFiles>(function: &'static str, steps: &[Step]) -> super::routes::Routes {
+    debug_assert!(
+        std::any::TypeId::of::<L>() != std::any::TypeId::of::<NoLetters>()
+            || !steps
+                .iter()
+                .any(|s| matches!(s, Step::LetterDrafting | Step::HeadSignature)),
+        "letter steps need PdfLetters"
+    );
     steps
         .iter()
         .fold(super::routes::Routes::new(function), |r, s| {
@@ -42,12 +95,12 @@ pub fn routes(function: &'static str, steps: &[Step]) -> super::routes::Routes {
                 http::Method::POST,
                 path(*s),
                 super::routes::Access::SignedIn,
-                route(*s),
+                route::<L>(*s),
             )
         })
 }
 
-async fn decide(
+async fn decide<L: LetterFiles>(
     step: Step,
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -114,14 +167,13 @@ async fn decide(
         match (step, outcome) {
             (Step::LetterDrafting, _) => {
                 let version = ch.case.letter.drafts.len() as u32;
-                let file = letters::store_draft(&s, &ch.case, version).await?;
+                let file = L::draft(&s, &ch.case, version).await?;
                 if let Some(draft) = ch.case.letter.drafts.last_mut() {
                     draft.file = Some(file);
                 }
             }
             (Step::HeadSignature, "sign") => {
-                let (file, doc) =
-                    letters::sign_letter(&s, &ch.case, &s.agency.head_position).await?;
+                let (file, doc) = L::sign(&s, &ch.case).await?;
                 if let Some(signed) = ch.case.letter.signed.as_mut() {
                     signed.document_id = Some(doc.id);
                     signed.file = Some(file);

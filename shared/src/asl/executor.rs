@@ -350,6 +350,17 @@ struct Inner {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Multiplies Retry intervals (1.0 in production; tests may shorten waits).
     retry_time_scale: f64,
+    /// States processed (what Step Functions bills as state transitions).
+    transitions: std::sync::atomic::AtomicU64,
+    /// Write transactions on the execution store.
+    writes: std::sync::atomic::AtomicU64,
+}
+
+/// What an executor has done since it was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ExecStats {
+    pub transitions: u64,
+    pub writes: u64,
 }
 
 #[derive(Clone)]
@@ -363,6 +374,15 @@ enum Drive {
 }
 
 impl Executor {
+    /// States processed and write transactions since the executor was opened.
+    pub fn stats(&self) -> ExecStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        ExecStats {
+            transitions: self.inner.transitions.load(Relaxed),
+            writes: self.inner.writes.load(Relaxed),
+        }
+    }
+
     /// Opens (or creates) the execution store at `path`.
     pub fn open(
         path: &Path,
@@ -398,6 +418,8 @@ impl Executor {
                 clock,
                 locks: Mutex::new(HashMap::new()),
                 retry_time_scale: 1.0,
+                transitions: Default::default(),
+                writes: Default::default(),
             }),
         })
     }
@@ -934,6 +956,9 @@ impl Executor {
         f: impl FnOnce(&Connection) -> Result<(), ExecError> + Send + 'static,
     ) -> Result<(), ExecError> {
         self.inner
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner
             .db
             .call(move |c| -> Result<(), ExecError> {
                 let tx = c.transaction()?;
@@ -945,6 +970,9 @@ impl Executor {
     }
 
     async fn step(&self, ex: Exec) -> Result<Drive, ExecError> {
+        self.inner
+            .transitions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let now = self.now();
         let Some(state) = self.inner.def.state(&ex.state).cloned() else {
             let (n, s) = (ex.name.clone(), ex.state.clone());

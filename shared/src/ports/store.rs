@@ -68,6 +68,13 @@ pub struct AuditHeadPage {
     pub next: Option<String>,
 }
 
+/// DynamoDB request units consumed (on-demand billing units).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct RequestUnits {
+    pub read: f64,
+    pub write: f64,
+}
+
 /// The unique key of a registration number.
 pub fn registration_key(n: &RegistrationNumber) -> String {
     format!("registration:{n}")
@@ -129,6 +136,10 @@ pub trait CaseStore: Send + Sync {
     fn round_trips(&self) -> u64;
     /// Case items (rows) read so far by queries and gets.
     fn items_read(&self) -> u64;
+    /// Request units consumed so far, for stores billed per request (DynamoDB).
+    fn request_units(&self) -> Option<RequestUnits> {
+        None
+    }
     async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
     async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError>;
     async fn case_by_registration(

@@ -62,6 +62,57 @@ pub struct DynamoStore {
     table: String,
     trips: AtomicU64,
     items: AtomicU64,
+    /// Read request units consumed, in halves (an eventually consistent 4 KB read is one half).
+    read_halves: AtomicU64,
+    write_units: AtomicU64,
+}
+
+// Request units as DynamoDB on-demand bills them, computed from item sizes (developer guide,
+// "Item sizes and formats" and "Read/write capacity mode"): a read is one unit per 4 KB
+// (strongly consistent; half for eventually consistent reads, which index queries are; twice in
+// a transaction), summed over the items of a query page; a write is one unit per 1 KB of the
+// item (twice in a transaction), plus one per 1 KB for each index entry the item has (indexes
+// project all attributes). Moto answers a fixed 1.0 for ConsumedCapacity, so the adapter
+// counts itself. Estimate limits: an update that moves an item out of an index (a delete of the
+// index entry) is not counted; `UpdateItem`, `DeleteItem` and `ConditionCheck` count one unit
+// (their items are under 1 KB).
+
+const GSI_KEYS: [&str; 3] = ["GSI1PK", "GSI2PK", "GSI3PK"];
+
+fn value_size(v: &AttributeValue) -> u64 {
+    match v {
+        AttributeValue::S(x) => x.len() as u64,
+        // Numbers: about one byte per two significant digits, plus one.
+        AttributeValue::N(x) => {
+            (x.trim_start_matches('-').replace('.', "").len() as u64).div_ceil(2) + 1
+        }
+        AttributeValue::B(b) => b.as_ref().len() as u64,
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::L(l) => 3 + l.iter().map(|x| value_size(x) + 1).sum::<u64>(),
+        AttributeValue::M(m) => {
+            3 + m
+                .iter()
+                .map(|(k, x)| k.len() as u64 + value_size(x) + 1)
+                .sum::<u64>()
+        }
+        AttributeValue::Ss(v) => v.iter().map(|x| x.len() as u64).sum(),
+        _ => 0,
+    }
+}
+
+/// An item's size as DynamoDB counts it: attribute names plus values.
+pub fn item_size(item: &Item) -> u64 {
+    item.iter()
+        .map(|(k, v)| k.len() as u64 + value_size(v))
+        .sum()
+}
+
+fn kb_units(bytes: u64) -> u64 {
+    bytes.div_ceil(1024).max(1)
+}
+
+fn four_kb_units(bytes: u64) -> u64 {
+    bytes.div_ceil(4096).max(1)
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -204,11 +255,41 @@ impl DynamoStore {
             table: table.into(),
             trips: AtomicU64::new(0),
             items: AtomicU64::new(0),
+            read_halves: AtomicU64::new(0),
+            write_units: AtomicU64::new(0),
         }
     }
 
     fn trip(&self) {
         self.trips.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Meters a read of `bytes`: `halves_per_unit` is 1 (eventually consistent), 2 (strongly
+    /// consistent) or 4 (transactional).
+    fn meter_read(&self, bytes: u64, halves_per_unit: u64) {
+        self.read_halves
+            .fetch_add(four_kb_units(bytes) * halves_per_unit, Ordering::Relaxed);
+    }
+
+    /// Meters a write of `item` (`factor` 2 in a transaction) with its index entries.
+    fn meter_put(&self, item: &Item, factor: u64) {
+        let units = kb_units(item_size(item));
+        let indexed = GSI_KEYS.iter().filter(|k| item.contains_key(**k)).count() as u64;
+        self.write_units
+            .fetch_add(units * factor + units * indexed, Ordering::Relaxed);
+    }
+
+    fn meter_small_write(&self, factor: u64) {
+        self.write_units.fetch_add(factor, Ordering::Relaxed);
+    }
+
+    fn meter_transaction(&self, items: &[TransactWriteItem]) {
+        for i in items {
+            match i.put() {
+                Some(p) => self.meter_put(p.item(), 2),
+                None => self.meter_small_write(2),
+            }
+        }
     }
 
     /// Creates the table with its indexes (development and tests; in AWS the SAM template
@@ -319,6 +400,7 @@ impl DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
+        self.meter_read(out.item.as_ref().map_or(0, item_size), 2);
         if out.item.is_some() {
             self.items.fetch_add(1, Ordering::Relaxed);
         }
@@ -356,6 +438,8 @@ impl DynamoStore {
             let page = q.send().await.map_err(unavailable)?;
             self.items
                 .fetch_add(page.scanned_count.max(0) as u64, Ordering::Relaxed);
+            let bytes = page.items().iter().map(item_size).sum();
+            self.meter_read(bytes, if index.is_some() { 1 } else { 2 });
             out.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(k) if limit.is_none_or(|l| out.len() < l) => start = Some(k),
@@ -417,6 +501,13 @@ fn is_conflict(e: &SdkError<TransactWriteItemsError>) -> bool {
 
 #[async_trait]
 impl CaseStore for DynamoStore {
+    fn request_units(&self) -> Option<crate::ports::store::RequestUnits> {
+        Some(crate::ports::store::RequestUnits {
+            read: self.read_halves.load(Ordering::Relaxed) as f64 / 2.0,
+            write: self.write_units.load(Ordering::Relaxed) as f64,
+        })
+    }
+
     fn round_trips(&self) -> u64 {
         self.trips.load(Ordering::Relaxed)
     }
@@ -526,6 +617,7 @@ impl CaseStore for DynamoStore {
             }
         }
         self.trip();
+        self.meter_transaction(&items);
         match self
             .client
             .transact_write_items()
@@ -650,6 +742,7 @@ impl CaseStore for DynamoStore {
             s(serde_json::to_string(doc).map_err(corrupt)?),
         );
         self.trip();
+        self.meter_put(&it, 1);
         self.client
             .put_item()
             .table_name(&self.table)
@@ -746,6 +839,7 @@ impl CaseStore for DynamoStore {
             items.push(put(t, it, Some("attribute_not_exists(PK)"))?);
         }
         self.trip();
+        self.meter_transaction(&items);
         match self
             .client
             .transact_write_items()
@@ -981,6 +1075,9 @@ impl CaseStore for DynamoStore {
             .await
             .map_err(unavailable)?;
         let responses = out.responses.unwrap_or_default();
+        for r in &responses {
+            self.meter_read(r.item.as_ref().map_or(0, item_size), 4);
+        }
         let item = |i: usize| responses.get(i).and_then(|r| r.item.clone());
         let case = item(0).map(|i| data_of(&i)).transpose()?;
         Ok((case, counter_value(item(1).as_ref())?))
@@ -1044,6 +1141,7 @@ impl IdempotencyStore for DynamoStore {
         // A claim that loses to a record which then expires before it can be read tries again.
         for _ in 0..3 {
             self.trip();
+            self.meter_put(&item, 1);
             let put = self
                 .client
                 .put_item()
@@ -1090,12 +1188,14 @@ impl IdempotencyStore for DynamoStore {
             response: response.clone(),
         };
         rec.expires_at = expires_at;
+        let item = idem_item(&rec)?;
         self.trip();
+        self.meter_put(&item, 1);
         match self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(idem_item(&rec)?))
+            .set_item(Some(item))
             .condition_expression("#owner = :owner")
             .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":owner", s(owner.to_string()))
@@ -1112,6 +1212,7 @@ impl IdempotencyStore for DynamoStore {
 
     async fn release(&self, key: &str, owner: Uuid) -> Result<(), StoreError> {
         self.trip();
+        self.meter_small_write(1);
         match self
             .client
             .delete_item()
@@ -1166,6 +1267,7 @@ impl SecurityLog for DynamoStore {
             n(event.retain_until.timestamp().max(0) as u64),
         );
         self.trip();
+        self.meter_put(&item, 1);
         match self
             .client
             .put_item()
