@@ -671,6 +671,7 @@ pub async fn run(
         retention: perizinan::bootstrap::retention_from_env()?,
         idempotency_lock: perizinan::bootstrap::idempotency_lock_from_env()?,
         malware_scan_required: perizinan::bootstrap::malware_scan_required(),
+        staff_notices: perizinan::bootstrap::staff_notices_from_env()?,
         faults: perizinan::adapters::faults::FaultPlan::from_env()
             .map_err(perizinan::embedded::BootError)?,
     })?);

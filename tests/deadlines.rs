@@ -248,3 +248,67 @@ async fn a_date_in_a_year_without_holiday_data_is_a_loud_warning() {
             .contains("tahun 2027 belum tersedia")
     );
 }
+
+/// `PD_STAFF_NOTICES=daily`: no e-mail per arrival; each morning one digest per staff role with a
+/// queue, once a day.
+#[tokio::test]
+async fn staff_get_one_queue_digest_a_day() {
+    let app = TestApp::spawn_with_env(vec![("PD_STAFF_NOTICES".into(), "daily".into())]).await;
+    let a = submitted_case(&app, "pemohon").await;
+    let b = submitted_case(&app, "pemohon2").await;
+    let mail = app.outbox().await;
+    assert!(
+        !mail
+            .iter()
+            .any(|m| m["subject"].as_str().unwrap().contains("menunggu tindakan")),
+        "no e-mail per arrival"
+    );
+    assert!(
+        mail.iter().any(|m| m["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Permohonan diterima")),
+        "applicants are still told at once"
+    );
+    let t = app.login("pemohon").await;
+    let reg_a = app.case(&t, &a).await["registration_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let run = run_daily_job(&app).await;
+    assert_eq!(run["queue_digests"], 1, "{run}");
+    let digests: Vec<Value> = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m["subject"].as_str().unwrap().starts_with("Antrean Anda"))
+        .collect();
+    assert_eq!(digests.len(), 1);
+    let subject = digests[0]["subject"].as_str().unwrap();
+    assert!(subject.contains("2 berkas menunggu"), "{subject}");
+    let body = digests[0]["body"].as_str().unwrap().to_string();
+    assert!(
+        body.contains(&reg_a) && body.contains("Petugas Front Office"),
+        "{body}"
+    );
+
+    // A second run the same day sends nothing new.
+    assert_eq!(run_daily_job(&app).await["queue_digests"], 0);
+    // The back office gets work: its digest goes out, the front office's not again.
+    app.act_ok(
+        "fo",
+        &b,
+        "front_office_verification",
+        json!({"outcome": "complete"}),
+    )
+    .await;
+    assert_eq!(run_daily_job(&app).await["queue_digests"], 1);
+    let n = app
+        .outbox()
+        .await
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().starts_with("Antrean Anda"))
+        .count();
+    assert_eq!(n, 2);
+}

@@ -158,6 +158,7 @@ fn services(
         security_log: store.clone(),
         retention: Arc::new(perizinan::domain::privacy::RetentionPolicy::shipped()),
         malware_scan_required: false,
+        staff_notices: Default::default(),
         store,
     }
 }

@@ -113,6 +113,17 @@ pub fn retention_from_env() -> Result<crate::domain::privacy::RetentionPolicy, B
 }
 
 /// `PD_MALWARE_SCAN=required`: documents are handed out only with a clean scan verdict.
+/// `PD_STAFF_NOTICES`: `immediate` (default) or `daily`.
+pub fn staff_notices_from_env() -> Result<crate::services::StaffNotices, BootError> {
+    match env("PD_STAFF_NOTICES").as_deref() {
+        None | Some("immediate") => Ok(crate::services::StaffNotices::Immediate),
+        Some("daily") => Ok(crate::services::StaffNotices::Daily),
+        Some(other) => Err(BootError(format!(
+            "PD_STAFF_NOTICES `{other}` is not known (use `immediate` or `daily`)"
+        ))),
+    }
+}
+
 pub fn malware_scan_required() -> bool {
     env("PD_MALWARE_SCAN").is_some_and(|v| v == "required")
 }
@@ -286,6 +297,7 @@ impl AwsPorts {
             security_log: ports.store,
             retention: Arc::new(retention),
             malware_scan_required: malware_scan_required(),
+            staff_notices: staff_notices_from_env()?,
         })
     }
 }
@@ -328,6 +340,7 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                 idempotency_lock: idempotency_lock_from_env()?,
                 faults: crate::adapters::faults::FaultPlan::from_env().map_err(BootError)?,
                 malware_scan_required: malware_scan_required(),
+                staff_notices: staff_notices_from_env()?,
             })?;
             e.recover().await?;
             Ok(e.services)

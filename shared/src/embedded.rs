@@ -53,6 +53,7 @@ pub struct EmbeddedConfig {
     pub idempotency_lock: chrono::Duration,
     /// Hand out uploaded documents only when the scanner found them clean.
     pub malware_scan_required: bool,
+    pub staff_notices: crate::services::StaffNotices,
     /// Fault injection (tests only; `None` in every real deployment).
     pub faults: Option<Arc<crate::adapters::faults::FaultPlan>>,
 }
@@ -278,6 +279,7 @@ impl Embedded {
             security_log: store.clone(),
             retention: Arc::new(cfg.retention),
             malware_scan_required: cfg.malware_scan_required,
+            staff_notices: cfg.staff_notices,
         });
         let s = services.clone();
         let task_meter = Arc::new(TaskMeter::default());

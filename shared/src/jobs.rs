@@ -42,8 +42,110 @@ pub struct OverdueRun {
     pub redelivered: usize,
     /// Workflows restarted after a transient failure outlasted their retries.
     pub redriven: usize,
+    /// Queue digests e-mailed to staff roles (with `StaffNotices::Daily`; once a day each).
+    pub queue_digests: usize,
     /// What the retention schedule removed on this run.
     pub retention: RetentionRun,
+}
+
+/// The morning queue digest (`StaffNotices::Daily`): one e-mail per staff role listing the
+/// cases waiting at its steps, earliest deadline first. Once a day per role: an idempotency
+/// record `queue-digest/<date>/<role>` marks it sent, so a second run that day sends nothing.
+async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, StoreError> {
+    use crate::ports::guard::{Claim, IdempotencyRecord, IdempotencyState, StoredResponse};
+    use crate::ports::mailer::Email;
+    type Queue = (crate::domain::Role, Vec<(Step, crate::domain::Case)>);
+    let mut by_role: std::collections::BTreeMap<&'static str, Queue> = Default::default();
+    for step in Step::ALL.into_iter().filter(|s| s.is_staff_step()) {
+        for case in s.store.cases_at_step(step, PER_STEP_LIMIT).await? {
+            if case.status == CaseStatus::InProcess && case.waiting_at() == Some(step) {
+                by_role
+                    .entry(step.role().code())
+                    .or_insert_with(|| (step.role(), vec![]))
+                    .1
+                    .push((step, case));
+            }
+        }
+    }
+    let mut sent = 0;
+    for (role, items) in by_role.into_values() {
+        let to = s.directory.addresses(role).await;
+        if to.is_empty() {
+            continue;
+        }
+        let now = s.clock.now();
+        let key = format!("queue-digest/{today}/{}", role.code());
+        let owner = uuid::Uuid::new_v4();
+        let record = IdempotencyRecord {
+            key: key.clone(),
+            fingerprint: "queue-digest".into(),
+            owner,
+            state: IdempotencyState::InProgress {
+                lock_until: now + chrono::Duration::minutes(10),
+            },
+            expires_at: now + chrono::Duration::days(2),
+        };
+        if let Claim::Existing(_) = s.idempotency.claim(&record, now).await? {
+            continue;
+        }
+        let mut lines = vec![
+            format!(
+                "Berikut {} berkas permohonan Izin Pembukaan Kantor Kas KSP yang menunggu tindakan {} per {}:",
+                items.len(),
+                role.label(),
+                crate::domain::time::format_date_id(today)
+            ),
+            String::new(),
+        ];
+        for (step, case) in &items {
+            let reg = case
+                .registration_number
+                .as_ref()
+                .map_or_else(|| case.id.to_string(), |r| r.to_string());
+            let due = case.step_due_on().map_or_else(
+                || "tanpa batas waktu".to_string(),
+                |d| format!("batas {}", crate::domain::time::format_date_id(d)),
+            );
+            lines.push(format!(
+                "- {reg} ({}): {}, {due}",
+                case.application.cooperative_name,
+                step.title()
+            ));
+        }
+        lines.push(String::new());
+        lines.push(format!(
+            "Silakan buka konsol petugas untuk memprosesnya: {}console/",
+            s.portal_url
+        ));
+        let email = Email {
+            to,
+            subject: format!(
+                "Antrean Anda hari ini: {} berkas menunggu ({})",
+                items.len(),
+                crate::domain::time::format_date_id(today)
+            ),
+            body: lines.join("\n"),
+            idempotency_key: key.clone(),
+        };
+        match s.mailer.send(&email).await {
+            Ok(()) => {
+                let done = StoredResponse {
+                    status: 200,
+                    headers: vec![],
+                    body: vec![],
+                };
+                s.idempotency
+                    .complete(&key, owner, &done, now + chrono::Duration::days(2))
+                    .await?;
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(role = role.code(), error = %e, "queue digest not sent; the next run tries again");
+                s.idempotency.release(&key, owner).await?;
+            }
+        }
+    }
+    Ok(sent)
 }
 
 /// Most records one retention run handles per kind.
@@ -182,6 +284,7 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         complaint_alerts: vec![],
         redelivered: 0,
         redriven: 0,
+        queue_digests: 0,
         retention: RetentionRun::default(),
     };
     for step in Step::ALL.into_iter().filter(|s| *s != Step::Survey) {
@@ -303,6 +406,9 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
     run.redelivered = crate::workflow::redeliver_pending(s).await?
         + crate::complaint_flow::redeliver_pending(s).await?;
     run.redriven = crate::workflow::redrive_failed(s).await;
+    if s.staff_notices == crate::services::StaffNotices::Daily {
+        run.queue_digests = send_queue_digests(s, today).await?;
+    }
     run.retention = run_retention(s).await?;
     tracing::info!(
         date = %today,

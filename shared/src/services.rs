@@ -38,9 +38,23 @@ pub struct Services {
     pub security_log: Arc<dyn crate::ports::SecurityLog>,
     /// How long data outside the permit record is kept (`infra/config/retention.json`).
     pub retention: Arc<crate::domain::privacy::RetentionPolicy>,
+    /// How staff hear of new work: an e-mail per arrival, or one queue digest per role each
+    /// morning (`PD_STAFF_NOTICES`).
+    pub staff_notices: StaffNotices,
     /// Uploaded documents are handed out only with the malware scanner's clean verdict
     /// (`PD_MALWARE_SCAN=required`; AWS, with GuardDuty Malware Protection for S3).
     pub malware_scan_required: bool,
+}
+
+/// How staff are told that a case arrived in their queue. Applicants are always told at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StaffNotices {
+    /// An e-mail to the role at every arrival (the embedded default: visible in the outbox).
+    #[default]
+    Immediate,
+    /// One e-mail per role each morning listing its queue (the daily job), besides the deadline
+    /// alerts: fewer messages for staff who work from the console (docs/performance.md).
+    Daily,
 }
 
 /// Who a complaint notice goes to.

@@ -155,7 +155,7 @@ async fn enter(s: &Services, step: Step, id: CaseId, token: String) -> Result<Va
         return Ok(json!({"recorded": true, "carried_over": true}));
     }
     let key = token_key(&token);
-    if step.is_staff_step() {
+    if step.is_staff_step() && s.staff_notices == crate::services::StaffNotices::Immediate {
         s.notify(
             &Notice::QueueArrival { step },
             &case,

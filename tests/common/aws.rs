@@ -328,6 +328,7 @@ impl Fixture {
             security_log: store.clone(),
             retention: Arc::new(perizinan::domain::privacy::RetentionPolicy::shipped()),
             malware_scan_required: false,
+            staff_notices: Default::default(),
             store,
             documents: Arc::new(self.documents(clock.clone())),
             signed_documents: Arc::new(self.signed_documents(clock.clone())),

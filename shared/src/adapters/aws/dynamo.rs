@@ -135,9 +135,32 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
+/// Records larger than this are stored deflated: DynamoDB bills writes per KB of the item and
+/// of each index entry, and a case's JSON shrinks about fourfold (docs/performance.md).
+const COMPRESS_ABOVE: usize = 512;
+
+/// The `data` attribute: the record's JSON as a string, or deflated as binary when large.
+fn data(v: &impl serde::Serialize) -> Result<AttributeValue, StoreError> {
+    let json = serde_json::to_vec(v).map_err(corrupt)?;
+    if json.len() <= COMPRESS_ABOVE {
+        // Valid UTF-8: serde_json writes nothing else.
+        return Ok(AttributeValue::S(
+            String::from_utf8(json).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        ));
+    }
+    Ok(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
+        miniz_oxide::deflate::compress_to_vec(&json, 6),
+    )))
+}
+
 fn data_of<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
     match item.get("data") {
         Some(AttributeValue::S(d)) => serde_json::from_str(d).map_err(corrupt),
+        Some(AttributeValue::B(b)) => {
+            let json = miniz_oxide::inflate::decompress_to_vec_with_limit(b.as_ref(), 64 << 20)
+                .map_err(|e| StoreError::Corrupt(format!("data does not inflate: {e:?}")))?;
+            serde_json::from_slice(&json).map_err(corrupt)
+        }
         _ => Err(StoreError::Corrupt("item without data".into())),
     }
 }
@@ -152,10 +175,7 @@ fn case_pk(id: CaseId) -> String {
 
 fn case_item(case: &Case) -> Result<Item, StoreError> {
     let mut item = key(case_pk(case.id), "CASE");
-    item.insert(
-        "data".into(),
-        s(serde_json::to_string(case).map_err(corrupt)?),
-    );
+    item.insert("data".into(), data(case)?);
     item.insert("version".into(), n(case.version));
     item.insert("status".into(), s(case.status.code()));
     item.insert("GSI2PK".into(), s(format!("OWNER#{}", case.owner)));
@@ -204,7 +224,7 @@ fn complaint_pk(id: CaseId) -> String {
 
 fn complaint_item(c: &Complaint) -> Result<Item, StoreError> {
     let mut item = key(complaint_pk(c.id), "COMPLAINT");
-    item.insert("data".into(), s(serde_json::to_string(c).map_err(corrupt)?));
+    item.insert("data".into(), data(c)?);
     item.insert("version".into(), n(c.version));
     // The register and the complaints' deadline index: open ones, earliest due first.
     if c.status == ComplaintStatus::Open {
@@ -537,12 +557,12 @@ impl CaseStore for DynamoStore {
         }
         for e in &commit.events {
             let mut it = key(case_pk(e.case_id), &format!("EVT#{:010}", e.seq));
-            it.insert("data".into(), s(serde_json::to_string(e).map_err(corrupt)?));
+            it.insert("data".into(), data(e)?);
             items.push(put(t, it, Some("attribute_not_exists(PK)"))?);
         }
         for d in &commit.documents {
             let mut it = key(case_pk(d.case_id), &format!("DOC#{}", d.id));
-            it.insert("data".into(), s(serde_json::to_string(d).map_err(corrupt)?));
+            it.insert("data".into(), data(d)?);
             items.push(put(t, it, None)?);
         }
         for sv in &commit.surveys {
@@ -555,18 +575,12 @@ impl CaseStore for DynamoStore {
                 month_key("SURVEYS", sv.answered_at),
                 &format!("{}#{}", ts(sv.answered_at), sv.case_id),
             );
-            it.insert(
-                "data".into(),
-                s(serde_json::to_string(sv).map_err(corrupt)?),
-            );
+            it.insert("data".into(), data(sv)?);
             items.push(put(t, it, None)?);
         }
         for (doc, expected) in &commit.signed_documents {
             let mut it = key(format!("SIGNED#{}", doc.id), "DOC");
-            it.insert(
-                "data".into(),
-                s(serde_json::to_string(doc).map_err(corrupt)?),
-            );
+            it.insert("data".into(), data(doc)?);
             it.insert("version".into(), n(doc.version));
             match expected {
                 None => items.push(put(t, it, Some("attribute_not_exists(PK)"))?),
@@ -588,7 +602,7 @@ impl CaseStore for DynamoStore {
                 month_key("STEPLOG", r.decided_at),
                 &format!("{}#{}#{}", ts(r.decided_at), r.case_id, r.step.code()),
             );
-            it.insert("data".into(), s(serde_json::to_string(r).map_err(corrupt)?));
+            it.insert("data".into(), data(r)?);
             items.push(put(t, it, None)?);
         }
         for u in &commit.unique {
@@ -737,10 +751,7 @@ impl CaseStore for DynamoStore {
 
     async fn put_pending_document(&self, doc: &DocumentRecord) -> Result<(), StoreError> {
         let mut it = key(case_pk(doc.case_id), &format!("DOC#{}", doc.id));
-        it.insert(
-            "data".into(),
-            s(serde_json::to_string(doc).map_err(corrupt)?),
-        );
+        it.insert("data".into(), data(doc)?);
         self.trip();
         self.meter_put(&it, 1);
         self.client
@@ -835,7 +846,7 @@ impl CaseStore for DynamoStore {
         }
         for e in &commit.events {
             let mut it = key(case_pk(e.case_id), &format!("EVT#{:010}", e.seq));
-            it.insert("data".into(), s(serde_json::to_string(e).map_err(corrupt)?));
+            it.insert("data".into(), data(e)?);
             items.push(put(t, it, Some("attribute_not_exists(PK)"))?);
         }
         self.trip();
@@ -1100,7 +1111,7 @@ fn counter_value(item: Option<&Item>) -> Result<u64, StoreError> {
 
 fn idem_item(r: &IdempotencyRecord) -> Result<Item, StoreError> {
     let mut item = key(format!("IDEM#{}", r.key), "IDEM");
-    item.insert("data".into(), s(serde_json::to_string(r).map_err(corrupt)?));
+    item.insert("data".into(), data(r)?);
     item.insert("owner".into(), s(r.owner.to_string()));
     item.insert(
         "expires_at".into(),
@@ -1258,10 +1269,7 @@ impl SecurityLog for DynamoStore {
             format!("SECURITY#{}", event.at.date_naive()),
             &format!("{}#{}", ts(event.at), event.id),
         );
-        item.insert(
-            "data".into(),
-            s(serde_json::to_string(event).map_err(corrupt)?),
-        );
+        item.insert("data".into(), data(event)?);
         item.insert(
             "expires_at".into(),
             n(event.retain_until.timestamp().max(0) as u64),
