@@ -129,6 +129,7 @@ async fn run(a: Args) {
     package_sizes();
     cost_per_case(
         probe_dynamo.as_ref().unwrap_or(&probe_sqlite),
+        &probe_sqlite,
         &life,
         init.as_ref(),
     );
@@ -767,6 +768,8 @@ async fn probe_on_dynamodb() -> Probe {
     let fx = common::aws::Fixture::new(false).await;
     let mut env = fx.runner_env();
     env.push(("PD_PORT_METER".into(), "1".into()));
+    // As the stack deploys it: staff get a morning digest, not an e-mail per arrival.
+    env.push(("PD_STAFF_NOTICES".into(), "daily".into()));
     env.push(("RUST_LOG".into(), "error".into()));
     let app = TestApp::spawn_with_env(env).await;
     let driver = Driver::new(&app).await;
@@ -1264,7 +1267,7 @@ mod latency {
     pub const KMS: f64 = 25.0;
 }
 
-fn cost_per_case(p: &Probe, life: &Lifecycle, init: Option<&Init>) {
+fn cost_per_case(p: &Probe, immediate: &Probe, life: &Lifecycle, init: Option<&Init>) {
     let t = &p.total;
     println!(
         "\n== cost of one case at AWS list prices (Jakarta where found, else us-east-1; docs/performance.md) =="
@@ -1370,6 +1373,17 @@ fn cost_per_case(p: &Probe, life: &Lifecycle, init: Option<&Init>) {
     println!(
         "  goal ≤ $0.002 per case: {}",
         if total <= 0.002 { "met" } else { "NOT met" }
+    );
+    let extra = immediate.total.port("mailer.send") as f64 - ses as f64;
+    if extra > 0.0 {
+        println!(
+            "  with an e-mail to staff at every arrival (PD_STAFF_NOTICES=immediate): +{extra:.0} messages, total {:.6}",
+            total + extra * price::SES_MESSAGE
+        );
+    }
+    println!(
+        "  fixed per office and month, not per case: the staff digests (7 roles × 22 working days = 154 messages, ${:.4}), the KMS key ($1)",
+        154.0 * price::SES_MESSAGE
     );
     if let Some(i) = init {
         let worst = i.median_ms.values().cloned().fold(0.0, f64::max);

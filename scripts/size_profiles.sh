@@ -23,8 +23,8 @@ variant() {
   rm -rf "$TARGET/$name/aarch64-unknown-linux-gnu/release/deps" "$TARGET/$name/aarch64-unknown-linux-gnu/release/build"
 }
 mkdir -p "$TARGET"
-variant chosen-s-fatlto-cgu1-strip-abort
-variant opt-z CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+variant chosen-z-fatlto-cgu1-strip-abort
+variant opt-s CARGO_PROFILE_RELEASE_OPT_LEVEL=s
 variant opt-3 CARGO_PROFILE_RELEASE_OPT_LEVEL=3
 variant no-lto-cgu16 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 variant panic-unwind CARGO_PROFILE_RELEASE_PANIC=unwind

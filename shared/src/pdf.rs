@@ -122,20 +122,25 @@ impl Writer {
 
     /// Wraps `text` into lines no wider than `width`, starting at `x`.
     fn paragraph_at(&mut self, x: f32, width: f32, text: &str, size: f32, w: Weight) {
+        // Greedy wrapping, measuring each word once (measuring the whole line again for every
+        // word made long paragraphs quadratic: the largest cost of a letter, docs/performance.md).
+        let space = self.font(w).width(" ", size);
         let mut line = String::new();
+        let mut line_width = 0.0;
         for word in text.split_whitespace() {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if self.font(w).width(&candidate, size) > width && !line.is_empty() {
+            let word_width = self.font(w).width(word, size);
+            if !line.is_empty() && line_width + space + word_width > width {
                 self.text_at(x, self.y, &line, size, w);
                 self.y -= size * 1.4;
-                line = word.to_string();
-            } else {
-                line = candidate;
+                line.clear();
+                line_width = 0.0;
             }
+            if !line.is_empty() {
+                line.push(' ');
+                line_width += space;
+            }
+            line.push_str(word);
+            line_width += word_width;
         }
         if !line.is_empty() {
             self.text_at(x, self.y, &line, size, w);
