@@ -17,11 +17,8 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use axum::body::Body;
-use common::{REQUIRED, TestApp, application, decisions_g_to_p, today};
-use perizinan::api::extract::RequestOrigin;
-use perizinan::auth::Authenticated;
-use perizinan::domain::{Caller, Origin, Role};
+use common::{REQUIRED, TestApp, application, call_router, caller, decisions_g_to_p, today};
+use perizinan::domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -30,7 +27,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
 
 struct Args {
     cases: usize,
@@ -817,44 +813,6 @@ fn print_round_trips(sqlite: &Probe, dynamo: Option<&Probe>) {
 // ---------------------------------------------------------------------------------------------
 // 3. Handler overhead in process
 
-fn caller(sub: &str, role: Role) -> Caller {
-    Caller {
-        sub: sub.into(),
-        name: sub.into(),
-        email: None,
-        roles: vec![role],
-    }
-}
-
-async fn call(
-    app: &axum::Router,
-    who: &Caller,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .extension(Authenticated(who.clone()))
-        .extension(RequestOrigin(Origin::default()));
-    if body.is_some() {
-        req = req.header("content-type", "application/json");
-    }
-    let req = req
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status().as_u16();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
 async fn handler_overhead(a: &Args) {
     println!(
         "\n== handler overhead in process: the router called directly (no HTTP), embedded store on tmpfs, {} iterations ==",
@@ -864,12 +822,12 @@ async fn handler_overhead(a: &Args) {
     let app = local::api_routes().with_state(services.clone());
     let applicant = caller("bench-applicant", Role::Applicant);
     let fo = caller("bench-fo", Role::FrontOffice);
-    let (s, c) = call(&app, &applicant, "POST", "/cases", Some(application())).await;
+    let (s, c) = call_router(&app, &applicant, "POST", "/cases", Some(application())).await;
     assert_eq!(s, 201, "{c}");
     let id = c["id"].as_str().unwrap().to_string();
     let pdf = common::pdf("lampiran");
     for r in REQUIRED {
-        let (s, v) = call(
+        let (s, v) = call_router(
             &app,
             &applicant,
             "POST",
@@ -893,7 +851,7 @@ async fn handler_overhead(a: &Args) {
             .put(&rec.key, pdf.clone().into(), "application/pdf")
             .await
             .unwrap();
-        let (s, v) = call(
+        let (s, v) = call_router(
             &app,
             &applicant,
             "POST",
@@ -903,7 +861,7 @@ async fn handler_overhead(a: &Args) {
         .await;
         assert_eq!(s, 200, "{v}");
     }
-    let (s, v) = call(
+    let (s, v) = call_router(
         &app,
         &applicant,
         "POST",
@@ -918,7 +876,7 @@ async fn handler_overhead(a: &Args) {
     let mut v = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let (s, _) = call(&app, &fo, "GET", &format!("/cases/{id}"), None).await;
+        let (s, _) = call_router(&app, &fo, "GET", &format!("/cases/{id}"), None).await;
         v.push(t.elapsed());
         assert_eq!(s, 200);
     }
@@ -926,7 +884,7 @@ async fn handler_overhead(a: &Args) {
     let mut v = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let (s, _) = call(&app, &applicant, "POST", "/cases", Some(application())).await;
+        let (s, _) = call_router(&app, &applicant, "POST", "/cases", Some(application())).await;
         v.push(t.elapsed());
         assert_eq!(s, 201);
     }
@@ -937,7 +895,7 @@ async fn handler_overhead(a: &Args) {
         bad["nib"] = json!("12");
         bad["cash_office"]["member_count"] = json!(3);
         let t = Instant::now();
-        let (s, _) = call(&app, &applicant, "POST", "/cases", Some(bad)).await;
+        let (s, _) = call_router(&app, &applicant, "POST", "/cases", Some(bad)).await;
         v.push(t.elapsed());
         assert_eq!(s, 422);
     }
@@ -945,7 +903,7 @@ async fn handler_overhead(a: &Args) {
     let mut v = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let (s, _) = call(
+        let (s, _) = call_router(
             &app,
             &fo,
             "POST",

@@ -4,27 +4,14 @@
 
 mod common;
 
-use axum::body::Body;
 use chrono::Utc;
 use common::aws::{Bridge, Fixture};
-use http::Request;
-use perizinan::api::extract::RequestOrigin;
-use perizinan::auth::Authenticated;
+use common::{call_router, caller};
 use perizinan::domain::case::{Case, CaseStatus, RegistrationNumber};
-use perizinan::domain::{ApplicationInput, Caller, Origin, Role};
+use perizinan::domain::{ApplicationInput, Role};
 use perizinan::ports::{CaseStore, Commit, Orchestrator};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tower::ServiceExt;
-
-fn caller(sub: &str, role: Role) -> Caller {
-    Caller {
-        sub: sub.into(),
-        name: sub.into(),
-        email: None,
-        roles: vec![role],
-    }
-}
 
 #[tokio::test]
 async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
@@ -123,8 +110,8 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
         if *step == "effectuation" {
             // SOP q comes first: the applicant's survey.
             let v = store.case(id).await.unwrap().unwrap().version;
-            let (status, _) = call(&app, &caller("owner", Role::Applicant), &format!("/cases/{id}/survey"),
-                json!({"version": v, "answers": {"u1": 4, "u2": 4, "u3": 4, "u4": 4, "u5": 4, "u6": 4, "u7": 4, "u8": 4, "u9": 4}})).await;
+            let (status, _) = call_router(&app, &caller("owner", Role::Applicant), "POST", &format!("/cases/{id}/survey"),
+                Some(json!({"version": v, "answers": {"u1": 4, "u2": 4, "u3": 4, "u4": 4, "u5": 4, "u6": 4, "u7": 4, "u8": 4, "u9": 4}}))).await;
             assert_eq!(status, 200);
             bridge.pump(&arn).await;
         }
@@ -134,11 +121,12 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
             body[k] = x.clone();
         }
         let before = store.round_trips();
-        let (status, resp) = call(
+        let (status, resp) = call_router(
             &app,
             &caller(&format!("staff-{i}"), *role),
+            "POST",
             &format!("/cases/{id}/steps/{step}"),
-            body,
+            Some(body),
         )
         .await;
         let trips = store.round_trips() - before;
@@ -151,24 +139,4 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
         store.case(id).await.unwrap().unwrap().status,
         CaseStatus::Issued
     );
-}
-
-async fn call(app: &axum::Router, who: &Caller, path: &str, body: Value) -> (u16, Value) {
-    let req = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header("content-type", "application/json")
-        .extension(Authenticated(who.clone()))
-        .extension(RequestOrigin(Origin::default()))
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status().as_u16();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }

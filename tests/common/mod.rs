@@ -470,3 +470,49 @@ pub async fn run_daily_job(app: &TestApp) -> Value {
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
 }
+
+/// A caller as the gateway would authenticate it (for calling a router in process).
+pub fn caller(sub: &str, role: perizinan::domain::Role) -> perizinan::domain::Caller {
+    perizinan::domain::Caller {
+        sub: sub.into(),
+        name: sub.into(),
+        email: None,
+        roles: vec![role],
+    }
+}
+
+/// Calls a function's router in process (no HTTP), authenticated as `who`; returns the status
+/// and the JSON body (`Null` when there is none).
+pub async fn call_router(
+    app: &axum::Router,
+    who: &perizinan::domain::Caller,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    use tower::ServiceExt;
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .extension(perizinan::auth::Authenticated(who.clone()))
+        .extension(perizinan::api::extract::RequestOrigin(
+            perizinan::domain::Origin::default(),
+        ));
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req
+        .body(axum::body::Body::from(
+            body.map_or_else(String::new, |b| b.to_string()),
+        ))
+        .expect("request");
+    let resp = app.clone().oneshot(req).await.expect("router answers");
+    let status = resp.status().as_u16();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}

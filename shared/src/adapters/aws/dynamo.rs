@@ -469,6 +469,25 @@ impl DynamoStore {
         Ok(out)
     }
 
+    /// Records of a retention partition of `ByStep` (sort key `<time>#<id>`) older than
+    /// `before`, oldest first.
+    async fn retention_list<T: serde::de::DeserializeOwned>(
+        &self,
+        partition: &str,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<T>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_STEP),
+                "GSI1PK = :pk AND GSI1SK < :cut",
+                vec![(":pk", s(partition)), (":cut", s(ts(before)))],
+                Some(limit),
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
     fn parse_all<T: serde::de::DeserializeOwned>(items: &[Item]) -> Result<Vec<T>, StoreError> {
         items.iter().map(data_of).collect()
     }
@@ -965,15 +984,7 @@ impl CaseStore for DynamoStore {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Case>, StoreError> {
-        let items = self
-            .query_all(
-                Some(BY_STEP),
-                "GSI1PK = :pk AND GSI1SK < :cut",
-                vec![(":pk", s(DRAFTS)), (":cut", s(ts(before)))],
-                Some(limit),
-            )
-            .await?;
-        Self::parse_all(&items)
+        self.retention_list(DRAFTS, before, limit).await
     }
 
     async fn identified_closed_complaints(
@@ -981,15 +992,8 @@ impl CaseStore for DynamoStore {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError> {
-        let items = self
-            .query_all(
-                Some(BY_STEP),
-                "GSI1PK = :pk AND GSI1SK < :cut",
-                vec![(":pk", s(IDENTIFIED_COMPLAINTS)), (":cut", s(ts(before)))],
-                Some(limit),
-            )
-            .await?;
-        Self::parse_all(&items)
+        self.retention_list(IDENTIFIED_COMPLAINTS, before, limit)
+            .await
     }
 
     /// A `Scan` of the table for the case and complaint items (the cursor is the last
