@@ -819,9 +819,9 @@ async fn handler_overhead(a: &Args) {
         a.overhead_iterations
     );
     let services = perizinan::bootstrap::from_env().await.expect("services");
-    let app = local::api_routes().with_state(services.clone());
-    let applicant = caller("bench-applicant", Role::Applicant);
-    let fo = caller("bench-fo", Role::FrontOffice);
+    let app = local::api_routes(&services.catalogue).with_state(services.clone());
+    let applicant = caller("bench-applicant", Role::new("applicant"));
+    let fo = caller("bench-fo", Role::new("front_office"));
     let (s, c) = call_router(&app, &applicant, "POST", "/cases", Some(application())).await;
     assert_eq!(s, 201, "{c}");
     let id = c["id"].as_str().unwrap().to_string();

@@ -1,5 +1,5 @@
 //! The local runner: every function of the service on one machine, with the embedded default
-//! (SQLite, files, mail outbox, the embedded executor of the infra ASL). It plays API Gateway's
+//! (SQLite, files, mail outbox, the embedded executor of every permit's ASL). It plays API Gateway's
 //! part: mounts each function's routes under `/api`, verifies locally issued JWTs and hands the
 //! functions the same verified claims Cognito's authorizer would; and S3's part: serves the
 //! signed file URLs.
@@ -16,6 +16,7 @@ use perizinan::api::error::ApiError;
 use perizinan::api::extract::{JsonBody, RequestOrigin};
 use perizinan::api::{AppState, FnRouter};
 use perizinan::auth::{Authenticated, caller_from_claims, issue_local_token, verify_local_token};
+use perizinan::catalogue::Catalogue;
 use perizinan::domain::{Origin, Role};
 use perizinan::embedded::{BootError, Embedded, EmbeddedConfig};
 use perizinan::ports::clock::SystemClock;
@@ -67,7 +68,10 @@ type AwsParts = (
     Arc<dyn perizinan::ports::Signer>,
 );
 
-async fn external_ports(cfg: &Config) -> Result<Option<AwsParts>, BootError> {
+async fn external_ports(
+    cfg: &Config,
+    catalogue: &Catalogue,
+) -> Result<Option<AwsParts>, BootError> {
     let Backend::Aws { step_functions } = cfg.backend else {
         return Ok(None);
     };
@@ -77,7 +81,7 @@ async fn external_ports(cfg: &Config) -> Result<Option<AwsParts>, BootError> {
         Arc<dyn perizinan::ports::Orchestrator>,
         Arc<dyn perizinan::ports::Orchestrator>,
     )> = if step_functions {
-        let (c, k) = ports.step_functions()?;
+        let (c, k) = ports.step_functions(catalogue)?;
         Some((Arc::new(c), Arc::new(k)))
     } else {
         None
@@ -163,33 +167,43 @@ impl DemoUser {
     }
 }
 
-/// Every function's route table.
-pub fn route_tables() -> Vec<perizinan::api::routes::Routes> {
+/// Every function's route table for `catalogue`'s permits.
+pub fn route_tables(catalogue: &Catalogue) -> Vec<perizinan::api::routes::Routes> {
     vec![
-        submit::routes(),
-        upload::routes(),
-        verify::routes(),
-        recommend::routes(),
-        sign::routes(),
-        survey::routes(),
-        reports::routes(),
-        complaint::routes(),
+        submit::routes(catalogue),
+        upload::routes(catalogue),
+        verify::routes(catalogue),
+        recommend::routes(catalogue),
+        sign::routes(catalogue),
+        survey::routes(catalogue),
+        reports::routes(catalogue),
+        complaint::routes(catalogue),
     ]
 }
 
 /// Every route of every function, as a table.
-pub fn route_table() -> Vec<perizinan::api::routes::RouteInfo> {
-    route_tables()
+pub fn route_table(catalogue: &Catalogue) -> Vec<perizinan::api::routes::RouteInfo> {
+    route_tables(catalogue)
         .iter()
         .flat_map(|r| r.table().to_vec())
         .collect()
 }
 
 /// Every function's routes, as API Gateway would route them.
-pub fn api_routes() -> FnRouter {
-    route_tables()
+pub fn api_routes(catalogue: &Catalogue) -> FnRouter {
+    route_tables(catalogue)
         .into_iter()
         .fold(Router::new(), |r, t| r.merge(t.into_router()))
+}
+
+/// The shipped catalogue (`infra/permits/`) with the shipped roles and calendar: what the route
+/// table is checked against.
+pub fn shipped_catalogue() -> Catalogue {
+    perizinan::catalogue::Catalogue::shipped(
+        perizinan::domain::roles::Roles::current(),
+        &perizinan::domain::calendar::Calendar::shipped(),
+    )
+    .expect("the shipped catalogue loads")
 }
 
 #[derive(Clone)]
@@ -476,7 +490,7 @@ async fn site_config() -> Json<Value> {
     }))
 }
 
-fn executor(l: &Local) -> Result<&perizinan::asl::executor::Executor, ApiError> {
+fn executor(l: &Local) -> Result<&perizinan::adapters::executor::Executor, ApiError> {
     l.embedded.executor.as_ref().ok_or(ApiError::NoRoute)
 }
 
@@ -533,7 +547,8 @@ async fn dev_faults(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
 /// executors' state transitions and writes.
 async fn dev_stats(State(l): State<Local>) -> Json<Value> {
     let store = &l.embedded.services.store;
-    let stats = |x: &Option<perizinan::asl::executor::Executor>| x.as_ref().map(|e| e.stats());
+    let stats =
+        |x: &Option<perizinan::adapters::executor::Executor>| x.as_ref().map(|e| e.stats());
     Json(json!({
         "store": {
             "round_trips": store.round_trips(),
@@ -646,11 +661,18 @@ pub async fn run(
                 u.roles
                     .iter()
                     .filter(|r| r.is_staff())
-                    .map(|r| (*r, u.email.clone()))
+                    .map(|r| (r.clone(), u.email.clone()))
             })
             .collect(),
     };
-    let aws = external_ports(&cfg).await?;
+    let calendar = perizinan::bootstrap::calendar_from_env()?;
+    let catalogue = perizinan::bootstrap::catalogue_from_env(&calendar)?;
+    let aws = external_ports(&cfg, &catalogue).await?;
+    let routes = api_routes(&catalogue);
+    let permits: Vec<String> = catalogue
+        .iter()
+        .map(|p| format!("{} ({})", p.def.short_name, p.def.code))
+        .collect();
     let embedded = Arc::new(Embedded::open(EmbeddedConfig {
         data_dir: data_dir.clone(),
         files_url: format!("{base}/_files"),
@@ -658,10 +680,9 @@ pub async fn run(
         mail_from: "Perizinan Digital DPMPTSP Kota Bontang <noreply@perizinan-digital.test>".into(),
         directory,
         clock: Arc::new(SystemClock::default()),
-        catalog: perizinan::bootstrap::catalog_from_env()?,
+        catalogue,
         agency: perizinan::bootstrap::agency_from_env()?,
-        calendar: perizinan::bootstrap::calendar_from_env()?,
-        sla: perizinan::bootstrap::sla_from_env()?,
+        calendar,
         retry_time_scale: cfg.retry_time_scale,
         signed_url: format!("{base}/_signed"),
         verify_base_url: format!("{base}/api"),
@@ -685,7 +706,7 @@ pub async fn run(
     };
     let local_web_available = local.web.available();
     let state: AppState = embedded.services.clone();
-    let api = perizinan::api::guard::with_guards(api_routes(), state)
+    let api = perizinan::api::guard::with_guards(routes, state)
         .route("/auth/dev/users", get(dev_users).with_state(local.clone()))
         .route("/auth/dev/login", post(dev_login).with_state(local.clone()))
         .fallback(no_route)
@@ -738,17 +759,14 @@ pub async fn run(
                     tracing::warn!(error = %e, "timeouts not processed");
                 }
             }
-            if let Err(e) = perizinan::workflow::redeliver_pending(&timer.services).await {
+            if let Err(e) = perizinan::flows::sweep(&timer.services).await {
                 tracing::warn!(error = %e, "pending decisions not re-sent");
             }
-            if let Err(e) = perizinan::complaint_flow::redeliver_pending(&timer.services).await {
-                tracing::warn!(error = %e, "pending complaint decisions not re-sent");
-            }
-            perizinan::workflow::redrive_failed(&timer.services).await;
         }
     });
 
-    println!("Perizinan Digital — Izin Pembukaan Kantor Kas KSP (runner lokal)");
+    println!("Perizinan Digital — DPMPTSP (runner lokal)");
+    println!("  Izin:       {}", permits.join(", "));
     if local_web_available {
         println!("  Portal:     {base}/");
         println!("  Konsol:     {base}/console/");

@@ -1,28 +1,22 @@
 //! The infra ASL on an interpreter no one here wrote: moto's Step Functions runs
-//! `infra/statemachine/kantor-kas.asl.json`; for every task it schedules, the real workflow
+//! `infra/permits/kantor-kas-ksp/workflow.asl.json`; for every task it schedules, the real workflow
 //! function runs on the payload from the execution history (recording the token in DynamoDB,
 //! sending mail through SES on moto), and each human step is completed through the project's
 //! Step Functions adapter.
 
 mod common;
 
-use chrono::Utc;
 use common::aws::{Bridge, Fixture};
+use perizinan::domain::CaseId;
 use perizinan::domain::case::{Case, CaseStatus, RegistrationNumber};
-use perizinan::domain::{ApplicationInput, CaseId};
 use perizinan::ports::directory::StaticDirectory;
 use perizinan::ports::{CaseStore, Commit, Completion, Orchestrator};
 use serde_json::{Value, json};
 
 async fn submitted(store: &dyn CaseStore, n: u64) -> CaseId {
-    let input: ApplicationInput = serde_json::from_value(common::application()).unwrap();
-    let mut case = Case::new_draft(
-        "owner".into(),
-        input.parse(common::today()).unwrap(),
-        Utc::now(),
-    );
+    let mut case = common::kantor_kas_draft("owner");
     case.status = CaseStatus::InProcess;
-    case.registration_number = Some(RegistrationNumber::new(2026, n));
+    case.registration_number = Some(RegistrationNumber::new("KK", 2026, n));
     store
         .commit(Commit {
             case: case.clone(),
@@ -51,7 +45,7 @@ async fn walk(
 ) -> Case {
     let directory = StaticDirectory {
         entries: vec![(
-            perizinan::domain::Role::FrontOffice,
+            perizinan::domain::Role::new("front_office"),
             "fo@dpmptsp.test".into(),
         )],
     };
@@ -59,7 +53,7 @@ async fn walk(
     let mut bridge = Bridge::new(fx, services.clone());
     let sfn = fx.step_functions();
     let id = submitted(services.store.as_ref(), n).await;
-    sfn.start(&id.to_string(), json!({ "case_id": id }))
+    sfn.start("kantor-kas", &id.to_string(), json!({ "case_id": id }))
         .await
         .unwrap();
     let arn = fx.execution_arn(&id.to_string());

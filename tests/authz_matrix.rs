@@ -9,12 +9,13 @@ mod common;
 
 use common::*;
 use perizinan::domain::Role;
+use perizinan::domain::roles::{Capability, Roles};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Who may call a route.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Rule {
     /// Anyone, signed in or not.
     Public,
@@ -27,68 +28,79 @@ enum Rule {
     /// Any staff member.
     Staff,
     /// Holders of these roles.
-    Roles(&'static [Role]),
+    Roles(Vec<Role>),
 }
 
-const REPORTS: &[Role] = &[Role::SectionHead, Role::DivisionHead, Role::AgencyHead];
+fn roles(codes: &[&str]) -> Rule {
+    Rule::Roles(codes.iter().map(|c| Role::new(*c)).collect())
+}
 
-/// The expected access of every route: the table the matrix checks.
+/// The roles with a capability, from `infra/roles.json`.
+fn with(cap: Capability) -> Vec<Role> {
+    Roles::current().with(cap)
+}
+
+/// The expected access of every route: the table the matrix checks. A step route's roles are
+/// the catalogue's: every role that decides that step code in some permit (the applicant's
+/// upload steps: the owner).
 fn rule(method: &str, path: &str) -> Option<Rule> {
     use Rule::*;
-    if let Some(step) = path
-        .strip_prefix("/cases/{id}/steps/")
-        .and_then(|s| s.parse::<perizinan::domain::Step>().ok())
-    {
-        return Some(Roles(match step.role() {
-            Role::FrontOffice => &[Role::FrontOffice],
-            Role::BackOffice => &[Role::BackOffice],
-            Role::SectionHead => &[Role::SectionHead],
-            Role::DivisionHead => &[Role::DivisionHead],
-            Role::AgencyHead => &[Role::AgencyHead],
-            Role::DinasKoperasiTechnical => &[Role::DinasKoperasiTechnical],
-            Role::DinasKoperasiOfficial => &[Role::DinasKoperasiOfficial],
-            other => panic!("step {step:?} decided by {other:?}"),
-        }));
+    if let Some(code) = path.strip_prefix("/cases/{id}/steps/") {
+        let cat = catalogue();
+        let mut who: Vec<Role> = vec![];
+        for p in cat.iter() {
+            if let Some(st) = p.def.step(code)
+                && !who.contains(&st.role)
+            {
+                who.push(st.role.clone());
+            }
+        }
+        assert!(!who.is_empty(), "step route {code} is in no permit");
+        if who.iter().all(Role::is_applicant) {
+            return Some(Owner);
+        }
+        return Some(Roles(who));
     }
     if path.starts_with("/complaints/{id}/steps/") {
-        return Some(Roles(&[Role::ComplaintsOfficer]));
+        return Some(Roles(with(Capability::Complaints)));
     }
+    let mut complaints_report = with(Capability::Reports);
+    complaints_report.extend(with(Capability::Complaints));
     Some(match (method, path) {
         ("GET", "/me") => SignedIn,
-        ("POST", "/cases") => Roles(&[Role::Applicant]),
+        ("POST", "/cases") => roles(&["applicant"]),
         ("GET", "/cases") => SignedIn,
         ("GET", "/cases/{id}") => OwnerOrStaff,
         ("PUT", "/cases/{id}") => Owner,
         ("POST", "/cases/{id}/submit") => Owner,
         ("GET", "/cases/{id}/events") => OwnerOrStaff,
         ("GET", "/track/{registration_number}") => Public,
+        ("GET", "/permits") => Public,
+        ("GET", "/permits/{code}") => Public,
+        ("GET", "/permits/{code}/example") => Public,
         ("POST", "/cases/{id}/documents") => Owner,
         ("GET", "/cases/{id}/documents") => OwnerOrStaff,
         ("POST", "/cases/{id}/documents/{doc}/confirm") => Owner,
         ("GET", "/cases/{id}/documents/{doc}/download") => OwnerOrStaff,
         ("GET", "/cases/{id}/letter/drafts/{version}/download") => Staff,
         ("GET", "/cases/{id}/letter/download") => OwnerOrStaff,
-        ("POST", "/documents/{id}/revoke") => Roles(&[Role::AgencyHead]),
+        ("GET", "/cases/{id}/bill/download") => OwnerOrStaff,
+        ("POST", "/documents/{id}/revoke") => Roles(with(Capability::RevokeLetters)),
         ("GET", "/verify/public-key") => Public,
         ("GET", "/verify/{id}") => Public,
         ("POST", "/verify/{id}") => Public,
         ("GET", "/survey/questions") => Public,
         ("POST", "/cases/{id}/survey") => Owner,
-        ("GET", "/reports/sla") => Roles(REPORTS),
-        ("GET", "/reports/ikm") => Roles(REPORTS),
-        ("GET", "/reports/complaints") => Roles(&[
-            Role::SectionHead,
-            Role::DivisionHead,
-            Role::AgencyHead,
-            Role::ComplaintsOfficer,
-        ]),
-        ("GET", "/reports/security") => Roles(&[Role::DivisionHead, Role::AgencyHead]),
+        ("GET", "/reports/sla") => Roles(with(Capability::Reports)),
+        ("GET", "/reports/ikm") => Roles(with(Capability::Reports)),
+        ("GET", "/reports/complaints") => Roles(complaints_report),
+        ("GET", "/reports/security") => Roles(with(Capability::SecurityLog)),
         ("POST", "/complaints") => Public,
-        ("GET", "/complaints") => Roles(&[Role::ComplaintsOfficer]),
-        ("POST", "/complaints/recorded") => Roles(&[Role::ComplaintsOfficer]),
+        ("GET", "/complaints") => Roles(with(Capability::Complaints)),
+        ("POST", "/complaints/recorded") => Roles(with(Capability::Complaints)),
         ("GET", "/complaints/track/{code}") => Public,
-        ("GET", "/complaints/{id}") => Roles(&[Role::ComplaintsOfficer]),
-        ("GET", "/complaints/{id}/events") => Roles(&[Role::ComplaintsOfficer]),
+        ("GET", "/complaints/{id}") => Roles(with(Capability::Complaints)),
+        ("GET", "/complaints/{id}/events") => Roles(with(Capability::Complaints)),
         _ => return None,
     })
 }
@@ -110,31 +122,24 @@ fn outcome_of(status: StatusCode) -> Outcome {
     }
 }
 
-/// The callers: anonymous, then one demo user per role (the applicant owns the "own" case).
-const PRINCIPALS: [(&str, Option<&str>, Option<Role>); 10] = [
-    ("anonymous", None, None),
-    ("applicant", Some("pemohon"), Some(Role::Applicant)),
-    ("front_office", Some("fo"), Some(Role::FrontOffice)),
-    ("back_office", Some("bo"), Some(Role::BackOffice)),
-    ("section_head", Some("kasi"), Some(Role::SectionHead)),
-    ("division_head", Some("kabid"), Some(Role::DivisionHead)),
-    ("agency_head", Some("kadis"), Some(Role::AgencyHead)),
-    (
-        "dinas_koperasi_technical",
-        Some("teknis"),
-        Some(Role::DinasKoperasiTechnical),
-    ),
-    (
-        "dinas_koperasi_official",
-        Some("diskop"),
-        Some(Role::DinasKoperasiOfficial),
-    ),
-    (
-        "complaints_officer",
-        Some("pengaduan"),
-        Some(Role::ComplaintsOfficer),
-    ),
-];
+/// The callers: anonymous, then one demo user per role of `infra/roles.json` (the applicant
+/// owns the "own" case).
+fn principals() -> Vec<(String, Option<String>, Option<Role>)> {
+    let users = local::demo_users();
+    let mut out = vec![("anonymous".to_string(), None, None)];
+    for r in &Roles::current().roles {
+        let user = users
+            .iter()
+            .find(|u| u.roles == [r.code.clone()] && u.username != "pemohon2")
+            .unwrap_or_else(|| panic!("no demo user holds only the role {}", r.code));
+        out.push((
+            r.code.to_string(),
+            Some(user.username.clone()),
+            Some(r.code.clone()),
+        ));
+    }
+    out
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -195,7 +200,14 @@ fn fill(path: &str, r: &Resources) -> String {
         .replace("{doc}", &r.doc)
         .replace("{version}", "1")
         .replace("{registration_number}", &r.registration)
-        .replace("{code}", &r.tracking)
+        .replace(
+            "{code}",
+            if path.starts_with("/permits/") {
+                "kantor-kas-ksp"
+            } else {
+                &r.tracking
+            },
+        )
 }
 
 /// A well-formed body for each writing route (a stale version where there is one), so that the
@@ -228,7 +240,7 @@ fn body(method: &str, path: &str) -> Option<Value> {
     })
 }
 
-fn expected(rule: Rule, role: Option<Role>, scope: Scope, case_scoped: bool) -> Outcome {
+fn expected(rule: &Rule, role: Option<&Role>, scope: Scope, case_scoped: bool) -> Outcome {
     let Some(role) = role else {
         return match rule {
             Rule::Public => Outcome::Passes,
@@ -239,16 +251,16 @@ fn expected(rule: Rule, role: Option<Role>, scope: Scope, case_scoped: bool) -> 
         return Outcome::Passes;
     }
     // Another applicant's case does not exist as far as an applicant can tell.
-    if role == Role::Applicant && scope == Scope::Other && case_scoped {
+    if role.is_applicant() && scope == Scope::Other && case_scoped {
         return Outcome::Hidden;
     }
-    let owner = role == Role::Applicant && scope == Scope::Own;
+    let owner = role.is_applicant() && scope == Scope::Own;
     let ok = match rule {
         Rule::Public | Rule::SignedIn => true,
         Rule::Owner => owner,
         Rule::OwnerOrStaff => owner || role.is_staff(),
         Rule::Staff => role.is_staff(),
-        Rule::Roles(roles) => roles.contains(&role),
+        Rule::Roles(roles) => roles.contains(role),
     };
     if ok {
         Outcome::Passes
@@ -262,14 +274,15 @@ async fn every_route_role_and_ownership() {
     let app = TestApp::spawn().await;
     let own = resources(&app, "pemohon").await;
     let other = resources(&app, "pemohon2").await;
+    let principals = principals();
     let mut tokens = BTreeMap::new();
-    for (name, user, _) in PRINCIPALS {
+    for (name, user, _) in &principals {
         if let Some(u) = user {
-            tokens.insert(name, app.login(u).await);
+            tokens.insert(name.clone(), app.login(u).await);
         }
     }
 
-    let table = local::route_table();
+    let table = local::route_table(&catalogue());
     let mut cells = 0usize;
     let mut refused = 0usize;
     let mut mismatches = vec![];
@@ -291,8 +304,8 @@ async fn every_route_role_and_ownership() {
                 Scope::Other => fill(path, &other),
                 _ => fill(path, &own),
             };
-            for (name, _, role) in PRINCIPALS {
-                let want = expected(rule, role, scope, case_scoped);
+            for (name, _, role) in &principals {
+                let want = expected(&rule, role.as_ref(), scope, case_scoped);
                 let mut req = app.http.request(
                     Method::from_bytes(method.as_bytes()).unwrap(),
                     format!("{}{url_path}", app.api),
@@ -308,7 +321,7 @@ async fn every_route_role_and_ownership() {
                     Some(b) => req = req.json(&b),
                     None => {}
                 }
-                if let Some(t) = tokens.get(name) {
+                if let Some(t) = tokens.get(name.as_str()) {
                     req = req.bearer_auth(t);
                 }
                 let resp = req.send().await.expect("request sent");

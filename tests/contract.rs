@@ -8,13 +8,13 @@ use common::aws::{Bridge, Fixture};
 use perizinan::adapters::files::{LocalFiles, SignedQuery};
 use perizinan::adapters::outbox::Outbox;
 use perizinan::adapters::sqlite::SqliteStore;
-use perizinan::asl::executor::{Executor, TaskFn};
+use perizinan::adapters::executor::{Executor, TaskFn};
 use perizinan::domain::case::{
     Actor, AuditEvent, Case, CaseStatus, DocumentRecord, DocumentStatus, EventDraft, Origin,
     PendingCompletion, RegistrationNumber,
 };
 use perizinan::domain::survey::{Profile, SurveyResponse};
-use perizinan::domain::{ApplicationInput, Step};
+use perizinan::domain::StepCode;
 use perizinan::ports::clock::SystemClock;
 use perizinan::ports::store::registration_key;
 use perizinan::ports::{
@@ -26,9 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn new_case(owner: &str) -> Case {
-    let today = common::today();
-    let input: ApplicationInput = serde_json::from_value(common::application()).unwrap();
-    Case::new_draft(owner.into(), input.parse(today).unwrap(), Utc::now())
+    common::kantor_kas_draft(owner)
 }
 
 fn event(case: &mut Case, action: &'static str) -> AuditEvent {
@@ -89,7 +87,7 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
     // Conditional update: right version passes, stale version conflicts and changes nothing.
     let mut a2 = a.clone();
     a2.version = 1;
-    a2.application.cooperative_name = "KSP Baru".into();
+    a2.application.set("cooperative_name", json!("KSP Baru"));
     let e2 = event(&mut a2, "application.updated");
     store
         .commit(update(&a2, 0, vec![e2.clone()]))
@@ -97,7 +95,7 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
         .unwrap();
     let mut stale = a2.clone();
     stale.version = 2;
-    stale.application.cooperative_name = "Kalah".into();
+    stale.application.set("cooperative_name", json!("Kalah"));
     let e3 = event(&mut stale, "application.updated");
     assert!(conflict(store.commit(update(&stale, 0, vec![e3])).await));
     assert_eq!(
@@ -107,21 +105,21 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
             .unwrap()
             .unwrap()
             .application
-            .cooperative_name,
-        "KSP Baru"
+            .str("cooperative_name"),
+        Some("KSP Baru")
     );
 
     // Rollback: a valid case update with an audit event that already exists fails whole.
     let mut a3 = a2.clone();
     a3.version = 2;
-    a3.application.cooperative_name = "Tidak tersimpan".into();
+    a3.application.set("cooperative_name", json!("Tidak tersimpan"));
     assert!(conflict(
         store.commit(update(&a3, 1, vec![e2.clone()])).await
     ));
     let now = store.case(a.id).await.unwrap().unwrap();
     assert_eq!(
-        (now.version, now.application.cooperative_name.as_str()),
-        (1, "KSP Baru")
+        (now.version, now.application.str("cooperative_name")),
+        (1, Some("KSP Baru"))
     );
     let trail = store.audit_trail(a.id).await.unwrap();
     assert_eq!(trail, vec![e1.clone(), e2.clone()]);
@@ -132,7 +130,7 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
     assert_eq!(store.counter(&name).await.unwrap(), 0);
     let mut a4 = now.clone();
     a4.version = 2;
-    let reg = RegistrationNumber::new(2026, 1);
+    let reg = RegistrationNumber::new("KK", 2026, 1);
     a4.registration_number = Some(reg.clone());
     a4.status = CaseStatus::InProcess;
     let mut c = update(&a4, 1, vec![]);
@@ -215,7 +213,7 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
     for (i, owner) in ["q1", "q2", "q3"].iter().enumerate() {
         let mut c = new_case(owner);
         c.status = CaseStatus::InProcess;
-        c.step = Some(Step::SectionHeadValidation);
+        c.step = Some(StepCode::new("section_head_validation"));
         c.step_entered_at = Some(t0 + Days::seconds(30 - i as i64 * 10));
         c.task_token = Some("t".into());
         if i == 1 {
@@ -228,7 +226,7 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
         q.push(c);
     }
     let queue = store
-        .cases_at_step(Step::SectionHeadValidation, 10)
+        .cases_at_step(&StepCode::new("section_head_validation"), 10)
         .await
         .unwrap();
     let ids: Vec<_> = queue.iter().map(|c| c.id).collect();
@@ -244,7 +242,7 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
     );
     assert_eq!(
         store
-            .cases_at_step(Step::SectionHeadValidation, 2)
+            .cases_at_step(&StepCode::new("section_head_validation"), 2)
             .await
             .unwrap()
             .len(),
@@ -263,6 +261,7 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
     let answered = Utc::now();
     let sv = SurveyResponse {
         case_id: q[0].id,
+        permit: q[0].permit_code.clone(),
         answered_at: answered,
         scores: [4, 3, 4, 4, 3, 4, 4, 3, 3],
         profile: Profile::default(),
@@ -317,7 +316,7 @@ async fn the_registration_lookup_works_on_both_stores() {
     ];
     for store in stores {
         let mut c = new_case("o");
-        let reg = RegistrationNumber::new(2026, 77);
+        let reg = RegistrationNumber::new("KK", 2026, 77);
         c.registration_number = Some(reg.clone());
         let mut commit = insert(&c, vec![]);
         commit.unique.push(registration_key(&reg));
@@ -328,7 +327,7 @@ async fn the_registration_lookup_works_on_both_stores() {
         );
         assert!(
             store
-                .case_by_registration(&RegistrationNumber::new(2026, 78))
+                .case_by_registration(&RegistrationNumber::new("KK", 2026, 78))
                 .await
                 .unwrap()
                 .is_none()
@@ -576,12 +575,12 @@ async fn orchestrator_contract(
     state_of: impl AsyncFn(&str) -> String,
 ) {
     let input = json!({"case_id": name});
-    o.start(name, input.clone()).await.unwrap();
-    o.start(name, input.clone())
+    o.start("kantor-kas", name, input.clone()).await.unwrap();
+    o.start("kantor-kas", name, input.clone())
         .await
         .expect("same name and input: no-op");
     assert!(matches!(
-        o.start(name, json!({"case_id": "other"})).await,
+        o.start("kantor-kas", name, json!({"case_id": "other"})).await,
         Err(OrchestratorError::AlreadyExists(_))
     ));
     let t1 = token_at(name, "FrontOfficeVerification").await;
@@ -616,22 +615,23 @@ async fn orchestrator_contract(
 
 #[tokio::test]
 async fn orchestrator_contract_embedded_executor() {
-    let def = perizinan::workflow::load_case_workflow("f").unwrap();
+    let cat = common::catalogue();
+    let def = cat.get("kantor-kas-ksp").unwrap().load_workflow("f").unwrap();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
-    let ex = Executor::in_memory("kantor-kas", def, clock).unwrap();
+    let ex = Executor::in_memory(vec![("kantor-kas".into(), def)], clock).unwrap();
     let tokens: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let t = tokens.clone();
-    let f: TaskFn = Arc::new(move |p: Value| {
+    let f: TaskFn = Arc::new(perizinan::ports::task::FnTask(move |p: Value| {
         let t = t.clone();
-        Box::pin(async move {
+        async move {
             if let Some(tok) = p["task_token"].as_str() {
                 t.lock()
                     .unwrap()
                     .push((p["step"].as_str().unwrap().to_string(), tok.to_string()));
             }
             Ok(json!({}))
-        })
-    });
+        }
+    }));
     ex.register("f", f);
     let ex2 = ex.clone();
     orchestrator_contract(
@@ -905,7 +905,9 @@ async fn retention_and_audit_contract(store: Arc<dyn CaseStore>) {
         vec![old.id],
         "only the untouched draft"
     );
-    let change = expire_draft(&stale[0], 90, now).expect("a draft");
+    let cat = common::catalogue();
+    let change =
+        expire_draft(&stale[0], cat.def("kantor-kas-ksp").unwrap(), 90, now).expect("a draft");
     store
         .commit(Commit::from_change(change))
         .await
@@ -913,7 +915,7 @@ async fn retention_and_audit_contract(store: Arc<dyn CaseStore>) {
     assert!(store.stale_drafts(cutoff, 10).await.unwrap().is_empty());
     let erased = store.case(old.id).await.unwrap().unwrap();
     assert_eq!(erased.status, CaseStatus::Lapsed);
-    assert!(erased.application.contact.email.is_erased());
+    assert!(erased.application.is_erased("contact.email"));
 
     // A complaint closed 400 days ago naming its complainant; an anonymous one.
     let named = ComplaintInput {

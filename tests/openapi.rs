@@ -29,7 +29,7 @@ type Key = (String, String); // (METHOD, path)
 
 fn route_table() -> BTreeMap<Key, (&'static str, Access)> {
     let mut out = BTreeMap::new();
-    for r in local::route_table() {
+    for r in local::route_table(&local::shipped_catalogue()) {
         let key = (r.method.to_string(), r.path.clone());
         let previous = out.insert(key.clone(), (r.function, r.access));
         assert!(previous.is_none(), "route {key:?} declared twice");

@@ -12,7 +12,8 @@ use perizinan::adapters::outbox::Outbox;
 use perizinan::adapters::sqlite::SqliteStore;
 use perizinan::domain::case::{Case, CaseStatus, RegistrationNumber};
 use perizinan::domain::deadlines::StepSpan;
-use perizinan::domain::{ApplicationInput, Role, Step};
+use perizinan::domain::StepCode;
+use perizinan::domain::roles::Roles;
 use perizinan::ports::clock::SystemClock;
 use perizinan::ports::directory::StaticDirectory;
 use perizinan::ports::{CaseStore, Commit, Mailer};
@@ -29,16 +30,14 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-fn open_case(n: usize, step: Step, due: NaiveDate) -> Case {
-    let input: ApplicationInput = serde_json::from_value(common::application()).unwrap();
-    let mut c = Case::new_draft(
-        format!("owner-{n}"),
-        input.parse(common::today()).unwrap(),
-        at("2026-06-01T09:00:00+08:00"),
-    );
+fn open_case(n: usize, step: &str, due: NaiveDate) -> Case {
+    let mut c = common::kantor_kas_draft(&format!("owner-{n}"));
+    c.created_at = at("2026-06-01T09:00:00+08:00");
+    c.updated_at = c.created_at;
     c.status = CaseStatus::InProcess;
-    c.registration_number = Some(RegistrationNumber::new(2026, n as u64 + 1));
-    c.step = Some(step);
+    c.registration_number = Some(RegistrationNumber::new("KK", 2026, n as u64 + 1));
+    let step = StepCode::new(step);
+    c.step = Some(step.clone());
     c.task_token = Some(format!("token-{n}"));
     let entered = at("2026-06-02T09:00:00+08:00");
     c.step_entered_at = Some(entered);
@@ -54,14 +53,14 @@ fn open_case(n: usize, step: Step, due: NaiveDate) -> Case {
 
 /// 10,000 open cases spread over every step, deadlines far away, plus the six that matter on
 /// Wednesday 10 June 2026 (near due = one working day or less left).
-fn cases() -> (Vec<Case>, BTreeMap<usize, (Step, &'static str)>) {
-    let late: BTreeMap<usize, (Step, &str)> = BTreeMap::from([
-        (17, (Step::FrontOfficeVerification, "overdue")), // due Fri 5 June
-        (1234, (Step::TechnicalVerification, "overdue")), // due Mon 8 June
-        (4321, (Step::HeadSignature, "overdue")),         // due Mon 1 June
-        (5000, (Step::BackOfficeValidation, "near_due")), // due Thu 11 June
-        (7777, (Step::Recommendation, "near_due")),       // due today
-        (9999, (Step::ApplicantRevision, "overdue")),     // due Tue 9 June
+fn cases() -> (Vec<Case>, BTreeMap<usize, (&'static str, &'static str)>) {
+    let late: BTreeMap<usize, (&str, &str)> = BTreeMap::from([
+        (17, ("front_office_verification", "overdue")), // due Fri 5 June
+        (1234, ("technical_verification", "overdue")),  // due Mon 8 June
+        (4321, ("head_signature", "overdue")),          // due Mon 1 June
+        (5000, ("back_office_validation", "near_due")), // due Thu 11 June
+        (7777, ("recommendation", "near_due")),         // due today
+        (9999, ("applicant_revision", "overdue")),      // due Tue 9 June
     ]);
     let dues: BTreeMap<usize, &str> = BTreeMap::from([
         (17, "2026-06-05"),
@@ -71,13 +70,19 @@ fn cases() -> (Vec<Case>, BTreeMap<usize, (Step, &'static str)>) {
         (7777, "2026-06-10"),
         (9999, "2026-06-09"),
     ]);
-    let steps: Vec<Step> = Step::ALL
-        .into_iter()
-        .filter(|s| *s != Step::Survey)
+    let cat = common::catalogue();
+    let steps: Vec<&str> = cat
+        .def("kantor-kas-ksp")
+        .unwrap()
+        .steps
+        .iter()
+        .filter(|s| s.code != "survey")
+        // The steps' codes as 'static strings, for the cases' table.
+        .map(|s| &*Box::leak(s.code.to_string().into_boxed_str()))
         .collect();
     let all = (0..OPEN)
         .map(|n| match late.get(&n) {
-            Some((step, _)) => open_case(n, *step, d(dues[&n])),
+            Some((step, _)) => open_case(n, step, d(dues[&n])),
             // Due Friday 31 July 2026, well after the cut-off.
             None => open_case(n, steps[n % steps.len()], d("2026-07-31")),
         })
@@ -87,8 +92,8 @@ fn cases() -> (Vec<Case>, BTreeMap<usize, (Step, &'static str)>) {
 
 fn directory() -> StaticDirectory {
     let mut entries = vec![];
-    for r in Role::ALL.into_iter().filter(|r| r.is_staff()) {
-        entries.push((r, format!("{}@dpmptsp-bontang.test", r.code())));
+    for r in Roles::current().staff() {
+        entries.push((r.code.clone(), format!("{}@dpmptsp-bontang.test", r.code)));
     }
     StaticDirectory { entries }
 }
@@ -108,17 +113,29 @@ fn services(
         ),
         None => (
             Arc::new(
-                perizinan::asl::executor::Executor::in_memory(
-                    "kantor-kas",
-                    perizinan::workflow::load_case_workflow("workflow").unwrap(),
+                perizinan::adapters::executor::Executor::in_memory(
+                    vec![(
+                        "kantor-kas".into(),
+                        common::catalogue()
+                            .get("kantor-kas-ksp")
+                            .unwrap()
+                            .load_workflow("workflow")
+                            .unwrap(),
+                    )],
                     clock.clone(),
                 )
                 .unwrap(),
             ),
             Arc::new(
-                perizinan::asl::executor::Executor::in_memory(
-                    "pengaduan",
-                    perizinan::workflow::load_complaint_workflow("workflow").unwrap(),
+                perizinan::adapters::executor::Executor::in_memory(
+                    vec![(
+                        "pengaduan".into(),
+                        perizinan::flows::complaint::load_workflow(
+                            perizinan::flows::complaint::COMPLAINT_WORKFLOW,
+                            "workflow",
+                        )
+                        .unwrap(),
+                    )],
                     clock.clone(),
                 )
                 .unwrap(),
@@ -148,10 +165,9 @@ fn services(
         complaint_orchestrator,
         directory: Arc::new(directory()),
         clock,
-        catalog: Arc::new(perizinan::domain::Catalog::default_catalog()),
+        catalogue: Arc::new(common::catalogue()),
         agency: Arc::new(perizinan::domain::notices::Agency::default()),
         calendar: Arc::new(perizinan::domain::calendar::Calendar::shipped()),
-        sla: Arc::new(perizinan::domain::deadlines::SlaConfig::shipped()),
         portal_url: "http://portal.test/".into(),
         idempotency: store.clone(),
         idempotency_config: Default::default(),
@@ -166,7 +182,7 @@ fn services(
 /// (recipient, subject) of every message sent.
 async fn check(
     s: &Services,
-    late: &BTreeMap<usize, (Step, &str)>,
+    late: &BTreeMap<usize, (&str, &str)>,
     sent: impl AsyncFn() -> Vec<(String, String)>,
 ) {
     let run = perizinan::jobs::run_overdue(s).await.unwrap();
@@ -186,14 +202,14 @@ async fn check(
         "items read from the store"
     );
     for (n, (step, state)) in late {
-        let reg = RegistrationNumber::new(2026, *n as u64 + 1).to_string();
+        let reg = RegistrationNumber::new("KK", 2026, *n as u64 + 1).to_string();
         let a = run
             .alerts
             .iter()
             .find(|a| a.registration_number.as_deref() == Some(reg.as_str()))
             .unwrap_or_else(|| panic!("no alert for {reg}"));
         assert_eq!(
-            (a.step, serde_json::to_value(a.state).unwrap()),
+            (a.step.as_str(), serde_json::to_value(a.state).unwrap()),
             (*step, serde_json::json!(state))
         );
     }

@@ -4,11 +4,10 @@
 
 mod common;
 
-use chrono::Utc;
 use common::aws::{Bridge, Fixture};
 use common::{call_router, caller};
-use perizinan::domain::case::{Case, CaseStatus, RegistrationNumber};
-use perizinan::domain::{ApplicationInput, Role};
+use perizinan::domain::case::{CaseStatus, RegistrationNumber};
+use perizinan::domain::Role;
 use perizinan::ports::{CaseStore, Commit, Orchestrator};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -20,17 +19,12 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
     let mut services = (*fx.services(Default::default())).clone();
     services.store = store.clone();
     let services = Arc::new(services);
-    let app = local::api_routes().with_state(services.clone());
+    let app = local::api_routes(&services.catalogue).with_state(services.clone());
     let mut bridge = Bridge::new(&fx, fx.services(Default::default()));
 
-    let input: ApplicationInput = serde_json::from_value(common::application()).unwrap();
-    let mut case = Case::new_draft(
-        "owner".into(),
-        input.parse(common::today()).unwrap(),
-        Utc::now(),
-    );
+    let mut case = common::kantor_kas_draft("owner");
     case.status = CaseStatus::InProcess;
-    case.registration_number = Some(RegistrationNumber::new(2026, 9));
+    case.registration_number = Some(RegistrationNumber::new("KK", 2026, 9));
     let id = case.id;
     store
         .commit(Commit {
@@ -47,7 +41,7 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
         .await
         .unwrap();
     fx.step_functions()
-        .start(&id.to_string(), json!({ "case_id": id }))
+        .start("kantor-kas", &id.to_string(), json!({ "case_id": id }))
         .await
         .unwrap();
     let arn = fx.execution_arn(&id.to_string());
@@ -56,52 +50,52 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
     let actions: [(&str, Role, Value); 10] = [
         (
             "front_office_verification",
-            Role::FrontOffice,
+            Role::new("front_office"),
             json!({"outcome": "complete"}),
         ),
         (
             "back_office_validation",
-            Role::BackOffice,
+            Role::new("back_office"),
             json!({"outcome": "valid"}),
         ),
         (
             "section_head_forwarding",
-            Role::SectionHead,
+            Role::new("section_head"),
             json!({"outcome": "forward"}),
         ),
         (
             "technical_verification",
-            Role::DinasKoperasiTechnical,
+            Role::new("dinas_koperasi_technical"),
             json!({"outcome": "verified", "findings": "Sesuai."}),
         ),
         (
             "recommendation",
-            Role::DinasKoperasiOfficial,
+            Role::new("dinas_koperasi_official"),
             json!({"outcome": "grant", "recommendation_number": "500/1/X/2026", "recommendation_date": common::today().to_string()}),
         ),
         (
             "letter_drafting",
-            Role::BackOffice,
+            Role::new("back_office"),
             json!({"outcome": "drafted"}),
         ),
         (
             "section_head_validation",
-            Role::SectionHead,
+            Role::new("section_head"),
             json!({"outcome": "approve"}),
         ),
         (
             "division_head_validation",
-            Role::DivisionHead,
+            Role::new("division_head"),
             json!({"outcome": "approve"}),
         ),
         (
             "head_signature",
-            Role::AgencyHead,
+            Role::new("agency_head"),
             json!({"outcome": "sign"}),
         ),
         (
             "effectuation",
-            Role::BackOffice,
+            Role::new("back_office"),
             json!({"outcome": "effectuated", "oss_permit_number": "OSS-1", "effective_on": common::today().to_string()}),
         ),
     ];
@@ -110,7 +104,7 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
         if *step == "effectuation" {
             // SOP q comes first: the applicant's survey.
             let v = store.case(id).await.unwrap().unwrap().version;
-            let (status, _) = call_router(&app, &caller("owner", Role::Applicant), "POST", &format!("/cases/{id}/survey"),
+            let (status, _) = call_router(&app, &caller("owner", Role::new("applicant")), "POST", &format!("/cases/{id}/survey"),
                 Some(json!({"version": v, "answers": {"u1": 4, "u2": 4, "u3": 4, "u4": 4, "u5": 4, "u6": 4, "u7": 4, "u8": 4, "u9": 4}}))).await;
             assert_eq!(status, 200);
             bridge.pump(&arn).await;
@@ -123,7 +117,7 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
         let before = store.round_trips();
         let (status, resp) = call_router(
             &app,
-            &caller(&format!("staff-{i}"), *role),
+            &caller(&format!("staff-{i}"), role.clone()),
             "POST",
             &format!("/cases/{id}/steps/{step}"),
             Some(body),

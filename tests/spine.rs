@@ -93,7 +93,9 @@ async fn grant_path_a_to_s() {
     let c2 = app.case(&t, &id).await;
     assert_eq!(c2["status"]["code"], "issued", "{c}");
     assert!(c2["step"].is_null());
-    assert_eq!(c2["permit"]["oss_permit_number"], "KK-OSS-2026-0099");
+    // The view's `permit` is the permit applied for; what OSS issued is the `issuance`.
+    assert_eq!(c2["permit"]["code"], "kantor-kas-ksp");
+    assert_eq!(c2["issuance"]["number"], "KK-OSS-2026-0099");
 
     // The audit trail lists every step in order, with a valid hash chain.
     let ev = app.events(&t, &id).await;

@@ -40,7 +40,7 @@ pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
     if roles.is_empty() {
         // A signed-in user in no group signed themselves up: an applicant. Staff roles are
         // granted only by putting the user in a group.
-        roles.push(Role::Applicant);
+        roles.push(Role::applicant());
     }
     roles.sort();
     roles.dedup();
@@ -159,12 +159,12 @@ mod tests {
             json!("[\"front_office\",\"back_office\"]"),
         ] {
             let c = caller_from_claims(&claims(g)).unwrap();
-            assert_eq!(c.roles, [Role::FrontOffice, Role::BackOffice]);
+            assert_eq!(c.roles, [Role::new("back_office"), Role::new("front_office")]);
         }
         let c = caller_from_claims(&claims(json!("[admin]"))).unwrap();
         assert_eq!(
             c.roles,
-            [Role::Applicant],
+            [Role::applicant()],
             "self-signed-up users are applicants"
         );
         assert!(caller_from_claims(&Map::new()).is_none());

@@ -2,7 +2,8 @@
 //!
 //! `PD_BACKEND=aws` (the default of the Lambda entries): DynamoDB `PD_TABLE`, S3
 //! `PD_UPLOAD_BUCKET`, SES from `PD_MAIL_FROM` (and `PD_SES_CONFIGURATION_SET`), Step Functions
-//! `PD_STATE_MACHINE_ARN` and `PD_COMPLAINT_STATE_MACHINE_ARN`, signed documents in the Object
+//! (each permit's state machine `<PD_STATE_MACHINE_ARN_PREFIX><machine>`, and
+//! `PD_COMPLAINT_STATE_MACHINE_ARN`), signed documents in the Object
 //! Lock bucket `PD_SIGNED_BUCKET` signed with KMS key `PD_SIGNING_KEY_ID`, verification links to
 //! `PD_VERIFY_BASE_URL`; region, credentials and endpoints from the SDK's standard
 //! configuration (`AWS_REGION`, `AWS_ENDPOINT_URL`, …). `PD_S3_PATH_STYLE=true` for S3-compatible
@@ -13,11 +14,11 @@ use crate::adapters::aws::dynamo::DynamoStore;
 use crate::adapters::aws::s3::S3Documents;
 use crate::adapters::aws::ses::SesMailer;
 use crate::adapters::aws::sfn::StepFunctions;
+use crate::catalogue::Catalogue;
 use crate::domain::Role;
 use crate::domain::calendar::Calendar;
-use crate::domain::deadlines::SlaConfig;
 use crate::domain::notices::Agency;
-use crate::domain::requirements::Catalog;
+use crate::domain::roles::Roles;
 use crate::embedded::{BootError, Embedded, EmbeddedConfig};
 use crate::ports::clock::Clock;
 use crate::ports::clock::SystemClock;
@@ -44,21 +45,35 @@ pub fn directory_from_env() -> Result<StaticDirectory, BootError> {
         let r: Role = role
             .parse()
             .map_err(|e| BootError(format!("PD_ROLE_MAILBOXES: {e}")))?;
-        entries.extend(addrs.into_iter().map(|a| (r, a)));
+        entries.extend(addrs.into_iter().map(|a| (r.clone(), a)));
     }
     Ok(StaticDirectory { entries })
 }
 
-/// The requirement catalog: `PD_REQUIREMENTS_FILE` or the shipped one.
-pub fn catalog_from_env() -> Result<Catalog, BootError> {
-    match env("PD_REQUIREMENTS_FILE") {
-        Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| BootError(format!("cannot read {path}: {e}")))?;
-            Catalog::parse(&text).map_err(|e| BootError(e.to_string()))
+/// The office's roles (`PD_ROLES_FILE` or the shipped `infra/roles.json`), installed as the
+/// process's registry. Call before anything names a role.
+pub fn install_roles_from_env() -> Result<&'static Roles, BootError> {
+    if let Some(path) = env("PD_ROLES_FILE") {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| BootError(format!("cannot read {path}: {e}")))?;
+        let roles = Roles::parse(&path, &text).map_err(|e| BootError(e.to_string()))?;
+        if !Roles::install(roles) {
+            tracing::warn!("roles were installed before PD_ROLES_FILE was read; the first stays");
         }
-        None => Ok(Catalog::default_catalog()),
     }
+    Ok(Roles::current())
+}
+
+/// The permit catalogue: every folder of `PD_PERMITS_DIR` (a deployment's own catalogue), or
+/// the permits shipped in `infra/permits/`. A broken permit stops the start with messages naming
+/// its file, state and problem.
+pub fn catalogue_from_env(calendar: &Calendar) -> Result<Catalogue, BootError> {
+    let roles = install_roles_from_env()?;
+    let loaded = match env("PD_PERMITS_DIR") {
+        Some(dir) => Catalogue::from_dir(std::path::Path::new(&dir), roles, calendar),
+        None => Catalogue::shipped(roles, calendar),
+    };
+    loaded.map_err(|e| BootError(format!("the permit catalogue cannot be served:\n{e}")))
 }
 
 /// The holiday calendar: the years shipped in `infra/calendar/`, or every `*.json` file of
@@ -84,18 +99,6 @@ pub fn calendar_from_env() -> Result<Calendar, BootError> {
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
     Calendar::from_files(&refs).map_err(|e| BootError(e.to_string()))
-}
-
-/// Per-step targets: `PD_SLA_FILE` or the shipped `infra/config/sla.json`.
-pub fn sla_from_env() -> Result<SlaConfig, BootError> {
-    match env("PD_SLA_FILE") {
-        Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| BootError(format!("cannot read {path}: {e}")))?;
-            SlaConfig::parse(&text).map_err(|e| BootError(e.to_string()))
-        }
-        None => Ok(SlaConfig::shipped()),
-    }
 }
 
 /// How long data outside the permit record is kept: `PD_RETENTION_FILE` or the shipped
@@ -241,18 +244,34 @@ impl AwsPorts {
         })
     }
 
-    /// Step Functions on `PD_STATE_MACHINE_ARN` (cases) and `PD_COMPLAINT_STATE_MACHINE_ARN`
-    /// (complaints).
-    pub fn step_functions(&self) -> Result<(StepFunctions, StepFunctions), BootError> {
+    /// Step Functions: each permit's state machine at `PD_STATE_MACHINE_ARN_PREFIX` followed by
+    /// its name (the stack names them `<stack>-<machine>`), and `PD_COMPLAINT_STATE_MACHINE_ARN`.
+    pub fn step_functions(
+        &self,
+        catalogue: &Catalogue,
+    ) -> Result<(StepFunctions, StepFunctions), BootError> {
         let client = aws_sdk_sfn::Client::new(&self.sdk);
+        let prefix = require("PD_STATE_MACHINE_ARN_PREFIX")?;
         Ok((
-            StepFunctions::new(client.clone(), require("PD_STATE_MACHINE_ARN")?),
-            StepFunctions::new(client, require("PD_COMPLAINT_STATE_MACHINE_ARN")?),
+            StepFunctions::with_prefix(
+                client.clone(),
+                &prefix,
+                catalogue.iter().map(|p| p.def.machine()),
+            ),
+            StepFunctions::new(
+                client,
+                BTreeMap::from([(
+                    crate::flows::complaint::COMPLAINT_MACHINE.to_string(),
+                    require("PD_COMPLAINT_STATE_MACHINE_ARN")?,
+                )]),
+            ),
         ))
     }
 
     pub fn services(
         &self,
+        catalogue: Arc<Catalogue>,
+        calendar: Arc<Calendar>,
         orchestrator: Arc<dyn Orchestrator>,
         complaint_orchestrator: Arc<dyn Orchestrator>,
         clock: Arc<dyn Clock>,
@@ -284,10 +303,9 @@ impl AwsPorts {
             complaint_orchestrator: ports.complaint_orchestrator,
             directory: Arc::new(directory_from_env()?),
             clock,
-            catalog: Arc::new(catalog_from_env()?),
+            catalogue,
             agency: Arc::new(agency_from_env()?),
-            calendar: Arc::new(calendar_from_env()?),
-            sla: Arc::new(sla_from_env()?),
+            calendar,
             portal_url: env("PD_PORTAL_URL").unwrap_or_else(|| "https://perizinan.example".into()),
             idempotency: ports.store.clone(),
             idempotency_config: crate::api::guard::IdempotencyConfig {
@@ -307,9 +325,13 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
     match env("PD_BACKEND").as_deref().unwrap_or("aws") {
         "aws" => {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
+            let calendar = calendar_from_env()?;
+            let catalogue = catalogue_from_env(&calendar)?;
             let ports = AwsPorts::from_env(clock.clone()).await?;
-            let (cases, complaints) = ports.step_functions()?;
+            let (cases, complaints) = ports.step_functions(&catalogue)?;
             Ok(Arc::new(ports.services(
+                Arc::new(catalogue),
+                Arc::new(calendar),
                 Arc::new(cases),
                 Arc::new(complaints),
                 clock,
@@ -318,6 +340,8 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
         "embedded" => {
             let data_dir = env("PD_DATA_DIR").unwrap_or_else(|| "data".into());
             let base = env("PD_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
+            let calendar = calendar_from_env()?;
+            let catalogue = catalogue_from_env(&calendar)?;
             let e = Embedded::open(EmbeddedConfig {
                 data_dir: data_dir.into(),
                 files_url: format!("{base}/_files"),
@@ -326,10 +350,9 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                     .unwrap_or_else(|| "Perizinan Digital <noreply@perizinan-digital.test>".into()),
                 directory: directory_from_env()?,
                 clock: Arc::new(SystemClock::default()),
-                catalog: catalog_from_env()?,
+                catalogue,
                 agency: agency_from_env()?,
-                calendar: calendar_from_env()?,
-                sla: sla_from_env()?,
+                calendar,
                 retry_time_scale: 1.0,
                 external: None,
                 signed_url: format!("{base}/_signed"),

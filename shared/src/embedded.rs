@@ -1,17 +1,20 @@
 //! The embedded default: every port on one machine under one data directory — SQLite for cases,
-//! files for documents, an outbox for mail, and the embedded executor running the infra ASL.
+//! files for documents, an outbox for mail, and the embedded executor running each permit's
+//! ASL and the complaints'.
 
+use crate::adapters::executor::{Executor, TaskFn};
 use crate::adapters::files::LocalFiles;
 use crate::adapters::outbox::Outbox;
 use crate::adapters::sqlite::SqliteStore;
-use crate::asl::executor::{Executor, TaskFn};
+use crate::catalogue::Catalogue;
+use crate::domain::migrate::RELEASE_0_1_MACHINE;
 use crate::domain::notices::Agency;
-use crate::domain::requirements::Catalog;
+use crate::flows;
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::directory::StaticDirectory;
-use crate::ports::{DocumentStore, Mailer, Orchestrator};
+use crate::ports::{DocumentStore, Mailer, Orchestrator, TaskError, TaskFunction};
 use crate::services::Services;
-use crate::workflow;
+use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,10 +35,10 @@ pub struct EmbeddedConfig {
     pub mail_from: String,
     pub directory: StaticDirectory,
     pub clock: Arc<SystemClock>,
-    pub catalog: Catalog,
+    /// The permits served (`Catalogue::shipped` or a deployment's own).
+    pub catalogue: Catalogue,
     pub agency: Agency,
     pub calendar: crate::domain::calendar::Calendar,
-    pub sla: crate::domain::deadlines::SlaConfig,
     /// Multiplies Retry waits of the executor (1.0 = as written in the ASL).
     pub retry_time_scale: f64,
     /// Other adapters to use in place of the embedded ones (the local runner on AWS services).
@@ -74,6 +77,27 @@ pub struct External {
 pub struct TaskMeter {
     pub invocations: std::sync::atomic::AtomicU64,
     pub round_trips: std::sync::atomic::AtomicU64,
+}
+
+/// The workflow task function with its [`TaskMeter`].
+struct Metered {
+    services: Arc<Services>,
+    meter: Arc<TaskMeter>,
+}
+
+#[async_trait]
+impl TaskFunction for Metered {
+    async fn invoke(&self, payload: serde_json::Value) -> Result<serde_json::Value, TaskError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let before = self.services.store.round_trips();
+        let out = flows::handle(&self.services, payload).await;
+        self.meter.invocations.fetch_add(1, Relaxed);
+        self.meter.round_trips.fetch_add(
+            self.services.store.round_trips().saturating_sub(before),
+            Relaxed,
+        );
+        out
+    }
 }
 
 pub struct Embedded {
@@ -183,22 +207,31 @@ impl Embedded {
             match external_orchestrator {
                 Some((o, c)) => (None, None, o, c),
                 None => {
-                    let def = workflow::load_case_workflow(WORKFLOW_FUNCTION)
-                        .map_err(|e| BootError(e.to_string()))?;
+                    let mut machines = vec![];
+                    for p in cfg.catalogue.iter() {
+                        let def = p.load_workflow(WORKFLOW_FUNCTION).map_err(|e| {
+                            BootError(format!("workflow of {}: {e}", p.def.code))
+                        })?;
+                        machines.push((p.def.machine().to_string(), def));
+                    }
+                    // One store for every permit's executions (release 0.1 ran one machine).
                     let executor = Executor::open(
                         &dir.join("executions.sqlite"),
-                        workflow::MACHINE_NAME,
-                        def,
+                        machines,
+                        RELEASE_0_1_MACHINE,
                         clock.clone(),
                     )
                     .map_err(|e| BootError(format!("executor: {e}")))?
                     .with_retry_time_scale(cfg.retry_time_scale);
-                    let cdef = workflow::load_complaint_workflow(WORKFLOW_FUNCTION)
-                        .map_err(|e| BootError(e.to_string()))?;
+                    let cdef = flows::complaint::load_workflow(
+                        flows::complaint::COMPLAINT_WORKFLOW,
+                        WORKFLOW_FUNCTION,
+                    )
+                    .map_err(|e| BootError(e.to_string()))?;
                     let cexec = Executor::open(
                         &dir.join("complaint-executions.sqlite"),
-                        workflow::COMPLAINT_MACHINE_NAME,
-                        cdef,
+                        vec![(flows::complaint::COMPLAINT_MACHINE.to_string(), cdef)],
+                        flows::complaint::COMPLAINT_MACHINE,
                         clock.clone(),
                     )
                     .map_err(|e| BootError(format!("complaint executor: {e}")))?
@@ -266,10 +299,9 @@ impl Embedded {
             complaint_orchestrator,
             directory: Arc::new(cfg.directory),
             clock,
-            catalog: Arc::new(cfg.catalog),
+            catalogue: Arc::new(cfg.catalogue),
             agency: Arc::new(cfg.agency),
             calendar: Arc::new(cfg.calendar),
-            sla: Arc::new(cfg.sla),
             portal_url: cfg.portal_url,
             idempotency: store.clone(),
             idempotency_config: crate::api::guard::IdempotencyConfig {
@@ -281,22 +313,10 @@ impl Embedded {
             malware_scan_required: cfg.malware_scan_required,
             staff_notices: cfg.staff_notices,
         });
-        let s = services.clone();
         let task_meter = Arc::new(TaskMeter::default());
-        let meter = task_meter.clone();
-        let task: TaskFn = Arc::new(move |payload| {
-            let s = s.clone();
-            let meter = meter.clone();
-            Box::pin(async move {
-                use std::sync::atomic::Ordering::Relaxed;
-                let before = s.store.round_trips();
-                let out = workflow::handle(&s, payload).await;
-                meter.invocations.fetch_add(1, Relaxed);
-                meter
-                    .round_trips
-                    .fetch_add(s.store.round_trips().saturating_sub(before), Relaxed);
-                out
-            })
+        let task: TaskFn = Arc::new(Metered {
+            services: services.clone(),
+            meter: task_meter.clone(),
         });
         let task = match &cfg.faults {
             Some(plan) => crate::adapters::faults::task(task, plan.clone()),
@@ -337,13 +357,9 @@ impl Embedded {
                 .await
                 .map_err(|e| BootError(format!("executor recovery: {e}")))?;
         }
-        let redelivered = crate::workflow::redeliver_pending(&self.services)
+        let (redelivered, _) = flows::sweep(&self.services)
             .await
-            .map_err(|e| BootError(format!("redelivery: {e}")))?
-            + crate::complaint_flow::redeliver_pending(&self.services)
-                .await
-                .map_err(|e| BootError(format!("complaint redelivery: {e}")))?;
-        crate::workflow::redrive_failed(&self.services).await;
+            .map_err(|e| BootError(format!("redelivery: {e}")))?;
         Ok((resumed, redelivered))
     }
 }

@@ -4,8 +4,9 @@
 use crate::domain::actions;
 use crate::domain::deadlines::DeadlineState;
 use crate::domain::notices::Notice;
+use crate::domain::permit::{StepCode, StepKind};
 use crate::domain::time::wita_date;
-use crate::domain::{CaseId, CaseStatus, Step};
+use crate::domain::{CaseId, CaseStatus};
 use crate::ports::store::{Commit, StoreError};
 use crate::services::{Recipient, Services};
 use chrono::NaiveDate;
@@ -19,7 +20,7 @@ pub struct Alert {
     pub case_id: CaseId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
-    pub step: Step,
+    pub step: StepCode,
     pub state: DeadlineState,
     pub due_on: NaiveDate,
 }
@@ -54,22 +55,30 @@ pub struct OverdueRun {
 async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, StoreError> {
     use crate::ports::guard::{Claim, IdempotencyRecord, IdempotencyState, StoredResponse};
     use crate::ports::mailer::Email;
-    type Queue = (crate::domain::Role, Vec<(Step, crate::domain::Case)>);
-    let mut by_role: std::collections::BTreeMap<&'static str, Queue> = Default::default();
-    for step in Step::ALL.into_iter().filter(|s| s.is_staff_step()) {
-        for case in s.store.cases_at_step(step, PER_STEP_LIMIT).await? {
-            if case.status == CaseStatus::InProcess && case.waiting_at() == Some(step) {
+    type Queue = (crate::domain::Role, Vec<(String, crate::domain::Case)>);
+    let mut by_role: std::collections::BTreeMap<String, Queue> = Default::default();
+    for code in staff_step_codes(s) {
+        for case in s.store.cases_at_step(&code, PER_STEP_LIMIT).await? {
+            let Some(step) = s.permit_of(&case).and_then(|d| d.step(code.as_str())) else {
+                continue;
+            };
+            if case.status == CaseStatus::InProcess && case.is_waiting_at(code.as_str()) {
+                let title = format!(
+                    "{}: {}",
+                    s.permit_of(&case).map_or("", |d| d.short_name.as_str()),
+                    step.title
+                );
                 by_role
-                    .entry(step.role().code())
-                    .or_insert_with(|| (step.role(), vec![]))
+                    .entry(step.role.code().to_string())
+                    .or_insert_with(|| (step.role.clone(), vec![]))
                     .1
-                    .push((step, case));
+                    .push((title, case));
             }
         }
     }
     let mut sent = 0;
     for (role, items) in by_role.into_values() {
-        let to = s.directory.addresses(role).await;
+        let to = s.directory.addresses(&role).await;
         if to.is_empty() {
             continue;
         }
@@ -90,14 +99,17 @@ async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, Sto
         }
         let mut lines = vec![
             format!(
-                "Berikut {} berkas permohonan Izin Pembukaan Kantor Kas KSP yang menunggu tindakan {} per {}:",
+                "Berikut {} berkas permohonan izin yang menunggu tindakan {} per {}:",
                 items.len(),
                 role.label(),
                 crate::domain::time::format_date_id(today)
             ),
             String::new(),
         ];
-        for (step, case) in &items {
+        for (title, case) in &items {
+            let holder = s
+                .permit_of(case)
+                .map_or_else(|| "-".to_string(), |d| d.holder_of(&case.application));
             let reg = case
                 .registration_number
                 .as_ref()
@@ -106,11 +118,7 @@ async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, Sto
                 || "tanpa batas waktu".to_string(),
                 |d| format!("batas {}", crate::domain::time::format_date_id(d)),
             );
-            lines.push(format!(
-                "- {reg} ({}): {}, {due}",
-                case.application.cooperative_name,
-                step.title()
-            ));
+            lines.push(format!("- {reg} ({holder}): {title}, {due}"));
         }
         lines.push(String::new());
         lines.push(format!(
@@ -148,6 +156,32 @@ async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, Sto
     Ok(sent)
 }
 
+/// Every step code of the catalogue whose step is a staff decision (in some permit).
+fn staff_step_codes(s: &Services) -> Vec<StepCode> {
+    let mut out: Vec<StepCode> = vec![];
+    for p in s.catalogue.iter() {
+        for st in p.def.steps.iter().filter(|st| st.is_staff()) {
+            if !out.contains(&st.code) {
+                out.push(st.code.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Every step code with a deadline worth alerting on (all but the voluntary survey).
+fn deadline_step_codes(s: &Services) -> Vec<StepCode> {
+    let mut out: Vec<StepCode> = vec![];
+    for p in s.catalogue.iter() {
+        for st in p.def.steps.iter().filter(|st| st.kind != StepKind::Survey) {
+            if !out.contains(&st.code) {
+                out.push(st.code.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Most records one retention run handles per kind.
 const RETENTION_LIMIT: usize = 500;
 
@@ -175,13 +209,17 @@ pub struct RetentionRun {
 /// is left alone (the conflict is skipped) and a second run changes nothing.
 pub async fn run_retention(s: &Services) -> Result<RetentionRun, StoreError> {
     use crate::domain::DocumentStatus;
-    use crate::domain::application::ERASED;
+    use crate::domain::values::ERASED;
     let now = s.clock.now();
     let policy = s.retention.clone();
     let mut run = RetentionRun::default();
     let before = now - chrono::Duration::days(i64::from(policy.abandoned_draft_days));
     for case in s.store.stale_drafts(before, RETENTION_LIMIT).await? {
-        let Some(change) = actions::expire_draft(&case, policy.abandoned_draft_days, now) else {
+        let Some(def) = s.permit_of(&case) else {
+            continue;
+        };
+        let Some(change) = actions::expire_draft(&case, def, policy.abandoned_draft_days, now)
+        else {
             continue;
         };
         let docs = s.store.documents(case.id).await?;
@@ -267,7 +305,13 @@ fn days_left(s: &Services, today: NaiveDate, due: NaiveDate) -> i64 {
 pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
     let now = s.clock.now();
     let today = wita_date(now);
-    let cutoff_c = s.calendar.add_working_days(today, s.sla.near_due_days);
+    let near_max = s
+        .catalogue
+        .iter()
+        .map(|p| p.def.near_due_days)
+        .max()
+        .unwrap_or(1);
+    let cutoff_c = s.calendar.add_working_days(today, near_max);
     if !cutoff_c.unknown_years.is_empty() {
         tracing::warn!(years = ?cutoff_c.unknown_years, "overdue run counted without holiday data");
     }
@@ -287,11 +331,20 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         queue_digests: 0,
         retention: RetentionRun::default(),
     };
-    for step in Step::ALL.into_iter().filter(|s| *s != Step::Survey) {
-        let cases = s.store.cases_due_by(step, cutoff, PER_STEP_LIMIT).await?;
+    for step in deadline_step_codes(s) {
+        let cases = s.store.cases_due_by(&step, cutoff, PER_STEP_LIMIT).await?;
         run.examined += cases.len();
         for case in cases {
-            if case.status != CaseStatus::InProcess || case.step != Some(step) {
+            if case.status != CaseStatus::InProcess || case.step.as_ref() != Some(&step) {
+                continue;
+            }
+            let Some(def) = s.permit_of(&case) else {
+                continue;
+            };
+            let Some(step_def) = def.step(step.as_str()) else {
+                continue;
+            };
+            if step_def.kind == StepKind::Survey {
                 continue;
             }
             let Some(due) = case.step_due_on() else {
@@ -300,7 +353,7 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
             let left = days_left(s, today, due);
             let state = if left < 0 {
                 DeadlineState::Overdue
-            } else if left <= i64::from(s.sla.near_due_days) {
+            } else if left <= i64::from(def.near_due_days) {
                 DeadlineState::NearDue
             } else {
                 continue;
@@ -313,7 +366,9 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
                 run.already_alerted += 1;
                 continue;
             }
-            let change = actions::deadline_alerted(&case, step, state, today, now);
+            let role = step_def.role.clone();
+            let staff = step_def.is_staff();
+            let change = actions::deadline_alerted(&case, &step, state, today, now);
             let marked = change.case.clone();
             match s.store.commit_checked(Commit::from_change(change)).await {
                 Ok(()) => {}
@@ -322,16 +377,18 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
                 Err(e) => return Err(e),
             }
             let notice = Notice::Deadline {
-                step,
+                step: step.clone(),
                 state,
                 due_on: due,
             };
-            let key = format!("deadline/{today}/{}", step.code());
+            let key = format!("deadline/{today}/{step}");
             let mut recipients = vec![];
-            if step.is_staff_step() {
-                recipients.push(Recipient::Role(step.role()));
-                if let Some(sup) = step.role().supervisor() {
+            if staff {
+                if let Some(sup) = role.supervisor() {
+                    recipients.push(Recipient::Role(role));
                     recipients.push(Recipient::Role(sup));
+                } else {
+                    recipients.push(Recipient::Role(role));
                 }
             } else {
                 recipients.push(Recipient::Applicant);
@@ -344,11 +401,11 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
                     }
                 }
             }
-            tracing::info!(case_id = %marked.id, step = step.code(), state = ?state, "deadline alert");
+            tracing::info!(case_id = %marked.id, step = %step, state = ?state, "deadline alert");
             run.alerts.push(Alert {
                 case_id: marked.id,
                 registration_number: marked.registration_number.as_ref().map(|r| r.to_string()),
-                step,
+                step: step.clone(),
                 state,
                 due_on: due,
             });
@@ -381,16 +438,14 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
             Err(e) => return Err(e),
         }
         let notice = crate::domain::complaints::ComplaintNotice::Late { overdue };
-        for r in [
-            crate::domain::Role::ComplaintsOfficer,
-            crate::domain::Role::SectionHead,
-        ] {
+        for r in crate::domain::complaints::escalation_roles() {
+            let key = format!("deadline/{today}/{}", r.code());
             match s
                 .notify_complaint(
                     &notice,
                     &marked,
                     crate::services::ComplaintRecipient::Role(r),
-                    &format!("deadline/{today}/{}", r.code()),
+                    &key,
                 )
                 .await
             {
@@ -403,9 +458,7 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         run.complaint_alerts.push(marked.tracking_code.clone());
     }
     run.items_read = s.store.items_read() - read_before;
-    run.redelivered = crate::workflow::redeliver_pending(s).await?
-        + crate::complaint_flow::redeliver_pending(s).await?;
-    run.redriven = crate::workflow::redrive_failed(s).await;
+    (run.redelivered, run.redriven) = crate::flows::sweep(s).await?;
     if s.staff_notices == crate::services::StaffNotices::Daily {
         run.queue_digests = send_queue_digests(s, today).await?;
     }

@@ -1,9 +1,11 @@
-//! The letter of SOP m–p as a PDF: A4, the agency's letterhead, the case's facts, the decision,
-//! the signature block and — once signed — a QR code to the public verification page. Text is
-//! set in Liberation Sans (SIL OFL 1.1, `assets/fonts/`), embedded as subsets with a ToUnicode
-//! map so that the text can be searched and extracted.
+//! The documents of a case as PDFs: the letter (a permit's grant or refusal, SOP m–p of the
+//! seed) — A4, the agency's letterhead, the case's facts, the decision, the signature block and,
+//! once signed, a QR code to the public verification page — and the bill (SKRD) of a permit with
+//! a retribution. The texts come from the permit's templates (`domain::documents`). Text is set
+//! in Liberation Sans (SIL OFL 1.1, `assets/fonts/`), embedded as subsets with a ToUnicode map so
+//! that the text can be searched and extracted.
 
-use crate::domain::case::{Case, LetterKind};
+use crate::domain::documents::{BillText, LetterText};
 use crate::domain::notices::Agency;
 use crate::domain::time::{format_date_id, format_instant_id};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -205,8 +207,7 @@ pub struct Signature<'a> {
 /// What the letter shows.
 pub struct LetterData<'a> {
     pub agency: &'a Agency,
-    pub case: &'a Case,
-    pub kind: LetterKind,
+    pub text: &'a LetterText,
     pub date: NaiveDate,
     /// Draft version (absent on the signed letter).
     pub draft_version: Option<u32>,
@@ -288,18 +289,7 @@ fn write_font(pdf: &mut Pdf, font: &Font, next: &mut i32) -> Result<Ref, PdfErro
     Ok(type0)
 }
 
-/// Renders the letter. Deterministic for the same data (no timestamps of its own).
-pub fn render_letter(d: &LetterData<'_>) -> Result<Vec<u8>, PdfError> {
-    let a = d.agency;
-    let c = d.case;
-    let app = &c.application;
-    let mut w = Writer {
-        regular: Font::new(REGULAR, b"F1", "LiberationSans")?,
-        bold: Font::new(BOLD, b"F2", "LiberationSans-Bold")?,
-        content: Content::new(),
-        y: PAGE_H - 58.0,
-    };
-    // Letterhead.
+fn letterhead(w: &mut Writer, a: &Agency) {
     w.line(&a.government.to_uppercase(), 13.0, Weight::Bold);
     w.line(&a.name.to_uppercase(), 12.0, Weight::Bold);
     w.line(
@@ -317,6 +307,23 @@ pub fn render_letter(d: &LetterData<'_>) -> Result<Vec<u8>, PdfError> {
     w.y -= 3.0;
     w.rule(0.5);
     w.y -= 26.0;
+}
+
+fn writer() -> Result<Writer, PdfError> {
+    Ok(Writer {
+        regular: Font::new(REGULAR, b"F1", "LiberationSans")?,
+        bold: Font::new(BOLD, b"F2", "LiberationSans-Bold")?,
+        content: Content::new(),
+        y: PAGE_H - 58.0,
+    })
+}
+
+/// Renders the letter. Deterministic for the same data (no timestamps of its own).
+pub fn render_letter(d: &LetterData<'_>) -> Result<Vec<u8>, PdfError> {
+    let a = d.agency;
+    let t = d.text;
+    let mut w = writer()?;
+    letterhead(&mut w, a);
     if let Some(v) = d.draft_version {
         w.content.set_fill_gray(0.55);
         w.line(
@@ -327,88 +334,23 @@ pub fn render_letter(d: &LetterData<'_>) -> Result<Vec<u8>, PdfError> {
         w.content.set_fill_gray(0.0);
         w.y -= 4.0;
     }
-    let title = match d.kind {
-        LetterKind::Grant => "SURAT PEMENUHAN KOMITMEN",
-        LetterKind::Refusal => "SURAT PENOLAKAN PERMOHONAN",
-    };
-    w.line(title, 13.0, Weight::Bold);
-    w.line(
-        "IZIN PEMBUKAAN KANTOR KAS KOPERASI SIMPAN PINJAM",
-        11.0,
-        Weight::Bold,
-    );
+    w.line(&t.title, 13.0, Weight::Bold);
+    w.line(&t.subtitle, 11.0, Weight::Bold);
     let number = d
         .signature
         .as_ref()
         .map_or("(diberikan saat penandatanganan)", |s| s.number);
     w.line(&format!("Nomor: {number}"), 10.5, Weight::Regular);
     w.y -= 14.0;
-    let reg = c
-        .registration_number
-        .as_ref()
-        .map_or_else(String::new, |r| r.to_string());
-    let rec = c.recommendation.as_ref();
-    let rec_part = rec.map_or_else(String::new, |r| {
-        format!(
-            " dan Rekomendasi Dinas Koperasi, Usaha Kecil Menengah, dan Perdagangan Kota Bontang Nomor {} tanggal {}",
-            r.number,
-            format_date_id(r.date)
-        )
-    });
-    w.paragraph(
-        &format!(
-            "Berdasarkan permohonan Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam melalui Perizinan Digital dengan nomor pendaftaran {reg}{rec_part}, dengan ini {} menerangkan bahwa:",
-            a.head_position
-        ),
-        10.5,
-    );
-    let b = &app.branch;
-    let o = &app.cash_office;
-    for (label, value) in [
-        ("Nama Koperasi", app.cooperative_name.clone()),
-        ("Nomor Badan Hukum", app.legal_entity_number.clone()),
-        ("Nomor Induk Berusaha (NIB)", app.nib.as_str().to_string()),
-        ("Kantor Cabang", b.address.clone()),
-        (
-            "Izin Operasional Kantor Cabang",
-            format!(
-                "{}, tanggal {}",
-                b.operating_permit_number,
-                format_date_id(b.operating_permit_date)
-            ),
-        ),
-        ("Alamat Kantor Kas", o.address.clone()),
-        (
-            "Jumlah Anggota Kantor Kas",
-            format!("{} orang", o.member_count.get()),
-        ),
-        ("Calon Kepala Kantor Kas", o.head_name.clone()),
-        ("Nomor Permohonan OSS", app.oss_reference.clone()),
-    ] {
-        w.row(label, &value, 10.0);
+    w.paragraph(&t.opening, 10.5);
+    for (label, value) in &t.facts {
+        w.row(label, value, 10.0);
     }
     w.y -= 8.0;
-    match d.kind {
-        LetterKind::Grant => w.paragraph(
-            "telah memenuhi komitmen Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam sesuai persyaratan yang ditetapkan. Surat Pemenuhan Komitmen ini menjadi dasar pengefektifan izin pada sistem Online Single Submission (OSS).",
-            10.5,
-        ),
-        LetterKind::Refusal => {
-            let reason = rec
-                .and_then(|r| r.reason.clone())
-                .unwrap_or_else(|| "sebagaimana rekomendasi Dinas Koperasi".into());
-            w.paragraph(
-                &format!(
-                    "tidak dapat diberikan Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam (DITOLAK) dengan alasan: {reason}."
-                ),
-                10.5,
-            );
-        }
+    for p in &t.body {
+        w.paragraph(p, 10.5);
     }
-    w.paragraph(
-        "Demikian surat ini dibuat untuk dipergunakan sebagaimana mestinya.",
-        10.5,
-    );
+    w.paragraph(&t.closing, 10.5);
     // Signature block, right column.
     w.y -= 6.0;
     let col = PAGE_W / 2.0 + 20.0;
@@ -491,11 +433,50 @@ pub fn render_letter(d: &LetterData<'_>) -> Result<Vec<u8>, PdfError> {
     }
     // Footer.
     w.y = 44.0;
-    w.line(
-        "Layanan perizinan ini tidak dipungut biaya. Dokumen elektronik diterbitkan melalui Perizinan Digital.",
-        7.5,
-        Weight::Regular);
+    w.line(&t.footer, 7.5, Weight::Regular);
+    let title_text = format!("{} — {}", t.title, t.holder);
+    finish(w, &title_text, &a.name)
+}
 
+/// Renders a bill (SKRD): the letterhead, its number, who owes what for what, the amount in
+/// figures and in words, the due date and how to pay.
+pub fn render_bill(agency: &Agency, b: &BillText) -> Result<Vec<u8>, PdfError> {
+    let mut w = writer()?;
+    letterhead(&mut w, agency);
+    w.line(&b.title.to_uppercase(), 13.0, Weight::Bold);
+    w.line(&format!("Nomor: {}", b.number), 10.5, Weight::Regular);
+    w.y -= 14.0;
+    let mut rows: Vec<(String, String)> = vec![("Objek retribusi".into(), b.object.clone())];
+    rows.extend(b.facts.iter().cloned());
+    rows.push(("Tanggal penetapan".into(), b.issued_on.clone()));
+    for (label, value) in &rows {
+        w.row(label, value, 10.0);
+    }
+    w.y -= 8.0;
+    w.row("Jumlah retribusi", &b.amount, 11.0);
+    w.row("Terbilang", &b.amount_words, 10.0);
+    w.row("Jatuh tempo", &b.due_on, 10.0);
+    w.y -= 8.0;
+    for p in &b.instructions {
+        w.paragraph(p, 10.0);
+    }
+    if !b.legal_basis.is_empty() {
+        w.paragraph("Dasar hukum:", 9.5);
+        for l in &b.legal_basis {
+            w.paragraph_at(MARGIN + 12.0, PAGE_W - 2.0 * MARGIN - 12.0, &format!("- {l}"), 9.0, Weight::Regular);
+        }
+    }
+    w.y = 44.0;
+    w.line(
+        "Dokumen elektronik diterbitkan melalui Perizinan Digital; tidak memerlukan tanda tangan basah.",
+        7.5,
+        Weight::Regular,
+    );
+    let title_text = format!("{} {} — {}", b.title, b.number, b.holder);
+    finish(w, &title_text, &agency.name)
+}
+
+fn finish(w: Writer, title_text: &str, author: &str) -> Result<Vec<u8>, PdfError> {
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let pages = Ref::new(2);
@@ -517,10 +498,9 @@ pub fn render_letter(d: &LetterData<'_>) -> Result<Vec<u8>, PdfError> {
     p.finish();
     let data = w.content.finish();
     pdf.stream(content, &data);
-    let title_text = format!("{title} — {}", app.cooperative_name);
     pdf.document_info(info)
-        .title(TextStr(&title_text))
-        .author(TextStr(&a.name))
+        .title(TextStr(title_text))
+        .author(TextStr(author))
         .creator(TextStr("Perizinan Digital"));
     Ok(pdf.finish())
 }
@@ -528,21 +508,28 @@ pub fn render_letter(d: &LetterData<'_>) -> Result<Vec<u8>, PdfError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::application::tests::sample_input;
+
+    fn text() -> LetterText {
+        LetterText {
+            title: "SURAT PEMENUHAN KOMITMEN".into(),
+            subtitle: "IZIN PEMBUKAAN KANTOR KAS KOPERASI SIMPAN PINJAM".into(),
+            opening: "Berdasarkan permohonan …, dengan ini Kepala Dinas menerangkan bahwa:".into(),
+            facts: vec![("Nama Koperasi".into(), "KSP Sejahtera Bersama".into())],
+            body: vec!["telah memenuhi komitmen.".into()],
+            closing: "Demikian surat ini dibuat untuk dipergunakan sebagaimana mestinya.".into(),
+            footer: "Layanan perizinan ini tidak dipungut biaya.".into(),
+            holder: "KSP Sejahtera Bersama".into(),
+        }
+    }
 
     #[test]
     fn renders_a_pdf_with_its_fonts_subset() {
         let today: NaiveDate = "2026-11-26".parse().unwrap();
-        let case = Case::new_draft(
-            "o".into(),
-            sample_input(today).parse(today).unwrap(),
-            Utc::now(),
-        );
         let agency = Agency::default();
+        let t = text();
         let draft = render_letter(&LetterData {
             agency: &agency,
-            case: &case,
-            kind: LetterKind::Grant,
+            text: &t,
             date: today,
             draft_version: Some(1),
             signature: None,
@@ -556,8 +543,7 @@ mod tests {
         );
         let signed = render_letter(&LetterData {
             agency: &agency,
-            case: &case,
-            kind: LetterKind::Refusal,
+            text: &t,
             date: today,
             draft_version: None,
             signature: Some(Signature {

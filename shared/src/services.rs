@@ -1,10 +1,10 @@
 //! The ports a deployment wires together, shared by every function's handlers.
 
+use crate::catalogue::Catalogue;
 use crate::domain::actions::Ctx;
 use crate::domain::calendar::Calendar;
-use crate::domain::deadlines::SlaConfig;
 use crate::domain::notices::{Agency, Notice, RenderCtx, render};
-use crate::domain::requirements::Catalog;
+use crate::domain::permit::PermitDef;
 use crate::domain::{Case, Origin, Role};
 use crate::ports::{CaseStore, Clock, Directory, DocumentStore, Email, Mailer, Orchestrator};
 use std::sync::Arc;
@@ -20,15 +20,16 @@ pub struct Services {
     /// Public base URL of the verification endpoint (`…/verify/{id}` is what the QR encodes).
     pub verify_base_url: String,
     pub mailer: Arc<dyn Mailer>,
+    /// Every permit's workflow (`infra/permits/<code>/workflow.asl.json`).
     pub orchestrator: Arc<dyn Orchestrator>,
     /// The complaint workflow (`infra/statemachine/pengaduan.asl.json`).
     pub complaint_orchestrator: Arc<dyn Orchestrator>,
     pub directory: Arc<dyn Directory>,
     pub clock: Arc<dyn Clock>,
-    pub catalog: Arc<Catalog>,
+    /// The permits the office serves (`infra/permits/`).
+    pub catalogue: Arc<Catalogue>,
     pub agency: Arc<Agency>,
     pub calendar: Arc<Calendar>,
-    pub sla: Arc<SlaConfig>,
     /// Base URL of the public portal (links in e-mails).
     pub portal_url: String,
     /// Idempotency records of retried requests (the same database as `store`).
@@ -85,7 +86,7 @@ impl Services {
                 .and_then(|p| p.email.as_ref())
                 .map(|e| vec![e.as_str().to_string()])
                 .unwrap_or_default(),
-            ComplaintRecipient::Role(r) => self.directory.addresses(r).await,
+            ComplaintRecipient::Role(r) => self.directory.addresses(&r).await,
         };
         if addresses.is_empty() {
             return Ok(());
@@ -112,6 +113,11 @@ impl Services {
         }
     }
 
+    /// The definition of a case's permit (`None` for a permit the catalogue no longer serves).
+    pub fn permit_of(&self, case: &Case) -> Option<&PermitDef> {
+        self.catalogue.def(case.permit_code.as_str())
+    }
+
     /// Renders and sends a notice. `key` identifies this sending: the same key is one message.
     pub async fn notify(
         &self,
@@ -120,10 +126,18 @@ impl Services {
         to: Recipient,
         key: &str,
     ) -> Result<(), crate::ports::MailError> {
+        let Some(def) = self.permit_of(case) else {
+            tracing::warn!(case_id = %case.id, permit = %case.permit_code, "notice for a permit the catalogue does not serve");
+            return Ok(());
+        };
         let addresses = match to {
-            Recipient::Applicant if case.application.contact.email.is_erased() => vec![],
-            Recipient::Applicant => vec![case.application.contact.email.as_str().to_string()],
-            Recipient::Role(r) => self.directory.addresses(r).await,
+            Recipient::Applicant => case
+                .application
+                .str(&def.contact.email)
+                .filter(|_| !case.application.is_erased(&def.contact.email))
+                .map(|e| vec![e.to_string()])
+                .unwrap_or_default(),
+            Recipient::Role(r) => self.directory.addresses(&r).await,
         };
         if addresses.is_empty() {
             tracing::warn!(case_id = %case.id, notice = notice.code(), "no recipient for notice");
@@ -134,7 +148,7 @@ impl Services {
             case,
             &RenderCtx {
                 agency: &self.agency,
-                catalog: &self.catalog,
+                def,
                 portal_url: &self.portal_url,
             },
         );

@@ -67,7 +67,8 @@ pub struct Fixture {
     /// KMS key (ECC_NIST_P256, SIGN_VERIFY).
     pub signing_key: String,
     pub from: String,
-    pub state_machine_arn: Option<String>,
+    /// `arn:…:stateMachine:pd-<sfx>-`: each permit's state machine is this plus its name.
+    pub state_machine_prefix: Option<String>,
     pub complaint_state_machine_arn: Option<String>,
     pub function_arn: Option<String>,
     pub http: reqwest::Client,
@@ -172,7 +173,7 @@ impl Fixture {
             signed_bucket,
             signing_key,
             from,
-            state_machine_arn: None,
+            state_machine_prefix: None,
             complaint_state_machine_arn: None,
             function_arn: None,
             http,
@@ -220,23 +221,32 @@ impl Fixture {
                 .unwrap()
                 .to_string();
             let sfn_sdk = sdk(&ep).await;
-            // The same file the embedded executor runs, with the same substitution SAM makes.
-            let definition =
-                perizinan::workflow::CASE_WORKFLOW.replace("${WorkflowFunctionArn}", &function_arn);
-            let sm = aws_sdk_sfn::Client::new(&sfn_sdk)
-                .create_state_machine()
-                .name(format!("kantor-kas-{sfx}"))
-                .definition(definition)
-                .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/sfn-{sfx}"))
-                .send()
-                .await
-                .expect("state machine");
-            fx.state_machine_arn = Some(sm.state_machine_arn);
+            // Each permit's state machine from the same file the embedded executor runs, with
+            // the same substitution SAM makes, named as the stack names them: prefix + machine.
+            let mut prefix = None;
+            for p in local::shipped_catalogue().iter() {
+                let definition = p
+                    .workflow
+                    .replace("${WorkflowFunctionArn}", &function_arn);
+                let sm = aws_sdk_sfn::Client::new(&sfn_sdk)
+                    .create_state_machine()
+                    .name(format!("pd-{sfx}-{}", p.def.machine()))
+                    .definition(definition)
+                    .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/sfn-{sfx}"))
+                    .send()
+                    .await
+                    .expect("state machine");
+                prefix = sm
+                    .state_machine_arn
+                    .strip_suffix(p.def.machine())
+                    .map(str::to_string);
+            }
+            fx.state_machine_prefix = prefix;
             let csm = aws_sdk_sfn::Client::new(&sfn_sdk)
                 .create_state_machine()
                 .name(format!("pengaduan-{sfx}"))
                 .definition(
-                    perizinan::workflow::COMPLAINT_WORKFLOW
+                    perizinan::flows::complaint::COMPLAINT_WORKFLOW
                         .replace("${WorkflowFunctionArn}", &function_arn),
                 )
                 .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/sfn-{sfx}"))
@@ -301,16 +311,20 @@ impl Fixture {
     }
 
     pub fn step_functions(&self) -> StepFunctions {
-        StepFunctions::new(
+        StepFunctions::with_prefix(
             aws_sdk_sfn::Client::new(self.sfn.as_ref().expect("fixture with Step Functions")),
-            self.state_machine_arn.clone().unwrap(),
+            self.state_machine_prefix.as_deref().unwrap(),
+            local::shipped_catalogue().iter().map(|p| p.def.machine()),
         )
     }
 
     pub fn complaint_step_functions(&self) -> StepFunctions {
         StepFunctions::new(
             aws_sdk_sfn::Client::new(self.sfn.as_ref().expect("fixture with Step Functions")),
-            self.complaint_state_machine_arn.clone().unwrap(),
+            std::collections::BTreeMap::from([(
+                perizinan::flows::complaint::COMPLAINT_MACHINE.to_string(),
+                self.complaint_state_machine_arn.clone().unwrap(),
+            )]),
         )
     }
 
@@ -339,21 +353,27 @@ impl Fixture {
             complaint_orchestrator: Arc::new(self.complaint_step_functions()),
             directory: Arc::new(directory),
             clock,
-            catalog: Arc::new(perizinan::domain::Catalog::default_catalog()),
+            catalogue: Arc::new(local::shipped_catalogue()),
             agency: Arc::new(perizinan::domain::notices::Agency::default()),
             calendar: Arc::new(perizinan::domain::calendar::Calendar::shipped()),
-            sla: Arc::new(perizinan::domain::deadlines::SlaConfig::shipped()),
             portal_url: "http://portal.test/".into(),
         })
     }
 
+    /// The execution of a kantor kas case (its state machine `kantor-kas`).
     pub fn execution_arn(&self, name: &str) -> String {
-        self.state_machine_arn
-            .as_ref()
-            .unwrap()
-            .replace(":stateMachine:", ":execution:")
-            + ":"
-            + name
+        self.execution_arn_of("kantor-kas", name)
+    }
+
+    /// The execution `name` of state machine `machine`.
+    pub fn execution_arn_of(&self, machine: &str, name: &str) -> String {
+        format!(
+            "{}{machine}:{name}",
+            self.state_machine_prefix
+                .as_ref()
+                .unwrap()
+                .replace(":stateMachine:", ":execution:")
+        )
     }
 
     /// Messages moto's SES accepted from this fixture's sender.
@@ -406,10 +426,10 @@ impl Fixture {
                 .to_string(),
             ),
         ];
-        if let (Some(ep), Some(arn)) = (&self.sfn_endpoint, &self.state_machine_arn) {
+        if let (Some(ep), Some(prefix)) = (&self.sfn_endpoint, &self.state_machine_prefix) {
             env.push(("PD_ORCHESTRATOR", "stepfunctions".to_string()));
             env.push(("AWS_ENDPOINT_URL_SFN", ep.clone()));
-            env.push(("PD_STATE_MACHINE_ARN", arn.clone()));
+            env.push(("PD_STATE_MACHINE_ARN_PREFIX", prefix.clone()));
             env.push((
                 "PD_COMPLAINT_STATE_MACHINE_ARN",
                 self.complaint_state_machine_arn.clone().unwrap(),
@@ -500,7 +520,7 @@ impl Bridge {
                             .unwrap_or("{}"),
                     )
                     .expect("parameters");
-                    perizinan::workflow::handle(&self.services, params["Payload"].clone())
+                    perizinan::flows::handle(&self.services, params["Payload"].clone())
                         .await
                         .unwrap_or_else(|err| panic!("workflow function failed: {err}"));
                     self.invocations += 1;

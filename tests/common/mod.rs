@@ -357,6 +357,7 @@ pub fn months_ago(n: u32) -> String {
 
 pub fn application() -> Value {
     json!({
+        "permit": "kantor-kas-ksp",
         "cooperative_name": "KSP Sejahtera Bersama",
         "legal_entity_number": "AHU-0001234.AH.01.26.TAHUN 2019",
         "nib": "9120001234567",
@@ -515,4 +516,18 @@ pub async fn call_router(
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// The shipped permit catalogue (`infra/permits/`).
+pub fn catalogue() -> perizinan::catalogue::Catalogue {
+    local::shipped_catalogue()
+}
+
+/// A kantor kas draft of `owner` with the form of [`application`], as the API would store it.
+pub fn kantor_kas_draft(owner: &str) -> perizinan::domain::Case {
+    let cat = catalogue();
+    let def = cat.def("kantor-kas-ksp").expect("kantor kas is in the catalogue");
+    let form = perizinan::domain::permit::form::parse_application(def, &application(), today())
+        .expect("the test application is valid");
+    perizinan::domain::Case::new_draft(def.code.clone(), owner.into(), form, Utc::now())
 }

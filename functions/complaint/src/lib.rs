@@ -3,13 +3,15 @@
 
 use axum::http::Method;
 use perizinan::api::FnRouter;
+use perizinan::catalogue::Catalogue;
 use perizinan::api::complaints;
 use perizinan::api::routes::Access;
 use perizinan::api::routes::Routes;
 use perizinan::domain::complaints::ComplaintStep;
 
-/// The function's routes.
-pub fn routes() -> Routes {
+/// The function's routes (the step routes are the catalogue's: `permit.json` names each
+/// step's function).
+pub fn routes(_catalogue: &Catalogue) -> Routes {
     let r = Routes::new("complaint")
         .public_post("/complaints", complaints::file_public)
         .get("/complaints", complaints::register)
@@ -28,6 +30,6 @@ pub fn routes() -> Routes {
 }
 
 /// The function's router (state attached by the caller: Lambda `main`, or the local runner).
-pub fn router() -> FnRouter {
-    routes().into_router()
+pub fn router(catalogue: &Catalogue) -> FnRouter {
+    routes(catalogue).into_router()
 }

@@ -4,11 +4,13 @@
 //! of refused requests (division head, head of agency).
 
 use perizinan::api::FnRouter;
+use perizinan::catalogue::Catalogue;
 use perizinan::api::reports;
 use perizinan::api::routes::Routes;
 
-/// The function's routes.
-pub fn routes() -> Routes {
+/// The function's routes (the step routes are the catalogue's: `permit.json` names each
+/// step's function).
+pub fn routes(_catalogue: &Catalogue) -> Routes {
     Routes::new("reports")
         .get("/reports/sla", reports::sla)
         .get("/reports/complaints", reports::complaints)
@@ -17,6 +19,6 @@ pub fn routes() -> Routes {
 }
 
 /// The function's router (state attached by the caller: Lambda `main`, or the local runner).
-pub fn router() -> FnRouter {
-    routes().into_router()
+pub fn router(catalogue: &Catalogue) -> FnRouter {
+    routes(catalogue).into_router()
 }

@@ -1,33 +1,27 @@
-//! The `sign` function (also the public verification of signed documents). SOP m–p and r: the letter's draft, its validations by the section and division heads, the head of agency's signature, and the permit's effectuation in OSS.
+//! The `sign` function (also the public verification of signed documents): the steps the catalogue gives it, the only ones that make documents — in the seed, SOP m–p and r: the letter's draft, its validations by the section and division heads, the head of agency's signature, and the permit's effectuation in OSS; in PBG, the bill (SKRD) and the approval.
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::post;
 use perizinan::api::FnRouter;
+use perizinan::catalogue::Catalogue;
 use perizinan::api::letters;
 use perizinan::api::routes::Access;
 use perizinan::api::routes::Routes;
 use perizinan::api::steps;
-use perizinan::domain::Step;
+use perizinan::domain::permit::Function;
 
-/// The function's routes.
-pub fn routes() -> Routes {
-    steps::routes::<steps::PdfLetters>(
-        "sign",
-        &[
-            Step::LetterDrafting,
-            Step::SectionHeadValidation,
-            Step::DivisionHeadValidation,
-            Step::HeadSignature,
-            Step::Effectuation,
-        ],
-    )
+/// The function's routes (the step routes are the catalogue's: `permit.json` names each
+/// step's function).
+pub fn routes(catalogue: &Catalogue) -> Routes {
+    steps::routes::<steps::PdfLetters>(Function::Sign, catalogue)
     .get(
         "/cases/{id}/letter/drafts/{version}/download",
         letters::download_draft,
     )
     .get("/cases/{id}/letter/download", letters::download_signed)
+    .get("/cases/{id}/bill/download", letters::download_bill)
     .post("/documents/{id}/revoke", letters::revoke)
     .public_get("/verify/public-key", letters::public_key)
     .public_get("/verify/{id}", letters::verify_get)
@@ -43,6 +37,6 @@ pub fn routes() -> Routes {
 const MAX_VERIFY_BYTES: usize = 5 * 1024 * 1024;
 
 /// The function's router (state attached by the caller: Lambda `main`, or the local runner).
-pub fn router() -> FnRouter {
-    routes().into_router()
+pub fn router(catalogue: &Catalogue) -> FnRouter {
+    routes(catalogue).into_router()
 }

@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     perizinan::telemetry::init_json();
     let services = perizinan::bootstrap::from_env().await?;
-    perizinan::lambda::run_http(perizinan::api::guard::with_guards(sign::router(), services)).await
+    perizinan::lambda::run_http(perizinan::api::guard::with_guards(sign::router(&services.catalogue), services)).await
 }

@@ -1,12 +1,13 @@
-//! The `submit` function. SOP d–f and the revision loop: create, edit, submit and read applications; the applicant's and staff's lists; public tracking.
+//! The `submit` function. SOP d–f and the revision loop: create, edit, submit and read applications for every permit of the catalogue; the applicant's and staff's lists; public tracking; the catalogue itself.
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use perizinan::api::FnRouter;
-use perizinan::api::cases;
+use perizinan::catalogue::Catalogue;
+use perizinan::api::{cases, permits};
 use perizinan::api::routes::Routes;
 
 /// The function's routes.
-pub fn routes() -> Routes {
+pub fn routes(_catalogue: &Catalogue) -> Routes {
     Routes::new("submit")
         .get("/me", cases::me)
         .post("/cases", cases::create)
@@ -16,9 +17,12 @@ pub fn routes() -> Routes {
         .post("/cases/{id}/submit", cases::submit)
         .get("/cases/{id}/events", cases::events)
         .public_get("/track/{registration_number}", cases::track)
+        .public_get("/permits", permits::list)
+        .public_get("/permits/{code}", permits::get)
+        .public_get("/permits/{code}/example", permits::example)
 }
 
 /// The function's router (state attached by the caller: Lambda `main`, or the local runner).
-pub fn router() -> FnRouter {
-    routes().into_router()
+pub fn router(catalogue: &Catalogue) -> FnRouter {
+    routes(catalogue).into_router()
 }

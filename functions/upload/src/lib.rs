@@ -1,13 +1,15 @@
-//! The `upload` function. SOP f: upload URLs for the requirements, confirmation of what arrived, downloads.
+//! The `upload` function. SOP f: upload URLs for the requirements, confirmation of what arrived, downloads; and the applicant's upload steps of the catalogue (e.g. the deposit slip of a retribution).
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use perizinan::api::FnRouter;
-use perizinan::api::documents;
+use perizinan::catalogue::Catalogue;
+use perizinan::api::{documents, steps};
+use perizinan::domain::permit::Function;
 use perizinan::api::routes::Routes;
 
 /// The function's routes.
-pub fn routes() -> Routes {
-    Routes::new("upload")
+pub fn routes(catalogue: &Catalogue) -> Routes {
+    steps::routes::<steps::NoLetters>(Function::Upload, catalogue)
         .post("/cases/{id}/documents", documents::request_upload)
         .get("/cases/{id}/documents", documents::list)
         .post("/cases/{id}/documents/{doc}/confirm", documents::confirm)
@@ -15,6 +17,6 @@ pub fn routes() -> Routes {
 }
 
 /// The function's router (state attached by the caller: Lambda `main`, or the local runner).
-pub fn router() -> FnRouter {
-    routes().into_router()
+pub fn router(catalogue: &Catalogue) -> FnRouter {
+    routes(catalogue).into_router()
 }

@@ -5,7 +5,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     perizinan::telemetry::init_json();
     let services = perizinan::bootstrap::from_env().await?;
     perizinan::lambda::run_http(perizinan::api::guard::with_guards(
-        upload::router(),
+        upload::router(&services.catalogue),
         services,
     ))
     .await

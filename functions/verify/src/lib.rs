@@ -2,23 +2,18 @@
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use perizinan::api::FnRouter;
+use perizinan::catalogue::Catalogue;
 use perizinan::api::routes::Routes;
 use perizinan::api::steps;
-use perizinan::domain::Step;
+use perizinan::domain::permit::Function;
 
-/// The function's routes.
-pub fn routes() -> Routes {
-    steps::routes::<steps::NoLetters>(
-        "verify",
-        &[
-            Step::FrontOfficeVerification,
-            Step::BackOfficeValidation,
-            Step::SectionHeadForwarding,
-        ],
-    )
+/// The function's routes (the step routes are the catalogue's: `permit.json` names each
+/// step's function).
+pub fn routes(catalogue: &Catalogue) -> Routes {
+    steps::routes::<steps::NoLetters>(Function::Verify, catalogue)
 }
 
 /// The function's router (state attached by the caller: Lambda `main`, or the local runner).
-pub fn router() -> FnRouter {
-    routes().into_router()
+pub fn router(catalogue: &Catalogue) -> FnRouter {
+    routes(catalogue).into_router()
 }

@@ -1,12 +1,13 @@
-//! The `workflow` function: the task the state machine invokes (`lambda:invoke` and
-//! `lambda:invoke.waitForTaskToken`). The logic is `perizinan::workflow::handle`.
+//! The `workflow` function: the task every state machine invokes (`lambda:invoke` and
+//! `lambda:invoke.waitForTaskToken`): each permit's workflow and the complaints'. The logic is
+//! `perizinan::flows::handle`.
 
 use perizinan::Services;
-use perizinan::asl::executor::TaskError;
+use perizinan::ports::TaskError;
 use serde_json::Value;
 
-/// Handles one invocation; an error's type is what the ASL's Retry and Catch match
-/// (`Transient` is retried, the others go to the Catch).
+/// Handles one invocation; an error's type ([`TaskError::name`]) is what the ASL's Retry and
+/// Catch match (`Transient` is retried, the others go to the Catch).
 pub async fn handler(services: &Services, payload: Value) -> Result<Value, TaskError> {
-    perizinan::workflow::handle(services, payload).await
+    perizinan::flows::handle(services, payload).await
 }

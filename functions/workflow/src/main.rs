@@ -13,8 +13,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             workflow::handler(&services, event.payload)
                 .await
                 .map_err(|e| Diagnostic {
-                    error_type: e.error,
-                    error_message: e.cause,
+                    error_type: e.name().to_string(),
+                    error_message: e.cause().to_string(),
                 })
         }
     }))

@@ -14,7 +14,7 @@ use crate::domain::case::SignedDocument;
 use crate::domain::complaints::Complaint;
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
-use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use crate::ports::documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
 use crate::ports::guard::{
     Claim, IdempotencyRecord, IdempotencyStore, SecurityEvent, SecurityLog, StoredResponse,
@@ -265,12 +265,12 @@ impl<T: crate::ports::Store + ?Sized> CaseStore for Faulty<T> {
     async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError> {
         store_call!(self, "cases_of_owner", self.inner.cases_of_owner(owner))
     }
-    async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError> {
+    async fn cases_at_step(&self, step: &StepCode, limit: usize) -> Result<Vec<Case>, StoreError> {
         store_call!(self, "cases_at_step", self.inner.cases_at_step(step, limit))
     }
     async fn cases_due_by(
         &self,
-        step: Step,
+        step: &StepCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Case>, StoreError> {
@@ -405,15 +405,15 @@ impl<T: crate::ports::Store + ?Sized> CaseStore for Faulty<T> {
     ) -> Result<crate::ports::store::AuditHeadPage, StoreError> {
         store_call!(self, "audit_heads", self.inner.audit_heads(cursor, limit))
     }
-    async fn case_and_counter(
+    async fn case_and_counters(
         &self,
         id: CaseId,
-        counter: &str,
-    ) -> Result<(Option<Case>, u64), StoreError> {
+        counters: &[String],
+    ) -> Result<(Option<Case>, Vec<u64>), StoreError> {
         store_call!(
             self,
-            "case_and_counter",
-            self.inner.case_and_counter(id, counter)
+            "case_and_counters",
+            self.inner.case_and_counters(id, counters)
         )
     }
 }
@@ -591,11 +591,19 @@ impl<T: Mailer + ?Sized> Mailer for Faulty<T> {
 
 #[async_trait]
 impl<T: Orchestrator + ?Sized> Orchestrator for Faulty<T> {
-    async fn start(&self, name: &str, input: Value) -> Result<(), OrchestratorError> {
+    async fn start(
+        &self,
+        machine: &str,
+        name: &str,
+        input: Value,
+    ) -> Result<(), OrchestratorError> {
         self.plan
-            .run(self.port, "start", self.inner.start(name, input), |e| {
-                OrchestratorError::Unavailable(Box::new(e))
-            })
+            .run(
+                self.port,
+                "start",
+                self.inner.start(machine, name, input),
+                |e| OrchestratorError::Unavailable(Box::new(e)),
+            )
             .await
     }
     async fn complete(&self, token: &str, output: Value) -> Result<Completion, OrchestratorError> {
@@ -720,31 +728,38 @@ impl Ports {
 /// The workflow's task function under `plan` (port `task`): an error or throttle fails the
 /// invocation before it runs, a timeout runs it and loses its answer; either way the state
 /// machine sees `Transient` and retries, as it would a failed Lambda invocation.
-pub fn task(f: crate::asl::executor::TaskFn, plan: Arc<FaultPlan>) -> crate::asl::executor::TaskFn {
-    use crate::asl::executor::TaskError;
+pub fn task(
+    f: Arc<dyn crate::ports::TaskFunction>,
+    plan: Arc<FaultPlan>,
+) -> Arc<dyn crate::ports::TaskFunction> {
     if !plan.covers("task") {
         return f;
     }
-    Arc::new(move |payload| {
-        let f = f.clone();
-        let plan = plan.clone();
-        Box::pin(async move {
-            match plan.draw("task", "invoke") {
-                None => f(payload).await,
-                Some(kind @ (Fault::Error | Fault::Throttle)) => Err(TaskError::new(
-                    "Transient",
-                    format!("injected {kind:?} before the task ran"),
-                )),
-                Some(Fault::Timeout) => {
-                    let _ = f(payload).await;
-                    Err(TaskError::new(
-                        "Transient",
-                        "injected timeout: the task ran, its answer was lost",
-                    ))
-                }
+    Arc::new(FaultyTask { inner: f, plan })
+}
+
+struct FaultyTask {
+    inner: Arc<dyn crate::ports::TaskFunction>,
+    plan: Arc<FaultPlan>,
+}
+
+#[async_trait]
+impl crate::ports::TaskFunction for FaultyTask {
+    async fn invoke(&self, payload: serde_json::Value) -> Result<serde_json::Value, crate::ports::TaskError> {
+        use crate::ports::TaskError;
+        match self.plan.draw("task", "invoke") {
+            None => self.inner.invoke(payload).await,
+            Some(kind @ (Fault::Error | Fault::Throttle)) => Err(TaskError::Transient(format!(
+                "injected {kind:?} before the task ran"
+            ))),
+            Some(Fault::Timeout) => {
+                let _ = self.inner.invoke(payload).await;
+                Err(TaskError::Transient(
+                    "injected timeout: the task ran, its answer was lost".into(),
+                ))
             }
-        })
-    })
+        }
+    }
 }
 
 #[cfg(test)]

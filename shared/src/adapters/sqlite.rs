@@ -5,7 +5,7 @@ use crate::domain::case::SignedDocument;
 use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
-use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use crate::ports::guard::{
     Claim, IdempotencyRecord, IdempotencyState, IdempotencyStore, SecurityEvent, SecurityLog,
     StoredResponse,
@@ -312,12 +312,13 @@ impl CaseStore for SqliteStore {
 
     async fn cases_due_by(
         &self,
-        step: Step,
+        step: &StepCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Case>, StoreError> {
         self.trip();
         let items = self.items.clone();
+        let step = step.to_string();
         self.db
             .call(move |c| {
                 read_cases(
@@ -325,7 +326,7 @@ impl CaseStore for SqliteStore {
                     &items,
                     "SELECT data FROM cases WHERE step = ?1 AND step_due_on <= ?2
                      ORDER BY step_due_on, step_entered_at, id LIMIT ?3",
-                    params![step.code(), cutoff.to_string(), limit as i64],
+                    params![step, cutoff.to_string(), limit as i64],
                 )
             })
             .await
@@ -365,10 +366,10 @@ impl CaseStore for SqliteStore {
                 let case = &commit.case;
                 let data = serde_json::to_string(case).map_err(corrupt)?;
                 let reg = case.registration_number.as_ref().map(|r| r.to_string());
-                let step = case.step.map(|s| s.code());
+                let step = case.step.as_ref().map(|s| s.as_str());
                 let entered = case.step_entered_at.map(ts);
                 // Cases at a step without a deadline sort last in the deadline index.
-                let due = case.step.map(|_| {
+                let due = case.step.as_ref().map(|_| {
                     case.step_due_on()
                         .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string())
                 });
@@ -469,7 +470,7 @@ impl CaseStore for SqliteStore {
                     let d = serde_json::to_string(r).map_err(corrupt)?;
                     tx.execute(
                         "INSERT INTO step_log (decided_at, case_id, step, data) VALUES (?1, ?2, ?3, ?4)",
-                        params![ts(r.decided_at), r.case_id.to_string(), r.step.code(), d],
+                        params![ts(r.decided_at), r.case_id.to_string(), r.step.as_str(), d],
                     )
                     .map_err(sql_err)?;
                 }
@@ -559,9 +560,10 @@ impl CaseStore for SqliteStore {
             .await
     }
 
-    async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError> {
+    async fn cases_at_step(&self, step: &StepCode, limit: usize) -> Result<Vec<Case>, StoreError> {
         self.trip();
         let items = self.items.clone();
+        let step = step.to_string();
         self.db
             .call(move |c| {
                 read_cases(
@@ -569,7 +571,7 @@ impl CaseStore for SqliteStore {
                     &items,
                     "SELECT data FROM cases WHERE step = ?1
                      ORDER BY step_due_on, step_entered_at, id LIMIT ?2",
-                    params![step.code(), limit as i64],
+                    params![step, limit as i64],
                 )
             })
             .await
@@ -963,14 +965,14 @@ impl CaseStore for SqliteStore {
         Ok(AuditHeadPage { heads, next })
     }
 
-    async fn case_and_counter(
+    async fn case_and_counters(
         &self,
         id: CaseId,
-        counter: &str,
-    ) -> Result<(Option<Case>, u64), StoreError> {
+        counters: &[String],
+    ) -> Result<(Option<Case>, Vec<u64>), StoreError> {
         self.trip();
         let items = self.items.clone();
-        let n = counter.to_string();
+        let names = counters.to_vec();
         self.db
             .call(move |c| {
                 let case = read_cases(
@@ -980,15 +982,19 @@ impl CaseStore for SqliteStore {
                     params![id.to_string()],
                 )?
                 .pop();
-                let v: Option<i64> = c
-                    .query_row(
-                        "SELECT value FROM counters WHERE name = ?1",
-                        params![n],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(sql_err)?;
-                Ok((case, v.unwrap_or(0) as u64))
+                let mut values = vec![];
+                for n in &names {
+                    let v: Option<i64> = c
+                        .query_row(
+                            "SELECT value FROM counters WHERE name = ?1",
+                            params![n],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(sql_err)?;
+                    values.push(v.unwrap_or(0) as u64);
+                }
+                Ok((case, values))
             })
             .await
     }

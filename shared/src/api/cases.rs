@@ -1,16 +1,18 @@
-//! SOP d–f and the revision loop: create, edit, submit and read applications (the `submit`
-//! function), plus the public tracking page.
+//! SOP d–f and the revision loop: create, edit, submit and read applications for any permit of
+//! the catalogue (the `submit` function), plus the public tracking page.
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, QueryParams, RequestOrigin};
 use super::views::{self, case_view, summary, track_view};
-use super::{AppState, commit_and_complete, load_visible, notify_applicant, with_retries};
+use super::{AppState, commit_and_complete, load_visible, notify_applicant, permit_of, with_retries};
 use crate::domain::actions::{self, Ctx};
-use crate::domain::application::ApplicationInput;
 use crate::domain::case::{AuditEvent, EventDraft, verify_chain};
 use crate::domain::notices::Notice;
+use crate::domain::permit::form::parse_application;
+use crate::domain::permit::{PermitDef, StepKind};
 use crate::domain::time::wita_date;
-use crate::domain::{Caller, Case, CaseStatus, RegistrationNumber, Role, Step};
+use crate::domain::validation::FieldError;
+use crate::domain::{Caller, Case, CaseStatus, RegistrationNumber, Role};
 use crate::ports::store::{Commit, CounterClaim, registration_key};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -20,22 +22,56 @@ use chrono::Datelike;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// POST /cases — SOP e: an applicant starts an application (a draft).
+/// The permit a request body names (`"permit": "<code>"`).
+fn permit_in<'a>(s: &'a AppState, body: &Value) -> ApiResult<&'a PermitDef> {
+    let code = match body.get("permit") {
+        None | Some(Value::Null) => {
+            return Err(ApiError::Validation(vec![FieldError::required("permit")]));
+        }
+        Some(Value::String(c)) => c,
+        Some(_) => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "permit",
+                "invalid_type",
+                "Tipe data tidak sesuai.",
+            )]));
+        }
+    };
+    s.catalogue.def(code).ok_or_else(|| {
+        let known: Vec<&str> = s.catalogue.codes().collect();
+        ApiError::Validation(vec![FieldError::new(
+            "permit",
+            "unknown_permit",
+            format!("Jenis izin tidak dikenal; gunakan salah satu: {}.", known.join(", ")),
+        )])
+    })
+}
+
+/// POST /cases — SOP e: an applicant starts an application (a draft) for a permit of the
+/// catalogue: `{"permit": "<code>", …the permit's form fields}`.
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
     RequestOrigin(origin): RequestOrigin,
-    JsonBody(input): JsonBody<ApplicationInput>,
+    JsonBody(input): JsonBody<Value>,
 ) -> ApiResult<impl IntoResponse> {
-    if !caller.has(Role::Applicant) {
-        return Err(ApiError::Forbidden(Role::Applicant));
+    if !caller.is_applicant() {
+        return Err(ApiError::Forbidden(Role::applicant()));
     }
+    if !input.is_object() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "",
+            "invalid_type",
+            "Isi permohonan harus berupa objek JSON.",
+        )]));
+    }
+    let def = permit_in(&s, &input)?;
     let now = s.clock.now();
-    let app = input.parse(wita_date(now)).map_err(ApiError::Validation)?;
-    let mut case = Case::new_draft(caller.sub.clone(), app, now);
+    let app = parse_application(def, &input, wita_date(now)).map_err(ApiError::Validation)?;
+    let mut case = Case::new_draft(def.code.clone(), caller.sub.clone(), app, now);
     let ev = AuditEvent::chain(
         &mut case,
-        caller.actor(Role::Applicant),
+        caller.actor(Role::applicant()),
         EventDraft {
             action: "application.created",
             ..Default::default()
@@ -43,26 +79,14 @@ pub async fn create(
         &origin,
         now,
     );
-    s.store
-        .commit(Commit {
-            case: case.clone(),
-            expected_version: None,
-            events: vec![ev],
-            documents: vec![],
-            counters: vec![],
-            surveys: vec![],
-            unique: vec![],
-            step_records: vec![],
-            signed_documents: vec![],
-        })
-        .await?;
-    tracing::info!(case_id = %case.id, "application created");
+    s.store.commit(Commit::insert(case.clone(), vec![ev])).await?;
+    tracing::info!(case_id = %case.id, permit = %def.code, "application created");
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&format!("/cases/{}", case.id)) {
         headers.insert(header::LOCATION, v);
     }
     let docs = vec![];
-    let body = serde_json::to_value(case_view(&case, &caller, Some(&docs), &s))
+    let body = serde_json::to_value(case_view(&case, def, &caller, Some(&docs), &s))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((StatusCode::CREATED, headers, Json(body)))
 }
@@ -71,7 +95,7 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct UpdateInput {
     pub version: Option<u64>,
-    pub application: Option<ApplicationInput>,
+    pub application: Option<Value>,
 }
 
 /// PUT /cases/{id} — the applicant changes the form while it is a draft or in revision.
@@ -84,52 +108,53 @@ pub async fn update(
 ) -> ApiResult<Json<Value>> {
     let case = load_visible(&s, &id, &caller).await?;
     if case.owner != caller.sub {
-        return Err(ApiError::Forbidden(Role::Applicant));
+        return Err(ApiError::Forbidden(Role::applicant()));
     }
+    let def = permit_of(&s, &case)?;
     let now = s.clock.now();
     let mut errs = vec![];
     if input.version.is_none() {
-        errs.push(crate::domain::validation::FieldError::required("version"));
+        errs.push(FieldError::required("version"));
     }
     let app = match input.application {
         None => {
-            errs.push(crate::domain::validation::FieldError::required(
-                "application",
-            ));
+            errs.push(FieldError::required("application"));
             None
         }
-        Some(a) => match a.parse(wita_date(now)) {
-            Ok(a) => Some(a),
-            Err(mut e) => {
-                for f in &mut e {
-                    f.field = format!("application.{}", f.field);
-                }
-                errs.extend(e);
-                None
+        Some(a) => {
+            if let Some(p) = a.get("permit").and_then(Value::as_str)
+                && p != def.code.as_str()
+            {
+                errs.push(FieldError::new(
+                    "application.permit",
+                    "permit_mismatch",
+                    "Jenis izin permohonan tidak dapat diubah; buat permohonan baru.",
+                ));
             }
-        },
+            match parse_application(def, &a, wita_date(now)) {
+                Ok(a) => Some(a),
+                Err(mut e) => {
+                    for f in &mut e {
+                        f.field = format!("application.{}", f.field);
+                    }
+                    errs.extend(e);
+                    None
+                }
+            }
+        }
     };
     let (Some(version), Some(app), true) = (input.version, app, errs.is_empty()) else {
         return Err(ApiError::Validation(errs));
     };
-    let ch = actions::update_application(
-        &case,
-        &caller,
-        app,
-        version,
-        &Ctx {
-            now,
-            origin: &origin,
-            calendar: &s.calendar,
-        },
-    )?;
+    let ch = actions::update_application(&case, def, &caller, app, version, &s.ctx(&origin))?;
     let case = commit_and_complete(&s, Commit::from_change(ch)).await?;
     full_view(&s, &case, &caller).await
 }
 
 async fn full_view(s: &AppState, case: &Case, caller: &Caller) -> ApiResult<Json<Value>> {
+    let def = permit_of(s, case)?;
     let docs = s.store.documents(case.id).await?;
-    serde_json::to_value(case_view(case, caller, Some(&docs), s))
+    serde_json::to_value(case_view(case, def, caller, Some(&docs), s))
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
@@ -149,11 +174,14 @@ pub async fn get(
 pub struct ListQuery {
     /// A step code: only that work queue (staff).
     pub step: Option<String>,
+    /// A permit code: only that permit's cases.
+    pub permit: Option<String>,
     pub limit: Option<String>,
 }
 
-/// GET /cases — an applicant's own cases, or a staff member's work queues (cases waiting on
-/// their roles, longest waiting first).
+/// GET /cases — an applicant's own cases, or a staff member's work queues (cases waiting at
+/// the steps of their roles in every permit, earliest deadline first); `?permit=` and `?step=`
+/// narrow it.
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -163,44 +191,75 @@ pub async fn list(
         None => 100,
         Some(Ok(n)) => n.clamp(1, 500),
         Some(Err(_)) => {
-            return Err(ApiError::Validation(vec![
-                crate::domain::validation::FieldError::new(
-                    "limit",
-                    "invalid_value",
-                    "Harus berupa bilangan bulat positif.",
-                ),
-            ]));
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "limit",
+                "invalid_value",
+                "Harus berupa bilangan bulat positif.",
+            )]));
         }
     };
+    let permit = match q.permit.as_deref() {
+        None => None,
+        Some(code) => Some(s.catalogue.def(code).ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "permit",
+                "unknown_permit",
+                "Jenis izin tidak dikenal.",
+            )])
+        })?),
+    };
+    let of_permit = |c: &Case| permit.is_none_or(|p| p.code == c.permit_code);
     let cases = if caller.is_staff() {
-        let steps: Vec<Step> = match q.step.as_deref() {
-            Some(code) => {
-                let step: Step = code.parse().map_err(|_| {
-                    ApiError::Validation(vec![crate::domain::validation::FieldError::new(
+        // The steps (by code) the caller's roles act on, in the permits asked for.
+        let mut steps: std::collections::BTreeSet<String> = Default::default();
+        for p in s.catalogue.iter().map(|p| &p.def) {
+            if permit.is_some_and(|x| x.code != p.code) {
+                continue;
+            }
+            for st in p.steps.iter().filter(|st| st.is_staff() && caller.has(&st.role)) {
+                steps.insert(st.code.to_string());
+            }
+        }
+        if let Some(code) = q.step.as_deref() {
+            let known = s
+                .catalogue
+                .iter()
+                .flat_map(|p| p.def.steps.iter())
+                .find(|st| st.code == code);
+            match known {
+                None => {
+                    return Err(ApiError::Validation(vec![FieldError::new(
                         "step",
                         "unknown_step",
                         "Tahap tidak dikenal.",
-                    )])
-                })?;
-                if !caller.has(step.role()) {
-                    return Err(ApiError::Forbidden(step.role()));
+                    )]));
                 }
-                vec![step]
+                Some(st) if !steps.contains(code) => {
+                    return Err(ApiError::Forbidden(st.role.clone()));
+                }
+                Some(_) => steps.retain(|x| x == code),
             }
-            None => Step::ALL
-                .into_iter()
-                .filter(|st| st.is_staff_step() && caller.has(st.role()))
-                .collect(),
-        };
+        }
         let mut all = vec![];
-        for st in steps {
-            all.extend(s.store.cases_at_step(st, limit).await?);
+        for st in &steps {
+            let code = crate::domain::StepCode::new(st.clone());
+            for c in s.store.cases_at_step(&code, limit).await? {
+                // A step code of several permits: the case's own permit says whose it is.
+                let mine = s
+                    .permit_of(&c)
+                    .and_then(|d| d.step(st))
+                    .is_some_and(|d| caller.has(&d.role));
+                if mine && of_permit(&c) {
+                    all.push(c);
+                }
+            }
         }
         all.sort_by_key(|c| (c.step_entered_at, c.id));
         all.truncate(limit);
         all
-    } else if caller.has(Role::Applicant) {
+    } else if caller.is_applicant() {
         let mut own = s.store.cases_of_owner(&caller.sub).await?;
+        own.retain(|c| of_permit(c));
         own.truncate(limit);
         own
     } else {
@@ -208,7 +267,7 @@ pub async fn list(
             "Akun Anda belum memiliki peran di sistem ini.".into(),
         ));
     };
-    let items: Vec<_> = cases.iter().map(|c| summary(c, &caller, &s)).collect();
+    let items: Vec<_> = cases.iter().filter_map(|c| summary(c, &caller, &s)).collect();
     Ok(Json(json!({ "items": items, "count": items.len() })))
 }
 
@@ -230,14 +289,17 @@ pub async fn submit(
 ) -> ApiResult<Json<Value>> {
     let case = load_visible(&s, &id, &caller).await?;
     if case.owner != caller.sub {
-        return Err(ApiError::Forbidden(Role::Applicant));
+        return Err(ApiError::Forbidden(Role::applicant()));
     }
-    let version = input.version.ok_or_else(|| {
-        ApiError::Validation(vec![crate::domain::validation::FieldError::required(
-            "version",
-        )])
-    })?;
-    let case = match (case.status, case.waiting_at()) {
+    let def = permit_of(&s, &case)?;
+    let version = input
+        .version
+        .ok_or_else(|| ApiError::Validation(vec![FieldError::required("version")]))?;
+    let revision = case
+        .waiting_at()
+        .and_then(|st| def.step(st.as_str()))
+        .filter(|st| st.kind == StepKind::ApplicantRevision);
+    let case = match (case.status, revision) {
         (CaseStatus::Draft, _) => {
             if version != case.version {
                 return Err(ApiError::VersionConflict {
@@ -248,27 +310,22 @@ pub async fn submit(
             let submitted =
                 with_retries(|| first_submit(&s, &caller, case.id, version, &origin)).await?;
             start_workflow(&s, &submitted).await?;
-            notify_applicant(&s, &submitted, Notice::Submitted, "submitted").await;
+            notify_applicant(
+                &s,
+                &submitted,
+                Notice::permit(crate::domain::notices::SUBMITTED),
+                "submitted",
+            )
+            .await;
             s.store.case(submitted.id).await?.unwrap_or(submitted)
         }
-        (CaseStatus::InProcess, Some(Step::ApplicantRevision)) => {
+        (CaseStatus::InProcess, Some(step)) => {
             let docs = s.store.documents(case.id).await?;
-            let now = s.clock.now();
-            let ch = actions::resubmit(
-                &case,
-                &caller,
-                &docs,
-                &s.catalog,
-                version,
-                &Ctx {
-                    now,
-                    origin: &origin,
-                    calendar: &s.calendar,
-                },
-            )?;
+            let ch =
+                actions::applicant_step(&case, def, &caller, step, &docs, version, &s.ctx(&origin))?;
             commit_and_complete(&s, Commit::from_change(ch)).await?
         }
-        (CaseStatus::InProcess, None) if case.decisions.is_empty() => {
+        (CaseStatus::InProcess, None) if case.decisions.is_empty() && case.step.is_none() => {
             // Submitted, but the workflow never started (the orchestrator was down).
             start_workflow(&s, &case).await?;
             s.store.case(case.id).await?.unwrap_or(case)
@@ -296,17 +353,19 @@ async fn first_submit(
             current: case.version,
         });
     }
+    let def = permit_of(s, &case)?;
     let now = s.clock.now();
     let year = wita_date(now).year();
-    let counter = format!("registration-{year}");
+    let counter = format!("{}-{year}", def.registration.counter);
     let next = s.store.counter(&counter).await? + 1;
+    let number = RegistrationNumber::new(&def.registration.prefix, year, next);
     let docs = s.store.documents(id).await?;
     let ch = actions::submit(
         &case,
+        def,
         caller,
         &docs,
-        &s.catalog,
-        RegistrationNumber::new(year, next),
+        number.clone(),
         &Ctx {
             now,
             origin,
@@ -319,23 +378,16 @@ async fn first_submit(
         name: counter,
         value: next,
     });
-    commit
-        .unique
-        .push(registration_key(&RegistrationNumber::new(year, next)));
+    commit.unique.push(registration_key(&number));
     s.store.commit_checked(commit).await?;
     tracing::info!(case_id = %id, "application submitted");
     Ok(submitted)
 }
 
 async fn start_workflow(s: &AppState, case: &Case) -> ApiResult<()> {
-    s.orchestrator
-        .start(&case.id.to_string(), json!({ "case_id": case.id }))
-        .await
-        .or_else(|e| match e {
-            // Started before with this name: the workflow exists, which is what we want.
-            crate::ports::OrchestratorError::AlreadyExists(_) => Ok(()),
-            other => Err(ApiError::from(other)),
-        })
+    // Started before with this name: the workflow exists, which is what we want.
+    crate::flows::case::start(s, case).await?;
+    Ok(())
 }
 
 /// GET /cases/{id}/events — the audit trail, with its hash chain checked.
@@ -345,15 +397,16 @@ pub async fn events(
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
     let case = load_visible(&s, &id, &caller).await?;
+    let def = s.permit_of(&case);
     let events = s.store.audit_trail(case.id).await?;
     let chain = verify_chain(&events);
     let items: Vec<Value> = events
         .iter()
         .map(|e| {
             let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-            if let Some(step) = e.step {
-                v["step_title"] = json!(step.title());
-                v["sop"] = json!(step.sop());
+            if let Some(step) = e.step.as_ref().and_then(|st| def?.step(st.as_str())) {
+                v["step_title"] = json!(step.title);
+                v["sop"] = json!(step.sop);
             }
             if !caller.is_staff() {
                 // Applicants see what happened and why, not staff ids or addresses.
@@ -386,7 +439,7 @@ pub async fn track(
         .case_by_registration(&n)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let v = track_view(&case).ok_or(ApiError::NotFound)?;
+    let v = track_view(&case, &s).ok_or(ApiError::NotFound)?;
     serde_json::to_value(v)
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))

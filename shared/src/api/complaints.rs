@@ -20,12 +20,18 @@ use axum::http::StatusCode;
 use axum::routing::{MethodRouter, post};
 use serde_json::{Value, json};
 
-fn officer(caller: &Caller) -> ApiResult<()> {
-    if caller.has(Role::ComplaintsOfficer) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(Role::ComplaintsOfficer))
-    }
+/// The caller's complaints-officer role (capability `complaints`), or 403.
+fn officer(caller: &Caller) -> ApiResult<Role> {
+    caller
+        .role_with(crate::domain::roles::Capability::Complaints)
+        .ok_or_else(|| {
+            ApiError::Forbidden(
+                crate::domain::complaints::officer_roles()
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(Role::applicant),
+            )
+        })
 }
 
 /// Everything, identity included: for complaints officers.
@@ -77,7 +83,11 @@ async fn file(
         })
         .await?;
     s.complaint_orchestrator
-        .start(&c.id.to_string(), json!({ "complaint_id": c.id }))
+        .start(
+            crate::flows::complaint::COMPLAINT_MACHINE,
+            &c.id.to_string(),
+            json!({ "complaint_id": c.id }),
+        )
         .await?;
     if let Err(e) = s
         .notify_complaint(
@@ -106,7 +116,7 @@ pub async fn file_public(
         .map_err(ApiError::Validation)?;
     c.filed_by = caller.as_ref().map(|x| x.sub.clone());
     let actor = match (&caller, &c.complainant) {
-        (Some(x), _) if c.complainant.is_some() => x.actor(Role::Applicant),
+        (Some(x), _) if c.complainant.is_some() => x.actor(Role::applicant()),
         _ => Actor {
             sub: "public".into(),
             name: "Pengadu".into(),
@@ -131,11 +141,11 @@ pub async fn file_recorded(
     RequestOrigin(origin): RequestOrigin,
     JsonBody(input): JsonBody<ComplaintInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    officer(&caller)?;
+    let role = officer(&caller)?;
     let c = input
         .parse(Some(&caller), s.clock.now())
         .map_err(ApiError::Validation)?;
-    let c = file(&s, c, caller.actor(Role::ComplaintsOfficer), &origin).await?;
+    let c = file(&s, c, caller.actor(role), &origin).await?;
     Ok((StatusCode::CREATED, Json(full_view(&c))))
 }
 

@@ -5,8 +5,9 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, RequestOrigin};
 use super::views::DocumentView;
-use super::{AppState, load_visible};
-use crate::domain::actions::{self, Ctx};
+use super::{AppState, load_visible, permit_of};
+use crate::domain::actions::{self, Ctx, accepts_upload, is_editable};
+use crate::domain::permit::{PermitDef, StepKind};
 use crate::domain::case::{DocumentRecord, DocumentStatus};
 use crate::domain::validation::FieldError;
 use crate::domain::{Caller, CaseId, FileKind, Role};
@@ -87,11 +88,16 @@ pub fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-fn own_editable(case: &crate::domain::Case, caller: &Caller) -> ApiResult<()> {
+/// The applicant's own case, open for uploads: in draft, in revision, or at an upload step.
+fn own_editable(case: &crate::domain::Case, def: &PermitDef, caller: &Caller) -> ApiResult<()> {
     if case.owner != caller.sub {
-        return Err(ApiError::Forbidden(Role::Applicant));
+        return Err(ApiError::Forbidden(Role::applicant()));
     }
-    if !case.is_editable() {
+    let at_upload_step = case
+        .waiting_at()
+        .and_then(|st| def.step(st.as_str()))
+        .is_some_and(|st| st.kind == StepKind::ApplicantUpload);
+    if !is_editable(case, def) && !at_upload_step {
         return Err(ApiError::InvalidState(
             "Dokumen hanya dapat diunggah saat draf atau saat perbaikan berkas.".into(),
         ));
@@ -107,9 +113,10 @@ pub async fn request_upload(
     JsonBody(req): JsonBody<UploadRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let case = load_visible(&s, &id, &caller).await?;
-    own_editable(&case, &caller)?;
+    let def = permit_of(&s, &case)?;
+    own_editable(&case, def, &caller)?;
     let mut errs = vec![];
-    let requirement = match req.requirement.as_deref().map(|c| s.catalog.get(c)) {
+    let requirement = match req.requirement.as_deref().map(|c| def.requirement(c)) {
         None => {
             errs.push(FieldError::required("requirement"));
             None
@@ -121,6 +128,18 @@ pub async fn request_upload(
                 "Jenis persyaratan tidak dikenal.",
             ));
             None
+        }
+        Some(Some(r)) if !accepts_upload(&case, def, &r.code) => {
+            let when = match &r.step {
+                Some(st) => def
+                    .step(st.as_str())
+                    .map_or_else(|| st.to_string(), |d| d.title.clone()),
+                None => "draf atau perbaikan berkas".into(),
+            };
+            return Err(ApiError::InvalidState(format!(
+                "Dokumen {} hanya dapat diunggah pada tahap: {when}.",
+                r.name
+            )));
         }
         Some(Some(r)) => Some(r),
     };
@@ -227,8 +246,9 @@ pub async fn confirm(
 ) -> ApiResult<Json<Value>> {
     let case = load_visible(&s, &id, &caller).await?;
     if case.owner != caller.sub {
-        return Err(ApiError::Forbidden(Role::Applicant));
+        return Err(ApiError::Forbidden(Role::applicant()));
     }
+    let def = permit_of(&s, &case)?;
     let doc_id = Uuid::parse_str(&doc_id).map_err(|_| ApiError::NotFound)?;
     let doc = s
         .store
@@ -249,7 +269,12 @@ pub async fn confirm(
         }
         DocumentStatus::Pending => {}
     }
-    own_editable(&case, &caller)?;
+    own_editable(&case, def, &caller)?;
+    if !accepts_upload(&case, def, &doc.requirement) {
+        return Err(ApiError::InvalidState(
+            "Dokumen ini tidak dapat diunggah pada tahap berkas saat ini.".into(),
+        ));
+    }
     let Some(head) = s.documents.head(&doc.key).await? else {
         return Err(ApiError::UploadRejected(
             "Berkas belum diterima; unggah berkas ke alamat yang diberikan lalu konfirmasi lagi."
@@ -291,7 +316,7 @@ pub async fn confirm(
         let mut rejected = doc.clone();
         rejected.status = DocumentStatus::Rejected;
         s.store.put_pending_document(&rejected).await?;
-        tracing::info!(case_id = %case.id, code = p.code, "upload rejected");
+        tracing::info!(case_id = %case.id, code = %p.code, "upload rejected");
         return Err(ApiError::UploadRejected(
             "Berkas yang diunggah tidak dapat diterima dan telah dihapus.".into(),
             vec![p],
@@ -316,6 +341,7 @@ async fn store_document(
     origin: &crate::domain::Origin,
 ) -> ApiResult<DocumentRecord> {
     let case = s.store.case(case_id).await?.ok_or(ApiError::NotFound)?;
+    let def = permit_of(s, &case)?;
     let existing = s.store.documents(case_id).await?;
     let version = existing
         .iter()
@@ -333,6 +359,7 @@ async fn store_document(
     stored.stored_at = Some(now);
     let ch = actions::document_stored(
         &case,
+        def,
         caller,
         &stored,
         &Ctx {

@@ -222,7 +222,7 @@ mod tests {
             "unknown field `colour`, expected one of `address`",
         );
         assert_eq!(
-            (f.field.as_str(), f.code),
+            (f.field.as_str(), f.code.as_ref()),
             ("branch.colour", "unknown_field")
         );
         let f = field_error(".".into(), "unknown field `x`, expected `y`");
@@ -232,7 +232,7 @@ mod tests {
             "invalid type: string \"dua puluh\", expected i64",
         );
         assert_eq!(
-            (f.field.as_str(), f.code),
+            (f.field.as_str(), f.code.as_ref()),
             ("cash_office.member_count", "invalid_type")
         );
     }

@@ -1,6 +1,7 @@
-//! The letter of SOP m–p (the `sign` function): its PDF drafts, the signed letter (SHA-256
-//! signed with the document-signing key, written once to the signed store, a QR code to the
-//! public verification page), downloads, public verification and revocation.
+//! The documents of a case (the `sign` function): the letter's PDF drafts (SOP m of the seed),
+//! the signed letter (SHA-256 signed with the document-signing key, written once to the signed
+//! store, a QR code to the public verification page), the bill (SKRD) of a permit with a
+//! retribution, downloads, public verification and revocation.
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, RequestOrigin};
@@ -8,10 +9,13 @@ use super::{AppState, load_visible};
 use crate::domain::case::{
     AuditEvent, Case, EventDraft, LetterKind, Revocation, SignedDocument, StoredFile,
 };
+use crate::domain::documents::{bill_text, letter_text};
+use crate::domain::permit::PermitDef;
+use crate::domain::roles::Capability;
 use crate::domain::time::{format_instant_id, wita_date};
 use crate::domain::validation::{self, FieldError};
 use crate::domain::{Caller, Role};
-use crate::pdf::{LetterData, Signature, render_letter};
+use crate::pdf::{LetterData, Signature, render_bill, render_letter};
 use crate::ports::signer::{ALGORITHM, public_key_pem, verify};
 use crate::ports::store::Commit;
 use axum::Json;
@@ -30,18 +34,34 @@ fn pdf_error(e: crate::pdf::PdfError) -> ApiError {
     ApiError::Internal(e.to_string())
 }
 
+fn text_of(
+    s: &AppState,
+    case: &Case,
+    def: &PermitDef,
+    kind: LetterKind,
+) -> ApiResult<crate::domain::documents::LetterText> {
+    letter_text(case, def, &s.agency, kind).ok_or_else(|| {
+        ApiError::Internal(format!("permit {} has no {kind:?} letter", def.code))
+    })
+}
+
 /// Renders draft `version` of the case's letter and stores it (SOP m).
-pub async fn store_draft(s: &AppState, case: &Case, version: u32) -> ApiResult<StoredFile> {
+pub async fn store_draft(
+    s: &AppState,
+    case: &Case,
+    def: &PermitDef,
+    version: u32,
+) -> ApiResult<StoredFile> {
     let draft = case
         .letter
         .drafts
         .iter()
         .find(|d| d.version == version)
         .ok_or_else(|| ApiError::Internal("draft missing".into()))?;
+    let text = text_of(s, case, def, draft.kind)?;
     let bytes = render_letter(&LetterData {
         agency: &s.agency,
-        case,
-        kind: draft.kind,
+        text: &text,
         date: wita_date(draft.drafted_at),
         draft_version: Some(version),
         signature: None,
@@ -68,6 +88,7 @@ pub async fn store_draft(s: &AppState, case: &Case, version: u32) -> ApiResult<S
 pub async fn sign_letter(
     s: &AppState,
     case: &Case,
+    def: &PermitDef,
     position: &str,
 ) -> ApiResult<(StoredFile, SignedDocument)> {
     let signed = case
@@ -77,10 +98,10 @@ pub async fn sign_letter(
         .ok_or_else(|| ApiError::Internal("letter not signed".into()))?;
     let id = Uuid::now_v7();
     let verify_url = format!("{}/verify/{id}", s.verify_base_url.trim_end_matches('/'));
+    let text = text_of(s, case, def, signed.kind)?;
     let bytes = render_letter(&LetterData {
         agency: &s.agency,
-        case,
-        kind: signed.kind,
+        text: &text,
         date: wita_date(signed.signed_at),
         draft_version: None,
         signature: Some(Signature {
@@ -110,9 +131,11 @@ pub async fn sign_letter(
     let doc = SignedDocument {
         id,
         case_id: case.id,
+        permit: def.code.clone(),
+        title: Some(title_case(&text.title)),
         number: signed.number.clone(),
         kind: signed.kind,
-        holder: case.application.cooperative_name.clone(),
+        holder: text.holder.clone(),
         signer_name: signed.signer.name.clone(),
         signer_position: position.to_string(),
         signed_at: signed.signed_at,
@@ -127,6 +150,41 @@ pub async fn sign_letter(
     };
     tracing::info!(case_id = %case.id, document_id = %id, "letter signed");
     Ok((file, doc))
+}
+
+/// Renders the case's bill (SKRD) and stores it.
+pub async fn store_bill(s: &AppState, case: &Case, def: &PermitDef) -> ApiResult<StoredFile> {
+    let text = bill_text(case, def, &s.agency)
+        .ok_or_else(|| ApiError::Internal("no bill to render".into()))?;
+    let bytes = render_bill(&s.agency, &text).map_err(pdf_error)?;
+    let key = format!("bills/{}/skrd-{}.pdf", case.id, Uuid::now_v7().simple());
+    let file = StoredFile {
+        key: key.clone(),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        size: bytes.len() as u64,
+    };
+    s.documents
+        .put(&key, Bytes::from(bytes), "application/pdf")
+        .await?;
+    Ok(file)
+}
+
+/// `SURAT PEMENUHAN KOMITMEN` → `Surat Pemenuhan Komitmen` (the verification page's title).
+fn title_case(t: &str) -> String {
+    t.split_whitespace()
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let mut c = lower.chars();
+            match c.next() {
+                Some(f) if w.len() > 3 || w.chars().all(|x| x.is_alphabetic()) => {
+                    f.to_uppercase().collect::<String>() + c.as_str()
+                }
+                Some(f) => f.to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether the stored signature is one of this deployment's key over the stored hash.
@@ -160,7 +218,12 @@ fn kind_label(k: LetterKind) -> (&'static str, &'static str) {
 
 async fn verification(s: &AppState, doc: &SignedDocument) -> ApiResult<Value> {
     let valid = signature_valid(s, doc).await?;
-    let (title, decision) = kind_label(doc.kind);
+    let (default_title, decision) = kind_label(doc.kind);
+    let title = doc.title.as_deref().unwrap_or(default_title);
+    let permit = s
+        .catalogue
+        .def(doc.permit.as_str())
+        .map_or_else(|| doc.permit.to_string(), |d| d.name.clone());
     let status = match (&doc.revoked, valid) {
         (Some(_), _) => ("revoked", "Dicabut"),
         (None, true) => ("valid", "Sah"),
@@ -169,6 +232,7 @@ async fn verification(s: &AppState, doc: &SignedDocument) -> ApiResult<Value> {
     Ok(json!({
         "document_id": doc.id,
         "title": title,
+        "permit": permit,
         "number": doc.number,
         "holder": doc.holder,
         "decision": decision,
@@ -214,9 +278,10 @@ fn html_page(v: &Value) -> String {
         r#"<!doctype html><html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Verifikasi Dokumen — Perizinan Digital</title>
 <style>body{{font-family:system-ui,sans-serif;margin:0;padding:1rem;background:#f5f6f8;color:#111}}main{{max-width:34rem;margin:auto;background:#fff;border-radius:.5rem;padding:1rem 1.25rem}}h1{{font-size:1.2rem}}.badge{{color:#fff;background:{colour};padding:.6rem .8rem;border-radius:.4rem;font-weight:600}}table{{width:100%;border-collapse:collapse;margin-top:1rem}}th,td{{text-align:left;padding:.45rem .3rem;border-bottom:1px solid #e5e7eb;vertical-align:top;font-size:.95rem}}th{{width:42%;color:#444;font-weight:500}}code{{word-break:break-all;font-size:.8rem}}</style></head>
 <body><main><h1>Verifikasi Dokumen Elektronik</h1><p class="badge" role="status">{badge}</p>
-<table><tr><th>Jenis dokumen</th><td>{title}</td></tr><tr><th>Nomor</th><td>{number}</td></tr><tr><th>Pemegang</th><td>{holder}</td></tr><tr><th>Keputusan</th><td>{decision}</td></tr><tr><th>Ditandatangani oleh</th><td>{signer}<br>{position}</td></tr><tr><th>Tanggal tanda tangan</th><td>{signed}</td></tr><tr><th>Tanda tangan digital</th><td>{sig}</td></tr>{revoked}<tr><th>SHA-256</th><td><code>{hash}</code></td></tr></table>
+<table><tr><th>Jenis dokumen</th><td>{title}</td></tr><tr><th>Izin</th><td>{permit}</td></tr><tr><th>Nomor</th><td>{number}</td></tr><tr><th>Pemegang</th><td>{holder}</td></tr><tr><th>Keputusan</th><td>{decision}</td></tr><tr><th>Ditandatangani oleh</th><td>{signer}<br>{position}</td></tr><tr><th>Tanggal tanda tangan</th><td>{signed}</td></tr><tr><th>Tanda tangan digital</th><td>{sig}</td></tr>{revoked}<tr><th>SHA-256</th><td><code>{hash}</code></td></tr></table>
 <p style="font-size:.85rem;color:#555">Pastikan isi dokumen yang Anda pegang sama dengan data di atas. Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Bontang.</p></main></body></html>"#,
         title = get("title"),
+        permit = get("permit"),
         number = get("number"),
         holder = get("holder"),
         decision = get("decision"),
@@ -380,6 +445,23 @@ pub async fn download_signed(
     download_url(&s, s.signed_documents.as_ref(), &file.key, &name).await
 }
 
+/// GET /cases/{id}/bill/download — the bill (SKRD) of a permit with a retribution, for its
+/// applicant and for staff.
+pub async fn download_bill(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let case = load_visible(&s, &id, &caller).await?;
+    let bill = case
+        .bill
+        .as_ref()
+        .ok_or_else(|| ApiError::InvalidState("SKRD belum diterbitkan.".into()))?;
+    let file = bill.file.clone().ok_or(ApiError::NotFound)?;
+    let name = format!("SKRD-{}.pdf", bill.number.replace('/', "-"));
+    download_url(&s, s.documents.as_ref(), &file.key, &name).await
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeInput {
@@ -395,9 +477,15 @@ pub async fn revoke(
     Path(id): Path<String>,
     JsonBody(input): JsonBody<RevokeInput>,
 ) -> ApiResult<Json<Value>> {
-    if !caller.has(Role::AgencyHead) {
-        return Err(ApiError::Forbidden(Role::AgencyHead));
-    }
+    let Some(role) = caller.role_with(Capability::RevokeLetters) else {
+        return Err(ApiError::Forbidden(
+            crate::domain::roles::Roles::current()
+                .with(Capability::RevokeLetters)
+                .into_iter()
+                .next()
+                .unwrap_or_else(Role::applicant),
+        ));
+    };
     let reason = match input.reason {
         Some(r) => validation::text(r, 5, 2000).map_err(|mut e| {
             e.field = "reason".into();
@@ -414,7 +502,7 @@ pub async fn revoke(
     let mut next = case.clone();
     next.version += 1;
     next.updated_at = now;
-    let actor = caller.actor(Role::AgencyHead);
+    let actor = caller.actor(role);
     let ev = AuditEvent::chain(
         &mut next,
         actor.clone(),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod letters;
+pub mod permits;
 pub mod reports;
 pub mod routes;
 pub mod steps;
@@ -36,6 +37,17 @@ pub async fn load_visible(s: &Services, id: &str, caller: &Caller) -> ApiResult<
     } else {
         Err(ApiError::NotFound)
     }
+}
+
+/// The definition of a case's permit; a case of a permit the catalogue no longer serves is
+/// readable through the store but not actionable here.
+pub fn permit_of<'a>(s: &'a Services, case: &Case) -> ApiResult<&'a crate::domain::PermitDef> {
+    s.permit_of(case).ok_or_else(|| {
+        ApiError::InvalidState(format!(
+            "Jenis izin berkas ini ({}) tidak lagi dilayani.",
+            case.permit_code
+        ))
+    })
 }
 
 /// Stores a change; if it carries a decision, hands the decision to the orchestrator. A

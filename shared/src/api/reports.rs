@@ -3,10 +3,13 @@
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryParams;
+use crate::catalogue::Catalogue;
 use crate::domain::deadlines::StepRecord;
+use crate::domain::permit::{PermitDef, StepCode, StepKind};
+use crate::domain::roles::Capability;
 use crate::domain::time::{wita, wita_date};
 use crate::domain::validation::{self, FieldError};
-use crate::domain::{Caller, Role, Step};
+use crate::domain::{Caller, Role};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -15,11 +18,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Who may read the office's reports.
-pub const REPORT_ROLES: [Role; 3] = [Role::SectionHead, Role::DivisionHead, Role::AgencyHead];
-
+/// Who may read the office's reports: the roles with capability `reports` (`infra/roles.json`).
 pub fn may_read_reports(caller: &Caller) -> ApiResult<()> {
-    if REPORT_ROLES.iter().any(|r| caller.has(*r)) {
+    if caller.can(Capability::Reports) {
         Ok(())
     } else {
         Err(ApiError::ForbiddenOther(
@@ -37,6 +38,8 @@ pub struct PeriodQuery {
     pub format: Option<String>,
     /// For CSV: `steps` (default) or `overdue`.
     pub table: Option<String>,
+    /// Only this permit's cases.
+    pub permit: Option<String>,
 }
 
 /// A period of WITA dates, both inclusive.
@@ -45,6 +48,7 @@ pub struct Period {
     pub to: NaiveDate,
     pub csv: bool,
     pub table: String,
+    pub permit: Option<String>,
 }
 
 impl PeriodQuery {
@@ -80,8 +84,25 @@ impl PeriodQuery {
                 to,
                 csv,
                 table,
+                permit: self.permit,
             }),
             _ => Err(ApiError::Validation(e.0)),
+        }
+    }
+}
+
+impl Period {
+    /// The permits the report covers (`permit=` one of them, else all).
+    pub fn permits<'a>(&self, catalogue: &'a Catalogue) -> ApiResult<Vec<&'a PermitDef>> {
+        match &self.permit {
+            None => Ok(catalogue.iter().map(|p| &p.def).collect()),
+            Some(code) => catalogue.def(code).map(|d| vec![d]).ok_or_else(|| {
+                ApiError::Validation(vec![FieldError::new(
+                    "permit",
+                    "unknown_permit",
+                    "Jenis izin tidak dikenal.",
+                )])
+            }),
         }
     }
 }
@@ -124,9 +145,11 @@ pub fn percentile(sorted: &[u32], p: f64) -> Option<u32> {
 
 #[derive(Debug, Serialize)]
 pub struct StepRow {
-    pub step: Step,
-    pub sop: &'static str,
-    pub title: &'static str,
+    pub permit: String,
+    pub permit_name: String,
+    pub step: StepCode,
+    pub sop: String,
+    pub title: String,
     pub role: Role,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_days: Option<u32>,
@@ -146,38 +169,41 @@ pub struct OverdueRow {
     pub case_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
-    pub step: Step,
+    pub permit: String,
+    pub permit_name: String,
+    pub step: StepCode,
+    pub title: String,
+    pub sop: String,
     pub role: Role,
     pub due_on: NaiveDate,
     pub working_days_late: u32,
 }
 
-/// The per-step rows of decided stays.
-pub fn step_rows(
-    records: &[StepRecord],
-    sla: &crate::domain::deadlines::SlaConfig,
-) -> Vec<StepRow> {
-    Step::ALL
-        .into_iter()
-        .filter(|s| *s != Step::Survey)
-        .map(|step| {
-            let mut days: Vec<u32> = records
+/// The per-step rows of decided stays: every step with a deadline of each permit (the survey,
+/// voluntary, is left out).
+pub fn step_rows(records: &[StepRecord], permits: &[&PermitDef]) -> Vec<StepRow> {
+    permits
+        .iter()
+        .flat_map(|def| {
+            def.steps
                 .iter()
-                .filter(|r| r.step == step)
-                .map(|r| r.working_days)
-                .collect();
+                .filter(|st| st.kind != StepKind::Survey)
+                .map(move |st| (*def, st))
+        })
+        .map(|(def, st)| {
+            let mine = |r: &&StepRecord| r.permit == def.code && r.step == st.code;
+            let mut days: Vec<u32> = records.iter().filter(mine).map(|r| r.working_days).collect();
             days.sort_unstable();
-            let on_time = records
-                .iter()
-                .filter(|r| r.step == step && r.on_time)
-                .count();
+            let on_time = records.iter().filter(mine).filter(|r| r.on_time).count();
             let handled = days.len();
             StepRow {
-                step,
-                sop: step.sop(),
-                title: step.title(),
-                role: step.role(),
-                target_days: sla.target(step),
+                permit: def.code.to_string(),
+                permit_name: def.short_name.clone(),
+                step: st.code.clone(),
+                sop: st.sop.clone(),
+                title: st.title.clone(),
+                role: st.role.clone(),
+                target_days: st.sla.days,
                 handled,
                 median_days: median(&days),
                 p90_days: percentile(&days, 90.0),
@@ -235,24 +261,38 @@ pub async fn sla(
     may_read_reports(&caller)?;
     let period = q.parse()?;
     let (from, to) = period.instants();
+    let permits = period.permits(&s.catalogue)?;
     let records = s.store.step_records_between(from, to).await?;
-    let rows = step_rows(&records, &s.sla);
+    let rows = step_rows(&records, &permits);
     let today = wita_date(s.clock.now());
     let yesterday = today.pred_opt().unwrap_or(today);
     let mut overdue = vec![];
-    for step in Step::ALL.into_iter().filter(|s| *s != Step::Survey) {
-        for case in s.store.cases_due_by(step, yesterday, 1000).await? {
-            if case.step != Some(step) {
+    let codes: std::collections::BTreeSet<&StepCode> = permits
+        .iter()
+        .flat_map(|d| d.steps.iter())
+        .filter(|st| st.kind != StepKind::Survey)
+        .map(|st| &st.code)
+        .collect();
+    for code in codes {
+        for case in s.store.cases_due_by(code, yesterday, 1000).await? {
+            if case.step.as_ref() != Some(code) {
                 continue;
             }
-            let Some(due) = case.step_due_on() else {
+            let Some(def) = permits.iter().find(|d| d.code == case.permit_code) else {
+                continue;
+            };
+            let (Some(due), Some(st)) = (case.step_due_on(), def.step(code.as_str())) else {
                 continue;
             };
             overdue.push(OverdueRow {
                 case_id: case.id.to_string(),
                 registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
-                step,
-                role: step.role(),
+                permit: def.code.to_string(),
+                permit_name: def.short_name.clone(),
+                step: code.clone(),
+                title: st.title.clone(),
+                sop: st.sop.clone(),
+                role: st.role.clone(),
                 due_on: due,
                 working_days_late: s.calendar.working_days_between(due, today).value,
             });
@@ -268,6 +308,7 @@ pub async fn sla(
             "overdue" => csv(
                 &[
                     "nomor_pendaftaran",
+                    "izin",
                     "tahap",
                     "sop",
                     "peran",
@@ -279,9 +320,10 @@ pub async fn sla(
                     .map(|o| {
                         vec![
                             opt(o.registration_number.clone()),
-                            o.step.title().to_string(),
-                            o.step.sop().to_string(),
-                            o.role.label().to_string(),
+                            o.permit_name.clone(),
+                            o.title.clone(),
+                            o.sop.clone(),
+                            o.role.label(),
                             o.due_on.to_string(),
                             o.working_days_late.to_string(),
                         ]
@@ -290,6 +332,7 @@ pub async fn sla(
             ),
             "steps" => csv(
                 &[
+                    "izin",
                     "tahap",
                     "sop",
                     "peran",
@@ -304,9 +347,10 @@ pub async fn sla(
                     .iter()
                     .map(|r| {
                         vec![
-                            r.title.to_string(),
-                            r.sop.to_string(),
-                            r.role.label().to_string(),
+                            r.permit_name.clone(),
+                            r.title.clone(),
+                            r.sop.clone(),
+                            r.role.label(),
                             opt(r.target_days),
                             r.handled.to_string(),
                             opt(r.median_days),
@@ -329,6 +373,7 @@ pub async fn sla(
     }
     Ok(Json(json!({
         "period": {"from": period.from, "to": period.to},
+        "permit": period.permit,
         "generated_at": s.clock.now(),
         "steps": rows,
         "overdue": overdue,
@@ -363,7 +408,7 @@ mod tests {
 
 /// Who may read the complaints report: the heads and the complaints officer.
 fn may_read_complaints(caller: &Caller) -> ApiResult<()> {
-    if caller.has(Role::ComplaintsOfficer) {
+    if caller.can(Capability::Complaints) {
         return Ok(());
     }
     may_read_reports(caller)
@@ -586,7 +631,11 @@ pub async fn ikm(
     may_read_reports(&caller)?;
     let period = q.parse()?;
     let (from, to) = period.instants();
-    let responses = s.store.surveys_between(from, to).await?;
+    period.permits(&s.catalogue)?;
+    let mut responses = s.store.surveys_between(from, to).await?;
+    if let Some(p) = &period.permit {
+        responses.retain(|r| r.permit.as_str() == p);
+    }
     let index = crate::domain::survey::ikm(&responses);
     let suggestions: Vec<&str> = responses
         .iter()
@@ -630,6 +679,7 @@ pub async fn ikm(
     }
     Ok(Json(json!({
         "period": {"from": period.from, "to": period.to},
+        "permit": period.permit,
         "source": "Peraturan Menteri PANRB Nomor 14 Tahun 2017",
         "respondents": responses.len(),
         "index": index,
@@ -637,9 +687,6 @@ pub async fn ikm(
     }))
     .into_response())
 }
-
-/// Who may read the security log: the division head and the head of agency.
-pub const SECURITY_LOG_ROLES: [Role; 2] = [Role::DivisionHead, Role::AgencyHead];
 
 /// Most events one security report lists.
 const SECURITY_REPORT_LIMIT: usize = 5000;
@@ -651,7 +698,7 @@ pub async fn security(
     caller: Caller,
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> ApiResult<Json<Value>> {
-    if !SECURITY_LOG_ROLES.iter().any(|r| caller.has(*r)) {
+    if !caller.can(Capability::SecurityLog) {
         return Err(ApiError::ForbiddenOther(
             "Log keamanan hanya dapat dibuka oleh kepala bidang dan kepala dinas.".into(),
         ));

@@ -3,10 +3,10 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, RequestOrigin};
 use super::views::case_view;
-use super::{AppState, commit_and_complete, load_visible};
+use super::{AppState, commit_and_complete, load_visible, permit_of};
 use crate::domain::Caller;
-use crate::domain::Step;
-use crate::domain::actions::{self, Ctx};
+use crate::domain::actions;
+use crate::domain::permit::StepKind;
 use crate::domain::survey::{EDUCATIONS, ELEMENTS, OCCUPATIONS, SEXES, SurveyInput};
 use crate::ports::store::Commit;
 use axum::Json;
@@ -35,7 +35,8 @@ pub async fn questions() -> Json<Value> {
     }))
 }
 
-/// POST /cases/{id}/survey — one response per case, at step q; it cannot be changed later.
+/// POST /cases/{id}/survey — one response per case, at the permit's survey step (SOP q of the
+/// seed); it cannot be changed later.
 pub async fn answer(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -44,24 +45,28 @@ pub async fn answer(
     JsonBody(input): JsonBody<SurveyInput>,
 ) -> ApiResult<Json<Value>> {
     let case = load_visible(&s, &id, &caller).await?;
-    actions::check_role(&case, &caller, Step::Survey)?;
+    let def = permit_of(&s, &case)?;
+    let step = def
+        .steps
+        .iter()
+        .find(|st| st.kind == StepKind::Survey)
+        .ok_or_else(|| {
+            ApiError::InvalidState(format!(
+                "{} tidak memiliki tahap survei kepuasan masyarakat.",
+                def.short_name
+            ))
+        })?;
+    actions::check_role(&case, &caller, step)?;
     let now = s.clock.now();
-    let (version, response) = input.parse(case.id, now).map_err(ApiError::Validation)?;
-    let ch = actions::answer_survey(
-        &case,
-        &caller,
-        version,
-        &Ctx {
-            now,
-            origin: &origin,
-            calendar: &s.calendar,
-        },
-    )?;
+    let (version, response) = input
+        .parse(case.id, def.code.clone(), now)
+        .map_err(ApiError::Validation)?;
+    let ch = actions::applicant_step(&case, def, &caller, step, &[], version, &s.ctx(&origin))?;
     let mut commit = Commit::from_change(ch);
     commit.surveys.push(response);
     let case = commit_and_complete(&s, commit).await?;
     tracing::info!(case_id = %case.id, "survey answered");
-    serde_json::to_value(case_view(&case, &caller, None, &s))
+    serde_json::to_value(case_view(&case, def, &caller, None, &s))
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))
 }

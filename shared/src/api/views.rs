@@ -1,40 +1,65 @@
-//! What the API shows of a case: everything a person needs, never the task token.
+//! What the API shows of a case: everything a person needs, never the task token. Labels, step
+//! titles and form definitions come from the case's permit.
 
-use crate::domain::actions::authorize_decision;
+use crate::domain::actions::{authorize_decision, is_editable};
 use crate::domain::case::{
-    Case, Decision, DocumentRecord, DocumentStatus, Letter, Permit, Recommendation, RevisionRequest,
+    Bill, Case, Decision, DocumentRecord, DocumentStatus, FeeAssessment, Issuance, Letter, Payment,
+    Recommendation, RevisionRequest,
 };
 use crate::domain::deadlines::{Deadlines, StepClock, StepSpan, deadlines};
-use crate::domain::requirements::Catalog;
-use crate::domain::{Application, Caller, Role, Step};
+use crate::domain::permit::form::FormData;
+use crate::domain::permit::{FieldDef, PermitDef, StepDef, StepKind};
+use crate::domain::{Caller, Role};
 use crate::services::Services;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 #[derive(Serialize)]
 pub struct Coded {
-    pub code: &'static str,
-    pub label: &'static str,
+    pub code: String,
+    pub label: String,
+}
+
+/// Which permit a case is of.
+#[derive(Serialize)]
+pub struct PermitRef {
+    pub code: String,
+    pub name: String,
+    pub short_name: String,
+}
+
+impl PermitRef {
+    pub fn of(def: &PermitDef) -> Self {
+        Self {
+            code: def.code.to_string(),
+            name: def.name.clone(),
+            short_name: def.short_name.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
-pub struct StepView {
-    pub code: &'static str,
-    pub sop: &'static str,
-    pub title: &'static str,
-    pub role: &'static str,
-    pub role_label: &'static str,
+pub struct StepView<'a> {
+    pub code: &'a str,
+    pub sop: &'a str,
+    pub title: &'a str,
+    pub kind: StepKind,
+    pub role: &'a str,
+    pub role_label: String,
     /// Whether the step waits for its decision (false while the decision is being processed).
     pub awaiting_decision: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<DateTime<Utc>>,
-    pub outcomes: Vec<OutcomeView>,
+    pub outcomes: Vec<OutcomeView<'a>>,
+    /// The decision's fields (the console renders its form from them).
+    pub fields: &'a [FieldDef],
 }
 
 #[derive(Serialize)]
-pub struct OutcomeView {
-    pub code: &'static str,
-    pub label: &'static str,
+pub struct OutcomeView<'a> {
+    pub code: &'a str,
+    pub label: &'a str,
+    pub positive: bool,
     pub reason_required: bool,
 }
 
@@ -42,7 +67,13 @@ pub struct OutcomeView {
 pub struct RequirementView {
     pub code: String,
     pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Required for this application (a conditional requirement, by its values).
     pub required: bool,
+    /// Uploaded at this step rather than with the application.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     pub kinds: Vec<&'static str>,
     pub max_bytes: u64,
     /// Latest confirmed upload.
@@ -87,13 +118,14 @@ impl From<&DocumentRecord> for DocumentView {
 #[derive(Serialize)]
 pub struct CaseView<'a> {
     pub id: String,
+    pub permit: PermitRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
     pub status: Coded,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<StepView>,
+    pub step: Option<StepView<'a>>,
     pub version: u64,
-    pub application: &'a Application,
+    pub application: &'a FormData,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,8 +137,15 @@ pub struct CaseView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<&'a Recommendation>,
     pub letter: &'a Letter,
+    /// The permit as issued in the national system (e.g. OSS), once recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub permit: Option<&'a Permit>,
+    pub issuance: Option<&'a Issuance>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee: Option<&'a FeeAssessment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bill: Option<&'a Bill>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<&'a Payment>,
     pub survey_answered: bool,
     pub decisions: &'a [Decision],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,84 +158,104 @@ pub struct CaseView<'a> {
     pub actions: Vec<String>,
 }
 
-fn step_view(case: &Case) -> Option<StepView> {
-    let s = case.step?;
+fn step_view<'a>(case: &Case, def: &'a PermitDef) -> Option<StepView<'a>> {
+    let s: &StepDef = def.step(case.step.as_ref()?.as_str())?;
     Some(StepView {
-        code: s.code(),
-        sop: s.sop(),
-        title: s.title(),
-        role: s.role().code(),
-        role_label: s.role().label(),
-        awaiting_decision: case.waiting_at() == Some(s),
+        code: s.code.as_str(),
+        sop: &s.sop,
+        title: &s.title,
+        kind: s.kind,
+        role: s.role.code(),
+        role_label: s.role.label(),
+        awaiting_decision: case.is_waiting_at(s.code.as_str()),
         since: case.step_entered_at,
         outcomes: s
-            .outcomes()
+            .outcomes
             .iter()
             .map(|o| OutcomeView {
-                code: o.code,
-                label: o.label,
+                code: &o.code,
+                label: &o.label,
+                positive: o.positive,
                 reason_required: o.reason_required,
             })
             .collect(),
+        fields: &s.fields,
     })
 }
 
 /// The actions `caller` may take on `case` now.
-pub fn actions_for(case: &Case, caller: &Caller) -> Vec<String> {
+pub fn actions_for(case: &Case, def: &PermitDef, caller: &Caller) -> Vec<String> {
     let mut out = vec![];
-    if case.owner == caller.sub && case.is_editable() {
+    if case.owner == caller.sub && is_editable(case, def) {
         out.extend(["edit", "upload"].map(String::from));
         if case.status == crate::domain::CaseStatus::Draft {
             out.push("submit".into());
         }
     }
-    if let Some(step) = case.waiting_at()
-        && authorize_decision(case, caller, step, case.version).is_ok()
+    if let Some(step) = case.waiting_at().and_then(|st| def.step(st.as_str()))
+        && authorize_decision(case, def, caller, step, case.version).is_ok()
     {
-        let code = match step {
-            Step::ApplicantRevision => "submit",
-            s => s.code(),
+        let code = match step.kind {
+            StepKind::ApplicantRevision => "submit".to_string(),
+            StepKind::ApplicantUpload => {
+                if !out.iter().any(|a| a == "upload") {
+                    out.push("upload".into());
+                }
+                step.code.to_string()
+            }
+            _ => step.code.to_string(),
         };
-        if !out.iter().any(|a| a == code) {
-            out.push(code.to_string());
+        if !out.iter().any(|a| *a == code) {
+            out.push(code);
         }
     }
     out
 }
 
+pub fn status(case: &Case) -> Coded {
+    Coded {
+        code: case.status.code().into(),
+        label: case.status_label().into(),
+    }
+}
+
+pub fn requirement_views(
+    case: &Case,
+    def: &PermitDef,
+    docs: &[DocumentRecord],
+) -> Vec<RequirementView> {
+    def.requirements
+        .iter()
+        .map(|r| RequirementView {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            required: r.required_for(&case.application),
+            step: r.step.as_ref().map(|s| s.to_string()),
+            kinds: r.kinds.iter().map(|k| k.extension()).collect(),
+            max_bytes: r.max_bytes,
+            document: docs
+                .iter()
+                .filter(|d| d.requirement == r.code && d.status == DocumentStatus::Stored)
+                .max_by_key(|d| d.version)
+                .map(DocumentView::from),
+        })
+        .collect()
+}
+
 pub fn case_view<'a>(
     case: &'a Case,
+    def: &'a PermitDef,
     caller: &Caller,
     docs: Option<&[DocumentRecord]>,
     s: &Services,
 ) -> CaseView<'a> {
-    let catalog: &Catalog = &s.catalog;
-    let requirements = docs.map(|docs| {
-        catalog
-            .requirements
-            .iter()
-            .map(|r| RequirementView {
-                code: r.code.clone(),
-                name: r.name.clone(),
-                required: r.required,
-                kinds: r.kinds.iter().map(|k| k.extension()).collect(),
-                max_bytes: r.max_bytes,
-                document: docs
-                    .iter()
-                    .filter(|d| d.requirement == r.code && d.status == DocumentStatus::Stored)
-                    .max_by_key(|d| d.version)
-                    .map(DocumentView::from),
-            })
-            .collect()
-    });
     CaseView {
         id: case.id.to_string(),
+        permit: PermitRef::of(def),
         registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
-        status: Coded {
-            code: case.status.code(),
-            label: case.status_label(),
-        },
-        step: step_view(case),
+        status: status(case),
+        step: step_view(case, def),
         version: case.version,
         application: &case.application,
         created_at: case.created_at,
@@ -206,26 +265,31 @@ pub fn case_view<'a>(
         revision: case.revision.as_ref(),
         recommendation: case.recommendation.as_ref(),
         letter: &case.letter,
-        permit: case.permit.as_ref(),
+        issuance: case.issuance.as_ref(),
+        fee: case.fee.as_ref(),
+        bill: case.bill.as_ref(),
+        payment: case.payment.as_ref(),
         survey_answered: case.survey_answered,
         decisions: &case.decisions,
-        requirements,
-        deadlines: deadlines(case, &s.calendar, &s.sla, s.clock.now()),
+        requirements: docs.map(|docs| requirement_views(case, def, docs)),
+        deadlines: deadlines(case, def, &s.calendar, s.clock.now()),
         timeline: &case.timeline,
-        actions: actions_for(case, caller),
+        actions: actions_for(case, def, caller),
     }
 }
 
 /// A row of a list or work queue.
 #[derive(Serialize)]
-pub struct CaseSummary {
+pub struct CaseSummary<'a> {
     pub id: String,
+    pub permit: PermitRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
-    pub cooperative_name: String,
+    /// Who the permit is for (the permit's `holder` field).
+    pub holder: String,
     pub status: Coded,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<StepView>,
+    pub step: Option<StepView<'a>>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -235,29 +299,29 @@ pub struct CaseSummary {
     pub actions: Vec<String>,
 }
 
-pub fn summary(case: &Case, caller: &Caller, s: &Services) -> CaseSummary {
-    let dl = deadlines(case, &s.calendar, &s.sla, s.clock.now());
-    CaseSummary {
+pub fn summary<'a>(case: &Case, caller: &Caller, s: &'a Services) -> Option<CaseSummary<'a>> {
+    let def = s.permit_of(case)?;
+    let dl = deadlines(case, def, &s.calendar, s.clock.now());
+    Some(CaseSummary {
         deadline: dl.step,
         id: case.id.to_string(),
+        permit: PermitRef::of(def),
         registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
-        cooperative_name: case.application.cooperative_name.clone(),
-        status: Coded {
-            code: case.status.code(),
-            label: case.status_label(),
-        },
-        step: step_view(case),
+        holder: def.holder_of(&case.application),
+        status: status(case),
+        step: step_view(case, def),
         version: case.version,
         created_at: case.created_at,
         updated_at: case.updated_at,
-        actions: actions_for(case, caller),
-    }
+        actions: actions_for(case, def, caller),
+    })
 }
 
 /// The public tracking view: where a registration number stands, without personal data.
 #[derive(Serialize)]
 pub struct TrackView {
     pub registration_number: String,
+    pub permit: PermitRef,
     pub status: Coded,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<TrackStep>,
@@ -267,23 +331,26 @@ pub struct TrackView {
 
 #[derive(Serialize)]
 pub struct TrackStep {
-    pub sop: &'static str,
-    pub title: &'static str,
-    pub role_label: &'static str,
+    pub sop: String,
+    pub title: String,
+    pub role_label: String,
 }
 
-pub fn track_view(case: &Case) -> Option<TrackView> {
+pub fn track_view(case: &Case, s: &Services) -> Option<TrackView> {
+    let def = s.permit_of(case)?;
     Some(TrackView {
         registration_number: case.registration_number.as_ref()?.to_string(),
-        status: Coded {
-            code: case.status.code(),
-            label: case.status_label(),
-        },
-        step: case.step.map(|s| TrackStep {
-            sop: s.sop(),
-            title: s.title(),
-            role_label: s.role().label(),
-        }),
+        permit: PermitRef::of(def),
+        status: status(case),
+        step: case
+            .step
+            .as_ref()
+            .and_then(|st| def.step(st.as_str()))
+            .map(|st| TrackStep {
+                sop: st.sop.clone(),
+                title: st.title.clone(),
+                role_label: st.role.label(),
+            }),
         submitted_at: case.submitted_at,
         updated_at: case.updated_at,
     })
@@ -294,7 +361,7 @@ pub fn role_views(roles: &[Role]) -> Vec<Coded> {
     roles
         .iter()
         .map(|r| Coded {
-            code: r.code(),
+            code: r.code().to_string(),
             label: r.label(),
         })
         .collect()

@@ -1,6 +1,7 @@
-//! Amazon States Language: loading the subset the infra definitions use, and running it.
+//! Amazon States Language: loading and evaluating the subset the infra definitions use (the
+//! embedded executor that runs it is `adapters::executor`).
 
+pub mod check;
 pub mod definition;
 pub mod eval;
-pub mod executor;
 pub mod path;

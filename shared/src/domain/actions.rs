@@ -1,23 +1,23 @@
 //! What each action does to a case, without I/O: the handlers load, call one of these, and
-//! commit the returned change (case + audit events) with a conditional write.
+//! commit the returned change (case + audit events) with a conditional write. What a step is —
+//! its role, outcomes, fields, effects — comes from the permit's definition.
 
-use super::application::{Application, check_branch_activity};
 use super::calendar::Calendar;
 use super::case::{
-    Actor, AuditEvent, Case, CaseStatus, Decision, Details, DocumentRecord, DocumentStatus,
-    EventDraft, LetterDraft, LetterKind, Origin, PendingCompletion, Permit, Recommendation,
-    RegistrationNumber, RevisionRequest, SignedLetter,
+    Actor, AuditEvent, Bill, Case, CaseStatus, Decision, Details, DocumentRecord, DocumentStatus,
+    EventDraft, FeeAssessment, Issuance, LetterDraft, Origin, Payment, PendingCompletion,
+    Recommendation, RegistrationNumber, RevisionRequest, SignedLetter,
 };
-use super::deadlines::{StepRecord, StepSpan};
 use super::identity::Caller;
-use super::requirements::Catalog;
+use super::permit::form::{FormData, parse_value};
+use super::permit::{Effect, FieldType, PermitDef, StepCode, StepDef, StepKind, Verdict};
 use super::roles::Role;
-use super::steps::Step;
 use super::time::wita_date;
+use super::timeline::{StepRecord, StepSpan};
 use super::validation::{self, Errors, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DomainError {
@@ -63,14 +63,17 @@ fn close_span(
     now: DateTime<Utc>,
     cal: &Calendar,
 ) -> Option<StepRecord> {
+    let permit = case.permit_code.clone();
+    let id = case.id;
     let span = case.timeline.last_mut().filter(|s| s.left_at.is_none())?;
     span.left_at = Some(now);
     span.outcome = Some(outcome.to_string());
     let decided_on = wita_date(now);
     let days = cal.working_days_between(wita_date(span.entered_at), decided_on);
     Some(StepRecord {
-        case_id: case.id,
-        step: span.step,
+        case_id: id,
+        permit,
+        step: span.step.clone(),
         entered_at: span.entered_at,
         decided_at: now,
         outcome: outcome.to_string(),
@@ -87,22 +90,47 @@ fn begin(case: &Case, now: DateTime<Utc>) -> (Case, u64) {
     (next, case.version)
 }
 
-fn waiting_error(case: &Case, step: Step) -> DomainError {
-    let detail = match (case.status, case.step, case.task_token.is_some()) {
+/// The applicant may change the form and the application's documents: in draft, and while the
+/// case waits at one of the permit's revision steps.
+pub fn is_editable(case: &Case, def: &PermitDef) -> bool {
+    case.status == CaseStatus::Draft
+        || case
+            .waiting_at()
+            .and_then(|s| def.step(s.as_str()))
+            .is_some_and(|s| s.kind == StepKind::ApplicantRevision)
+}
+
+/// Whether the applicant may upload a document of `requirement` now: the application's
+/// documents while it is editable, a step's documents (a payment slip) while the case waits at
+/// that step.
+pub fn accepts_upload(case: &Case, def: &PermitDef, requirement: &str) -> bool {
+    let Some(r) = def.requirement(requirement) else {
+        return false;
+    };
+    match &r.step {
+        None => is_editable(case, def),
+        Some(step) => case.is_waiting_at(step.as_str()),
+    }
+}
+
+fn waiting_error(case: &Case, def: &PermitDef, step: &StepDef) -> DomainError {
+    let detail = match (case.status, case.step.as_ref(), case.task_token.is_some()) {
         (CaseStatus::Draft, _, _) => "Permohonan masih berupa draf dan belum diajukan.".into(),
         (s, _, _) if s.is_final() => format!("Berkas sudah selesai diproses ({}).", s.label()),
-        (_, Some(cur), true) => format!(
-            "Berkas sedang menunggu tahap lain: {} ({}).",
-            cur.title(),
-            cur.role().label()
-        ),
-        (_, Some(cur), false) if cur == step => {
+        (_, Some(cur), true) => match def.step(cur.as_str()) {
+            Some(d) => format!(
+                "Berkas sedang menunggu tahap lain: {} ({}).",
+                d.title,
+                d.role.label()
+            ),
+            None => "Berkas sedang menunggu tahap lain.".into(),
+        },
+        (_, Some(cur), false) if *cur == step.code => {
             "Keputusan untuk tahap ini sudah dicatat dan sedang diproses.".into()
         }
         _ => format!(
             "Berkas tidak sedang menunggu tahap {} ({}).",
-            step.title(),
-            step.sop()
+            step.title, step.sop
         ),
     };
     DomainError::InvalidState(detail)
@@ -110,20 +138,21 @@ fn waiting_error(case: &Case, step: Step) -> DomainError {
 
 /// The first checks of a decision, before its body is read: the case is visible to the caller
 /// (else 404) and the caller holds the step's role (else 403).
-pub fn check_role(case: &Case, caller: &Caller, step: Step) -> Result<(), DomainError> {
+pub fn check_role(case: &Case, caller: &Caller, step: &StepDef) -> Result<(), DomainError> {
     if !caller.can_see(case) {
         return Err(DomainError::NotFound);
     }
-    let role = step.role();
-    let ok = if role == Role::Applicant {
+    let ok = if step.role.is_applicant() {
         case.owner == caller.sub
     } else {
-        caller.has(role)
+        caller.has(&step.role)
     };
     if ok {
         Ok(())
     } else {
-        Err(DomainError::Forbidden { required: role })
+        Err(DomainError::Forbidden {
+            required: step.role.clone(),
+        })
     }
 }
 
@@ -132,14 +161,14 @@ pub fn check_role(case: &Case, caller: &Caller, step: Step) -> Result<(), Domain
 /// segregation of duties (403).
 pub fn authorize_decision(
     case: &Case,
+    def: &PermitDef,
     caller: &Caller,
-    step: Step,
+    step: &StepDef,
     version: u64,
 ) -> Result<Actor, DomainError> {
     check_role(case, caller, step)?;
-    let role = step.role();
-    if case.waiting_at() != Some(step) {
-        return Err(waiting_error(case, step));
+    if !case.is_waiting_at(step.code.as_str()) {
+        return Err(waiting_error(case, def, step));
     }
     if version != case.version {
         return Err(DomainError::VersionConflict {
@@ -147,127 +176,76 @@ pub fn authorize_decision(
             current: case.version,
         });
     }
-    if step.is_staff_step()
+    if step.is_staff()
         && let Some(last) = case.last_staff_actor()
         && last.sub == caller.sub
     {
         return Err(DomainError::Segregation);
     }
-    Ok(caller.actor(role))
+    Ok(caller.actor(step.role.clone()))
 }
 
-/// The body of a staff decision. Which fields apply depends on the step.
+/// The body of a decision: `version`, `outcome`, `reason` and the step's fields by path.
 #[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionInput {
-    pub version: Option<u64>,
-    pub outcome: Option<String>,
-    pub reason: Option<String>,
-    /// g, i: requirement codes the applicant must upload again.
-    pub missing: Option<Vec<String>>,
-    /// k: the technical team's findings.
-    pub findings: Option<String>,
-    /// k: date of the site visit, if one was made.
-    pub site_visit_on: Option<String>,
-    /// l: number and date of Dinas Koperasi's recommendation letter.
-    pub recommendation_number: Option<String>,
-    pub recommendation_date: Option<String>,
-    /// m: notes on the draft.
-    pub notes: Option<String>,
-    /// r: the permit's number in OSS and the date it became effective.
-    pub oss_permit_number: Option<String>,
-    pub effective_on: Option<String>,
-}
-
-impl DecisionInput {
-    fn present_fields(&self) -> Vec<&'static str> {
-        let mut v = vec![];
-        if self.missing.is_some() {
-            v.push("missing");
-        }
-        if self.findings.is_some() {
-            v.push("findings");
-        }
-        if self.site_visit_on.is_some() {
-            v.push("site_visit_on");
-        }
-        if self.recommendation_number.is_some() {
-            v.push("recommendation_number");
-        }
-        if self.recommendation_date.is_some() {
-            v.push("recommendation_date");
-        }
-        if self.notes.is_some() {
-            v.push("notes");
-        }
-        if self.oss_permit_number.is_some() {
-            v.push("oss_permit_number");
-        }
-        if self.effective_on.is_some() {
-            v.push("effective_on");
-        }
-        v
-    }
-}
-
-fn step_fields(step: Step) -> &'static [&'static str] {
-    match step {
-        Step::FrontOfficeVerification | Step::BackOfficeValidation => &["missing"],
-        Step::TechnicalVerification => &["findings", "site_visit_on"],
-        Step::Recommendation => &["recommendation_number", "recommendation_date"],
-        Step::LetterDrafting => &["notes"],
-        Step::Effectuation => &["oss_permit_number", "effective_on"],
-        _ => &[],
-    }
-}
-
-fn not_after(today: NaiveDate) -> impl Fn(String) -> Result<NaiveDate, FieldError> {
-    move |raw| {
-        let d = validation::date(raw)?;
-        if d > today {
-            Err(FieldError::new(
-                "",
-                "future_date",
-                "Tanggal tidak boleh setelah hari ini.",
-            ))
-        } else {
-            Ok(d)
-        }
-    }
-}
+#[serde(transparent)]
+pub struct DecisionInput(pub Map<String, Value>);
 
 /// A parsed decision, ready to apply.
 #[derive(Debug, Clone)]
 pub struct ParsedDecision {
     pub version: u64,
-    pub outcome: &'static str,
+    pub outcome: String,
     pub reason: Option<String>,
+    /// The step's fields, by path.
     pub details: Details,
-    pub notes: Option<String>,
 }
 
-/// Validates a decision's body for `step`; `catalog` names the requirement codes.
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// Validates a decision's body for `step` of `def`, reporting every problem at once: fields that
+/// are not the step's, then version, outcome and reason, then the step's fields in order.
 pub fn parse_decision(
-    step: Step,
+    def: &PermitDef,
+    step: &StepDef,
     input: DecisionInput,
-    catalog: &Catalog,
     today: NaiveDate,
 ) -> Result<ParsedDecision, DomainError> {
     let mut e = Errors::default();
-    let allowed = step_fields(step);
-    for f in input.present_fields() {
-        if !allowed.contains(&f) {
+    let mut body = input.0;
+    let version = body.remove("version");
+    let outcome = body.remove("outcome");
+    let reason = body.remove("reason");
+    let others: Vec<&str> = def.all_decision_fields().collect();
+    for (k, _) in body.iter() {
+        if step.field(k).is_some() {
+            continue;
+        }
+        if others.contains(&k.as_str()) {
             e.push(FieldError::new(
-                f,
+                k.clone(),
                 "not_applicable",
-                format!("Isian ini tidak berlaku untuk tahap {}.", step.title()),
+                format!("Isian ini tidak berlaku untuk tahap {}.", step.title),
             ));
+        } else {
+            e.push(FieldError::new(k.clone(), "unknown_field", "Isian tidak dikenal."));
         }
     }
-    let version = e.field("version", input.version, Ok);
-    let outcome = e.field("outcome", input.outcome, |o| {
-        step.outcome(&o).ok_or_else(|| {
-            let allowed: Vec<&str> = step.outcomes().iter().map(|o| o.code).collect();
+    let version = e.field("version", version.filter(|v| !v.is_null()), |v| {
+        v.as_u64().ok_or_else(|| {
+            FieldError::new("", "invalid_type", "Tipe data tidak sesuai.")
+        })
+    });
+    let outcome = e.field("outcome", outcome.filter(|v| !v.is_null()), |v| {
+        let code = v.as_str().unwrap_or("");
+        step.outcome(code).ok_or_else(|| {
+            let allowed: Vec<&str> = step.outcomes.iter().map(|o| o.code.as_str()).collect();
             FieldError::new(
                 "",
                 "unknown_outcome",
@@ -278,7 +256,10 @@ pub fn parse_decision(
             )
         })
     });
-    let reason = e.optional("reason", input.reason, |r| validation::text(r, 3, 2000));
+    let reason = e.optional("reason", reason.filter(|v| !v.is_null()), |v| match v {
+        Value::String(s) => validation::text(s, 3, 2000),
+        _ => Err(FieldError::new("", "invalid_type", "Tipe data tidak sesuai.")),
+    });
     if let Some(o) = outcome
         && o.reason_required
         && reason.is_none()
@@ -290,202 +271,270 @@ pub fn parse_decision(
             "Alasan wajib diisi untuk keputusan ini.",
         ));
     }
-    let mut details = Details::None;
-    let mut notes = None;
-    match step {
-        Step::FrontOfficeVerification | Step::BackOfficeValidation => {
-            let negative = outcome.is_some_and(|o| o.reason_required);
-            let missing = e.optional("missing", input.missing, |list| {
-                let mut out: Vec<String> = vec![];
-                for code in list {
-                    if catalog.get(&code).is_none() {
-                        return Err(FieldError::new(
-                            "",
-                            "unknown_requirement",
-                            format!("Jenis persyaratan tidak dikenal: {code}."),
-                        ));
-                    }
-                    if !out.contains(&code) {
-                        out.push(code);
-                    }
+    let mut details = Details::default();
+    let has_requirement = |c: &str| def.requirement(c).is_some();
+    for f in &step.fields {
+        let raw = body.get(&f.path).filter(|v| !v.is_null()).cloned();
+        let applies = outcome.is_none_or(|o| f.applies_to(&o.code));
+        match raw {
+            Some(v) if !applies => {
+                if !is_empty_value(&v) {
+                    let labels: Vec<&str> = step
+                        .outcomes
+                        .iter()
+                        .filter(|o| f.applies_to(&o.code))
+                        .map(|o| o.label.as_str())
+                        .collect();
+                    e.push(FieldError::new(
+                        f.path.clone(),
+                        "not_applicable",
+                        format!(
+                            "Isian ini hanya diisi untuk keputusan: {}.",
+                            labels.join(", ")
+                        ),
+                    ));
                 }
-                Ok(out)
-            });
-            if negative {
-                details = Details::Revision {
-                    missing: missing.unwrap_or_default(),
-                };
-            } else if missing.is_some_and(|m| !m.is_empty()) {
-                e.push(FieldError::new(
-                    "missing",
-                    "not_applicable",
-                    "Daftar kekurangan hanya diisi bila berkas dikembalikan.",
-                ));
             }
+            Some(v) => match parse_value(f, v, today, &has_requirement) {
+                Ok(v) => details.insert(&f.path, v),
+                Err(mut err) => {
+                    err.field = f.path.clone();
+                    e.push(err);
+                }
+            },
+            None if f.required && applies => e.push(FieldError::required(&f.path)),
+            None => {}
         }
-        Step::TechnicalVerification => {
-            let findings = e.field("findings", input.findings, |r| validation::text(r, 3, 4000));
-            let site = e.optional("site_visit_on", input.site_visit_on, not_after(today));
-            if let Some(findings) = findings {
-                details = Details::Technical {
-                    findings,
-                    site_visit_on: site,
-                };
-            }
-        }
-        Step::Recommendation => {
-            let number = e.field("recommendation_number", input.recommendation_number, |r| {
-                validation::text(r, 3, 100)
-            });
-            let date = e.field(
-                "recommendation_date",
-                input.recommendation_date,
-                not_after(today),
-            );
-            if let (Some(number), Some(date)) = (number, date) {
-                details = Details::Recommendation { number, date };
-            }
-        }
-        Step::LetterDrafting => {
-            notes = e.optional("notes", input.notes, |r| validation::text(r, 1, 2000));
-        }
-        Step::Effectuation => {
-            let number = e.field("oss_permit_number", input.oss_permit_number, |r| {
-                validation::text(r, 3, 100)
-            });
-            let on = e.field("effective_on", input.effective_on, not_after(today));
-            if let (Some(oss_permit_number), Some(effective_on)) = (number, on) {
-                details = Details::Effectuation {
-                    oss_permit_number,
-                    effective_on,
-                };
-            }
-        }
-        _ => {}
     }
     match (e.is_empty(), version, outcome) {
         (true, Some(version), Some(o)) => Ok(ParsedDecision {
             version,
-            outcome: o.code,
+            outcome: o.code.clone(),
             reason,
             details,
-            notes,
         }),
         _ => Err(DomainError::Validation(e.0)),
     }
 }
 
-/// Records a staff decision at `step` (SOP g, i, j, k, l, m, n, o, p, r). `letter_number` is
-/// the number claimed for the letter when the head of agency signs (p).
+/// What the handler claimed for a decision before applying it: numbers from gap-free counters,
+/// the proof of a payment.
+#[derive(Debug, Clone, Default)]
+pub struct Claimed {
+    /// The letter's number (an outcome with `sign_letter`).
+    pub letter_number: Option<String>,
+    /// The bill's number (`issue_bill`).
+    pub bill_number: Option<String>,
+    /// The uploaded proof a payment's verification refers to (`confirm_payment`).
+    pub payment_document: Option<uuid::Uuid>,
+}
+
+fn date_of(d: &Details, field: &str) -> Option<NaiveDate> {
+    d.str(field).and_then(|s| s.parse().ok())
+}
+
+/// Records a decision at `step` and applies its outcome's effects.
 pub fn decide(
     case: &Case,
+    def: &PermitDef,
     actor: Actor,
-    step: Step,
+    step: &StepDef,
     d: ParsedDecision,
-    letter_number: Option<String>,
+    claimed: &Claimed,
     ctx: &Ctx<'_>,
 ) -> Result<Change, DomainError> {
     let token = case
         .task_token
         .clone()
-        .ok_or_else(|| waiting_error(case, step))?;
+        .ok_or_else(|| waiting_error(case, def, step))?;
+    let outcome = step
+        .outcome(&d.outcome)
+        .ok_or_else(|| DomainError::InvalidState(format!("unknown outcome {}", d.outcome)))?;
     let (mut next, expected_version) = begin(case, ctx.now);
     let mut details = d.details.clone();
-    match (step, d.outcome) {
-        (Step::FrontOfficeVerification, "incomplete") | (Step::BackOfficeValidation, "invalid") => {
-            let missing = match &d.details {
-                Details::Revision { missing } => missing.clone(),
-                _ => vec![],
-            };
-            next.revision = Some(RevisionRequest {
-                from_step: step,
-                missing,
-                reason: d.reason.clone().unwrap_or_default(),
-                at: ctx.now,
-            });
-        }
-        (Step::FrontOfficeVerification, "complete") => next.revision = None,
-        (Step::Recommendation, outcome) => {
-            let Details::Recommendation { number, date } = &d.details else {
-                return Err(DomainError::Validation(vec![FieldError::required(
-                    "recommendation_number",
-                )]));
-            };
-            next.recommendation = Some(Recommendation {
-                outcome: if outcome == "grant" {
-                    LetterKind::Grant
-                } else {
-                    LetterKind::Refusal
-                },
-                number: number.clone(),
-                date: *date,
-                reason: d.reason.clone(),
-                official: actor.clone(),
-            });
-        }
-        (Step::LetterDrafting, _) => {
-            let kind = next
-                .recommendation
-                .as_ref()
-                .map(|r| r.outcome)
-                .ok_or_else(|| {
-                    DomainError::InvalidState("Rekomendasi Dinas Koperasi belum ada.".into())
+    if outcome.positive && step.requests_revision() {
+        next.revision = None;
+    }
+    for effect in &outcome.effects {
+        match effect {
+            Effect::RequestRevision => {
+                let missing = step
+                    .fields
+                    .iter()
+                    .find(|f| f.kind == FieldType::RequirementList)
+                    .and_then(|f| d.details.get(&f.path))
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                next.revision = Some(RevisionRequest {
+                    from_step: step.code.clone(),
+                    missing,
+                    reason: d.reason.clone().unwrap_or_default(),
+                    at: ctx.now,
+                });
+            }
+            Effect::Recommend {
+                verdict,
+                number_field,
+                date_field,
+            } => {
+                next.recommendation = Some(Recommendation {
+                    outcome: *verdict,
+                    step: Some(step.code.clone()),
+                    number: number_field
+                        .as_deref()
+                        .and_then(|f| d.details.str(f))
+                        .map(str::to_string),
+                    date: date_field.as_deref().and_then(|f| date_of(&d.details, f)),
+                    reason: d.reason.clone(),
+                    official: actor.clone(),
+                });
+            }
+            Effect::DraftLetter { notes_field } => {
+                let kind = next
+                    .recommendation
+                    .as_ref()
+                    .map_or(Verdict::Grant, |r| r.outcome);
+                let version = next.letter.drafts.len() as u32 + 1;
+                let notes = notes_field
+                    .as_deref()
+                    .and_then(|f| d.details.str(f))
+                    .map(str::to_string);
+                next.letter.drafts.push(LetterDraft {
+                    version,
+                    kind,
+                    drafted_by: actor.clone(),
+                    drafted_at: ctx.now,
+                    notes,
+                    file: None,
+                });
+                details.insert("draft_version", version);
+            }
+            Effect::SignLetter => {
+                let drafted = def.steps.iter().any(|s| {
+                    s.outcomes
+                        .iter()
+                        .any(|o| o.has(|e| matches!(e, Effect::DraftLetter { .. })))
+                });
+                let (version, kind) = match next.current_draft() {
+                    Some(dr) => (dr.version, dr.kind),
+                    None if !drafted => (
+                        0,
+                        next.recommendation
+                            .as_ref()
+                            .map_or(Verdict::Grant, |r| r.outcome),
+                    ),
+                    None => {
+                        return Err(DomainError::InvalidState(
+                            "Belum ada draf surat untuk ditandatangani.".into(),
+                        ));
+                    }
+                };
+                let number = claimed.letter_number.clone().ok_or_else(|| {
+                    DomainError::InvalidState("Nomor surat belum tersedia.".into())
                 })?;
-            let version = next.letter.drafts.len() as u32 + 1;
-            next.letter.drafts.push(LetterDraft {
-                version,
-                kind,
-                drafted_by: actor.clone(),
-                drafted_at: ctx.now,
-                notes: d.notes.clone(),
-                file: None,
-            });
-            details = Details::Draft { version };
-        }
-        (Step::HeadSignature, "sign") => {
-            let draft = next.current_draft().cloned().ok_or_else(|| {
-                DomainError::InvalidState("Belum ada draf surat untuk ditandatangani.".into())
-            })?;
-            let number = letter_number
-                .ok_or_else(|| DomainError::InvalidState("Nomor surat belum tersedia.".into()))?;
-            next.letter.signed = Some(SignedLetter {
-                number: number.clone(),
-                version: draft.version,
-                kind: draft.kind,
-                signer: actor.clone(),
-                signed_at: ctx.now,
-                document_id: None,
-                file: None,
-            });
-            details = Details::Signature {
-                letter_number: number,
-            };
-        }
-        (Step::Effectuation, _) => {
-            if let Details::Effectuation {
-                oss_permit_number,
-                effective_on,
-            } = &d.details
-            {
-                next.permit = Some(Permit {
-                    oss_permit_number: oss_permit_number.clone(),
-                    effective_on: *effective_on,
-                    recorded_by: actor.clone(),
-                    recorded_at: ctx.now,
+                next.letter.signed = Some(SignedLetter {
+                    number: number.clone(),
+                    version,
+                    kind,
+                    signer: actor.clone(),
+                    signed_at: ctx.now,
+                    document_id: None,
+                    file: None,
+                });
+                details.insert("letter_number", number);
+            }
+            Effect::RecordIssuance {
+                number_field,
+                date_field,
+            } => {
+                if let (Some(number), Some(on)) =
+                    (d.details.str(number_field), date_of(&d.details, date_field))
+                {
+                    next.issuance = Some(Issuance {
+                        number: number.to_string(),
+                        effective_on: on,
+                        recorded_by: actor.clone(),
+                        recorded_at: ctx.now,
+                    });
+                }
+            }
+            Effect::AssessFee {
+                amount_field,
+                basis_field,
+            } => {
+                let amount = d
+                    .details
+                    .get(amount_field)
+                    .and_then(Value::as_i64)
+                    .ok_or_else(|| {
+                        DomainError::Validation(vec![FieldError::required(amount_field)])
+                    })?;
+                next.fee = Some(FeeAssessment {
+                    amount,
+                    basis: basis_field
+                        .as_deref()
+                        .and_then(|f| d.details.str(f))
+                        .map(str::to_string),
+                    step: step.code.clone(),
+                    assessed_by: actor.clone(),
+                    assessed_at: ctx.now,
+                });
+            }
+            Effect::IssueBill => {
+                let fee = next.fee.as_ref().ok_or_else(|| {
+                    DomainError::InvalidState("Retribusi belum dihitung oleh instansi teknis.".into())
+                })?;
+                let bill = def.bill.as_ref().ok_or_else(|| {
+                    DomainError::InvalidState("Izin ini tidak menerbitkan SKRD.".into())
+                })?;
+                let number = claimed.bill_number.clone().ok_or_else(|| {
+                    DomainError::InvalidState("Nomor SKRD belum tersedia.".into())
+                })?;
+                let today = wita_date(ctx.now);
+                next.bill = Some(Bill {
+                    number: number.clone(),
+                    amount: fee.amount,
+                    issued_at: ctx.now,
+                    due_on: today
+                        .checked_add_days(chrono::Days::new(u64::from(bill.due_days)))
+                        .unwrap_or(today),
+                    issued_by: actor.clone(),
+                    file: None,
+                });
+                next.payment = None;
+                details.insert("bill_number", number);
+            }
+            Effect::ConfirmPayment {
+                reference_field,
+                date_field,
+            } => {
+                next.payment = Some(Payment {
+                    reference: reference_field
+                        .as_deref()
+                        .and_then(|f| d.details.str(f))
+                        .map(str::to_string),
+                    paid_on: date_field.as_deref().and_then(|f| date_of(&d.details, f)),
+                    document_id: claimed.payment_document,
+                    verified_by: actor.clone(),
+                    verified_at: ctx.now,
                 });
             }
         }
-        _ => {}
     }
     next.decisions.push(Decision {
-        step,
-        outcome: d.outcome.to_string(),
+        step: step.code.clone(),
+        outcome: d.outcome.clone(),
         reason: d.reason.clone(),
         details,
         actor: actor.clone(),
         at: ctx.now,
     });
-    let records: Vec<StepRecord> = close_span(&mut next, d.outcome, ctx.now, ctx.calendar)
+    let records: Vec<StepRecord> = close_span(&mut next, &d.outcome, ctx.now, ctx.calendar)
         .into_iter()
         .collect();
     next.deadline_alert = None;
@@ -499,8 +548,8 @@ pub fn decide(
         actor,
         EventDraft {
             action: "step.decided",
-            step: Some(step),
-            outcome: Some(d.outcome.to_string()),
+            step: Some(step.code.clone()),
+            outcome: Some(d.outcome.clone()),
             reason: d.reason,
         },
         ctx.origin,
@@ -514,23 +563,21 @@ pub fn decide(
     })
 }
 
-/// The applicant's view of which required documents are still missing (or, in revision, not
-/// uploaded again since the file was sent back).
-pub fn missing_documents(
-    case: &Case,
-    docs: &[DocumentRecord],
-    catalog: &Catalog,
-) -> Vec<FieldError> {
-    let stored = |code: &str, after: Option<DateTime<Utc>>| {
-        docs.iter().any(|d| {
-            d.requirement == code
-                && d.status == DocumentStatus::Stored
-                && after.is_none_or(|t| d.stored_at.is_some_and(|s| s > t))
-        })
-    };
+fn stored_after(docs: &[DocumentRecord], code: &str, after: Option<DateTime<Utc>>) -> bool {
+    docs.iter().any(|d| {
+        d.requirement == code
+            && d.status == DocumentStatus::Stored
+            && after.is_none_or(|t| d.stored_at.is_some_and(|s| s > t))
+    })
+}
+
+/// The applicant's view of which required documents are still missing: the application's (for
+/// its values: conditional requirements count when their condition holds), and in revision the
+/// ones sent back and not uploaded again since.
+pub fn missing_documents(case: &Case, def: &PermitDef, docs: &[DocumentRecord]) -> Vec<FieldError> {
     let mut out = vec![];
-    for r in catalog.required() {
-        if !stored(&r.code, None) {
+    for r in def.application_requirements() {
+        if r.required_for(&case.application) && !stored_after(docs, &r.code, None) {
             out.push(FieldError::new(
                 format!("documents.{}", r.code),
                 "document_missing",
@@ -539,11 +586,12 @@ pub fn missing_documents(
         }
     }
     if let Some(rev) = &case.revision
-        && case.waiting_at() == Some(Step::ApplicantRevision)
+        && is_editable(case, def)
+        && case.status == CaseStatus::InProcess
     {
         for code in &rev.missing {
-            let name = catalog.get(code).map_or(code.as_str(), |r| r.name.as_str());
-            if stored(code, None) && !stored(code, Some(rev.at)) {
+            let name = def.requirement(code).map_or(code.as_str(), |r| r.name.as_str());
+            if stored_after(docs, code, None) && !stored_after(docs, code, Some(rev.at)) {
                 out.push(FieldError::new(
                     format!("documents.{code}"),
                     "document_not_revised",
@@ -555,13 +603,43 @@ pub fn missing_documents(
     out
 }
 
+/// The documents an upload step asks for that were not uploaded since the case entered it.
+pub fn missing_step_documents(
+    case: &Case,
+    def: &PermitDef,
+    step: &StepDef,
+    docs: &[DocumentRecord],
+) -> Vec<FieldError> {
+    def.requirements
+        .iter()
+        .filter(|r| r.step.as_ref() == Some(&step.code) && r.required_for(&case.application))
+        .filter(|r| !stored_after(docs, &r.code, case.step_entered_at))
+        .map(|r| {
+            FieldError::new(
+                format!("documents.{}", r.code),
+                "document_missing",
+                format!("Dokumen belum diunggah: {}.", r.name),
+            )
+        })
+        .collect()
+}
+
+/// Rechecks the permit's rules against the day of submission (a rule "six months before
+/// submission" may have become true, or stopped being true, since the form was saved).
+fn rule_problems(case: &Case, def: &PermitDef, on: NaiveDate) -> Vec<FieldError> {
+    def.rules
+        .iter()
+        .filter_map(|r| super::permit::rules::check(r, &case.application, on).err())
+        .collect()
+}
+
 /// SOP e/f → g: the applicant submits the draft. Checks every requirement and assigns the
 /// registration number.
 pub fn submit(
     case: &Case,
+    def: &PermitDef,
     caller: &Caller,
     docs: &[DocumentRecord],
-    catalog: &Catalog,
     registration: RegistrationNumber,
     ctx: &Ctx<'_>,
 ) -> Result<Change, DomainError> {
@@ -573,13 +651,8 @@ pub fn submit(
             "Permohonan ini sudah diajukan.".into(),
         ));
     }
-    let mut problems = missing_documents(case, docs, catalog);
-    if let Err(e) = check_branch_activity(
-        case.application.branch.business_started_on,
-        wita_date(ctx.now),
-    ) {
-        problems.push(e);
-    }
+    let mut problems = missing_documents(case, def, docs);
+    problems.extend(rule_problems(case, def, wita_date(ctx.now)));
     if !problems.is_empty() {
         return Err(DomainError::RequirementsIncomplete(problems));
     }
@@ -590,7 +663,7 @@ pub fn submit(
     next.submitted_at = Some(ctx.now);
     let ev = AuditEvent::chain(
         &mut next,
-        caller.actor(Role::Applicant),
+        caller.actor(Role::applicant()),
         EventDraft {
             action: "case.submitted",
             ..Default::default()
@@ -606,79 +679,69 @@ pub fn submit(
     })
 }
 
-/// Revision loop: the applicant resubmits after fixing what g or i asked for.
-pub fn resubmit(
+/// The applicant completes the step the case waits at: a revision (`resubmitted`, after fixing
+/// what was asked), an upload step (its documents uploaded since the step began), or the survey.
+pub fn applicant_step(
     case: &Case,
+    def: &PermitDef,
     caller: &Caller,
+    step: &StepDef,
     docs: &[DocumentRecord],
-    catalog: &Catalog,
     version: u64,
     ctx: &Ctx<'_>,
 ) -> Result<Change, DomainError> {
-    let actor = authorize_decision(case, caller, Step::ApplicantRevision, version)?;
-    let problems = missing_documents(case, docs, catalog);
+    let actor = authorize_decision(case, def, caller, step, version)?;
+    let problems = match step.kind {
+        StepKind::ApplicantRevision => missing_documents(case, def, docs),
+        StepKind::ApplicantUpload => missing_step_documents(case, def, step, docs),
+        StepKind::Survey | StepKind::Decision => vec![],
+    };
     if !problems.is_empty() {
         return Err(DomainError::RequirementsIncomplete(problems));
     }
-    decide(
-        case,
-        actor,
-        Step::ApplicantRevision,
-        ParsedDecision {
-            version,
-            outcome: "resubmitted",
-            reason: None,
-            details: Details::None,
-            notes: None,
-        },
-        None,
-        ctx,
-    )
-}
-
-/// SOP q: the applicant answers the satisfaction survey (once per case).
-pub fn answer_survey(
-    case: &Case,
-    caller: &Caller,
-    version: u64,
-    ctx: &Ctx<'_>,
-) -> Result<Change, DomainError> {
-    let actor = authorize_decision(case, caller, Step::Survey, version)?;
-    if case.survey_answered {
+    if step.kind == StepKind::Survey && case.survey_answered {
         return Err(DomainError::InvalidState(
             "Survei untuk berkas ini sudah diisi.".into(),
         ));
     }
+    let outcome = step
+        .outcomes
+        .first()
+        .map(|o| o.code.clone())
+        .ok_or_else(|| DomainError::InvalidState("step without outcome".into()))?;
     let mut change = decide(
         case,
+        def,
         actor,
-        Step::Survey,
+        step,
         ParsedDecision {
             version,
-            outcome: "answered",
+            outcome,
             reason: None,
-            details: Details::None,
-            notes: None,
+            details: Details::default(),
         },
-        None,
+        &Claimed::default(),
         ctx,
     )?;
-    change.case.survey_answered = true;
+    if step.kind == StepKind::Survey {
+        change.case.survey_answered = true;
+    }
     Ok(change)
 }
 
 /// The applicant changes the form (in draft, or in revision).
 pub fn update_application(
     case: &Case,
+    def: &PermitDef,
     caller: &Caller,
-    application: Application,
+    application: FormData,
     version: u64,
     ctx: &Ctx<'_>,
 ) -> Result<Change, DomainError> {
     if case.owner != caller.sub {
         return Err(DomainError::NotFound);
     }
-    if !case.is_editable() {
+    if !is_editable(case, def) {
         return Err(DomainError::InvalidState(
             "Data permohonan hanya dapat diubah saat draf atau saat perbaikan berkas.".into(),
         ));
@@ -693,7 +756,7 @@ pub fn update_application(
     next.application = application;
     let ev = AuditEvent::chain(
         &mut next,
-        caller.actor(Role::Applicant),
+        caller.actor(Role::applicant()),
         EventDraft {
             action: "application.updated",
             ..Default::default()
@@ -712,19 +775,20 @@ pub fn update_application(
 /// The uploaded bytes were checked: record the document on the case's trail.
 pub fn document_stored(
     case: &Case,
+    def: &PermitDef,
     caller: &Caller,
     doc: &DocumentRecord,
     ctx: &Ctx<'_>,
 ) -> Result<Change, DomainError> {
-    if !case.is_editable() {
+    if !accepts_upload(case, def, &doc.requirement) {
         return Err(DomainError::InvalidState(
-            "Dokumen hanya dapat diunggah saat draf atau saat perbaikan berkas.".into(),
+            "Dokumen hanya dapat diunggah saat draf, saat perbaikan berkas, atau pada tahap yang memintanya.".into(),
         ));
     }
     let (mut next, expected_version) = begin(case, ctx.now);
     let ev = AuditEvent::chain(
         &mut next,
-        caller.actor(Role::Applicant),
+        caller.actor(Role::applicant()),
         EventDraft {
             action: "document.stored",
             outcome: Some(format!("{} v{}", doc.requirement, doc.version)),
@@ -751,12 +815,12 @@ pub enum Entered {
 
 pub fn enter_step(
     case: &Case,
-    step: Step,
+    step: &StepCode,
     token: String,
     due_on: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<Entered, DomainError> {
-    if case.step == Some(step) && case.task_token.as_deref() == Some(token.as_str()) {
+    if case.step.as_ref() == Some(step) && case.task_token.as_deref() == Some(token.as_str()) {
         return Ok(Entered::AlreadyRecorded);
     }
     if case.status != CaseStatus::InProcess {
@@ -768,13 +832,13 @@ pub fn enter_step(
     let (mut next, expected_version) = begin(case, now);
     next.start_pending = false;
     // Entering the same step again (after a timeout's escalation) continues the same stay.
-    let same_stay = next.open_span().is_some_and(|s| s.step == step);
+    let same_stay = next.open_span().is_some_and(|s| &s.step == step);
     if !same_stay {
         if let Some(open) = next.timeline.last_mut().filter(|s| s.left_at.is_none()) {
             open.left_at = Some(now);
         }
         next.timeline.push(StepSpan {
-            step,
+            step: step.clone(),
             entered_at: now,
             due_on,
             left_at: None,
@@ -783,7 +847,7 @@ pub fn enter_step(
         next.step_entered_at = Some(now);
         next.deadline_alert = None;
     }
-    next.step = Some(step);
+    next.step = Some(step.clone());
     next.task_token = Some(token);
     next.pending_completion = None;
     let ev = AuditEvent::chain(
@@ -791,7 +855,7 @@ pub fn enter_step(
         Actor::system(),
         EventDraft {
             action: "step.entered",
-            step: Some(step),
+            step: Some(step.clone()),
             ..Default::default()
         },
         &Origin::default(),
@@ -806,20 +870,21 @@ pub fn enter_step(
 }
 
 /// The retention schedule closes a draft that was never submitted and left untouched for
-/// `days` days: the personal fields of the application are erased and the case is closed as
-/// lapsed (UU 27/2022 Pasal 43 ayat (1): personal data no longer needed is erased; the draft was
-/// never filed with the agency, so it is not part of the permit archive). The audit trail keeps
-/// what happened. `None` when the case is no longer a draft (it moved on since it was listed).
-pub fn expire_draft(case: &Case, days: u32, now: DateTime<Utc>) -> Option<Change> {
+/// `days` days: the personal fields of the application (those its permit marks `personal`) are
+/// erased and the case is closed as lapsed (UU 27/2022 Pasal 43 ayat (1): personal data no
+/// longer needed is erased; the draft was never filed with the agency, so it is not part of the
+/// permit archive). The audit trail keeps what happened. `None` when the case is no longer a
+/// draft (it moved on since it was listed).
+pub fn expire_draft(case: &Case, def: &PermitDef, days: u32, now: DateTime<Utc>) -> Option<Change> {
     if case.status != CaseStatus::Draft {
         return None;
     }
     let (mut next, expected_version) = begin(case, now);
     next.status = CaseStatus::Lapsed;
     next.closed_at = Some(now);
-    next.application.contact.email = super::application::Email::erased();
-    next.application.contact.phone = super::application::Phone::erased();
-    next.application.cash_office.head_name = super::application::ERASED.to_string();
+    for f in def.fields().filter(|f| f.personal) {
+        next.application.erase(&f.path);
+    }
     let ev = AuditEvent::chain(
         &mut next,
         Actor::system(),
@@ -853,11 +918,30 @@ pub enum Closing {
 }
 
 impl Closing {
+    pub const ALL: [Closing; 3] = [Closing::Issued, Closing::Refused, Closing::Lapsed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Closing::Issued => "issued",
+            Closing::Refused => "refused",
+            Closing::Lapsed => "lapsed",
+        }
+    }
+
     pub fn status(self) -> CaseStatus {
         match self {
             Closing::Issued => CaseStatus::Issued,
             Closing::Refused => CaseStatus::Refused,
             Closing::Lapsed => CaseStatus::Lapsed,
+        }
+    }
+
+    /// The permit's notice that tells the applicant.
+    pub fn notice(self) -> &'static str {
+        match self {
+            Closing::Issued => super::notices::ISSUED,
+            Closing::Refused => super::notices::REFUSED,
+            Closing::Lapsed => super::notices::LAPSED,
         }
     }
 }
@@ -904,187 +988,183 @@ pub fn close(case: &Case, how: Closing, now: DateTime<Utc>) -> Result<Option<Cha
     }))
 }
 
-/// SOP h (and other automatic notices): the trail records that the notice went out.
-pub fn notice_sent(case: &Case, notice: &str, now: DateTime<Utc>) -> Change {
+/// An automatic event on the trail (a notice sent, an escalation): the system as actor.
+fn automatic(case: &Case, draft: EventDraft, now: DateTime<Utc>) -> Change {
     let (mut next, expected_version) = begin(case, now);
-    let ev = AuditEvent::chain(
-        &mut next,
-        Actor::system(),
-        EventDraft {
-            action: "notice.sent",
-            outcome: Some(notice.to_string()),
-            ..Default::default()
-        },
-        &Origin::default(),
-        now,
-    );
+    let ev = AuditEvent::chain(&mut next, Actor::system(), draft, &Origin::default(), now);
     Change {
         case: next,
         expected_version,
         events: vec![ev],
         records: vec![],
     }
+}
+
+/// SOP h (and other automatic notices): the trail records that the notice went out.
+pub fn notice_sent(case: &Case, notice: &str, now: DateTime<Utc>) -> Change {
+    automatic(
+        case,
+        EventDraft {
+            action: "notice.sent",
+            outcome: Some(notice.to_string()),
+            ..Default::default()
+        },
+        now,
+    )
 }
 
 /// The overdue job found the current step near or past its deadline: the case is marked (once
 /// a day) and the trail records it.
 pub fn deadline_alerted(
     case: &Case,
-    step: Step,
+    step: &StepCode,
     state: crate::domain::deadlines::DeadlineState,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Change {
-    let (mut next, expected_version) = begin(case, now);
-    next.deadline_alert = Some(crate::domain::case::DeadlineAlert {
-        on: today,
-        step,
-        state,
-    });
     let action = if state == crate::domain::deadlines::DeadlineState::Overdue {
         "deadline.overdue"
     } else {
         "deadline.near_due"
     };
-    let due = next.step_due_on().map(|d| d.to_string());
-    let ev = AuditEvent::chain(
-        &mut next,
-        Actor::system(),
+    let due = case.step_due_on().map(|d| d.to_string());
+    let mut ch = automatic(
+        case,
         EventDraft {
             action,
-            step: Some(step),
+            step: Some(step.clone()),
             outcome: due,
             ..Default::default()
         },
-        &Origin::default(),
         now,
     );
-    Change {
-        case: next,
-        expected_version,
-        events: vec![ev],
-        records: vec![],
-    }
+    ch.case.deadline_alert = Some(crate::domain::case::DeadlineAlert {
+        on: today,
+        step: step.clone(),
+        state,
+    });
+    ch
 }
 
 /// Escalation: the step's callback timed out in the orchestrator; the trail records it.
-pub fn escalated(case: &Case, step: Step, now: DateTime<Utc>) -> Change {
-    let (mut next, expected_version) = begin(case, now);
-    let ev = AuditEvent::chain(
-        &mut next,
-        Actor::system(),
+pub fn escalated(case: &Case, step: &StepCode, now: DateTime<Utc>) -> Change {
+    automatic(
+        case,
         EventDraft {
             action: "step.escalated",
-            step: Some(step),
+            step: Some(step.clone()),
             ..Default::default()
         },
-        &Origin::default(),
         now,
-    );
-    Change {
-        case: next,
-        expected_version,
-        events: vec![ev],
-        records: vec![],
-    }
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::application::tests::sample_input;
+    use crate::domain::permit::tests_support::kantor_kas;
 
-    fn caller(sub: &str, roles: &[Role]) -> Caller {
+    fn caller(sub: &str, roles: &[&str]) -> Caller {
         Caller {
             sub: sub.into(),
             name: sub.into(),
             email: None,
-            roles: roles.to_vec(),
+            roles: roles.iter().map(|r| Role::new(*r)).collect(),
         }
     }
 
-    fn waiting_case(step: Step) -> Case {
-        let today: NaiveDate = "2026-11-26".parse().unwrap();
-        let app = sample_input(today).parse(today).unwrap();
-        let mut c = Case::new_draft("applicant-1".into(), app, Utc::now());
+    fn waiting_case(def: &PermitDef, step: &str) -> Case {
+        let mut c = Case::new_draft(
+            def.code.clone(),
+            "applicant-1".into(),
+            FormData::default(),
+            Utc::now(),
+        );
         c.status = CaseStatus::InProcess;
-        c.step = Some(step);
+        c.step = Some(StepCode::new(step));
         c.task_token = Some("tok".into());
         c.version = 4;
         c
     }
 
+    fn input(v: Value) -> DecisionInput {
+        DecisionInput(v.as_object().unwrap().clone())
+    }
+
     #[test]
     fn authorization_order() {
-        let c = waiting_case(Step::FrontOfficeVerification);
-        let fo = caller("fo", &[Role::FrontOffice]);
-        let other_applicant = caller("applicant-2", &[Role::Applicant]);
-        let bo = caller("bo", &[Role::BackOffice]);
+        let def = kantor_kas();
+        let fo_step = def.step("front_office_verification").unwrap();
+        let bo_step = def.step("back_office_validation").unwrap();
+        let c = waiting_case(&def, "front_office_verification");
+        let fo = caller("fo", &["front_office"]);
+        let other_applicant = caller("applicant-2", &["applicant"]);
+        let bo = caller("bo", &["back_office"]);
         assert_eq!(
-            authorize_decision(&c, &other_applicant, Step::FrontOfficeVerification, 4),
+            authorize_decision(&c, &def, &other_applicant, fo_step, 4),
             Err(DomainError::NotFound)
         );
         assert_eq!(
-            authorize_decision(&c, &bo, Step::FrontOfficeVerification, 4),
+            authorize_decision(&c, &def, &bo, fo_step, 4),
             Err(DomainError::Forbidden {
-                required: Role::FrontOffice
+                required: Role::new("front_office")
             })
         );
         assert!(matches!(
-            authorize_decision(&c, &bo, Step::BackOfficeValidation, 4),
+            authorize_decision(&c, &def, &bo, bo_step, 4),
             Err(DomainError::InvalidState(_))
         ));
         assert_eq!(
-            authorize_decision(&c, &fo, Step::FrontOfficeVerification, 3),
+            authorize_decision(&c, &def, &fo, fo_step, 3),
             Err(DomainError::VersionConflict {
                 given: 3,
                 current: 4
             })
         );
-        assert!(authorize_decision(&c, &fo, Step::FrontOfficeVerification, 4).is_ok());
+        assert!(authorize_decision(&c, &def, &fo, fo_step, 4).is_ok());
     }
 
     #[test]
     fn one_person_may_not_decide_two_consecutive_steps() {
-        let mut c = waiting_case(Step::DivisionHeadValidation);
-        let acting = caller("plt", &[Role::SectionHead, Role::DivisionHead]);
+        let def = kantor_kas();
+        let mut c = waiting_case(&def, "division_head_validation");
+        let acting = caller("plt", &["section_head", "division_head"]);
         c.decisions.push(Decision {
-            step: Step::SectionHeadValidation,
+            step: StepCode::new("section_head_validation"),
             outcome: "approve".into(),
             reason: None,
-            details: Details::None,
-            actor: acting.actor(Role::SectionHead),
+            details: Details::default(),
+            actor: acting.actor(Role::new("section_head")),
             at: Utc::now(),
         });
+        let step = def.step("division_head_validation").unwrap();
         assert_eq!(
-            authorize_decision(&c, &acting, Step::DivisionHeadValidation, 4),
+            authorize_decision(&c, &def, &acting, step, 4),
             Err(DomainError::Segregation)
         );
-        let kabid = caller("kabid", &[Role::DivisionHead]);
-        assert!(authorize_decision(&c, &kabid, Step::DivisionHeadValidation, 4).is_ok());
+        let kabid = caller("kabid", &["division_head"]);
+        assert!(authorize_decision(&c, &def, &kabid, step, 4).is_ok());
     }
 
     #[test]
     fn decisions_are_validated_per_step() {
-        let cat = Catalog::default_catalog();
+        let def = kantor_kas();
         let today: NaiveDate = "2026-11-26".parse().unwrap();
         let err = parse_decision(
-            Step::FrontOfficeVerification,
-            DecisionInput {
-                version: Some(1),
-                outcome: Some("incomplete".into()),
-                missing: Some(vec!["member_list".into(), "nonsense".into()]),
-                findings: Some("x".into()),
-                ..Default::default()
-            },
-            &cat,
+            &def,
+            def.step("front_office_verification").unwrap(),
+            input(json!({"version": 1, "outcome": "incomplete",
+                "missing": ["member_list", "nonsense"], "findings": "x"})),
             today,
         )
         .unwrap_err();
         let DomainError::Validation(errs) = err else {
             panic!()
         };
-        let codes: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        let codes: Vec<_> = errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_ref()))
+            .collect();
         assert_eq!(
             codes,
             [
@@ -1094,39 +1174,57 @@ mod tests {
             ]
         );
         let ok = parse_decision(
-            Step::Recommendation,
-            DecisionInput {
-                version: Some(1),
-                outcome: Some("grant".into()),
-                recommendation_number: Some("500/123/DKUMP/2026".into()),
-                recommendation_date: Some("2026-11-20".into()),
-                ..Default::default()
-            },
-            &cat,
+            &def,
+            def.step("recommendation").unwrap(),
+            input(json!({"version": 1, "outcome": "grant",
+                "recommendation_number": "500/123/DKUMP/2026",
+                "recommendation_date": "2026-11-20"})),
             today,
         )
         .unwrap();
         assert_eq!(ok.outcome, "grant");
+        assert_eq!(ok.details.str("recommendation_date"), Some("2026-11-20"));
+        // A field of another outcome, and one no step has.
+        let e = parse_decision(
+            &def,
+            def.step("front_office_verification").unwrap(),
+            input(json!({"version": 1, "outcome": "complete", "missing": ["member_list"], "colour": 1})),
+            today,
+        )
+        .unwrap_err();
+        let DomainError::Validation(errs) = e else {
+            panic!()
+        };
+        let codes: Vec<_> = errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_ref()))
+            .collect();
+        assert_eq!(
+            codes,
+            [("colour", "unknown_field"), ("missing", "not_applicable")]
+        );
     }
 
     #[test]
     fn a_decision_hands_the_token_to_the_pending_completion() {
-        let c = waiting_case(Step::FrontOfficeVerification);
-        let fo = caller("fo", &[Role::FrontOffice]);
-        let actor = authorize_decision(&c, &fo, Step::FrontOfficeVerification, 4).unwrap();
+        let def = kantor_kas();
+        let step = def.step("front_office_verification").unwrap();
+        let c = waiting_case(&def, "front_office_verification");
+        let fo = caller("fo", &["front_office"]);
+        let actor = authorize_decision(&c, &def, &fo, step, 4).unwrap();
         let origin = Origin::default();
         let ch = decide(
             &c,
+            &def,
             actor,
-            Step::FrontOfficeVerification,
+            step,
             ParsedDecision {
                 version: 4,
-                outcome: "complete",
+                outcome: "complete".into(),
                 reason: None,
-                details: Details::None,
-                notes: None,
+                details: Details::default(),
             },
-            None,
+            &Claimed::default(),
             &Ctx {
                 now: Utc::now(),
                 origin: &origin,

@@ -176,6 +176,32 @@ impl Calendar {
         c
     }
 
+    /// The most calendar days `n` working days can take: the longest span from any day of a
+    /// year with data (holiday blocks included) to its `n`-th working day, and at least the
+    /// Monday–Friday span (a year without data). A workflow's timeout for a step of `n` working
+    /// days may not be longer (`crate::catalogue`).
+    pub fn longest_span(&self, n: u32) -> u32 {
+        let span = |from: NaiveDate| {
+            let to = self.add_working_days(from, n).value;
+            (to - from).num_days() as u32
+        };
+        // A week of a year far from any data: the plain Monday–Friday span.
+        let plain = (0..7)
+            .filter_map(|i| NaiveDate::from_ymd_opt(2200, 1, 1 + i))
+            .map(span)
+            .max()
+            .unwrap_or(n);
+        let mut longest = plain;
+        for y in &self.years {
+            let mut d = NaiveDate::from_ymd_opt(*y, 1, 1).expect("1 January");
+            while d.year() == *y {
+                longest = longest.max(span(d));
+                d = d.succ_opt().expect("date in range");
+            }
+        }
+        longest
+    }
+
     /// The `n`-th working day after `from` (`from` itself when `n` is 0).
     pub fn add_working_days(&self, from: NaiveDate, n: u32) -> Counted<NaiveDate> {
         let mut c = Counted {
@@ -234,6 +260,19 @@ mod tests {
         };
         assert_eq!(aug18.source, "skb-2025-perubahan");
         assert!(c.source("skb-2026").unwrap().contains("1497"));
+    }
+
+    #[test]
+    fn longest_spans_worked_examples() {
+        let c = Calendar::shipped();
+        // Monday–Friday alone: one working day after a Friday is the Monday, 3 days later.
+        assert_eq!(Calendar::default().longest_span(1), 3);
+        assert_eq!(Calendar::default().longest_span(5), 7);
+        assert_eq!(Calendar::default().longest_span(30), 42);
+        // With 2025's data: Thursday 27 March 2025 (before Nyepi, Idul Fitri and the cuti
+        // bersama of 28 March – 7 April) to its next working day, Tuesday 8 April: 12 days.
+        assert_eq!(c.longest_span(1), 12);
+        assert!(c.longest_span(30) > 42);
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! A case (berkas): one application for one cash office, from draft to issued or refused.
+//! A case (berkas): one application for one permit, from draft to issued or refused.
 
-use super::application::Application;
-use super::deadlines::{DeadlineState, StepSpan};
+use super::deadlines::DeadlineState;
+use super::permit::form::FormData;
+use super::permit::{PermitCode, StepCode, Verdict};
 use super::roles::Role;
-use super::steps::Step;
+use super::timeline::StepSpan;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -36,24 +37,27 @@ impl fmt::Display for CaseId {
     }
 }
 
-/// `KK-2026-000123`: "KK" (Kantor Kas), the WITA year of submission, a six-digit sequence that
-/// restarts each year. Unique: the store refuses a second case with the same number.
+/// `KK-2026-000123`: the permit's prefix ("KK", Kantor Kas; 2–5 capital letters), the WITA year
+/// of submission, a six-digit sequence that restarts each year. Unique: the store refuses a
+/// second case with the same number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct RegistrationNumber(String);
 
 impl RegistrationNumber {
-    pub fn new(year: i32, seq: u64) -> Self {
-        Self(format!("KK-{year:04}-{seq:06}"))
+    pub fn new(prefix: &str, year: i32, seq: u64) -> Self {
+        Self(format!("{prefix}-{year:04}-{seq:06}"))
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        let b = s.as_bytes();
-        let ok = b.len() == 14
-            && s.starts_with("KK-")
-            && b[3..7].iter().all(u8::is_ascii_digit)
-            && b[7] == b'-'
-            && b[8..].iter().all(u8::is_ascii_digit);
+        let (prefix, rest) = s.split_once('-')?;
+        let b = rest.as_bytes();
+        let ok = (2..=5).contains(&prefix.len())
+            && prefix.bytes().all(|c| c.is_ascii_uppercase())
+            && b.len() == 11
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'-'
+            && b[5..].iter().all(u8::is_ascii_digit);
         ok.then(|| Self(s.to_string()))
     }
 
@@ -156,44 +160,36 @@ impl Actor {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Details {
-    None,
-    /// Front/back office found the file incomplete or invalid: what must be fixed.
-    Revision {
-        missing: Vec<String>,
-    },
-    /// SOP k.
-    Technical {
-        findings: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        site_visit_on: Option<NaiveDate>,
-    },
-    /// SOP l.
-    Recommendation {
-        number: String,
-        date: NaiveDate,
-    },
-    /// SOP m: a new draft version of the letter.
-    Draft {
-        version: u32,
-    },
-    /// SOP p.
-    Signature {
-        letter_number: String,
-    },
-    /// SOP r.
-    Effectuation {
-        oss_permit_number: String,
-        effective_on: NaiveDate,
-    },
+/// What a decision recorded besides its outcome and reason: the step's fields (by their paths)
+/// and what the system added (`draft_version`, `letter_number`, `bill_number`). Release 0.1
+/// stored a tagged shape; it is read as this map (`migrate`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(transparent)]
+pub struct Details(pub serde_json::Map<String, serde_json::Value>);
+
+impl<'de> Deserialize<'de> for Details {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        Ok(Details(super::migrate::decision_details(m)))
+    }
+}
+
+impl Details {
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.get(key)
+    }
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(serde_json::Value::as_str)
+    }
+    pub fn insert(&mut self, key: &str, v: impl Into<serde_json::Value>) {
+        self.0.insert(key.to_string(), v.into());
+    }
 }
 
 /// One decision taken at a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
-    pub step: Step,
+    pub step: StepCode,
     pub outcome: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -202,20 +198,20 @@ pub struct Decision {
     pub at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LetterKind {
-    /// Surat Pemenuhan Komitmen granting the permit.
-    Grant,
-    /// Letter refusing the permit, after a refusal recommendation.
-    Refusal,
-}
+/// Which letter a case leads to: the grant (e.g. Surat Pemenuhan Komitmen) or the refusal.
+pub type LetterKind = Verdict;
 
+/// The technical agency's verdict (an outcome with the `recommend` effect).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recommendation {
-    pub outcome: LetterKind,
-    pub number: String,
-    pub date: NaiveDate,
+    pub outcome: Verdict,
+    /// The step that recommended (absent in release 0.1 records: `recommendation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub official: Actor,
@@ -270,6 +266,12 @@ pub struct Revocation {
 pub struct SignedDocument {
     pub id: Uuid,
     pub case_id: CaseId,
+    /// The permit the letter is of (absent in release 0.1 records: `migrate`).
+    #[serde(default = "super::migrate::release_0_1_permit")]
+    pub permit: PermitCode,
+    /// The letter's title as printed (absent in release 0.1 records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     pub number: String,
     pub kind: LetterKind,
     /// The cooperative the letter is addressed to.
@@ -298,18 +300,59 @@ pub struct Letter {
     pub signed: Option<SignedLetter>,
 }
 
+/// The permit as issued in the national system (an outcome with `record_issuance`, e.g. SOP r:
+/// effectuated in OSS).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Permit {
-    pub oss_permit_number: String,
+pub struct Issuance {
+    #[serde(alias = "oss_permit_number")]
+    pub number: String,
     pub effective_on: NaiveDate,
     pub recorded_by: Actor,
     pub recorded_at: DateTime<Utc>,
 }
 
-/// What the applicant must fix (set when g or i sends the file back).
+/// The retribution assessed for the case (an outcome with `assess_fee`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeAssessment {
+    /// Rupiah.
+    pub amount: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    pub step: StepCode,
+    pub assessed_by: Actor,
+    pub assessed_at: DateTime<Utc>,
+}
+
+/// The bill (SKRD) of the assessed retribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bill {
+    pub number: String,
+    pub amount: i64,
+    pub issued_at: DateTime<Utc>,
+    pub due_on: NaiveDate,
+    pub issued_by: Actor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<StoredFile>,
+}
+
+/// The verified payment of the bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_on: Option<NaiveDate>,
+    /// The uploaded proof (deposit slip) that was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<Uuid>,
+    pub verified_by: Actor,
+    pub verified_at: DateTime<Utc>,
+}
+
+/// What the applicant must fix (set by an outcome with `request_revision`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevisionRequest {
-    pub from_step: Step,
+    pub from_step: StepCode,
     pub missing: Vec<String>,
     pub reason: String,
     pub at: DateTime<Utc>,
@@ -324,18 +367,22 @@ pub struct PendingCompletion {
     pub output: serde_json::Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     pub id: CaseId,
+    /// The permit applied for (release 0.1 records have none: they are all kantor kas).
+    #[serde(default = "super::migrate::release_0_1_permit")]
+    pub permit_code: PermitCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<RegistrationNumber>,
     /// The applicant's subject id: only they see the case among applicants.
     pub owner: String,
-    pub application: Application,
+    /// The application's values, as the permit's form defines them.
+    pub application: FormData,
     pub status: CaseStatus,
     /// The step the case is at (waiting, or decided and moving on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<Step>,
+    pub step: Option<StepCode>,
     /// The orchestrator's callback token while the case waits at `step`. Never shown, never
     /// logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,8 +415,15 @@ pub struct Case {
     pub recommendation: Option<Recommendation>,
     #[serde(default)]
     pub letter: Letter,
+    /// Stored as `permit` since release 0.1 (then named after OSS's permit number).
+    #[serde(rename = "permit", default, skip_serializing_if = "Option::is_none")]
+    pub issuance: Option<Issuance>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub permit: Option<Permit>,
+    pub fee: Option<FeeAssessment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bill: Option<Bill>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
     #[serde(default)]
     pub survey_answered: bool,
     /// Marker of the last automatic event (notice, escalation), so that a retried task
@@ -387,7 +441,7 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlineAlert {
     pub on: NaiveDate,
-    pub step: Step,
+    pub step: StepCode,
     pub state: DeadlineState,
 }
 
@@ -398,9 +452,15 @@ impl Case {
         self.pending_completion.is_some() || self.start_pending
     }
 
-    pub fn new_draft(owner: String, application: Application, now: DateTime<Utc>) -> Self {
+    pub fn new_draft(
+        permit: PermitCode,
+        owner: String,
+        application: FormData,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             id: CaseId::new(),
+            permit_code: permit,
             registration_number: None,
             owner,
             application,
@@ -421,7 +481,10 @@ impl Case {
             revision: None,
             recommendation: None,
             letter: Letter::default(),
-            permit: None,
+            issuance: None,
+            fee: None,
+            bill: None,
+            payment: None,
             survey_answered: false,
             last_automatic: None,
             timeline: Vec::new(),
@@ -430,13 +493,12 @@ impl Case {
     }
 
     /// The case waits for a decision at `step` (a live callback token).
-    pub fn waiting_at(&self) -> Option<Step> {
-        self.task_token.as_ref().and(self.step)
+    pub fn waiting_at(&self) -> Option<&StepCode> {
+        self.task_token.as_ref().and(self.step.as_ref())
     }
 
-    /// The applicant may change the form and the documents.
-    pub fn is_editable(&self) -> bool {
-        self.status == CaseStatus::Draft || self.waiting_at() == Some(Step::ApplicantRevision)
+    pub fn is_waiting_at(&self, step: &str) -> bool {
+        self.waiting_at().is_some_and(|s| s == step)
     }
 
     /// Who decided the step just before, if it was a staff step: they may not decide the next
@@ -445,7 +507,7 @@ impl Case {
     pub fn last_staff_actor(&self) -> Option<&Actor> {
         self.decisions
             .last()
-            .filter(|d| d.step.is_staff_step())
+            .filter(|d| d.actor.role.as_ref().is_some_and(Role::is_staff))
             .map(|d| &d.actor)
     }
 
@@ -516,7 +578,7 @@ pub struct AuditEvent {
     /// `step.decided`, `case.closed`.
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<Step>,
+    pub step: Option<StepCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -533,7 +595,7 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, Default)]
 pub struct EventDraft {
     pub action: &'static str,
-    pub step: Option<Step>,
+    pub step: Option<StepCode>,
     pub outcome: Option<String>,
     pub reason: Option<String>,
 }
@@ -617,23 +679,31 @@ pub fn verify_chain(events: &[AuditEvent]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::application::tests::sample_input;
 
     #[test]
     fn registration_numbers() {
-        let r = RegistrationNumber::new(2026, 123);
+        let r = RegistrationNumber::new("KK", 2026, 123);
         assert_eq!(r.as_str(), "KK-2026-000123");
         assert_eq!(RegistrationNumber::parse("KK-2026-000123"), Some(r));
+        assert_eq!(
+            RegistrationNumber::parse("KCP-2026-000001").map(|r| r.to_string()),
+            Some("KCP-2026-000001".into())
+        );
         assert_eq!(RegistrationNumber::parse("KK-2026-00123"), None);
-        assert_eq!(RegistrationNumber::parse("KX-2026-000123"), None);
+        assert_eq!(RegistrationNumber::parse("kk-2026-000123"), None);
+        assert_eq!(RegistrationNumber::parse("KKKKKK-2026-000123"), None);
+        assert_eq!(RegistrationNumber::parse("K-2026-000123"), None);
     }
 
     #[test]
     fn audit_chain_detects_tampering() {
-        let today: NaiveDate = "2026-11-26".parse().unwrap();
-        let app = sample_input(today).parse(today).unwrap();
         let now = Utc::now();
-        let mut case = Case::new_draft("u1".into(), app, now);
+        let mut case = Case::new_draft(
+            PermitCode::new("kantor-kas-ksp"),
+            "u1".into(),
+            FormData::default(),
+            now,
+        );
         let origin = Origin::default();
         let mut evs = vec![];
         for action in ["application.created", "document.stored", "case.submitted"] {

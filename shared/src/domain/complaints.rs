@@ -14,7 +14,21 @@ use super::case::{
     RegistrationNumber,
 };
 use super::validation::{self, Errors, FieldError};
+use super::roles::{Capability, Roles};
 use super::{Caller, Role};
+
+/// The roles that keep the complaints register (capability `complaints` in `infra/roles.json`).
+pub fn officer_roles() -> Vec<Role> {
+    Roles::current().with(Capability::Complaints)
+}
+
+/// Who is told when a complaint waits too long: the officers and the roles with
+/// `complaint_escalation` (the section head).
+pub fn escalation_roles() -> Vec<Role> {
+    let mut v = officer_roles();
+    v.extend(Roles::current().with(Capability::ComplaintEscalation));
+    v
+}
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -187,9 +201,9 @@ impl ComplaintStep {
 pub struct Complainant {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<super::application::Email>,
+    pub email: Option<super::values::Email>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<super::application::Phone>,
+    pub phone: Option<super::values::Phone>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -354,10 +368,10 @@ impl ComplaintInput {
         } else {
             let name = e.field("name", self.name, |n| validation::text(n, 2, 120));
             let email = e.optional("email", self.email, |m| {
-                super::application::Email::parse(&m)
+                super::values::Email::parse(&m)
             });
             let phone = e.optional("phone", self.phone, |p| {
-                super::application::Phone::parse(&p)
+                super::values::Phone::parse(&p)
             });
             name.map(|name| Complainant { name, email, phone })
         };
@@ -395,7 +409,9 @@ impl ComplaintInput {
                 text,
                 complainant,
                 filed_by: None,
-                recorded_by: officer.map(|o| o.actor(Role::ComplaintsOfficer)),
+                recorded_by: officer.and_then(|o| {
+                    o.role_with(Capability::Complaints).map(|r| o.actor(r))
+                }),
                 filed_at: now,
                 status: ComplaintStatus::Open,
                 step: None,
@@ -488,11 +504,11 @@ pub fn decide(
     origin: &Origin,
 ) -> Result<ComplaintChange, super::DomainError> {
     use super::DomainError;
-    if !caller.has(Role::ComplaintsOfficer) {
+    let Some(officer_role) = caller.role_with(Capability::Complaints) else {
         return Err(DomainError::Forbidden {
-            required: Role::ComplaintsOfficer,
+            required: officer_roles().into_iter().next().unwrap_or_else(Role::applicant),
         });
-    }
+    };
     let mut e = Errors::default();
     let version = e.field("version", input.version, Ok);
     let outcome = e.field("outcome", input.outcome, |o| {
@@ -594,7 +610,7 @@ pub fn decide(
     }
     let token = c.task_token.clone().unwrap_or_default();
     let (mut n, expected_version) = begin(c);
-    let actor = caller.actor(Role::ComplaintsOfficer);
+    let actor = caller.actor(officer_role);
     match step {
         ComplaintStep::Registration => {
             n.registered_at = Some(now);
@@ -761,7 +777,7 @@ mod tests {
             sub: "adu".into(),
             name: "Fajar".into(),
             email: None,
-            roles: vec![Role::ComplaintsOfficer],
+            roles: vec![Role::new("complaints_officer")],
         }
     }
 
@@ -861,7 +877,7 @@ mod tests {
         );
         assert!(ok.complaint.follow_ups[0].with_dinas_koperasi);
         let not_officer = Caller {
-            roles: vec![Role::SectionHead],
+            roles: vec![Role::new("section_head")],
             ..officer()
         };
         assert!(matches!(

@@ -1,91 +1,26 @@
-//! Service-level deadlines in working days: the two clocks of the seed ("Waktu Penyelesaian":
-//! 30 hari kerja for the applicant to fulfil the commitment, 30 hari kerja for the agency to check
-//! and approve it), split into per-step targets (`infra/config/sla.json`) so that lateness is
-//! pinned to a step and a role.
+//! Service-level deadlines in working days: each permit's two clocks (the seed's "Waktu
+//! Penyelesaian": 30 hari kerja for the applicant to fulfil the commitment, 30 hari kerja for the
+//! agency to check and approve it), split into per-step targets in the permit's `permit.json`
+//! (`steps[].sla`) so that lateness is pinned to a step and a role.
 //!
 //! - The applicant's clock runs while the file is in the applicant's hands: from the start of the
-//!   application until it is submitted, and again in every revision; it is paused while the
-//!   agency holds the file.
-//! - The agency's clock runs while a staff step holds the file (g through p, and r); it is paused
-//!   while the case waits on the applicant (revision, survey).
+//!   application until it is submitted, and again at every step on the applicant's clock (a
+//!   revision, a payment); it is paused while the agency holds the file.
+//! - The agency's clock runs while a staff step holds the file; it is paused while the case waits
+//!   on the applicant (revision, survey).
 //!
 //! Days are counted with [`Calendar`] in WITA; see its counting convention.
 
 use super::calendar::{Calendar, unknown_years_warning};
 use super::case::Case;
-use super::steps::Step;
+use super::permit::{ClockKind, PermitDef, StepCode, StepDef};
 use super::time::wita_date;
-use super::{CaseId, CaseStatus};
+use super::CaseStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-pub const DEFAULT_SLA: &str = include_str!("../../../infra/config/sla.json");
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SlaConfig {
-    pub applicant_days: u32,
-    pub agency_days: u32,
-    /// A deadline this many working days away (or less) is "near due".
-    pub near_due_days: u32,
-    pub survey_days: u32,
-    pub steps: BTreeMap<Step, u32>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("SLA configuration: {0}")]
-pub struct SlaError(pub String);
-
-impl SlaConfig {
-    pub fn parse(json: &str) -> Result<Self, SlaError> {
-        let c: SlaConfig = serde_json::from_str(json).map_err(|e| SlaError(e.to_string()))?;
-        for s in Step::ALL.into_iter().filter(|s| s.is_staff_step()) {
-            match c.steps.get(&s) {
-                Some(0) | None => return Err(SlaError(format!("staff step {s} needs a target"))),
-                Some(_) => {}
-            }
-        }
-        if let Some(s) = c.steps.keys().find(|s| !s.is_staff_step()) {
-            return Err(SlaError(format!(
-                "{s} is the applicant's: its time counts on the applicant's clock"
-            )));
-        }
-        let sum: u32 = c.steps.values().sum();
-        if sum != c.agency_days {
-            return Err(SlaError(format!(
-                "staff step targets sum to {sum}, the agency clock is {}",
-                c.agency_days
-            )));
-        }
-        Ok(c)
-    }
-
-    pub fn shipped() -> Self {
-        Self::parse(DEFAULT_SLA).expect("the shipped SLA configuration is valid")
-    }
-
-    /// Target of a staff step (the applicant's steps have none of their own).
-    pub fn target(&self, step: Step) -> Option<u32> {
-        match step {
-            Step::Survey => Some(self.survey_days),
-            s => self.steps.get(&s).copied(),
-        }
-    }
-}
-
-/// One stay of the case at a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepSpan {
-    pub step: Step,
-    pub entered_at: DateTime<Utc>,
-    /// The step's deadline (WITA date), set when the case entered it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub due_on: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
-}
+pub use super::timeline::{StepRecord, StepSpan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,7 +56,7 @@ fn state_of(left: i64, near: u32) -> DeadlineState {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Clock {
-    pub label: &'static str,
+    pub label: String,
     pub target_days: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<DateTime<Utc>>,
@@ -137,7 +72,7 @@ pub struct Clock {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepClock {
-    pub step: Step,
+    pub step: StepCode,
     pub role: super::Role,
     pub target_days: u32,
     pub entered_on: NaiveDate,
@@ -163,11 +98,12 @@ pub struct Deadlines {
 /// The intervals during which a clock ran, open intervals ending now.
 fn intervals(
     case: &Case,
+    def: &PermitDef,
     now: DateTime<Utc>,
-    agency: bool,
+    clock: ClockKind,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>, bool)> {
     let mut out = vec![];
-    if !agency {
+    if clock == ClockKind::Applicant {
         let end = case.submitted_at.unwrap_or(now);
         out.push((
             case.created_at,
@@ -176,12 +112,7 @@ fn intervals(
         ));
     }
     for s in &case.timeline {
-        let counts = if agency {
-            s.step.is_staff_step()
-        } else {
-            s.step == Step::ApplicantRevision
-        };
-        if counts {
+        if def.clock_of(s.step.as_str()) == Some(clock) {
             out.push((s.entered_at, s.left_at.unwrap_or(now), s.left_at.is_none()));
         }
     }
@@ -213,7 +144,7 @@ fn used(
 }
 
 struct ClockSpec {
-    label: &'static str,
+    label: String,
     target: u32,
     started_at: Option<DateTime<Utc>>,
     done: bool,
@@ -270,38 +201,39 @@ fn clock(
 }
 
 /// Both clocks and the current step's deadline, as of `now`.
-pub fn deadlines(case: &Case, cal: &Calendar, sla: &SlaConfig, now: DateTime<Utc>) -> Deadlines {
+pub fn deadlines(case: &Case, def: &PermitDef, cal: &Calendar, now: DateTime<Utc>) -> Deadlines {
     let today = wita_date(now);
+    let near = def.near_due_days;
     let mut unknown = BTreeSet::new();
     let final_ = case.status.is_final();
-    let a = used(cal, &intervals(case, now, false), &mut unknown);
+    let a = used(cal, &intervals(case, def, now, ClockKind::Applicant), &mut unknown);
     let applicant = clock(
         ClockSpec {
-            label: "Pemenuhan komitmen oleh pemohon",
-            target: sla.applicant_days,
+            label: def.clocks.applicant.label.clone(),
+            target: def.clocks.applicant.days,
             started_at: Some(case.created_at),
             done: final_,
         },
         a,
-        sla.near_due_days,
+        near,
         cal,
         &mut unknown,
     );
-    let g = used(cal, &intervals(case, now, true), &mut unknown);
+    let g = used(cal, &intervals(case, def, now, ClockKind::Agency), &mut unknown);
     let agency_started = case
         .timeline
         .iter()
-        .find(|s| s.step.is_staff_step())
+        .find(|s| def.clock_of(s.step.as_str()) == Some(ClockKind::Agency))
         .map(|s| s.entered_at);
     let agency = clock(
         ClockSpec {
-            label: "Pemeriksaan dan persetujuan oleh DPMPTSP",
-            target: sla.agency_days,
+            label: def.clocks.agency.label.clone(),
+            target: def.clocks.agency.days,
             started_at: agency_started,
             done: final_,
         },
         g,
-        sla.near_due_days,
+        near,
         cal,
         &mut unknown,
     );
@@ -322,13 +254,15 @@ pub fn deadlines(case: &Case, cal: &Calendar, sla: &SlaConfig, now: DateTime<Utc
                 None => (0, 0),
             };
             let state = if s.due_on.is_some() {
-                state_of(left, sla.near_due_days)
+                state_of(left, near)
             } else {
                 DeadlineState::OnTime
             };
             StepClock {
-                step: s.step,
-                role: s.step.role(),
+                step: s.step.clone(),
+                role: def
+                    .step(s.step.as_str())
+                    .map_or_else(super::Role::applicant, |d| d.role.clone()),
                 target_days: target,
                 entered_on,
                 due_on: s.due_on,
@@ -352,23 +286,24 @@ pub fn deadlines(case: &Case, cal: &Calendar, sla: &SlaConfig, now: DateTime<Utc
     }
 }
 
-/// The deadline of a step the case enters now. For the applicant's revision it is what is left of
-/// the applicant's clock (at least one working day); for a staff step, its target.
+/// The deadline of a step the case enters now. For a step on the applicant's clock without days
+/// of its own it is what is left of that clock (at least one working day); otherwise its target.
 pub fn due_on_entry(
     case: &Case,
-    step: Step,
+    def: &PermitDef,
+    step: &StepDef,
     cal: &Calendar,
-    sla: &SlaConfig,
     now: DateTime<Utc>,
 ) -> (Option<NaiveDate>, BTreeSet<i32>) {
     let today = wita_date(now);
-    let days = match step {
-        Step::ApplicantRevision => {
+    let days = match (step.sla.clock, step.sla.days) {
+        (_, Some(d)) => Some(d),
+        (Some(ClockKind::Applicant), None) => {
             let mut unknown = BTreeSet::new();
-            let u = used(cal, &intervals(case, now, false), &mut unknown);
-            Some((i64::from(sla.applicant_days) - i64::from(u.days)).max(1) as u32)
+            let u = used(cal, &intervals(case, def, now, ClockKind::Applicant), &mut unknown);
+            Some((i64::from(def.clocks.applicant.days) - i64::from(u.days)).max(1) as u32)
         }
-        s => sla.target(s),
+        _ => None,
     };
     match days {
         Some(n) => {
@@ -379,24 +314,10 @@ pub fn due_on_entry(
     }
 }
 
-/// One decided stay at a step, for the SLA report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepRecord {
-    pub case_id: CaseId,
-    pub step: Step,
-    pub entered_at: DateTime<Utc>,
-    pub decided_at: DateTime<Utc>,
-    pub outcome: String,
-    pub working_days: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub due_on: Option<NaiveDate>,
-    pub on_time: bool,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::application::tests::sample_input;
+    use crate::domain::permit::tests_support::kantor_kas;
 
     fn at(s: &str) -> DateTime<Utc> {
         // WITA local time → UTC.
@@ -411,46 +332,45 @@ mod tests {
 
     #[test]
     fn the_shipped_split_sums_to_thirty() {
-        let s = SlaConfig::shipped();
-        assert_eq!(s.steps.values().sum::<u32>(), 30);
-        assert_eq!(s.target(Step::FrontOfficeVerification), Some(1));
-        assert_eq!(s.target(Step::ApplicantRevision), None);
-        let bad = DEFAULT_SLA.replace("\"effectuation\": 4", "\"effectuation\": 5");
-        assert!(SlaConfig::parse(&bad).unwrap_err().0.contains("sum to 31"));
+        let def = kantor_kas();
+        let staff: u32 = def.steps.iter().filter_map(|s| (s.sla.clock == Some(ClockKind::Agency)).then_some(s.sla.days.unwrap_or(0))).sum();
+        assert_eq!(staff, 30);
+        assert_eq!(def.target("front_office_verification"), Some(1));
+        assert_eq!(def.target("applicant_revision"), None);
     }
 
     #[test]
     fn clocks_pause_and_resume() {
         let cal = Calendar::shipped();
-        let sla = SlaConfig::shipped();
-        let today = d("2026-03-02");
+        let def = kantor_kas();
         let mut case = crate::domain::Case::new_draft(
+            def.code.clone(),
             "o".into(),
-            sample_input(today).parse(today).unwrap(),
+            Default::default(),
             at("2026-03-02T09:00:00+08:00"), // Monday
         );
         // Draft for 2 working days, submitted Wednesday 4 March.
         case.status = CaseStatus::InProcess;
         case.submitted_at = Some(at("2026-03-04T10:00:00+08:00"));
         case.timeline.push(StepSpan {
-            step: Step::FrontOfficeVerification,
+            step: StepCode::new("front_office_verification"),
             entered_at: at("2026-03-04T10:00:00+08:00"),
             due_on: Some(d("2026-03-05")),
             left_at: Some(at("2026-03-05T11:00:00+08:00")),
             outcome: Some("incomplete".into()),
         });
         case.timeline.push(StepSpan {
-            step: Step::ApplicantRevision,
+            step: StepCode::new("applicant_revision"),
             entered_at: at("2026-03-05T11:00:00+08:00"),
             due_on: Some(d("2026-04-21")),
             left_at: None,
             outcome: None,
         });
-        case.step = Some(Step::ApplicantRevision);
+        case.step = Some(StepCode::new("applicant_revision"));
         // Monday 9 March: the applicant's clock ran 3 (Tue 3, Wed 4 in draft) + (Fri 6, Mon 9)
         // = 4 days; the agency's 1 (Thu 5, at the front office), now paused.
         let now = at("2026-03-09T15:00:00+08:00");
-        let dl = deadlines(&case, &cal, &sla, now);
+        let dl = deadlines(&case, &def, &cal, now);
         assert_eq!(dl.applicant.used_days, 4);
         assert!(dl.applicant.running);
         assert_eq!(dl.applicant.left_days, 26);

@@ -1,7 +1,7 @@
 //! The caller of an action, as the gateway's verified claims describe them.
 
 use super::case::{Actor, Case, CaseStatus};
-use super::roles::Role;
+use super::roles::{Capability, Role};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,12 +15,25 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
+    pub fn has(&self, role: &Role) -> bool {
+        self.roles.contains(role)
+    }
+
+    pub fn is_applicant(&self) -> bool {
+        self.roles.iter().any(Role::is_applicant)
     }
 
     pub fn is_staff(&self) -> bool {
         self.roles.iter().any(|r| r.is_staff())
+    }
+
+    /// The caller's first role holding `cap` (the office's processes outside permits).
+    pub fn role_with(&self, cap: Capability) -> Option<Role> {
+        self.roles.iter().find(|r| r.can(cap)).cloned()
+    }
+
+    pub fn can(&self, cap: Capability) -> bool {
+        self.role_with(cap).is_some()
     }
 
     pub fn actor(&self, role: Role) -> Actor {

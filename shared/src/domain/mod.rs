@@ -1,29 +1,33 @@
-//! The service's rules, free of I/O: what an application is, who acts at which step, what each
-//! action changes, what each notice says.
+//! The service's rules, free of I/O: what a permit is (as data), what an application is, what
+//! each action changes, what each notice says.
 
 pub mod actions;
-pub mod application;
 pub mod calendar;
 pub mod case;
 pub mod complaints;
 pub mod deadlines;
+pub mod documents;
+pub mod facts;
 pub mod identity;
+pub mod migrate;
 pub mod notices;
+pub mod permit;
 pub mod privacy;
 pub mod requirements;
 pub mod roles;
-pub mod steps;
 pub mod survey;
 pub mod time;
+pub mod timeline;
 pub mod validation;
+pub mod values;
 
 pub use actions::DomainError;
-pub use application::{Application, ApplicationInput, Nib};
 pub use case::{
     Actor, AuditEvent, Case, CaseId, CaseStatus, DocumentRecord, DocumentStatus, Origin,
     RegistrationNumber,
 };
 pub use identity::Caller;
-pub use requirements::{Catalog, FileKind};
+pub use permit::{PermitCode, PermitDef, StepCode, StepDef};
+pub use requirements::FileKind;
 pub use roles::Role;
-pub use steps::Step;
+pub use values::Nib;

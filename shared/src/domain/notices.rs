@@ -1,12 +1,15 @@
-//! The notices the service sends (Bahasa Indonesia). SOP step h names one ("Pemohon mendapatkan
-//! SMS atau e-mail bahwa berkas sudah lengkap"); the others tell the applicant where the case
-//! is and tell staff that a case waits in their queue.
+//! The notices the service sends (Bahasa Indonesia). Each permit's own notices — SOP step h
+//! ("Pemohon mendapatkan SMS atau e-mail bahwa berkas sudah lengkap"), where the case is, the
+//! letter, the closing — are templates in its `permit.json`; the office's own ones (a case in a
+//! staff queue, an escalation, a deadline) are written here.
 
-use super::case::{Case, LetterKind};
+use super::case::Case;
 use super::deadlines::DeadlineState;
-use super::requirements::Catalog;
-use super::steps::Step;
-use super::time::{format_date_id, format_instant_id};
+use super::facts::CaseFacts;
+use super::permit::template::{fill, paragraph};
+use super::permit::{PermitDef, StepCode};
+use super::roles::Role;
+use super::time::format_date_id;
 use serde::{Deserialize, Serialize};
 
 /// Who the agency is, as its letterhead and e-mails show it (configurable per deployment;
@@ -26,9 +29,6 @@ pub struct Agency {
     /// Where letters are dated ("Bontang, 26 November 2026").
     #[serde(default = "default_city")]
     pub city: String,
-    /// Numbering of signed letters: `{seq}`/`{seq:04}` (per year, without gaps) and `{year}`.
-    #[serde(default = "default_letter_pattern")]
-    pub letter_number_pattern: String,
 }
 
 fn default_head_position() -> String {
@@ -37,22 +37,6 @@ fn default_head_position() -> String {
 
 fn default_city() -> String {
     "Bontang".into()
-}
-
-fn default_letter_pattern() -> String {
-    // 503: the archive classification of licensing (perizinan).
-    "503/{seq:04}/SPK-KK/DPMPTSP/{year}".into()
-}
-
-impl Agency {
-    /// The number of the `seq`-th letter of `year` by [`Agency::letter_number_pattern`].
-    pub fn letter_number(&self, seq: u64, year: i32) -> String {
-        self.letter_number_pattern
-            .replace("{seq:04}", &format!("{seq:04}"))
-            .replace("{seq:06}", &format!("{seq:06}"))
-            .replace("{seq}", &seq.to_string())
-            .replace("{year}", &year.to_string())
-    }
 }
 
 impl Default for Agency {
@@ -68,7 +52,6 @@ impl Default for Agency {
             email: "dpmptsp@bontangkota.go.id".into(),
             head_position: default_head_position(),
             city: default_city(),
-            letter_number_pattern: default_letter_pattern(),
         }
     }
 }
@@ -77,61 +60,40 @@ impl Default for Agency {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
-    Submitted,
+    /// One of the permit's own notices (`permit.json` `notices`), by code.
+    Permit { code: String },
     /// Staff: a case waits at a step of their role.
-    QueueArrival {
-        step: Step,
-    },
-    /// SOP h.
-    FileComplete,
-    RevisionNeeded,
-    ForwardedToDinasKoperasi,
-    RecommendationMade,
-    LetterSigned,
-    SurveyRequested,
-    PermitIssued,
-    PermitRefused,
-    Lapsed,
+    QueueArrival { step: StepCode },
     /// Staff and their supervisor: a step waited longer than the orchestrator's timeout.
-    Escalation {
-        step: Step,
-    },
+    Escalation { step: StepCode },
     /// The overdue job: a step is near or past its deadline (to the waiting role and its
-    /// supervisor, or to the applicant in revision).
+    /// supervisor, or to the applicant at the applicant's steps).
     Deadline {
-        step: Step,
+        step: StepCode,
         state: DeadlineState,
         due_on: chrono::NaiveDate,
     },
 }
 
+/// The permit's notices the workflow sends on closing a case.
+pub const ISSUED: &str = "permit_issued";
+pub const REFUSED: &str = "permit_refused";
+pub const LAPSED: &str = "lapsed";
+pub const SUBMITTED: &str = "submitted";
+
 impl Notice {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Notice::Submitted => "submitted",
-            Notice::QueueArrival { .. } => "queue_arrival",
-            Notice::FileComplete => "file_complete",
-            Notice::RevisionNeeded => "revision_needed",
-            Notice::ForwardedToDinasKoperasi => "forwarded_to_dinas_koperasi",
-            Notice::RecommendationMade => "recommendation_made",
-            Notice::LetterSigned => "letter_signed",
-            Notice::SurveyRequested => "survey_requested",
-            Notice::PermitIssued => "permit_issued",
-            Notice::PermitRefused => "permit_refused",
-            Notice::Lapsed => "lapsed",
-            Notice::Escalation { .. } => "escalation",
-            Notice::Deadline { .. } => "deadline",
+    pub fn permit(code: &str) -> Self {
+        Notice::Permit {
+            code: code.to_string(),
         }
     }
 
-    /// The notices the applicant gets when the case enters `step`.
-    pub fn on_entering(step: Step) -> Vec<Notice> {
-        match step {
-            Step::ApplicantRevision => vec![Notice::RevisionNeeded],
-            Step::TechnicalVerification => vec![Notice::ForwardedToDinasKoperasi],
-            Step::LetterDrafting => vec![Notice::RecommendationMade],
-            Step::Survey => vec![Notice::LetterSigned, Notice::SurveyRequested],
-            _ => vec![],
+    pub fn code(&self) -> &str {
+        match self {
+            Notice::Permit { code } => code,
+            Notice::QueueArrival { .. } => "queue_arrival",
+            Notice::Escalation { .. } => "escalation",
+            Notice::Deadline { .. } => "deadline",
         }
     }
 }
@@ -145,175 +107,73 @@ pub struct Message {
 
 pub struct RenderCtx<'a> {
     pub agency: &'a Agency,
-    pub catalog: &'a Catalog,
+    pub def: &'a PermitDef,
     /// Base URL of the public portal, for the link in the message.
     pub portal_url: &'a str,
 }
 
-fn reg(case: &Case) -> String {
-    case.registration_number
-        .as_ref()
-        .map_or_else(|| "(belum bernomor)".to_string(), |r| r.to_string())
+fn step_words(def: &PermitDef, step: &StepCode) -> (String, String, String) {
+    match def.step(step.as_str()) {
+        Some(s) => (s.title.clone(), s.sop.clone(), s.role.label()),
+        None => (step.to_string(), "-".into(), Role::applicant().label()),
+    }
 }
 
 pub fn render(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Message {
-    let reg = reg(case);
-    let coop = &case.application.cooperative_name;
+    let facts = CaseFacts {
+        case,
+        def: cx.def,
+        agency: cx.agency,
+    };
+    let reg = case
+        .registration_number
+        .as_ref()
+        .map_or_else(|| "(belum bernomor)".to_string(), |r| r.to_string());
+    let holder = cx.def.holder_of(&case.application);
+    let permit = &cx.def.short_name;
     let link = format!(
         "{}/#/permohonan/{}",
         cx.portal_url.trim_end_matches('/'),
         case.id
     );
     let (subject, lines): (String, Vec<String>) = match notice {
-        Notice::Submitted => (
-            format!("Permohonan diterima: {reg}"),
-            vec![
-                format!(
-                    "Permohonan Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam atas nama {coop} telah kami terima dengan nomor pendaftaran {reg}."
-                ),
-                "Petugas front office akan memverifikasi kelengkapan berkas Anda.".into(),
-                "Layanan ini tidak dipungut biaya.".into(),
-            ],
-        ),
-        Notice::QueueArrival { step } => (
-            format!("Berkas {reg} menunggu tindakan: {}", step.title()),
-            vec![
-                format!(
-                    "Berkas permohonan Izin Pembukaan Kantor Kas KSP nomor {reg} ({coop}) menunggu tindakan Anda pada tahap {} (SOP huruf {}).",
-                    step.title(),
-                    step.sop()
-                ),
-                "Silakan buka konsol petugas untuk memprosesnya.".into(),
-            ],
-        ),
-        Notice::FileComplete => (
-            format!("Berkas sudah lengkap: {reg}"),
-            vec![
-                format!(
-                    "Berkas permohonan Izin Pembukaan Kantor Kas KSP nomor {reg} atas nama {coop} sudah lengkap."
-                ),
-                "Permohonan Anda selanjutnya divalidasi oleh petugas back office.".into(),
-            ],
-        ),
-        Notice::RevisionNeeded => {
-            let mut lines = vec![format!(
-                "Berkas permohonan nomor {reg} atas nama {coop} perlu diperbaiki sebelum dapat diproses lebih lanjut."
-            )];
-            if let Some(rev) = &case.revision {
-                lines.push(format!("Catatan petugas: {}", rev.reason));
-                if !rev.missing.is_empty() {
-                    lines.push("Dokumen yang perlu diunggah ulang:".into());
-                    for code in &rev.missing {
-                        let name = cx
-                            .catalog
-                            .get(code)
-                            .map_or(code.as_str(), |r| r.name.as_str());
-                        lines.push(format!("- {name}"));
-                    }
-                }
+        Notice::Permit { code } => match cx.def.notices.get(code) {
+            Some(t) => (
+                fill(&t.subject, &facts).unwrap_or_else(|| format!("{} {reg}", cx.def.short_name)),
+                t.lines.iter().filter_map(|p| paragraph(p, &facts)).collect(),
+            ),
+            None => {
+                tracing::warn!(notice = %code, permit = %cx.def.code, "notice not defined for the permit");
+                (format!("Pemberitahuan berkas {reg}"), vec![])
             }
-            lines.push(
-                "Silakan perbaiki data atau unggah ulang dokumen melalui Perizinan Digital, lalu ajukan kembali."
-                    .into(),
-            );
-            (format!("Berkas perlu diperbaiki: {reg}"), lines)
+        },
+        Notice::QueueArrival { step } => {
+            let (title, sop, _) = step_words(cx.def, step);
+            (
+                format!("Berkas {reg} menunggu tindakan: {title}"),
+                vec![
+                    format!(
+                        "Berkas permohonan {permit} nomor {reg} ({holder}) menunggu tindakan Anda pada tahap {title} (SOP huruf {sop})."
+                    ),
+                    "Silakan buka konsol petugas untuk memprosesnya.".into(),
+                ],
+            )
         }
-        Notice::ForwardedToDinasKoperasi => (
-            format!("Berkas diteruskan ke Dinas Koperasi: {reg}"),
-            vec![
-                format!(
-                    "Berkas permohonan nomor {reg} telah divalidasi dan diteruskan kepada Dinas Koperasi, Usaha Kecil Menengah, dan Perdagangan untuk verifikasi teknis."
-                ),
-                "Tim teknis dapat melakukan pemeriksaan lapangan ke lokasi Kantor Kas.".into(),
-            ],
-        ),
-        Notice::RecommendationMade => {
-            let what = match case.recommendation.as_ref().map(|r| r.outcome) {
-                Some(LetterKind::Grant) => "merekomendasikan penerbitan izin",
-                Some(LetterKind::Refusal) => "merekomendasikan penolakan izin",
-                None => "menerbitkan rekomendasi",
-            };
-            let mut lines = vec![format!(
-                "Dinas Koperasi, Usaha Kecil Menengah, dan Perdagangan telah {what} untuk berkas nomor {reg}."
-            )];
-            if let Some(r) = &case.recommendation {
-                lines.push(format!(
-                    "Nomor rekomendasi: {}, tanggal {}.",
-                    r.number,
-                    format_date_id(r.date)
-                ));
-            }
-            lines.push("DPMPTSP selanjutnya menyiapkan Surat Pemenuhan Komitmen.".into());
-            (format!("Rekomendasi Dinas Koperasi: {reg}"), lines)
+        Notice::Escalation { step } => {
+            let (title, _, role) = step_words(cx.def, step);
+            (
+                format!("Peringatan keterlambatan: berkas {reg}"),
+                vec![format!(
+                    "Berkas nomor {reg} ({holder}) telah lama menunggu pada tahap {title} ({role}). Mohon segera ditindaklanjuti."
+                )],
+            )
         }
-        Notice::LetterSigned => {
-            let mut lines = vec![];
-            if let Some(s) = &case.letter.signed {
-                lines.push(format!(
-                    "Surat Pemenuhan Komitmen nomor {} untuk berkas {reg} telah ditandatangani oleh {} pada {}.",
-                    s.number,
-                    s.signer.name,
-                    format_instant_id(s.signed_at)
-                ));
-            }
-            (format!("Surat Pemenuhan Komitmen ditandatangani: {reg}"), lines)
-        }
-        Notice::SurveyRequested => (
-            format!("Mohon isi Survei Kepuasan Masyarakat: {reg}"),
-            vec![
-                "Mohon kesediaan Anda mengisi Survei Kepuasan Masyarakat (SKM) atas layanan kami melalui Perizinan Digital."
-                    .into(),
-                "Setelah itu petugas back office mengefektifkan izin Anda pada sistem OSS.".into(),
-            ],
-        ),
-        Notice::PermitIssued => {
-            let mut lines = vec![format!(
-                "Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam atas nama {coop} (berkas {reg}) telah efektif pada sistem OSS."
-            )];
-            if let Some(p) = &case.permit {
-                lines.push(format!(
-                    "Nomor izin OSS: {}, berlaku sejak {}.",
-                    p.oss_permit_number,
-                    format_date_id(p.effective_on)
-                ));
-            }
-            lines.push("Dokumen izin dapat Anda terima melalui sistem OSS.".into());
-            (format!("Izin terbit: {reg}"), lines)
-        }
-        Notice::PermitRefused => {
-            let mut lines = vec![format!(
-                "Dengan menyesal kami sampaikan bahwa permohonan Izin Pembukaan Kantor Kas KSP atas nama {coop} (berkas {reg}) ditolak."
-            )];
-            if let Some(r) = case.recommendation.as_ref().and_then(|r| r.reason.as_ref()) {
-                lines.push(format!("Alasan: {r}"));
-            }
-            if let Some(s) = &case.letter.signed {
-                lines.push(format!(
-                    "Surat penolakan nomor {} telah ditandatangani dan dapat diunduh melalui Perizinan Digital.",
-                    s.number
-                ));
-            }
-            (format!("Permohonan ditolak: {reg}"), lines)
-        }
-        Notice::Lapsed => (
-            format!("Permohonan gugur: {reg}"),
-            vec![format!(
-                "Berkas permohonan nomor {reg} tidak diperbaiki dalam batas waktu pemenuhan komitmen sehingga permohonan dinyatakan gugur. Anda dapat mengajukan permohonan baru."
-            )],
-        ),
-        Notice::Escalation { step } => (
-            format!("Peringatan keterlambatan: berkas {reg}"),
-            vec![format!(
-                "Berkas nomor {reg} ({coop}) telah lama menunggu pada tahap {} ({}). Mohon segera ditindaklanjuti.",
-                step.title(),
-                step.role().label()
-            )],
-        ),
         Notice::Deadline {
             step,
             state,
             due_on,
         } => {
+            let (title, sop, role) = step_words(cx.def, step);
             let (subject, what) = if *state == DeadlineState::Overdue {
                 (
                     format!("Batas waktu terlampaui: berkas {reg}"),
@@ -326,15 +186,17 @@ pub fn render(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Message {
                 )
             };
             let mut lines = vec![format!(
-                "Berkas permohonan Izin Pembukaan Kantor Kas KSP nomor {reg} ({coop}) {what} pada tahap {} (SOP huruf {}, {}).",
-                step.title(),
-                step.sop(),
-                step.role().label()
+                "Berkas permohonan {permit} nomor {reg} ({holder}) {what} pada tahap {title} (SOP huruf {sop}, {role})."
             )];
             lines.push(format!("Batas waktu tahap ini: {}.", format_date_id(*due_on)));
-            if *step == Step::ApplicantRevision {
+            let kind = cx.def.step(step.as_str()).map(|s| s.kind);
+            if kind == Some(super::permit::StepKind::ApplicantRevision) {
                 lines.push(
                     "Mohon segera lengkapi perbaikan berkas; permohonan yang tidak diperbaiki dalam batas waktu pemenuhan komitmen dapat dinyatakan gugur.".into(),
+                );
+            } else if kind.is_some_and(|k| k.is_applicant()) {
+                lines.push(
+                    "Mohon segera selesaikan tahap ini melalui Perizinan Digital; permohonan yang tidak dilengkapi dalam batas waktu dapat dinyatakan gugur.".into(),
                 );
             } else {
                 lines.push("Mohon segera ditindaklanjuti melalui konsol petugas.".into());

@@ -130,6 +130,9 @@ pub struct SurveyInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SurveyResponse {
     pub case_id: CaseId,
+    /// The case's permit (release 0.1 responses: kantor kas, `migrate`).
+    #[serde(default = "super::migrate::release_0_1_permit")]
+    pub permit: super::permit::PermitCode,
     pub answered_at: DateTime<Utc>,
     /// Scores of U1…U9 in the regulation's order, each 1–4.
     pub scores: [u8; 9],
@@ -156,6 +159,7 @@ impl SurveyInput {
     pub fn parse(
         self,
         case_id: CaseId,
+        permit: super::permit::PermitCode,
         now: DateTime<Utc>,
     ) -> Result<(u64, SurveyResponse), Vec<FieldError>> {
         let mut e = Errors::default();
@@ -218,6 +222,7 @@ impl SurveyInput {
                 v,
                 SurveyResponse {
                     case_id,
+                    permit,
                     answered_at: now,
                     scores,
                     profile,
@@ -256,9 +261,9 @@ mod tests {
             answers: Some(a),
             ..Default::default()
         }
-        .parse(CaseId::new(), Utc::now())
+        .parse(CaseId::new(), crate::domain::permit::PermitCode::new("kantor-kas-ksp"), Utc::now())
         .unwrap_err();
-        let codes: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        let codes: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code.as_ref())).collect();
         assert_eq!(
             codes,
             [("answers.u4", "score_range"), ("answers.u9", "required")]
@@ -272,7 +277,7 @@ mod tests {
             }),
             suggestion: Some("Pertahankan.".into()),
         }
-        .parse(CaseId::new(), Utc::now())
+        .parse(CaseId::new(), crate::domain::permit::PermitCode::new("kantor-kas-ksp"), Utc::now())
         .unwrap();
         assert_eq!(ok.scores, [4; 9]);
     }
@@ -391,6 +396,7 @@ mod ikm_tests {
     fn response(scores: [u8; 9]) -> SurveyResponse {
         SurveyResponse {
             case_id: CaseId::new(),
+            permit: crate::domain::permit::PermitCode::new("kantor-kas-ksp"),
             answered_at: Utc::now(),
             scores,
             profile: Profile::default(),

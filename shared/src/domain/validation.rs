@@ -1,22 +1,27 @@
 //! Field-level validation errors: what a form shows beside each field.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     /// Dotted path of the field in the request body, e.g. `cash_office.member_count`.
     pub field: String,
-    /// Machine-readable code, e.g. `nib_format`.
-    pub code: &'static str,
+    /// Machine-readable code, e.g. `nib_format` (rule codes come from the permit's data).
+    pub code: Cow<'static, str>,
     /// What the person reads (Bahasa Indonesia).
     pub detail: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
-            code,
+            code: code.into(),
             detail: detail.into(),
         }
     }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 #[async_trait]
 pub trait Directory: Send + Sync {
     /// E-mail addresses that receive the notices of `role` (a unit mailbox or its members).
-    async fn addresses(&self, role: Role) -> Vec<String>;
+    async fn addresses(&self, role: &Role) -> Vec<String>;
 }
 
 /// A fixed role → addresses table (from configuration, or the local demo users).
@@ -17,10 +17,10 @@ pub struct StaticDirectory {
 
 #[async_trait]
 impl Directory for StaticDirectory {
-    async fn addresses(&self, role: Role) -> Vec<String> {
+    async fn addresses(&self, role: &Role) -> Vec<String> {
         self.entries
             .iter()
-            .filter(|(r, _)| *r == role)
+            .filter(|(r, _)| r == role)
             .map(|(_, a)| a.clone())
             .collect()
     }

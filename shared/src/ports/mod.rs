@@ -9,6 +9,7 @@ pub mod mailer;
 pub mod orchestrator;
 pub mod signer;
 pub mod store;
+pub mod task;
 
 pub use clock::{Clock, SystemClock};
 pub use directory::Directory;
@@ -18,6 +19,7 @@ pub use mailer::{Email, MailError, Mailer};
 pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
 pub use signer::{SignError, Signer};
 pub use store::{CaseStore, Commit, ComplaintCommit, CounterClaim, StoreError};
+pub use task::{TaskError, TaskFunction};
 
 /// Everything one database holds: cases, idempotency records, the security log. Each adapter
 /// (SQLite, DynamoDB) implements all three; `Services` keeps them as separate ports.

@@ -1,5 +1,6 @@
-//! Coordinating the steps: the state machine in `infra/statemachine/`, run by Step Functions
-//! in AWS and by the embedded executor locally.
+//! Coordinating the steps: each permit's state machine (`infra/permits/<code>/workflow.asl.json`)
+//! and the complaints' (`infra/statemachine/pengaduan.asl.json`), run by Step Functions in AWS
+//! and by the embedded executor locally.
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -24,8 +25,10 @@ pub enum OrchestratorError {
 
 #[async_trait]
 pub trait Orchestrator: Send + Sync {
-    /// Starts the case's workflow. `name` is the case id, so a retried start cannot start two.
-    async fn start(&self, name: &str, input: Value) -> Result<(), OrchestratorError>;
+    /// Starts an execution of state machine `machine` (a permit's, or the complaints'). `name`
+    /// is the case (or complaint) id, so a retried start cannot start two.
+    async fn start(&self, machine: &str, name: &str, input: Value)
+    -> Result<(), OrchestratorError>;
     /// Completes a waiting human step with its outcome.
     async fn complete(&self, token: &str, output: Value) -> Result<Completion, OrchestratorError>;
     /// Whether `start`/`complete` return only after the workflow has moved on to its next wait

@@ -4,7 +4,7 @@ use crate::domain::case::SignedDocument;
 use crate::domain::complaints::Complaint;
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
-use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, Step};
+use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use async_trait::async_trait;
 use uuid::Uuid;
 
@@ -149,12 +149,12 @@ pub trait CaseStore: Send + Sync {
     /// An applicant's cases, newest first.
     async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError>;
     /// The work queue of a step: cases at `step`, earliest deadline first (then longest waiting).
-    async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError>;
+    async fn cases_at_step(&self, step: &StepCode, limit: usize) -> Result<Vec<Case>, StoreError>;
     /// Cases at `step` whose step deadline is on or before `cutoff` (the deadline index: a
     /// query, never a scan of all cases).
     async fn cases_due_by(
         &self,
-        step: Step,
+        step: &StepCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Case>, StoreError>;
@@ -221,13 +221,19 @@ pub trait CaseStore: Send + Sync {
         cursor: Option<String>,
         limit: usize,
     ) -> Result<AuditHeadPage, StoreError>;
-    /// A case and a counter read together (one round trip where the database allows it).
-    async fn case_and_counter(
+    /// A case and counters read together (one round trip where the database allows it): the
+    /// values in the order of `counters`.
+    async fn case_and_counters(
         &self,
         id: CaseId,
-        counter: &str,
-    ) -> Result<(Option<Case>, u64), StoreError> {
-        Ok((self.case(id).await?, self.counter(counter).await?))
+        counters: &[String],
+    ) -> Result<(Option<Case>, Vec<u64>), StoreError> {
+        let case = self.case(id).await?;
+        let mut values = vec![];
+        for c in counters {
+            values.push(self.counter(c).await?);
+        }
+        Ok((case, values))
     }
 
     /// [`commit`](Self::commit), and when its answer is lost (`Unavailable`: a timeout, a

@@ -25,7 +25,7 @@ use crate::domain::complaints::{Complaint, ComplaintStatus};
 use crate::domain::deadlines::StepRecord;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{
-    AuditEvent, Case, CaseId, CaseStatus, DocumentRecord, RegistrationNumber, Step,
+    AuditEvent, Case, CaseId, CaseStatus, DocumentRecord, RegistrationNumber, StepCode,
 };
 use crate::ports::guard::{
     Claim, IdempotencyRecord, IdempotencyState, IdempotencyStore, SecurityEvent, SecurityLog,
@@ -180,13 +180,13 @@ fn case_item(case: &Case) -> Result<Item, StoreError> {
     item.insert("status".into(), s(case.status.code()));
     item.insert("GSI2PK".into(), s(format!("OWNER#{}", case.owner)));
     item.insert("GSI2SK".into(), s(case.id.to_string()));
-    if let Some(step) = case.step {
+    if let Some(step) = &case.step {
         // The deadline index: by step, earliest due first; no deadline sorts last.
         let entered = case.step_entered_at.map(ts).unwrap_or_default();
         let due = case
             .step_due_on()
             .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
-        item.insert("GSI1PK".into(), s(format!("STEP#{}", step.code())));
+        item.insert("GSI1PK".into(), s(format!("STEP#{}", step.as_str())));
         item.insert("GSI1SK".into(), s(format!("{due}#{entered}#{}", case.id)));
     } else if case.status == CaseStatus::Draft {
         // The retention job's list: drafts by last change.
@@ -619,7 +619,7 @@ impl CaseStore for DynamoStore {
         for r in &commit.step_records {
             let mut it = key(
                 month_key("STEPLOG", r.decided_at),
-                &format!("{}#{}#{}", ts(r.decided_at), r.case_id, r.step.code()),
+                &format!("{}#{}#{}", ts(r.decided_at), r.case_id, r.step.as_str()),
             );
             it.insert("data".into(), data(r)?);
             items.push(put(t, it, None)?);
@@ -705,12 +705,12 @@ impl CaseStore for DynamoStore {
         Ok(cases)
     }
 
-    async fn cases_at_step(&self, step: Step, limit: usize) -> Result<Vec<Case>, StoreError> {
+    async fn cases_at_step(&self, step: &StepCode, limit: usize) -> Result<Vec<Case>, StoreError> {
         let items = self
             .query_all(
                 Some(BY_STEP),
                 "GSI1PK = :pk",
-                vec![(":pk", s(format!("STEP#{}", step.code())))],
+                vec![(":pk", s(format!("STEP#{}", step.as_str())))],
                 Some(limit),
             )
             .await?;
@@ -805,7 +805,7 @@ impl CaseStore for DynamoStore {
 
     async fn cases_due_by(
         &self,
-        step: Step,
+        step: &StepCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Case>, StoreError> {
@@ -814,7 +814,7 @@ impl CaseStore for DynamoStore {
                 Some(BY_STEP),
                 "GSI1PK = :pk AND GSI1SK <= :cut",
                 vec![
-                    (":pk", s(format!("STEP#{}", step.code()))),
+                    (":pk", s(format!("STEP#{}", step.as_str()))),
                     // '~' sorts after every character of the rest of the key.
                     (":cut", s(format!("{cutoff}~"))),
                 ],
@@ -1064,11 +1064,11 @@ impl CaseStore for DynamoStore {
     }
 
     /// One `TransactGetItems` (strongly consistent) for both.
-    async fn case_and_counter(
+    async fn case_and_counters(
         &self,
         id: CaseId,
-        counter: &str,
-    ) -> Result<(Option<Case>, u64), StoreError> {
+        counters: &[String],
+    ) -> Result<(Option<Case>, Vec<u64>), StoreError> {
         let get = |pk: String, sk: &str| -> Result<TransactGetItem, StoreError> {
             Ok(TransactGetItem::builder()
                 .get(
@@ -1081,21 +1081,24 @@ impl CaseStore for DynamoStore {
                 .build())
         };
         self.trip();
-        let out = self
+        let mut req = self
             .client
             .transact_get_items()
-            .transact_items(get(case_pk(id), "CASE")?)
-            .transact_items(get(format!("COUNTER#{counter}"), "COUNTER")?)
-            .send()
-            .await
-            .map_err(unavailable)?;
+            .transact_items(get(case_pk(id), "CASE")?);
+        for c in counters {
+            req = req.transact_items(get(format!("COUNTER#{c}"), "COUNTER")?);
+        }
+        let out = req.send().await.map_err(unavailable)?;
         let responses = out.responses.unwrap_or_default();
         for r in &responses {
             self.meter_read(r.item.as_ref().map_or(0, item_size), 4);
         }
         let item = |i: usize| responses.get(i).and_then(|r| r.item.clone());
         let case = item(0).map(|i| data_of(&i)).transpose()?;
-        Ok((case, counter_value(item(1).as_ref())?))
+        let values = (1..=counters.len())
+            .map(|i| counter_value(item(i).as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((case, values))
     }
 }
 

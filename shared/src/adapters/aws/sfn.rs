@@ -8,28 +8,52 @@ use aws_sdk_sfn::Client;
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 pub struct StepFunctions {
     client: Client,
-    state_machine_arn: String,
+    /// Each state machine's ARN, by name.
+    machines: BTreeMap<String, String>,
 }
 
 impl StepFunctions {
-    pub fn new(client: Client, state_machine_arn: impl Into<String>) -> Self {
-        Self {
-            client,
-            state_machine_arn: state_machine_arn.into(),
-        }
+    pub fn new(client: Client, machines: BTreeMap<String, String>) -> Self {
+        Self { client, machines }
+    }
+
+    /// The stack names its state machines `<stack>-<machine>`: the ARN of `machine` is `prefix`
+    /// followed by its name (`PD_STATE_MACHINE_ARN_PREFIX`).
+    pub fn with_prefix<'a>(
+        client: Client,
+        prefix: &str,
+        machines: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let machines = machines
+            .into_iter()
+            .map(|m| (m.to_string(), format!("{prefix}{m}")))
+            .collect();
+        Self { client, machines }
+    }
+
+    fn arn(&self, machine: &str) -> Result<&str, OrchestratorError> {
+        self.machines.get(machine).map(String::as_str).ok_or_else(|| {
+            OrchestratorError::Unavailable(format!("no state machine named `{machine}`").into())
+        })
     }
 }
 
 #[async_trait]
 impl Orchestrator for StepFunctions {
-    async fn start(&self, name: &str, input: Value) -> Result<(), OrchestratorError> {
+    async fn start(
+        &self,
+        machine: &str,
+        name: &str,
+        input: Value,
+    ) -> Result<(), OrchestratorError> {
         match self
             .client
             .start_execution()
-            .state_machine_arn(&self.state_machine_arn)
+            .state_machine_arn(self.arn(machine)?)
             .name(name)
             .input(input.to_string())
             .send()
@@ -71,26 +95,28 @@ impl Orchestrator for StepFunctions {
         let unavailable =
             |e: Box<dyn std::error::Error + Send + Sync>| OrchestratorError::Unavailable(e);
         let mut failed = vec![];
-        let mut next: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_executions()
-                .state_machine_arn(&self.state_machine_arn)
-                .status_filter(ExecutionStatus::Failed)
-                .set_next_token(next.take())
-                .max_results(100)
-                .send()
-                .await
-                .map_err(|e| unavailable(Box::new(e)))?;
-            failed.extend(
-                page.executions()
-                    .iter()
-                    .map(|x| x.execution_arn().to_string()),
-            );
-            match page.next_token() {
-                Some(t) => next = Some(t.to_string()),
-                None => break,
+        for arn in self.machines.values() {
+            let mut next: Option<String> = None;
+            loop {
+                let page = self
+                    .client
+                    .list_executions()
+                    .state_machine_arn(arn)
+                    .status_filter(ExecutionStatus::Failed)
+                    .set_next_token(next.take())
+                    .max_results(100)
+                    .send()
+                    .await
+                    .map_err(|e| unavailable(Box::new(e)))?;
+                failed.extend(
+                    page.executions()
+                        .iter()
+                        .map(|x| x.execution_arn().to_string()),
+                );
+                match page.next_token() {
+                    Some(t) => next = Some(t.to_string()),
+                    None => break,
+                }
             }
         }
         let mut redriven = 0;

@@ -1,5 +1,5 @@
-//! The complaint workflow's task function (`infra/statemachine/pengaduan.asl.json`): the same
-//! `workflow` Lambda handles it, dispatching on `complaint_id` in the payload.
+//! The complaint flow (`infra/statemachine/pengaduan.asl.json`): the same `workflow` Lambda
+//! handles it, dispatched on `complaint_id` in the payload (`super::Task`).
 //!
 //! - `{"action":"await","step":…,"complaint_id":…,"task_token":…}` — the complaint waits at b–e;
 //!   the complaints officer is told.
@@ -8,19 +8,71 @@
 //! - `{"action":"close","complaint_id":…}` — step f: closed into the periodic report; the
 //!   complainant (if reachable by e-mail) is told.
 
-use crate::asl::executor::TaskError;
+use super::{ATTEMPTS, store_err, token_key};
+use crate::asl::check::{StepInfo, Subject};
+use crate::asl::definition::{Definition, LoadError};
 use crate::domain::CaseId;
-use crate::domain::Role;
 use crate::domain::case::{Actor, AuditEvent, EventDraft, Origin};
 use crate::domain::complaints::{self, Complaint, ComplaintNotice, ComplaintStep};
 use crate::ports::store::{ComplaintCommit, StoreError};
+use crate::ports::task::TaskError;
 use crate::services::{ComplaintRecipient, Services};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
-#[derive(Debug, Deserialize)]
+/// The complaint workflow shipped in `infra/`, and its state machine's name.
+pub const COMPLAINT_WORKFLOW: &str = include_str!("../../../infra/statemachine/pengaduan.asl.json");
+pub const COMPLAINT_MACHINE: &str = "pengaduan";
+
+/// Complaints a–f as the workflow check sees them.
+struct ComplaintSubject;
+
+impl Subject for ComplaintSubject {
+    fn id_field(&self) -> &str {
+        "complaint_id"
+    }
+    fn steps(&self) -> Vec<String> {
+        ComplaintStep::ALL.iter().map(|s| s.code().to_string()).collect()
+    }
+    fn step(&self, code: &str) -> Option<StepInfo> {
+        let s = ComplaintStep::ALL.into_iter().find(|s| s.code() == code)?;
+        Some(StepInfo {
+            outcomes: s.outcomes().iter().map(|o| o.to_string()).collect(),
+            escalates: true,
+            sla_days: None,
+        })
+    }
+    fn notice_known(&self, _: &str) -> bool {
+        false
+    }
+    fn closing(&self, result: Option<&str>) -> Result<(), String> {
+        match result {
+            None => Ok(()),
+            Some(r) => Err(format!("`close` of a complaint takes no result (got `{r}`)")),
+        }
+    }
+}
+
+/// Loads `json` as the complaint workflow with `function` as the task function's name or ARN,
+/// checked against complaints a–f.
+pub fn load_workflow(json: &str, function: &str) -> Result<Definition, LoadError> {
+    let subs = HashMap::from([(
+        crate::catalogue::FUNCTION_SUBSTITUTION.to_string(),
+        function.to_string(),
+    )]);
+    let def = Definition::load(json, &subs)?;
+    let errs = crate::asl::check::check(&def, &ComplaintSubject, None);
+    if errs.is_empty() {
+        Ok(def)
+    } else {
+        Err(LoadError(errs))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-enum Task {
+pub enum ComplaintTask {
     Await {
         step: ComplaintStep,
         complaint_id: CaseId,
@@ -35,21 +87,12 @@ enum Task {
     },
 }
 
-fn transient(e: impl std::fmt::Display) -> TaskError {
-    TaskError::new("Transient", e.to_string())
-}
-
 async fn load(s: &Services, id: CaseId) -> Result<Complaint, TaskError> {
     s.store
         .complaint(id)
         .await
-        .map_err(transient)?
-        .ok_or_else(|| {
-            TaskError::new(
-                "ComplaintNotFound",
-                format!("complaint {id} does not exist"),
-            )
-        })
+        .map_err(store_err)?
+        .ok_or_else(|| TaskError::ComplaintNotFound(format!("complaint {id} does not exist")))
 }
 
 /// Read-modify-write with retries on conflict; `f` returns `None` when nothing is to change.
@@ -58,7 +101,7 @@ async fn update(
     id: CaseId,
     f: impl Fn(&Complaint) -> Option<complaints::ComplaintChange>,
 ) -> Result<Complaint, TaskError> {
-    for attempt in 1..=5 {
+    for attempt in 1..=ATTEMPTS {
         let c = load(s, id).await?;
         let Some(change) = f(&c) else { return Ok(c) };
         let next = change.complaint.clone();
@@ -68,18 +111,16 @@ async fn update(
             .await
         {
             Ok(()) => return Ok(next),
-            Err(StoreError::Conflict(_)) if attempt < 5 => continue,
-            Err(e) => return Err(transient(e)),
+            Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => continue,
+            Err(e) => return Err(store_err(e)),
         }
     }
-    Err(transient("could not update the complaint"))
+    Err(TaskError::transient("could not update the complaint"))
 }
 
-pub async fn handle(s: &Services, payload: Value) -> Result<Value, TaskError> {
-    let task: Task = serde_json::from_value(payload)
-        .map_err(|e| TaskError::new("InvalidPayload", e.to_string()))?;
+pub async fn handle(s: &Services, task: ComplaintTask) -> Result<Value, TaskError> {
     match task {
-        Task::Await {
+        ComplaintTask::Await {
             step,
             complaint_id,
             task_token,
@@ -89,30 +130,32 @@ pub async fn handle(s: &Services, payload: Value) -> Result<Value, TaskError> {
                 complaints::enter(c, step, task_token.clone(), now)
             })
             .await?;
-            let key = crate::workflow::token_key(&task_token);
-            s.notify_complaint(
-                &ComplaintNotice::Queue { step },
-                &c,
-                ComplaintRecipient::Role(Role::ComplaintsOfficer),
-                &key,
-            )
-            .await
-            .map_err(transient)?;
+            let key = token_key(&task_token);
+            for r in complaints::officer_roles() {
+                s.notify_complaint(
+                    &ComplaintNotice::Queue { step },
+                    &c,
+                    ComplaintRecipient::Role(r),
+                    &key,
+                )
+                .await
+                .map_err(TaskError::transient)?;
+            }
             Ok(json!({"recorded": true}))
         }
-        Task::Escalate { step, complaint_id } => {
+        ComplaintTask::Escalate { step, complaint_id } => {
             let c = load(s, complaint_id).await?;
             let notice = ComplaintNotice::Late { overdue: true };
             let key = format!("escalate/{}/{}", step.code(), c.version);
-            for r in [Role::ComplaintsOfficer, Role::SectionHead] {
+            for r in complaints::escalation_roles() {
                 s.notify_complaint(
                     &notice,
                     &c,
-                    ComplaintRecipient::Role(r),
+                    ComplaintRecipient::Role(r.clone()),
                     &format!("{key}/{}", r.code()),
                 )
                 .await
-                .map_err(transient)?;
+                .map_err(TaskError::transient)?;
             }
             let now = s.clock.now();
             update(s, complaint_id, |c| {
@@ -138,7 +181,7 @@ pub async fn handle(s: &Services, payload: Value) -> Result<Value, TaskError> {
             .await?;
             Ok(json!({"escalated": step.code()}))
         }
-        Task::Close { complaint_id } => {
+        ComplaintTask::Close { complaint_id } => {
             let now = s.clock.now();
             let c = update(s, complaint_id, |c| complaints::close(c, now)).await?;
             s.notify_complaint(
@@ -148,7 +191,7 @@ pub async fn handle(s: &Services, payload: Value) -> Result<Value, TaskError> {
                 "close",
             )
             .await
-            .map_err(transient)?;
+            .map_err(TaskError::transient)?;
             tracing::info!(complaint_id = %c.id, "complaint closed");
             Ok(json!({"status": "closed"}))
         }

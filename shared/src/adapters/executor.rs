@@ -1,6 +1,7 @@
-//! The embedded executor: runs the infra ASL file on one machine, persisting every execution,
-//! callback task and history event in SQLite so that a restart continues each case where it
-//! was. The Lambda functions it calls are registered in-process by name.
+//! The embedded executor: runs the infra ASL files on one machine — one state machine per permit
+//! and one for complaints — persisting every execution, callback task and history event in
+//! SQLite so that a restart continues each case where it was. The Lambda functions it calls are
+//! registered in-process by name (the task contract is `ports::task`).
 //!
 //! Semantics follow Step Functions Standard workflows for the subset loaded by
 //! [`super::definition`]: `lambda:invoke` returns `{ExecutedVersion, Payload, StatusCode}`;
@@ -8,14 +9,14 @@
 //! Retry and Catch match error names (`States.ALL`, `States.TaskFailed`, `States.Timeout`,
 //! the function's error type); a duplicate or late completion changes nothing.
 
-use super::definition::{Definition, Resource, State, TaskState, Transition};
-use super::eval::{self, RuntimeError};
 use crate::adapters::sqlite::{Db, JoinFailed};
+use crate::asl::definition::{Definition, Resource, State, TaskState, Transition};
+use crate::asl::eval::{self, RuntimeError};
 use crate::ports::clock::Clock;
 use crate::ports::orchestrator::{Completion, Orchestrator, OrchestratorError};
+use crate::ports::task::TaskFunction;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::future::BoxFuture;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -24,7 +25,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-/// An error a task function reports: `error` is what Retry/Catch match (the Lambda error type).
+/// A task's failure as the state machine sees it: `error` is what Retry/Catch match (the task
+/// function's error type, or `States.Timeout`, `Lambda.*`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{error}: {cause}")]
 pub struct TaskError {
@@ -41,8 +43,14 @@ impl TaskError {
     }
 }
 
+impl From<crate::ports::task::TaskError> for TaskError {
+    fn from(e: crate::ports::task::TaskError) -> Self {
+        TaskError::new(e.name(), e.cause())
+    }
+}
+
 /// A function the state machine can invoke (`Parameters.FunctionName`).
-pub type TaskFn = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, TaskError>> + Send + Sync>;
+pub type TaskFn = Arc<dyn TaskFunction>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
@@ -52,6 +60,8 @@ pub enum ExecError {
     AlreadyExists(String),
     #[error("invalid execution name `{0}`")]
     InvalidName(String),
+    #[error("unknown state machine `{0}`")]
+    UnknownMachine(String),
 }
 
 impl From<rusqlite::Error> for ExecError {
@@ -73,6 +83,7 @@ impl From<serde_json::Error> for ExecError {
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS executions (
     name TEXT PRIMARY KEY,
+    machine TEXT NOT NULL,
     input TEXT NOT NULL,
     status TEXT NOT NULL,
     state TEXT NOT NULL,
@@ -151,6 +162,7 @@ pub struct HistoryEvent {
 #[derive(Debug, Clone)]
 struct Exec {
     name: String,
+    machine: String,
     input: Value,
     status: String,
     state: String,
@@ -168,29 +180,38 @@ fn ts(t: DateTime<Utc>) -> String {
 fn load_exec(c: &Connection, name: &str) -> Result<Option<Exec>, ExecError> {
     let row = c
         .query_row(
-            "SELECT name, input, status, state, phase, data, attempts, started_at, state_entered_at
+            "SELECT name, input, status, state, phase, data, attempts, started_at, state_entered_at,
+                machine
              FROM executions WHERE name = ?1",
             params![name],
             |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ),
+                    (
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, String>(8)?,
+                        r.get::<_, String>(9)?,
+                    ),
                 ))
             },
         )
         .optional()?;
-    let Some((name, input, status, state, phase, data, attempts, started_at, entered)) = row else {
+    let Some(((name, input, status, state, phase), (data, attempts, started_at, entered, machine))) =
+        row
+    else {
         return Ok(None);
     };
     Ok(Some(Exec {
         name,
+        machine,
         input: serde_json::from_str(&input)?,
         status,
         state,
@@ -342,8 +363,8 @@ fn handle_task_error(
 }
 
 struct Inner {
-    machine: String,
-    def: Definition,
+    /// Each state machine's definition, by name.
+    machines: HashMap<String, Definition>,
     db: Db,
     functions: RwLock<HashMap<String, TaskFn>>,
     clock: Arc<dyn Clock>,
@@ -383,36 +404,50 @@ impl Executor {
         }
     }
 
-    /// Opens (or creates) the execution store at `path`.
+    /// Opens (or creates) the execution store at `path` for `machines` (name, definition).
+    /// Executions stored before machines were named (release 0.1, one machine per store) belong
+    /// to `unnamed`.
     pub fn open(
         path: &Path,
-        machine: &str,
-        def: Definition,
+        machines: Vec<(String, Definition)>,
+        unnamed: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ExecError> {
         let db = Db::open(path)?;
-        Self::with_db(db, machine, def, clock)
+        Self::with_db(db, machines, unnamed, clock)
     }
 
     pub fn in_memory(
-        machine: &str,
-        def: Definition,
+        machines: Vec<(String, Definition)>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ExecError> {
-        Self::with_db(Db::open_in_memory()?, machine, def, clock)
+        Self::with_db(Db::open_in_memory()?, machines, "", clock)
     }
 
     fn with_db(
         db: Db,
-        machine: &str,
-        def: Definition,
+        machines: Vec<(String, Definition)>,
+        unnamed: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ExecError> {
-        db.with(|c| c.execute_batch(SCHEMA))?;
+        let unnamed = unnamed.to_string();
+        db.with(move |c| -> rusqlite::Result<()> {
+            let has_table: bool = c
+                .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'executions'")?
+                .exists([])?;
+            let has_machine = has_table
+                && c.prepare("SELECT 1 FROM pragma_table_info('executions') WHERE name = 'machine'")?
+                    .exists([])?;
+            if has_table && !has_machine {
+                // A store written before machines were named: every execution is `unnamed`'s.
+                c.execute_batch("ALTER TABLE executions ADD COLUMN machine TEXT NOT NULL DEFAULT ''")?;
+                c.execute("UPDATE executions SET machine = ?1", params![unnamed])?;
+            }
+            c.execute_batch(SCHEMA)
+        })?;
         Ok(Self {
             inner: Arc::new(Inner {
-                machine: machine.to_string(),
-                def,
+                machines: machines.into_iter().collect(),
                 db,
                 functions: RwLock::new(HashMap::new()),
                 clock,
@@ -432,8 +467,8 @@ impl Executor {
         self
     }
 
-    pub fn definition(&self) -> &Definition {
-        &self.inner.def
+    pub fn definition(&self, machine: &str) -> Option<&Definition> {
+        self.inner.machines.get(machine)
     }
 
     /// Makes `f` callable as `Parameters.FunctionName == name`.
@@ -449,13 +484,17 @@ impl Executor {
         ts(self.inner.clock.now())
     }
 
+    fn state_of(&self, machine: &str, state: &str) -> Option<&State> {
+        self.inner.machines.get(machine)?.state(state)
+    }
+
     fn lock_for(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut m = self.inner.locks.lock().unwrap_or_else(|p| p.into_inner());
         m.entry(name.to_string()).or_default().clone()
     }
 
     fn context(&self, ex: &Exec, token: Option<&str>) -> Value {
-        let machine = &self.inner.machine;
+        let machine = &ex.machine;
         let mut c = json!({
             "Execution": {
                 "Id": format!("arn:aws:states:local:000000000000:execution:{machine}:{}", ex.name),
@@ -478,7 +517,12 @@ impl Executor {
     /// StartExecution: a second start with the same name and input while it runs is a no-op;
     /// with another input, or once it has stopped, it is `AlreadyExists`. Runs the execution
     /// until it waits or ends.
-    pub async fn start_execution(&self, name: &str, input: Value) -> Result<(), ExecError> {
+    pub async fn start_execution(
+        &self,
+        machine: &str,
+        name: &str,
+        input: Value,
+    ) -> Result<(), ExecError> {
         if name.is_empty()
             || name.len() > 80
             || name
@@ -487,8 +531,13 @@ impl Executor {
         {
             return Err(ExecError::InvalidName(name.to_string()));
         }
-        let (n, i) = (name.to_string(), input.clone());
-        let start = self.inner.def.start_at.clone();
+        let def = self
+            .inner
+            .machines
+            .get(machine)
+            .ok_or_else(|| ExecError::UnknownMachine(machine.to_string()))?;
+        let (n, i, m) = (name.to_string(), input.clone(), machine.to_string());
+        let start = def.start_at.clone();
         let now = self.now();
         let created = self
             .inner
@@ -503,10 +552,10 @@ impl Executor {
                     };
                 }
                 tx.execute(
-                    "INSERT INTO executions (name, input, status, state, phase, data, started_at,
-                        state_entered_at, updated_at)
-                     VALUES (?1, ?2, 'RUNNING', ?3, 'ready', ?2, ?4, ?4, ?4)",
-                    params![n, i.to_string(), start, now],
+                    "INSERT INTO executions (name, machine, input, status, state, phase, data,
+                        started_at, state_entered_at, updated_at)
+                     VALUES (?1, ?5, ?2, 'RUNNING', ?3, 'ready', ?2, ?4, ?4, ?4)",
+                    params![n, i.to_string(), start, now, m],
                 )?;
                 history(&tx, &n, &now, "ExecutionStarted", None, None)?;
                 history(&tx, &n, &now, "StateEntered", Some(&start), None)?;
@@ -590,7 +639,7 @@ impl Executor {
                 if ex.status != "RUNNING" || ex.state != state_name || ex.phase != "waiting" {
                     return Ok(false);
                 }
-                let Some(State::Task(task)) = this.inner.def.state(&state_name) else {
+                let Some(State::Task(task)) = this.state_of(&ex.machine, &state_name) else {
                     fail(&tx, &e, "States.Runtime", "state left the definition", &now)?;
                     tx.commit()?;
                     return Ok(false);
@@ -783,9 +832,24 @@ impl Executor {
         let Some((state, function, payload)) = row else {
             return Ok(());
         };
-        let Some(State::Task(task)) = self.inner.def.state(&state) else {
+        let e = exec.to_string();
+        let machine: Option<String> = self
+            .inner
+            .db
+            .call(move |c| -> Result<_, ExecError> {
+                Ok(c.query_row(
+                    "SELECT machine FROM executions WHERE name = ?1",
+                    params![e],
+                    |r| r.get(0),
+                )
+                .optional()?)
+            })
+            .await?;
+        let Some(State::Task(task)) = machine.and_then(|m| self.state_of(&m, &state).cloned())
+        else {
             return Ok(());
         };
+        let task = &task;
         let payload: Value = serde_json::from_str(&payload)?;
         match self
             .call_with_retry(exec, &state, task, &function, payload)
@@ -830,7 +894,7 @@ impl Executor {
             ));
         };
         // Run on its own task so that a panicking function is an error, not a crash.
-        let handle = tokio::spawn(f(payload));
+        let handle = tokio::spawn(async move { f.invoke(payload).await.map_err(TaskError::from) });
         let joined = match timeout {
             Some(s) => match tokio::time::timeout(Duration::from_secs(s), handle).await {
                 Ok(j) => j,
@@ -974,7 +1038,7 @@ impl Executor {
             .transitions
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let now = self.now();
-        let Some(state) = self.inner.def.state(&ex.state).cloned() else {
+        let Some(state) = self.state_of(&ex.machine, &ex.state).cloned() else {
             let (n, s) = (ex.name.clone(), ex.state.clone());
             self.write(move |c| {
                 fail(
@@ -1282,8 +1346,13 @@ fn unavailable(e: ExecError) -> OrchestratorError {
 
 #[async_trait]
 impl Orchestrator for Executor {
-    async fn start(&self, name: &str, input: Value) -> Result<(), OrchestratorError> {
-        match self.start_execution(name, input).await {
+    async fn start(
+        &self,
+        machine: &str,
+        name: &str,
+        input: Value,
+    ) -> Result<(), OrchestratorError> {
+        match self.start_execution(machine, name, input).await {
             Ok(()) => Ok(()),
             Err(ExecError::AlreadyExists(n)) => Err(OrchestratorError::AlreadyExists(n)),
             Err(e) => Err(unavailable(e)),
@@ -1319,7 +1388,7 @@ mod tests {
             "StartAt": "Intro",
             "States": {
                 "Intro": {"Type": "Pass", "Result": "hello", "ResultPath": "$.greeting", "Next": "Wait"},
-                "Wait": {"Type": "Task", "Resource": super::super::definition::INVOKE_WAIT,
+                "Wait": {"Type": "Task", "Resource": crate::asl::definition::INVOKE_WAIT,
                     "TimeoutSeconds": 60,
                     "Parameters": {"FunctionName": "${Fn}", "Payload": {"token.$": "$$.Task.Token", "id.$": "$.id"}},
                     "ResultPath": "$.decision", "Next": "Route",
@@ -1328,7 +1397,7 @@ mod tests {
                     {"Variable": "$.decision.outcome", "StringEquals": "again", "Next": "Wait"},
                     {"Variable": "$.decision.outcome", "StringEquals": "done", "Next": "Notify"}],
                     "Default": "Bad"},
-                "Notify": {"Type": "Task", "Resource": super::super::definition::INVOKE,
+                "Notify": {"Type": "Task", "Resource": crate::asl::definition::INVOKE,
                     "TimeoutSeconds": 5,
                     "Parameters": {"FunctionName": "${Fn}", "Payload": {"notify": true}},
                     "Retry": [{"ErrorEquals": ["Transient"], "IntervalSeconds": 1, "MaxAttempts": 2}],
@@ -1355,8 +1424,10 @@ mod tests {
     fn harness(path: Option<&Path>) -> Harness {
         let clock = Arc::new(SystemClock::default());
         let ex = match path {
-            Some(p) => Executor::open(p, "test", machine(), clock.clone()).unwrap(),
-            None => Executor::in_memory("test", machine(), clock.clone()).unwrap(),
+            Some(p) => {
+                Executor::open(p, vec![("test".into(), machine())], "test", clock.clone()).unwrap()
+            }
+            None => Executor::in_memory(vec![("test".into(), machine())], clock.clone()).unwrap(),
         }
         .with_retry_time_scale(0.0);
         let tokens = Arc::new(Mutex::new(vec![]));
@@ -1364,20 +1435,20 @@ mod tests {
         let (t, nf) = (tokens.clone(), notify_failures.clone());
         ex.register(
             "f",
-            Arc::new(move |p: Value| {
+            Arc::new(crate::ports::task::FnTask(move |p: Value| {
                 let (t, nf) = (t.clone(), nf.clone());
-                Box::pin(async move {
+                async move {
                     if let Some(tok) = p.get("token").and_then(Value::as_str) {
                         t.lock().unwrap().push(tok.to_string());
                         return Ok(json!({}));
                     }
                     if nf.load(Ordering::SeqCst) > 0 {
                         nf.fetch_sub(1, Ordering::SeqCst);
-                        return Err(TaskError::new("Transient", "try again"));
+                        return Err(crate::ports::task::TaskError::transient("try again"));
                     }
                     Ok(json!({"sent": true}))
-                })
-            }),
+                }
+            })),
         );
         Harness {
             ex,
@@ -1394,7 +1465,7 @@ mod tests {
     #[tokio::test]
     async fn runs_to_the_end_through_a_loop_and_retries() {
         let h = harness(None);
-        h.ex.start_execution("e1", json!({"id": 7})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 7})).await.unwrap();
         let d = h.ex.describe("e1").await.unwrap().unwrap();
         assert_eq!((d.state.as_str(), d.phase.as_str()), ("Wait", "waiting"));
         let t1 = last_token(&h);
@@ -1442,7 +1513,7 @@ mod tests {
     #[tokio::test]
     async fn a_transient_failure_past_its_retries_is_redriven_from_the_failed_state() {
         let h = harness(None);
-        h.ex.start_execution("e1", json!({"id": 3})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 3})).await.unwrap();
         // Notify retries twice (three tries): four failures exhaust them.
         h.notify_failures.store(4, Ordering::SeqCst);
         h.ex.send_task_success(&last_token(&h), json!({"outcome": "done"}))
@@ -1479,15 +1550,15 @@ mod tests {
     #[tokio::test]
     async fn start_is_idempotent_by_name() {
         let h = harness(None);
-        h.ex.start_execution("e1", json!({"id": 1})).await.unwrap();
-        h.ex.start_execution("e1", json!({"id": 1})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 1})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 1})).await.unwrap();
         assert_eq!(h.tokens.lock().unwrap().len(), 1);
         assert!(matches!(
-            h.ex.start_execution("e1", json!({"id": 2})).await,
+            h.ex.start_execution("test", "e1", json!({"id": 2})).await,
             Err(ExecError::AlreadyExists(_))
         ));
         assert!(matches!(
-            h.ex.start_execution("bad name", json!({})).await,
+            h.ex.start_execution("test", "bad name", json!({})).await,
             Err(ExecError::InvalidName(_))
         ));
     }
@@ -1495,7 +1566,7 @@ mod tests {
     #[tokio::test]
     async fn unknown_outcomes_fail_and_timeouts_are_caught() {
         let h = harness(None);
-        h.ex.start_execution("e1", json!({"id": 1})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 1})).await.unwrap();
         h.ex.send_task_success(&last_token(&h), json!({"outcome": "weird"}))
             .await
             .unwrap();
@@ -1505,7 +1576,7 @@ mod tests {
             ("FAILED", Some("UnknownOutcome"))
         );
 
-        h.ex.start_execution("e2", json!({"id": 2})).await.unwrap();
+        h.ex.start_execution("test", "e2", json!({"id": 2})).await.unwrap();
         assert_eq!(h.ex.fire_timeouts().await.unwrap(), 0);
         h.clock.advance(chrono::Duration::seconds(61));
         assert_eq!(h.ex.fire_timeouts().await.unwrap(), 1);
@@ -1523,7 +1594,7 @@ mod tests {
         let path = dir.path().join("exec.sqlite");
         let token = {
             let h = harness(Some(&path));
-            h.ex.start_execution("e1", json!({"id": 3})).await.unwrap();
+            h.ex.start_execution("test", "e1", json!({"id": 3})).await.unwrap();
             last_token(&h)
         };
         // A new executor on the same file (the old one is gone, as after a crash).
@@ -1539,12 +1610,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_store_from_before_machines_were_named_is_read_as_one_machine() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exec.sqlite");
+        let token = {
+            let h = harness(Some(&path));
+            h.ex.start_execution("test", "e1", json!({"id": 3})).await.unwrap();
+            last_token(&h)
+        };
+        // Release 0.1's table had no `machine` column.
+        {
+            let c = rusqlite::Connection::open(&path).unwrap();
+            c.execute_batch("ALTER TABLE executions DROP COLUMN machine").unwrap();
+        }
+        let h = harness(Some(&path));
+        h.ex.send_task_success(&token, json!({"outcome": "done"}))
+            .await
+            .unwrap();
+        assert_eq!(
+            h.ex.describe("e1").await.unwrap().unwrap().status,
+            "SUCCEEDED"
+        );
+        assert!(matches!(
+            h.ex.start_execution("nope", "e2", json!({})).await,
+            Err(ExecError::UnknownMachine(_))
+        ));
+    }
+
+    #[tokio::test]
     async fn a_callback_whose_function_never_ran_is_reinvoked_on_recovery() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("exec.sqlite");
         {
             let h = harness(Some(&path));
-            h.ex.start_execution("e1", json!({"id": 3})).await.unwrap();
+            h.ex.start_execution("test", "e1", json!({"id": 3})).await.unwrap();
             // Simulate a crash between recording the task and the function's answer.
             h.ex.inner
                 .db

@@ -1,0 +1,180 @@
+//! The load-time check of a workflow (ASL) against the domain it coordinates: a permit's case
+//! (`crate::catalogue`) or a complaint (`crate::flows::complaint`). A broken definition is
+//! refused with messages naming the state and the problem.
+
+use super::definition::{Definition, Resource, ResultPath, Rule, State, Transition};
+use crate::domain::calendar::Calendar;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+fn const_str<'a>(payload: &'a Value, key: &str) -> Option<&'a str> {
+    payload.get(key).and_then(Value::as_str)
+}
+
+fn rule_values<'a>(rule: &'a Rule, var: &str, out: &mut Vec<&'a str>) {
+    match rule {
+        Rule::StringEquals(p, v) if p.to_string() == var => out.push(v.as_str()),
+        Rule::And(rs) | Rule::Or(rs) => rs.iter().for_each(|r| rule_values(r, var, out)),
+        Rule::Not(r) => rule_values(r, var, out),
+        _ => {}
+    }
+}
+
+const DAY: u64 = 86_400;
+
+/// Longest timeout of a task that is not a human step (notify, escalate, close).
+pub const MAX_AUTOMATIC_TIMEOUT_SECONDS: u64 = 900;
+
+/// What a workflow's domain says about one of its human steps.
+pub struct StepInfo {
+    pub outcomes: Vec<String>,
+    /// Whether a timeout of the step may escalate it (staff steps).
+    pub escalates: bool,
+    /// The step's SLA in working days, if it has one.
+    pub sla_days: Option<u32>,
+}
+
+/// The domain a workflow coordinates: a permit's case, or a complaint.
+pub trait Subject {
+    /// The payload field naming the subject (`case_id`, `complaint_id`).
+    fn id_field(&self) -> &str;
+    fn steps(&self) -> Vec<String>;
+    fn step(&self, code: &str) -> Option<StepInfo>;
+    fn notice_known(&self, code: &str) -> bool;
+    /// Whether a `close` task with this `result` is one the domain knows.
+    fn closing(&self, result: Option<&str>) -> Result<(), String>;
+}
+
+/// A workflow against its domain: every task names a known action and step, every step of the
+/// domain is waited on, every outcome has a route, every task has a catch and a timeout — with
+/// a `calendar`, a human step's timeout lies between its SLA's working days as calendar days and
+/// the longest calendar span those working days can take ([`Calendar::longest_span`]), so that
+/// the state machine neither escalates before the step can be due nor waits past the SLA.
+pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar>) -> Vec<String> {
+    let mut errs = vec![];
+    let mut awaited: BTreeSet<String> = BTreeSet::new();
+    let mut writers: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, st) in &def.states {
+        let State::Task(t) = st else { continue };
+        let payload = t.parameters.get("Payload").cloned().unwrap_or(Value::Null);
+        if t.catch.is_empty() {
+            errs.push(format!("state `{name}`: every task needs a Catch"));
+        }
+        let id_path = format!("{}.$", subject.id_field());
+        if payload.get(&id_path).is_none() {
+            errs.push(format!("state `{name}`: payload needs `{id_path}`"));
+        }
+        let action = const_str(&payload, "action");
+        match (action, t.timeout_seconds) {
+            (_, None) => errs.push(format!("state `{name}`: every task needs TimeoutSeconds")),
+            (Some("await"), _) => {}
+            (_, Some(s)) if s > MAX_AUTOMATIC_TIMEOUT_SECONDS => errs.push(format!(
+                "state `{name}`: an automatic task waits at most {MAX_AUTOMATIC_TIMEOUT_SECONDS} s"
+            )),
+            _ => {}
+        }
+        match action {
+            Some("await") => {
+                if t.resource != Resource::InvokeWaitForTaskToken {
+                    errs.push(format!(
+                        "state `{name}`: human steps must wait for a task token"
+                    ));
+                }
+                if const_str(&payload, "task_token.$") != Some("$$.Task.Token") {
+                    errs.push(format!(
+                        "state `{name}`: `task_token.$` must be `$$.Task.Token`"
+                    ));
+                }
+                let Some(code) = const_str(&payload, "step") else {
+                    errs.push(format!("state `{name}`: `await` needs a constant `step`"));
+                    continue;
+                };
+                let Some(step) = subject.step(code) else {
+                    errs.push(format!("state `{name}`: unknown step `{code}`"));
+                    continue;
+                };
+                awaited.insert(code.to_string());
+                if let (Some(secs), Some(calendar)) = (t.timeout_seconds, calendar) {
+                    if let Some(n) = step.sla_days {
+                        let longest = u64::from(calendar.longest_span(n));
+                        if secs < u64::from(n) * DAY {
+                            errs.push(format!(
+                                "state `{name}`: TimeoutSeconds {secs} is shorter than the SLA of step `{code}` ({n} working days are at least {n} days)"
+                            ));
+                        }
+                        if secs > longest * DAY {
+                            errs.push(format!(
+                                "state `{name}`: TimeoutSeconds {secs} is above the SLA of step `{code}`: {n} working days take at most {longest} days ({} s)",
+                                longest * DAY
+                            ));
+                        }
+                    }
+                }
+                if let ResultPath::Path(p) = &t.result_path {
+                    writers.entry(p.to_string()).or_default().push(code.to_string());
+                }
+                if let (Transition::Next(next), ResultPath::Path(p)) =
+                    (&t.transition, &t.result_path)
+                    && let Some(State::Choice(c)) = def.state(next)
+                {
+                    let var = format!("{p}.outcome");
+                    let mut routed = vec![];
+                    for r in &c.choices {
+                        rule_values(&r.rule, &var, &mut routed);
+                    }
+                    if !routed.is_empty() {
+                        for o in &step.outcomes {
+                            if !routed.contains(&o.as_str()) {
+                                errs.push(format!(
+                                    "state `{next}`: outcome `{o}` of step `{code}` has no route"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            Some("notify") => match const_str(&payload, "notice") {
+                Some(n) if subject.notice_known(n) => {}
+                other => errs.push(format!("state `{name}`: unknown notice {other:?}")),
+            },
+            Some("escalate") => match const_str(&payload, "step").and_then(|s| subject.step(s)) {
+                Some(s) if s.escalates => {}
+                _ => errs.push(format!("state `{name}`: `escalate` needs a staff step")),
+            },
+            Some("close") => {
+                if let Err(e) = subject.closing(const_str(&payload, "result")) {
+                    errs.push(format!("state `{name}`: {e}"));
+                }
+            }
+            other => errs.push(format!("state `{name}`: unknown action {other:?}")),
+        }
+    }
+    for s in subject.steps() {
+        if !awaited.contains(&s) {
+            errs.push(format!("step `{s}` of the domain is never waited on"));
+        }
+    }
+    for (name, st) in &def.states {
+        let State::Choice(c) = st else { continue };
+        for (path, steps) in &writers {
+            let var = format!("{path}.outcome");
+            let mut vals = vec![];
+            for r in &c.choices {
+                rule_values(&r.rule, &var, &mut vals);
+            }
+            for v in vals {
+                if !steps.iter().any(|s| {
+                    subject
+                        .step(s)
+                        .is_some_and(|d| d.outcomes.iter().any(|o| o == v))
+                }) {
+                    errs.push(format!(
+                        "state `{name}`: `{v}` is not an outcome of any step writing {path}"
+                    ));
+                }
+            }
+        }
+    }
+    errs
+}
+
