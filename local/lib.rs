@@ -28,6 +28,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod api_doc;
 pub mod web;
 
 /// How long a dev-login token lives.
@@ -547,8 +548,7 @@ async fn dev_faults(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
 /// executors' state transitions and writes.
 async fn dev_stats(State(l): State<Local>) -> Json<Value> {
     let store = &l.embedded.services.store;
-    let stats =
-        |x: &Option<perizinan::adapters::executor::Executor>| x.as_ref().map(|e| e.stats());
+    let stats = |x: &Option<perizinan::adapters::executor::Executor>| x.as_ref().map(|e| e.stats());
     Json(json!({
         "store": {
             "round_trips": store.round_trips(),

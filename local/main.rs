@@ -18,7 +18,7 @@ use local::Config;
 use std::process::ExitCode;
 
 fn usage() -> &'static str {
-    "penggunaan: perizinan [audit-verify] [--port N] [--host IP] [--data-dir DIR]"
+    "penggunaan: perizinan [audit-verify | api-doc [--check]] [--port N] [--host IP] [--data-dir DIR]"
 }
 
 fn parse_args(args: Vec<String>) -> Result<Config, String> {
@@ -105,6 +105,54 @@ async fn shutdown_signal() {
     }
 }
 
+/// `perizinan api-doc [--check]`: rewrites the catalogue's parts of `infra/openapi.yaml` (step
+/// routes, decision and application bodies) from `infra/permits/`; with `--check`, only says
+/// whether the document is up to date (exit 1 when it is not).
+fn api_doc(check: bool) -> ExitCode {
+    let path = local::api_doc::document_path();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("tidak dapat membaca {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let doc: serde_norway::Value = match serde_norway::from_str(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let synced = local::api_doc::sync(&doc, &local::shipped_catalogue());
+    if check {
+        return if synced == doc {
+            println!("{} sesuai dengan katalog izin", path.display());
+            ExitCode::SUCCESS
+        } else {
+            println!(
+                "{} tidak sesuai dengan katalog izin: jalankan `cargo run -- api-doc`",
+                path.display()
+            );
+            ExitCode::FAILURE
+        };
+    }
+    match serde_norway::to_string(&synced).map(|out| std::fs::write(&path, out)) {
+        Ok(Ok(())) => {
+            println!("{} ditulis ulang dari katalog izin", path.display());
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => {
+            eprintln!("tidak dapat menulis {}: {e}", path.display());
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Prints the audit verification's report (in Indonesian: it is read by the agency's staff).
 async fn audit_verify(cfg: Config) -> ExitCode {
     use std::io::Write;
@@ -143,6 +191,9 @@ async fn audit_verify(cfg: Config) -> ExitCode {
 async fn main() -> ExitCode {
     perizinan::telemetry::init_text("info");
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "api-doc") {
+        return api_doc(args.iter().any(|a| a == "--check"));
+    }
     let verify = args.first().is_some_and(|a| a == "audit-verify");
     if verify {
         args.remove(0);

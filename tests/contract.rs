@@ -5,16 +5,16 @@ mod common;
 
 use chrono::{Duration as Days, Utc};
 use common::aws::{Bridge, Fixture};
+use perizinan::adapters::executor::{Executor, TaskFn};
 use perizinan::adapters::files::{LocalFiles, SignedQuery};
 use perizinan::adapters::outbox::Outbox;
 use perizinan::adapters::sqlite::SqliteStore;
-use perizinan::adapters::executor::{Executor, TaskFn};
+use perizinan::domain::StepCode;
 use perizinan::domain::case::{
     Actor, AuditEvent, Case, CaseStatus, DocumentRecord, DocumentStatus, EventDraft, Origin,
     PendingCompletion, RegistrationNumber,
 };
 use perizinan::domain::survey::{Profile, SurveyResponse};
-use perizinan::domain::StepCode;
 use perizinan::ports::clock::SystemClock;
 use perizinan::ports::store::registration_key;
 use perizinan::ports::{
@@ -112,7 +112,8 @@ async fn store_contract(store: Arc<dyn CaseStore>) {
     // Rollback: a valid case update with an audit event that already exists fails whole.
     let mut a3 = a2.clone();
     a3.version = 2;
-    a3.application.set("cooperative_name", json!("Tidak tersimpan"));
+    a3.application
+        .set("cooperative_name", json!("Tidak tersimpan"));
     assert!(conflict(
         store.commit(update(&a3, 1, vec![e2.clone()])).await
     ));
@@ -580,7 +581,8 @@ async fn orchestrator_contract(
         .await
         .expect("same name and input: no-op");
     assert!(matches!(
-        o.start("kantor-kas", name, json!({"case_id": "other"})).await,
+        o.start("kantor-kas", name, json!({"case_id": "other"}))
+            .await,
         Err(OrchestratorError::AlreadyExists(_))
     ));
     let t1 = token_at(name, "FrontOfficeVerification").await;
@@ -616,7 +618,11 @@ async fn orchestrator_contract(
 #[tokio::test]
 async fn orchestrator_contract_embedded_executor() {
     let cat = common::catalogue();
-    let def = cat.get("kantor-kas-ksp").unwrap().load_workflow("f").unwrap();
+    let def = cat
+        .get("kantor-kas-ksp")
+        .unwrap()
+        .load_workflow("f")
+        .unwrap();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
     let ex = Executor::in_memory(vec![("kantor-kas".into(), def)], clock).unwrap();
     let tokens: Arc<Mutex<Vec<(String, String)>>> = Arc::default();

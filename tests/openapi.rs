@@ -152,3 +152,26 @@ fn sam_http_api_events_match_the_route_table() {
     }
     println!("{} HttpApi events match the route table", events.len());
 }
+
+/// The catalogue's parts of the document (a path per step, an application schema per permit, a
+/// decision schema per step, the `permit` and `step` enums) are what `perizinan api-doc` writes
+/// from `infra/permits/`; a permit changed without regenerating fails here.
+#[test]
+fn openapi_document_is_in_step_with_the_catalogue() {
+    let doc = yaml("infra/openapi.yaml");
+    let synced = local::api_doc::sync(&doc, &local::shipped_catalogue());
+    assert!(
+        synced == doc,
+        "infra/openapi.yaml differs from the catalogue: run `cargo run -- api-doc`"
+    );
+    // The generated parts are there: every permit's application and every step's decision.
+    let schemas = doc["components"]["schemas"].as_mapping().unwrap();
+    for p in local::shipped_catalogue().iter() {
+        let name = local::api_doc::application_schema_name(p.def.code.as_str());
+        assert!(schemas.contains_key(name.as_str()), "no schema {name}");
+        for st in p.def.steps.iter().filter(|s| s.is_staff()) {
+            let path = format!("/cases/{{id}}/steps/{}", st.code);
+            assert!(doc["paths"].get(path.as_str()).is_some(), "no path {path}");
+        }
+    }
+}

@@ -6,8 +6,8 @@ mod common;
 
 use common::aws::{Bridge, Fixture};
 use common::{call_router, caller};
-use perizinan::domain::case::{CaseStatus, RegistrationNumber};
 use perizinan::domain::Role;
+use perizinan::domain::case::{CaseStatus, RegistrationNumber};
 use perizinan::ports::{CaseStore, Commit, Orchestrator};
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -24,8 +24,14 @@ impl Flow {
         let app = TestApp::spawn_with_env(fx.runner_env()).await;
         let staff = StaticDirectory {
             entries: vec![
-                (Role::new("front_office"), "frontoffice@dpmptsp-bontang.test".into()),
-                (Role::new("back_office"), "backoffice@dpmptsp-bontang.test".into()),
+                (
+                    Role::new("front_office"),
+                    "frontoffice@dpmptsp-bontang.test".into(),
+                ),
+                (
+                    Role::new("back_office"),
+                    "backoffice@dpmptsp-bontang.test".into(),
+                ),
             ],
         };
         let bridge = Bridge::new(&fx, fx.services(staff));

@@ -159,7 +159,10 @@ mod tests {
             json!("[\"front_office\",\"back_office\"]"),
         ] {
             let c = caller_from_claims(&claims(g)).unwrap();
-            assert_eq!(c.roles, [Role::new("back_office"), Role::new("front_office")]);
+            assert_eq!(
+                c.roles,
+                [Role::new("back_office"), Role::new("front_office")]
+            );
         }
         let c = caller_from_claims(&claims(json!("[admin]"))).unwrap();
         assert_eq!(

@@ -79,7 +79,11 @@ impl Catalogue {
     }
 
     /// Every permit folder of `dir` (a deployment's own catalogue: `PD_PERMITS_DIR`).
-    pub fn from_dir(dir: &Path, roles: &Roles, calendar: &Calendar) -> Result<Self, CatalogueError> {
+    pub fn from_dir(
+        dir: &Path,
+        roles: &Roles,
+        calendar: &Calendar,
+    ) -> Result<Self, CatalogueError> {
         let read = |p: &Path| {
             std::fs::read_to_string(p)
                 .map_err(|e| CatalogueError(vec![format!("{}: {e}", p.display())]))
@@ -158,8 +162,18 @@ impl Catalogue {
             }
             let r = &p.def.registration;
             for (map, a, b, what) in [
-                (&mut prefixes, r.prefix.as_str(), r.counter.as_str(), "prefix"),
-                (&mut counters, r.counter.as_str(), r.prefix.as_str(), "counter"),
+                (
+                    &mut prefixes,
+                    r.prefix.as_str(),
+                    r.counter.as_str(),
+                    "prefix",
+                ),
+                (
+                    &mut counters,
+                    r.counter.as_str(),
+                    r.prefix.as_str(),
+                    "counter",
+                ),
             ] {
                 match map.get(a) {
                     Some((other_b, other)) if *other_b != b => errs.push(format!(
@@ -255,15 +269,20 @@ fn load_one(f: &PermitFiles, roles: &Roles, calendar: &Calendar) -> Result<Permi
         if body.get("permit").and_then(Value::as_str) != Some(permit.def.code.as_str()) {
             errs.push(format!("{ej}: `permit` must be `{}`", permit.def.code));
         }
-        if let Err(fe) =
-            crate::domain::permit::form::parse_application(&permit.def, &body, today)
-        {
+        if let Err(fe) = crate::domain::permit::form::parse_application(&permit.def, &body, today) {
             for e in fe {
-                errs.push(format!("{ej}: not a valid application: {}: {}", e.field, e.detail));
+                errs.push(format!(
+                    "{ej}: not a valid application: {}: {}",
+                    e.field, e.detail
+                ));
             }
         }
     }
-    if errs.is_empty() { Ok(permit) } else { Err(errs) }
+    if errs.is_empty() {
+        Ok(permit)
+    } else {
+        Err(errs)
+    }
 }
 
 /// A permit as the workflow check sees it.
@@ -364,7 +383,10 @@ mod tests {
         let c = shipped();
         assert!(c.get("kantor-kas-ksp").is_some());
         let fns = c.step_functions();
-        assert_eq!(fns[&StepCode::new("front_office_verification")], Function::Verify);
+        assert_eq!(
+            fns[&StepCode::new("front_office_verification")],
+            Function::Verify
+        );
         assert_eq!(fns[&StepCode::new("head_signature")], Function::Sign);
     }
 

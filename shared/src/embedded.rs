@@ -209,9 +209,9 @@ impl Embedded {
                 None => {
                     let mut machines = vec![];
                     for p in cfg.catalogue.iter() {
-                        let def = p.load_workflow(WORKFLOW_FUNCTION).map_err(|e| {
-                            BootError(format!("workflow of {}: {e}", p.def.code))
-                        })?;
+                        let def = p
+                            .load_workflow(WORKFLOW_FUNCTION)
+                            .map_err(|e| BootError(format!("workflow of {}: {e}", p.def.code)))?;
                         machines.push((p.def.machine().to_string(), def));
                     }
                     // One store for every permit's executions (release 0.1 ran one machine).

@@ -463,7 +463,13 @@ pub fn render_bill(agency: &Agency, b: &BillText) -> Result<Vec<u8>, PdfError> {
     if !b.legal_basis.is_empty() {
         w.paragraph("Dasar hukum:", 9.5);
         for l in &b.legal_basis {
-            w.paragraph_at(MARGIN + 12.0, PAGE_W - 2.0 * MARGIN - 12.0, &format!("- {l}"), 9.0, Weight::Regular);
+            w.paragraph_at(
+                MARGIN + 12.0,
+                PAGE_W - 2.0 * MARGIN - 12.0,
+                &format!("- {l}"),
+                9.0,
+                Weight::Regular,
+            );
         }
     }
     w.y = 44.0;

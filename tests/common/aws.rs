@@ -225,9 +225,7 @@ impl Fixture {
             // the same substitution SAM makes, named as the stack names them: prefix + machine.
             let mut prefix = None;
             for p in local::shipped_catalogue().iter() {
-                let definition = p
-                    .workflow
-                    .replace("${WorkflowFunctionArn}", &function_arn);
+                let definition = p.workflow.replace("${WorkflowFunctionArn}", &function_arn);
                 let sm = aws_sdk_sfn::Client::new(&sfn_sdk)
                     .create_state_machine()
                     .name(format!("pd-{sfx}-{}", p.def.machine()))

@@ -526,7 +526,9 @@ pub fn catalogue() -> perizinan::catalogue::Catalogue {
 /// A kantor kas draft of `owner` with the form of [`application`], as the API would store it.
 pub fn kantor_kas_draft(owner: &str) -> perizinan::domain::Case {
     let cat = catalogue();
-    let def = cat.def("kantor-kas-ksp").expect("kantor kas is in the catalogue");
+    let def = cat
+        .def("kantor-kas-ksp")
+        .expect("kantor kas is in the catalogue");
     let form = perizinan::domain::permit::form::parse_application(def, &application(), today())
         .expect("the test application is valid");
     perizinan::domain::Case::new_draft(def.code.clone(), owner.into(), form, Utc::now())

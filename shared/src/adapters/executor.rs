@@ -433,14 +433,20 @@ impl Executor {
         let unnamed = unnamed.to_string();
         db.with(move |c| -> rusqlite::Result<()> {
             let has_table: bool = c
-                .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'executions'")?
+                .prepare(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'executions'",
+                )?
                 .exists([])?;
             let has_machine = has_table
-                && c.prepare("SELECT 1 FROM pragma_table_info('executions') WHERE name = 'machine'")?
-                    .exists([])?;
+                && c.prepare(
+                    "SELECT 1 FROM pragma_table_info('executions') WHERE name = 'machine'",
+                )?
+                .exists([])?;
             if has_table && !has_machine {
                 // A store written before machines were named: every execution is `unnamed`'s.
-                c.execute_batch("ALTER TABLE executions ADD COLUMN machine TEXT NOT NULL DEFAULT ''")?;
+                c.execute_batch(
+                    "ALTER TABLE executions ADD COLUMN machine TEXT NOT NULL DEFAULT ''",
+                )?;
                 c.execute("UPDATE executions SET machine = ?1", params![unnamed])?;
             }
             c.execute_batch(SCHEMA)
@@ -1465,7 +1471,9 @@ mod tests {
     #[tokio::test]
     async fn runs_to_the_end_through_a_loop_and_retries() {
         let h = harness(None);
-        h.ex.start_execution("test", "e1", json!({"id": 7})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 7}))
+            .await
+            .unwrap();
         let d = h.ex.describe("e1").await.unwrap().unwrap();
         assert_eq!((d.state.as_str(), d.phase.as_str()), ("Wait", "waiting"));
         let t1 = last_token(&h);
@@ -1513,7 +1521,9 @@ mod tests {
     #[tokio::test]
     async fn a_transient_failure_past_its_retries_is_redriven_from_the_failed_state() {
         let h = harness(None);
-        h.ex.start_execution("test", "e1", json!({"id": 3})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 3}))
+            .await
+            .unwrap();
         // Notify retries twice (three tries): four failures exhaust them.
         h.notify_failures.store(4, Ordering::SeqCst);
         h.ex.send_task_success(&last_token(&h), json!({"outcome": "done"}))
@@ -1550,8 +1560,12 @@ mod tests {
     #[tokio::test]
     async fn start_is_idempotent_by_name() {
         let h = harness(None);
-        h.ex.start_execution("test", "e1", json!({"id": 1})).await.unwrap();
-        h.ex.start_execution("test", "e1", json!({"id": 1})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 1}))
+            .await
+            .unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 1}))
+            .await
+            .unwrap();
         assert_eq!(h.tokens.lock().unwrap().len(), 1);
         assert!(matches!(
             h.ex.start_execution("test", "e1", json!({"id": 2})).await,
@@ -1566,7 +1580,9 @@ mod tests {
     #[tokio::test]
     async fn unknown_outcomes_fail_and_timeouts_are_caught() {
         let h = harness(None);
-        h.ex.start_execution("test", "e1", json!({"id": 1})).await.unwrap();
+        h.ex.start_execution("test", "e1", json!({"id": 1}))
+            .await
+            .unwrap();
         h.ex.send_task_success(&last_token(&h), json!({"outcome": "weird"}))
             .await
             .unwrap();
@@ -1576,7 +1592,9 @@ mod tests {
             ("FAILED", Some("UnknownOutcome"))
         );
 
-        h.ex.start_execution("test", "e2", json!({"id": 2})).await.unwrap();
+        h.ex.start_execution("test", "e2", json!({"id": 2}))
+            .await
+            .unwrap();
         assert_eq!(h.ex.fire_timeouts().await.unwrap(), 0);
         h.clock.advance(chrono::Duration::seconds(61));
         assert_eq!(h.ex.fire_timeouts().await.unwrap(), 1);
@@ -1594,7 +1612,9 @@ mod tests {
         let path = dir.path().join("exec.sqlite");
         let token = {
             let h = harness(Some(&path));
-            h.ex.start_execution("test", "e1", json!({"id": 3})).await.unwrap();
+            h.ex.start_execution("test", "e1", json!({"id": 3}))
+                .await
+                .unwrap();
             last_token(&h)
         };
         // A new executor on the same file (the old one is gone, as after a crash).
@@ -1615,13 +1635,16 @@ mod tests {
         let path = dir.path().join("exec.sqlite");
         let token = {
             let h = harness(Some(&path));
-            h.ex.start_execution("test", "e1", json!({"id": 3})).await.unwrap();
+            h.ex.start_execution("test", "e1", json!({"id": 3}))
+                .await
+                .unwrap();
             last_token(&h)
         };
         // Release 0.1's table had no `machine` column.
         {
             let c = rusqlite::Connection::open(&path).unwrap();
-            c.execute_batch("ALTER TABLE executions DROP COLUMN machine").unwrap();
+            c.execute_batch("ALTER TABLE executions DROP COLUMN machine")
+                .unwrap();
         }
         let h = harness(Some(&path));
         h.ex.send_task_success(&token, json!({"outcome": "done"}))
@@ -1643,7 +1666,9 @@ mod tests {
         let path = dir.path().join("exec.sqlite");
         {
             let h = harness(Some(&path));
-            h.ex.start_execution("test", "e1", json!({"id": 3})).await.unwrap();
+            h.ex.start_execution("test", "e1", json!({"id": 3}))
+                .await
+                .unwrap();
             // Simulate a crash between recording the task and the function's answer.
             h.ex.inner
                 .db

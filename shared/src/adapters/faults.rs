@@ -745,7 +745,10 @@ struct FaultyTask {
 
 #[async_trait]
 impl crate::ports::TaskFunction for FaultyTask {
-    async fn invoke(&self, payload: serde_json::Value) -> Result<serde_json::Value, crate::ports::TaskError> {
+    async fn invoke(
+        &self,
+        payload: serde_json::Value,
+    ) -> Result<serde_json::Value, crate::ports::TaskError> {
         use crate::ports::TaskError;
         match self.plan.draw("task", "invoke") {
             None => self.inner.invoke(payload).await,

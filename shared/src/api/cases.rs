@@ -4,7 +4,9 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, QueryParams, RequestOrigin};
 use super::views::{self, case_view, summary, track_view};
-use super::{AppState, commit_and_complete, load_visible, notify_applicant, permit_of, with_retries};
+use super::{
+    AppState, commit_and_complete, load_visible, notify_applicant, permit_of, with_retries,
+};
 use crate::domain::actions::{self, Ctx};
 use crate::domain::case::{AuditEvent, EventDraft, verify_chain};
 use crate::domain::notices::Notice;
@@ -42,7 +44,10 @@ fn permit_in<'a>(s: &'a AppState, body: &Value) -> ApiResult<&'a PermitDef> {
         ApiError::Validation(vec![FieldError::new(
             "permit",
             "unknown_permit",
-            format!("Jenis izin tidak dikenal; gunakan salah satu: {}.", known.join(", ")),
+            format!(
+                "Jenis izin tidak dikenal; gunakan salah satu: {}.",
+                known.join(", ")
+            ),
         )])
     })
 }
@@ -79,7 +84,9 @@ pub async fn create(
         &origin,
         now,
     );
-    s.store.commit(Commit::insert(case.clone(), vec![ev])).await?;
+    s.store
+        .commit(Commit::insert(case.clone(), vec![ev]))
+        .await?;
     tracing::info!(case_id = %case.id, permit = %def.code, "application created");
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&format!("/cases/{}", case.id)) {
@@ -216,7 +223,11 @@ pub async fn list(
             if permit.is_some_and(|x| x.code != p.code) {
                 continue;
             }
-            for st in p.steps.iter().filter(|st| st.is_staff() && caller.has(&st.role)) {
+            for st in p
+                .steps
+                .iter()
+                .filter(|st| st.is_staff() && caller.has(&st.role))
+            {
                 steps.insert(st.code.to_string());
             }
         }
@@ -267,7 +278,10 @@ pub async fn list(
             "Akun Anda belum memiliki peran di sistem ini.".into(),
         ));
     };
-    let items: Vec<_> = cases.iter().filter_map(|c| summary(c, &caller, &s)).collect();
+    let items: Vec<_> = cases
+        .iter()
+        .filter_map(|c| summary(c, &caller, &s))
+        .collect();
     Ok(Json(json!({ "items": items, "count": items.len() })))
 }
 
@@ -321,8 +335,15 @@ pub async fn submit(
         }
         (CaseStatus::InProcess, Some(step)) => {
             let docs = s.store.documents(case.id).await?;
-            let ch =
-                actions::applicant_step(&case, def, &caller, step, &docs, version, &s.ctx(&origin))?;
+            let ch = actions::applicant_step(
+                &case,
+                def,
+                &caller,
+                step,
+                &docs,
+                version,
+                &s.ctx(&origin),
+            )?;
             commit_and_complete(&s, Commit::from_change(ch)).await?
         }
         (CaseStatus::InProcess, None) if case.decisions.is_empty() && case.step.is_none() => {

@@ -40,9 +40,8 @@ fn text_of(
     def: &PermitDef,
     kind: LetterKind,
 ) -> ApiResult<crate::domain::documents::LetterText> {
-    letter_text(case, def, &s.agency, kind).ok_or_else(|| {
-        ApiError::Internal(format!("permit {} has no {kind:?} letter", def.code))
-    })
+    letter_text(case, def, &s.agency, kind)
+        .ok_or_else(|| ApiError::Internal(format!("permit {} has no {kind:?} letter", def.code)))
 }
 
 /// Renders draft `version` of the case's letter and stores it (SOP m).

@@ -75,7 +75,10 @@ pub async fn list(State(s): State<AppState>) -> Json<Value> {
 }
 
 fn find<'a>(s: &'a AppState, code: &str) -> ApiResult<&'a crate::catalogue::Permit> {
-    s.catalogue.get(code).map(|p| p.as_ref()).ok_or(ApiError::NotFound)
+    s.catalogue
+        .get(code)
+        .map(|p| p.as_ref())
+        .ok_or(ApiError::NotFound)
 }
 
 /// GET /permits/{code} — the definition as the portal and console need it: the form, the
@@ -108,10 +111,10 @@ pub async fn get(State(s): State<AppState>, Path(code): Path<String>) -> ApiResu
         "grant": def.letters.grant.title,
         "refusal": def.letters.refusal.as_ref().map(|t| t.title.clone()),
     });
-    v["bill"] = def
-        .bill
-        .as_ref()
-        .map_or(Value::Null, |b| json!({"title": b.title, "object": b.object}));
+    v["bill"] = def.bill.as_ref().map_or(
+        Value::Null,
+        |b| json!({"title": b.title, "object": b.object}),
+    );
     v["sources"] = serde_json::to_value(&def.sources).unwrap_or(Value::Null);
     Ok(Json(v))
 }

@@ -192,7 +192,11 @@ pub fn step_rows(records: &[StepRecord], permits: &[&PermitDef]) -> Vec<StepRow>
         })
         .map(|(def, st)| {
             let mine = |r: &&StepRecord| r.permit == def.code && r.step == st.code;
-            let mut days: Vec<u32> = records.iter().filter(mine).map(|r| r.working_days).collect();
+            let mut days: Vec<u32> = records
+                .iter()
+                .filter(mine)
+                .map(|r| r.working_days)
+                .collect();
             days.sort_unstable();
             let on_time = records.iter().filter(mine).filter(|r| r.on_time).count();
             let handled = days.len();

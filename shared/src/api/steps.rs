@@ -49,7 +49,12 @@ pub trait LetterFiles: Send + Sync + 'static {
 pub struct PdfLetters;
 
 impl LetterFiles for PdfLetters {
-    async fn draft(s: &AppState, case: &Case, def: &PermitDef, version: u32) -> ApiResult<StoredFile> {
+    async fn draft(
+        s: &AppState,
+        case: &Case,
+        def: &PermitDef,
+        version: u32,
+    ) -> ApiResult<StoredFile> {
         letters::store_draft(s, case, def, version).await
     }
     async fn sign(
@@ -84,7 +89,9 @@ impl LetterFiles for NoLetters {
         ))
     }
     async fn bill(_: &AppState, _: &Case, _: &PermitDef) -> ApiResult<StoredFile> {
-        Err(ApiError::Internal("bills are made by the sign function".into()))
+        Err(ApiError::Internal(
+            "bills are made by the sign function".into(),
+        ))
     }
 }
 
@@ -114,9 +121,9 @@ pub fn routes<L: LetterFiles>(function: Function, catalogue: &Catalogue) -> supe
         .filter(|(code, f)| {
             *f == function
                 && catalogue.iter().any(|p| {
-                    p.def
-                        .step(code.as_str())
-                        .is_some_and(|s| matches!(s.kind, StepKind::Decision | StepKind::ApplicantUpload))
+                    p.def.step(code.as_str()).is_some_and(|s| {
+                        matches!(s.kind, StepKind::Decision | StepKind::ApplicantUpload)
+                    })
                 })
         })
         .map(|(code, _)| code)
@@ -189,11 +196,21 @@ async fn decide<L: LetterFiles>(
         };
         if step.kind == StepKind::ApplicantUpload {
             let body = input.take().unwrap_or_default();
-            let version = body.0.get("version").and_then(Value::as_u64).ok_or_else(|| {
-                ApiError::Validation(vec![FieldError::required("version")])
-            })?;
+            let version = body
+                .0
+                .get("version")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| ApiError::Validation(vec![FieldError::required("version")]))?;
             let docs = s.store.documents(id).await?;
-            let ch = actions::applicant_step(&case, def, &caller, step, &docs, version, &s.ctx(&origin))?;
+            let ch = actions::applicant_step(
+                &case,
+                def,
+                &caller,
+                step,
+                &docs,
+                version,
+                &s.ctx(&origin),
+            )?;
             let case = commit_and_complete(&s, Commit::from_change(ch)).await?;
             tracing::info!(case_id = %case.id, step = %code, "applicant step completed");
             return view(&s, &case, &caller);
@@ -244,7 +261,9 @@ async fn decide<L: LetterFiles>(
                         .iter()
                         .filter(|d| {
                             d.status == DocumentStatus::Stored
-                                && def.requirement(&d.requirement).is_some_and(|r| r.step.is_some())
+                                && def
+                                    .requirement(&d.requirement)
+                                    .is_some_and(|r| r.step.is_some())
                         })
                         .max_by_key(|d| d.stored_at)
                         .map(|d| d.id);

@@ -111,7 +111,10 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
                     }
                 }
                 if let ResultPath::Path(p) = &t.result_path {
-                    writers.entry(p.to_string()).or_default().push(code.to_string());
+                    writers
+                        .entry(p.to_string())
+                        .or_default()
+                        .push(code.to_string());
                 }
                 if let (Transition::Next(next), ResultPath::Path(p)) =
                     (&t.transition, &t.result_path)
@@ -177,4 +180,3 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
     }
     errs
 }
-

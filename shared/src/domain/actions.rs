@@ -234,13 +234,16 @@ pub fn parse_decision(
                 format!("Isian ini tidak berlaku untuk tahap {}.", step.title),
             ));
         } else {
-            e.push(FieldError::new(k.clone(), "unknown_field", "Isian tidak dikenal."));
+            e.push(FieldError::new(
+                k.clone(),
+                "unknown_field",
+                "Isian tidak dikenal.",
+            ));
         }
     }
     let version = e.field("version", version.filter(|v| !v.is_null()), |v| {
-        v.as_u64().ok_or_else(|| {
-            FieldError::new("", "invalid_type", "Tipe data tidak sesuai.")
-        })
+        v.as_u64()
+            .ok_or_else(|| FieldError::new("", "invalid_type", "Tipe data tidak sesuai."))
     });
     let outcome = e.field("outcome", outcome.filter(|v| !v.is_null()), |v| {
         let code = v.as_str().unwrap_or("");
@@ -258,7 +261,11 @@ pub fn parse_decision(
     });
     let reason = e.optional("reason", reason.filter(|v| !v.is_null()), |v| match v {
         Value::String(s) => validation::text(s, 3, 2000),
-        _ => Err(FieldError::new("", "invalid_type", "Tipe data tidak sesuai.")),
+        _ => Err(FieldError::new(
+            "",
+            "invalid_type",
+            "Tipe data tidak sesuai.",
+        )),
     });
     if let Some(o) = outcome
         && o.reason_required
@@ -487,7 +494,9 @@ pub fn decide(
             }
             Effect::IssueBill => {
                 let fee = next.fee.as_ref().ok_or_else(|| {
-                    DomainError::InvalidState("Retribusi belum dihitung oleh instansi teknis.".into())
+                    DomainError::InvalidState(
+                        "Retribusi belum dihitung oleh instansi teknis.".into(),
+                    )
                 })?;
                 let bill = def.bill.as_ref().ok_or_else(|| {
                     DomainError::InvalidState("Izin ini tidak menerbitkan SKRD.".into())
@@ -590,7 +599,9 @@ pub fn missing_documents(case: &Case, def: &PermitDef, docs: &[DocumentRecord]) 
         && case.status == CaseStatus::InProcess
     {
         for code in &rev.missing {
-            let name = def.requirement(code).map_or(code.as_str(), |r| r.name.as_str());
+            let name = def
+                .requirement(code)
+                .map_or(code.as_str(), |r| r.name.as_str());
             if stored_after(docs, code, None) && !stored_after(docs, code, Some(rev.at)) {
                 out.push(FieldError::new(
                     format!("documents.{code}"),

@@ -13,8 +13,8 @@ use super::case::{
     Actor, AuditEvent, CaseId, EventDraft, GENESIS_HASH, Origin, PendingCompletion,
     RegistrationNumber,
 };
-use super::validation::{self, Errors, FieldError};
 use super::roles::{Capability, Roles};
+use super::validation::{self, Errors, FieldError};
 use super::{Caller, Role};
 
 /// The roles that keep the complaints register (capability `complaints` in `infra/roles.json`).
@@ -367,12 +367,8 @@ impl ComplaintInput {
             None
         } else {
             let name = e.field("name", self.name, |n| validation::text(n, 2, 120));
-            let email = e.optional("email", self.email, |m| {
-                super::values::Email::parse(&m)
-            });
-            let phone = e.optional("phone", self.phone, |p| {
-                super::values::Phone::parse(&p)
-            });
+            let email = e.optional("email", self.email, |m| super::values::Email::parse(&m));
+            let phone = e.optional("phone", self.phone, |p| super::values::Phone::parse(&p));
             name.map(|name| Complainant { name, email, phone })
         };
         let channel = match (officer, self.channel) {
@@ -409,9 +405,8 @@ impl ComplaintInput {
                 text,
                 complainant,
                 filed_by: None,
-                recorded_by: officer.and_then(|o| {
-                    o.role_with(Capability::Complaints).map(|r| o.actor(r))
-                }),
+                recorded_by: officer
+                    .and_then(|o| o.role_with(Capability::Complaints).map(|r| o.actor(r))),
                 filed_at: now,
                 status: ComplaintStatus::Open,
                 step: None,
@@ -506,7 +501,10 @@ pub fn decide(
     use super::DomainError;
     let Some(officer_role) = caller.role_with(Capability::Complaints) else {
         return Err(DomainError::Forbidden {
-            required: officer_roles().into_iter().next().unwrap_or_else(Role::applicant),
+            required: officer_roles()
+                .into_iter()
+                .next()
+                .unwrap_or_else(Role::applicant),
         });
     };
     let mut e = Errors::default();

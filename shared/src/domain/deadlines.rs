@@ -11,11 +11,11 @@
 //!
 //! Days are counted with [`Calendar`] in WITA; see its counting convention.
 
+use super::CaseStatus;
 use super::calendar::{Calendar, unknown_years_warning};
 use super::case::Case;
 use super::permit::{ClockKind, PermitDef, StepCode, StepDef};
 use super::time::wita_date;
-use super::CaseStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -206,7 +206,11 @@ pub fn deadlines(case: &Case, def: &PermitDef, cal: &Calendar, now: DateTime<Utc
     let near = def.near_due_days;
     let mut unknown = BTreeSet::new();
     let final_ = case.status.is_final();
-    let a = used(cal, &intervals(case, def, now, ClockKind::Applicant), &mut unknown);
+    let a = used(
+        cal,
+        &intervals(case, def, now, ClockKind::Applicant),
+        &mut unknown,
+    );
     let applicant = clock(
         ClockSpec {
             label: def.clocks.applicant.label.clone(),
@@ -219,7 +223,11 @@ pub fn deadlines(case: &Case, def: &PermitDef, cal: &Calendar, now: DateTime<Utc
         cal,
         &mut unknown,
     );
-    let g = used(cal, &intervals(case, def, now, ClockKind::Agency), &mut unknown);
+    let g = used(
+        cal,
+        &intervals(case, def, now, ClockKind::Agency),
+        &mut unknown,
+    );
     let agency_started = case
         .timeline
         .iter()
@@ -300,7 +308,11 @@ pub fn due_on_entry(
         (_, Some(d)) => Some(d),
         (Some(ClockKind::Applicant), None) => {
             let mut unknown = BTreeSet::new();
-            let u = used(cal, &intervals(case, def, now, ClockKind::Applicant), &mut unknown);
+            let u = used(
+                cal,
+                &intervals(case, def, now, ClockKind::Applicant),
+                &mut unknown,
+            );
             Some((i64::from(def.clocks.applicant.days) - i64::from(u.days)).max(1) as u32)
         }
         _ => None,
@@ -333,7 +345,13 @@ mod tests {
     #[test]
     fn the_shipped_split_sums_to_thirty() {
         let def = kantor_kas();
-        let staff: u32 = def.steps.iter().filter_map(|s| (s.sla.clock == Some(ClockKind::Agency)).then_some(s.sla.days.unwrap_or(0))).sum();
+        let staff: u32 = def
+            .steps
+            .iter()
+            .filter_map(|s| {
+                (s.sla.clock == Some(ClockKind::Agency)).then_some(s.sla.days.unwrap_or(0))
+            })
+            .sum();
         assert_eq!(staff, 30);
         assert_eq!(def.target("front_office_verification"), Some(1));
         assert_eq!(def.target("applicant_revision"), None);

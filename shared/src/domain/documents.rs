@@ -23,7 +23,12 @@ pub struct LetterText {
 }
 
 /// The letter of `kind` for `case`; `None` when the permit has no template of that kind.
-pub fn letter_text(case: &Case, def: &PermitDef, agency: &Agency, kind: Verdict) -> Option<LetterText> {
+pub fn letter_text(
+    case: &Case,
+    def: &PermitDef,
+    agency: &Agency,
+    kind: Verdict,
+) -> Option<LetterText> {
     let t = def.letters.template(kind)?;
     let facts = CaseFacts { case, def, agency };
     Some(LetterText {

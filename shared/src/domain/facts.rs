@@ -84,10 +84,7 @@ impl Facts for CaseFacts<'_> {
             "issuance.number" => c.issuance.as_ref().map(|i| i.number.clone()),
             "issuance.effective_on" => c.issuance.as_ref().map(|i| format_date_id(i.effective_on)),
             "fee.amount" => c.fee.as_ref().map(|f| rupiah(f.amount)),
-            "fee.amount_words" => c
-                .fee
-                .as_ref()
-                .map(|f| terbilang(f.amount.max(0) as u64)),
+            "fee.amount_words" => c.fee.as_ref().map(|f| terbilang(f.amount.max(0) as u64)),
             "fee.basis" => c.fee.as_ref()?.basis.clone(),
             "bill.number" => c.bill.as_ref().map(|b| b.number.clone()),
             "bill.amount" => c.bill.as_ref().map(|b| rupiah(b.amount)),

@@ -54,7 +54,9 @@ mod tests {
     fn release_0_1_details_are_read_as_fields() {
         assert_eq!(decision_details(map(json!({"kind": "none"}))), Map::new());
         assert_eq!(
-            decision_details(map(json!({"kind": "recommendation", "number": "500/1", "date": "2026-11-20"}))),
+            decision_details(map(
+                json!({"kind": "recommendation", "number": "500/1", "date": "2026-11-20"})
+            )),
             map(json!({"recommendation_number": "500/1", "recommendation_date": "2026-11-20"}))
         );
         assert_eq!(

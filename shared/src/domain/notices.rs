@@ -140,7 +140,10 @@ pub fn render(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Message {
         Notice::Permit { code } => match cx.def.notices.get(code) {
             Some(t) => (
                 fill(&t.subject, &facts).unwrap_or_else(|| format!("{} {reg}", cx.def.short_name)),
-                t.lines.iter().filter_map(|p| paragraph(p, &facts)).collect(),
+                t.lines
+                    .iter()
+                    .filter_map(|p| paragraph(p, &facts))
+                    .collect(),
             ),
             None => {
                 tracing::warn!(notice = %code, permit = %cx.def.code, "notice not defined for the permit");
@@ -188,7 +191,10 @@ pub fn render(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Message {
             let mut lines = vec![format!(
                 "Berkas permohonan {permit} nomor {reg} ({holder}) {what} pada tahap {title} (SOP huruf {sop}, {role})."
             )];
-            lines.push(format!("Batas waktu tahap ini: {}.", format_date_id(*due_on)));
+            lines.push(format!(
+                "Batas waktu tahap ini: {}.",
+                format_date_id(*due_on)
+            ));
             let kind = cx.def.step(step.as_str()).map(|s| s.kind);
             if kind == Some(super::permit::StepKind::ApplicantRevision) {
                 lines.push(

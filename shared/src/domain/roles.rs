@@ -123,7 +123,11 @@ impl Roles {
                     p.push(format!("role `{}`: its supervisors form a cycle", d.code));
                     break;
                 }
-                cur = r.roles.iter().find(|x| x.code == c).and_then(|x| x.supervisor.clone());
+                cur = r
+                    .roles
+                    .iter()
+                    .find(|x| x.code == c)
+                    .and_then(|x| x.supervisor.clone());
             }
         }
         match r.roles.iter().find(|d| d.code.code() == Role::APPLICANT) {
@@ -187,8 +191,7 @@ impl Roles {
 pub(crate) fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
@@ -231,7 +234,9 @@ impl Role {
 
     /// The supervisor who is told when this role's work is late (escalation).
     pub fn supervisor(&self) -> Option<Role> {
-        Roles::current().get(&self.0).and_then(|d| d.supervisor.clone())
+        Roles::current()
+            .get(&self.0)
+            .and_then(|d| d.supervisor.clone())
     }
 
     pub fn can(&self, cap: Capability) -> bool {
@@ -285,7 +290,10 @@ mod tests {
             Some(Role::new("section_head"))
         );
         assert!("admin".parse::<Role>().is_err());
-        assert_eq!(r.with(Capability::Complaints), [Role::new("complaints_officer")]);
+        assert_eq!(
+            r.with(Capability::Complaints),
+            [Role::new("complaints_officer")]
+        );
     }
 
     #[test]
@@ -296,7 +304,9 @@ mod tests {
         );
         let e = Roles::parse("roles.json", &bad).unwrap_err();
         assert!(
-            e.problems.iter().any(|p| p.contains("unknown supervisor `nobody`")),
+            e.problems
+                .iter()
+                .any(|p| p.contains("unknown supervisor `nobody`")),
             "{e}"
         );
         let cycle = SHIPPED_ROLES.replace(

@@ -261,9 +261,16 @@ mod tests {
             answers: Some(a),
             ..Default::default()
         }
-        .parse(CaseId::new(), crate::domain::permit::PermitCode::new("kantor-kas-ksp"), Utc::now())
+        .parse(
+            CaseId::new(),
+            crate::domain::permit::PermitCode::new("kantor-kas-ksp"),
+            Utc::now(),
+        )
         .unwrap_err();
-        let codes: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code.as_ref())).collect();
+        let codes: Vec<_> = errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_ref()))
+            .collect();
         assert_eq!(
             codes,
             [("answers.u4", "score_range"), ("answers.u9", "required")]
@@ -277,7 +284,11 @@ mod tests {
             }),
             suggestion: Some("Pertahankan.".into()),
         }
-        .parse(CaseId::new(), crate::domain::permit::PermitCode::new("kantor-kas-ksp"), Utc::now())
+        .parse(
+            CaseId::new(),
+            crate::domain::permit::PermitCode::new("kantor-kas-ksp"),
+            Utc::now(),
+        )
         .unwrap();
         assert_eq!(ok.scores, [4; 9]);
     }

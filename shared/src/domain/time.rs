@@ -35,11 +35,12 @@ pub fn format_date_id(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
 }
 
-/// `26 November 2026 pukul 14.05 WITA`.
+/// `26 November 2026 pukul 14.05 WITA`; hours of two digits (`pukul 08.30`), as office letters
+/// write them.
 pub fn format_instant_id(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&wita());
     format!(
-        "{} pukul {}.{:02} WITA",
+        "{} pukul {:02}.{:02} WITA",
         format_date_id(local.date_naive()),
         chrono::Timelike::hour(&local),
         chrono::Timelike::minute(&local)
@@ -65,5 +66,7 @@ mod tests {
         assert_eq!(format_date_id(d), "17 Agustus 2026");
         let t: DateTime<Utc> = "2026-11-26T06:05:00Z".parse().unwrap();
         assert_eq!(format_instant_id(t), "26 November 2026 pukul 14.05 WITA");
+        let t: DateTime<Utc> = "2026-11-26T00:30:00Z".parse().unwrap();
+        assert_eq!(format_instant_id(t), "26 November 2026 pukul 08.30 WITA");
     }
 }

@@ -173,7 +173,6 @@ impl From<Phone> for String {
     }
 }
 
-
 /// Nomor Induk Kependudukan: exactly 16 ASCII digits.
 pub fn parse_nik(raw: &str) -> Result<String, FieldError> {
     let t = raw.trim();
@@ -208,7 +207,10 @@ mod tests {
     fn nik_is_exactly_sixteen_digits() {
         assert!(parse_nik("6474010101900001").is_ok());
         assert_eq!(parse_nik("647401010190000").unwrap_err().code, "nik_format");
-        assert_eq!(parse_nik("64740101019000A1").unwrap_err().code, "nik_format");
+        assert_eq!(
+            parse_nik("64740101019000A1").unwrap_err().code,
+            "nik_format"
+        );
     }
 
     #[test]
@@ -232,7 +234,10 @@ mod tests {
     #[test]
     fn emails() {
         assert!(Email::parse("pengurus@ksp-sejahtera.test").is_ok());
-        assert_eq!(Email::parse("bukan-email").unwrap_err().code, "invalid_email");
+        assert_eq!(
+            Email::parse("bukan-email").unwrap_err().code,
+            "invalid_email"
+        );
         assert!(Email::parse("a b@c.d").is_err());
     }
 }

@@ -281,7 +281,11 @@ pub async fn start(s: &Services, case: &Case) -> Result<bool, crate::ports::Orch
         })?;
     match s
         .orchestrator
-        .start(&machine, &case.id.to_string(), json!({ "case_id": case.id }))
+        .start(
+            &machine,
+            &case.id.to_string(),
+            json!({ "case_id": case.id }),
+        )
         .await
     {
         Ok(()) => Ok(true),

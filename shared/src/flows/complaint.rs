@@ -33,7 +33,10 @@ impl Subject for ComplaintSubject {
         "complaint_id"
     }
     fn steps(&self) -> Vec<String> {
-        ComplaintStep::ALL.iter().map(|s| s.code().to_string()).collect()
+        ComplaintStep::ALL
+            .iter()
+            .map(|s| s.code().to_string())
+            .collect()
     }
     fn step(&self, code: &str) -> Option<StepInfo> {
         let s = ComplaintStep::ALL.into_iter().find(|s| s.code() == code)?;
@@ -49,7 +52,9 @@ impl Subject for ComplaintSubject {
     fn closing(&self, result: Option<&str>) -> Result<(), String> {
         match result {
             None => Ok(()),
-            Some(r) => Err(format!("`close` of a complaint takes no result (got `{r}`)")),
+            Some(r) => Err(format!(
+                "`close` of a complaint takes no result (got `{r}`)"
+            )),
         }
     }
 }

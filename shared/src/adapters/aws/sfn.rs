@@ -36,9 +36,12 @@ impl StepFunctions {
     }
 
     fn arn(&self, machine: &str) -> Result<&str, OrchestratorError> {
-        self.machines.get(machine).map(String::as_str).ok_or_else(|| {
-            OrchestratorError::Unavailable(format!("no state machine named `{machine}`").into())
-        })
+        self.machines
+            .get(machine)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                OrchestratorError::Unavailable(format!("no state machine named `{machine}`").into())
+            })
     }
 }
 

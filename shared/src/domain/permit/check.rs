@@ -17,7 +17,10 @@ fn field_path_ok(p: &str) -> bool {
 
 fn check_field(f: &FieldDef, at: &str, p: &mut Vec<String>) {
     if !field_path_ok(&f.path) {
-        p.push(format!("{at}: field path `{}` must be dotted snake_case", f.path));
+        p.push(format!(
+            "{at}: field path `{}` must be dotted snake_case",
+            f.path
+        ));
     }
     if f.label.trim().is_empty() {
         p.push(format!("{at}: field `{}` has no label", f.path));
@@ -27,20 +30,32 @@ fn check_field(f: &FieldDef, at: &str, p: &mut Vec<String>) {
         FieldType::Text | FieldType::Reference | FieldType::Name | FieldType::Address
     );
     if (f.min_length.is_some() || f.max_length.is_some() || f.multiline) && !text {
-        p.push(format!("{at}: field `{}`: lengths apply to text fields only", f.path));
+        p.push(format!(
+            "{at}: field `{}`: lengths apply to text fields only",
+            f.path
+        ));
     }
     if f.min_len() > f.max_len() {
-        p.push(format!("{at}: field `{}`: min_length above max_length", f.path));
+        p.push(format!(
+            "{at}: field `{}`: min_length above max_length",
+            f.path
+        ));
     }
     let number = matches!(
         f.kind,
         FieldType::Integer | FieldType::Decimal | FieldType::Money
     );
     if (f.min.is_some() || f.max.is_some() || f.unit.is_some()) && !number {
-        p.push(format!("{at}: field `{}`: min/max/unit apply to numbers only", f.path));
+        p.push(format!(
+            "{at}: field `{}`: min/max/unit apply to numbers only",
+            f.path
+        ));
     }
     if f.decimals.is_some() && f.kind != FieldType::Decimal {
-        p.push(format!("{at}: field `{}`: decimals apply to decimal fields", f.path));
+        p.push(format!(
+            "{at}: field `{}`: decimals apply to decimal fields",
+            f.path
+        ));
     }
     if let (Some(a), Some(b)) = (f.min, f.max)
         && a > b
@@ -55,15 +70,24 @@ fn check_field(f: &FieldDef, at: &str, p: &mut Vec<String>) {
             let mut seen = BTreeSet::new();
             for o in &f.options {
                 if !seen.insert(o.code.as_str()) {
-                    p.push(format!("{at}: field `{}`: option `{}` twice", f.path, o.code));
+                    p.push(format!(
+                        "{at}: field `{}`: option `{}` twice",
+                        f.path, o.code
+                    ));
                 }
             }
         }
-        (_, false) => p.push(format!("{at}: field `{}`: options apply to choices", f.path)),
+        (_, false) => p.push(format!(
+            "{at}: field `{}`: options apply to choices",
+            f.path
+        )),
         _ => {}
     }
     if (f.not_future.is_some() || f.not_past) && f.kind != FieldType::Date {
-        p.push(format!("{at}: field `{}`: not_future/not_past apply to dates", f.path));
+        p.push(format!(
+            "{at}: field `{}`: not_future/not_past apply to dates",
+            f.path
+        ));
     }
 }
 
@@ -129,7 +153,9 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
     if let Some(a) = &def.technical_agency
         && roles.agency(a).is_none()
     {
-        p.push(format!("technical_agency `{a}` is not an agency of the roles file"));
+        p.push(format!(
+            "technical_agency `{a}` is not an agency of the roles file"
+        ));
     }
     // The form.
     for s in &def.form.sections {
@@ -144,9 +170,8 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
         }
     }
     check_paths(def.fields(), "form", &mut p);
-    let typed = |path: &str, kinds: &[FieldType]| {
-        def.field(path).is_some_and(|f| kinds.contains(&f.kind))
-    };
+    let typed =
+        |path: &str, kinds: &[FieldType]| def.field(path).is_some_and(|f| kinds.contains(&f.kind));
     if def.field(&def.holder).is_none() {
         p.push(format!("holder `{}` is not a form field", def.holder));
     }
@@ -159,7 +184,9 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
     if let Some(ph) = &def.contact.phone
         && !typed(ph, &[FieldType::Phone])
     {
-        p.push(format!("contact.phone `{ph}` is not a phone field of the form"));
+        p.push(format!(
+            "contact.phone `{ph}` is not a phone field of the form"
+        ));
     }
     // Rules.
     let mut codes = BTreeSet::new();
@@ -178,7 +205,12 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
                     Some(f) if def.field(f).is_none() => {
                         p.push(format!("{at}: field `{f}` is not a form field"));
                     }
-                    Some(f) if !typed(f, &[FieldType::Integer, FieldType::Decimal, FieldType::Money]) => {
+                    Some(f)
+                        if !typed(
+                            f,
+                            &[FieldType::Integer, FieldType::Decimal, FieldType::Money],
+                        ) =>
+                    {
                         p.push(format!("{at}: field `{f}` is not a number"));
                     }
                     Some(_) => {}
@@ -227,17 +259,24 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
             p.push(format!("{at}: codes are snake_case and unique"));
         }
         if r.kinds.is_empty() || r.max_bytes == 0 {
-            p.push(format!("{at}: needs at least one kind and a max_bytes above 0"));
+            p.push(format!(
+                "{at}: needs at least one kind and a max_bytes above 0"
+            ));
         }
         if let super::Required::When { when } = &r.required
             && def.field(&when.field).is_none()
         {
-            p.push(format!("{at}: condition on `{}`, which is not a form field", when.field));
+            p.push(format!(
+                "{at}: condition on `{}`, which is not a form field",
+                when.field
+            ));
         }
         if let Some(s) = &r.step {
             match def.step(s.as_str()) {
                 Some(st) if st.kind == StepKind::ApplicantUpload => {}
-                _ => p.push(format!("{at}: step `{s}` is not an upload step of the applicant")),
+                _ => p.push(format!(
+                    "{at}: step `{s}` is not an upload step of the applicant"
+                )),
             }
         }
     }
@@ -269,7 +308,11 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
             Some(r) if r.staff == s.kind.is_applicant() => p.push(format!(
                 "{at}: a {:?} step needs {} role, not `{}`",
                 s.kind,
-                if s.kind.is_applicant() { "the applicant's" } else { "a staff" },
+                if s.kind.is_applicant() {
+                    "the applicant's"
+                } else {
+                    "a staff"
+                },
                 s.role
             )),
             Some(_) => {}
@@ -290,7 +333,10 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
                 p.push(format!("{at}: outcome codes are snake_case and unique"));
             }
             if s.kind.is_applicant() && !o.effects.is_empty() {
-                p.push(format!("{at}: outcome `{}`: the applicant's steps have no effects", o.code));
+                p.push(format!(
+                    "{at}: outcome `{}`: the applicant's steps have no effects",
+                    o.code
+                ));
             }
             for e in &o.effects {
                 let field_of = |f: &str, kinds: &[FieldType]| {
@@ -327,7 +373,11 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
                         number_field,
                         date_field,
                     } => {
-                        need(number_field, &[FieldType::Text, FieldType::Reference], "text");
+                        need(
+                            number_field,
+                            &[FieldType::Text, FieldType::Reference],
+                            "text",
+                        );
                         need(date_field, &[FieldType::Date], "date");
                     }
                     Effect::AssessFee {
@@ -375,11 +425,17 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
             check_field(f, &at, &mut p);
             for o in &f.outcomes {
                 if s.outcome(o).is_none() {
-                    p.push(format!("{at}: field `{}` names unknown outcome `{o}`", f.path));
+                    p.push(format!(
+                        "{at}: field `{}` names unknown outcome `{o}`",
+                        f.path
+                    ));
                 }
             }
             if matches!(f.path.as_str(), "version" | "outcome" | "reason") {
-                p.push(format!("{at}: `{}` is a name the decision itself uses", f.path));
+                p.push(format!(
+                    "{at}: `{}` is a name the decision itself uses",
+                    f.path
+                ));
             }
             if f.personal {
                 p.push(format!("{at}: decision fields hold no personal data"));
@@ -392,7 +448,9 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
                 "{at}: a staff step needs sla {{\"clock\": \"agency\", \"days\": N > 0}}"
             )),
             (_, Some(ClockKind::Agency), _) => {
-                p.push(format!("{at}: the applicant's steps do not run the agency's clock"));
+                p.push(format!(
+                    "{at}: the applicant's steps do not run the agency's clock"
+                ));
             }
             (_, Some(ClockKind::Applicant), _) => {}
             (_, None, Some(d)) if d > 0 => {}
@@ -409,7 +467,9 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
                 .iter()
                 .any(|r| r.step.as_ref() == Some(&s.code))
         {
-            p.push(format!("{at}: an upload step needs requirements with `step` = its code"));
+            p.push(format!(
+                "{at}: an upload step needs requirements with `step` = its code"
+            ));
         }
         for n in &s.notices {
             if !def.notices.contains_key(n) {
@@ -440,7 +500,10 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
         check_text(def, &at, &n.subject, &mut p);
         check_paragraphs(def, &at, &n.lines, &mut p);
     }
-    for (v, t) in [("grant", Some(&def.letters.grant)), ("refusal", def.letters.refusal.as_ref())] {
+    for (v, t) in [
+        ("grant", Some(&def.letters.grant)),
+        ("refusal", def.letters.refusal.as_ref()),
+    ] {
         let Some(t) = t else { continue };
         let at = format!("letters.{v}");
         check_text(def, &at, &t.title, &mut p);

@@ -147,7 +147,10 @@ pub fn parse_value(
             Ok(Value::Number(n.into()))
         }
         FieldType::Decimal => {
-            let n = v.as_f64().filter(|n| n.is_finite()).ok_or_else(invalid_type)?;
+            let n = v
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(invalid_type)?;
             number_bounds(n, f)?;
             let places = i32::from(f.decimals.unwrap_or(2));
             let scale = 10f64.powi(places);
@@ -269,11 +272,19 @@ fn check_shape(
             match v {
                 Value::Object(m) => check_shape(m, &path, fields, groups, skip, e),
                 Value::Null => {}
-                _ => e.push(FieldError::new(path, "invalid_type", "Tipe data tidak sesuai.")),
+                _ => e.push(FieldError::new(
+                    path,
+                    "invalid_type",
+                    "Tipe data tidak sesuai.",
+                )),
             }
             continue;
         }
-        e.push(FieldError::new(path, "unknown_field", "Isian tidak dikenal."));
+        e.push(FieldError::new(
+            path,
+            "unknown_field",
+            "Isian tidak dikenal.",
+        ));
     }
 }
 

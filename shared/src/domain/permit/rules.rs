@@ -100,7 +100,11 @@ pub fn check(r: &RuleDef, form: &FormData, on: NaiveDate) -> Result<(), FieldErr
     };
     match r.check {
         RuleCheck::AtLeast | RuleCheck::AtMost => {
-            let Some(n) = r.field.as_deref().and_then(|p| form.get(p)).and_then(|v| v.as_f64())
+            let Some(n) = r
+                .field
+                .as_deref()
+                .and_then(|p| form.get(p))
+                .and_then(|v| v.as_f64())
             else {
                 return Ok(());
             };
@@ -170,7 +174,10 @@ mod tests {
         assert!(check(&r, &started("2026-05-27"), day("2026-11-26")).is_err());
         // Five months only: the error names the day it will hold.
         let e = check(&r, &started("2026-06-26"), day("2026-11-26")).unwrap_err();
-        assert_eq!((e.field.as_str(), e.code.as_ref()), ("branch.business_started_on", "branch_too_young"));
+        assert_eq!(
+            (e.field.as_str(), e.code.as_ref()),
+            ("branch.business_started_on", "branch_too_young")
+        );
         assert!(e.detail.contains("26 Desember 2026"), "{}", e.detail);
         // 31 May + 6 months = 30 November (end of the shorter month).
         assert!(check(&r, &started("2026-05-31"), day("2026-11-30")).is_ok());
@@ -187,24 +194,31 @@ mod tests {
             "message": "paling sedikit 20"}));
         let f = |n: i64| form(json!({"cash_office": {"member_count": n}}));
         assert!(check(&r, &f(20), day("2026-01-01")).is_ok());
-        assert_eq!(check(&r, &f(19), day("2026-01-01")).unwrap_err().code, "min_members");
+        assert_eq!(
+            check(&r, &f(19), day("2026-01-01")).unwrap_err().code,
+            "min_members"
+        );
         assert!(check(&r, &f(-1), day("2026-01-01")).is_err());
     }
 
     #[test]
     fn periods_of_a_year_worked_examples() {
         // KCP Persyaratan 6: a work plan of at least one year, both ends counted.
-        let plan = rule(json!({"code": "work_plan_too_short", "check": "min_interval",
+        let plan = rule(
+            json!({"code": "work_plan_too_short", "check": "min_interval",
             "from": "work_plan.starts_on", "to": "work_plan.ends_on", "months": 12,
-            "inclusive": true, "source": "Persyaratan 6", "message": "x"}));
+            "inclusive": true, "source": "Persyaratan 6", "message": "x"}),
+        );
         let p = |a: &str, b: &str| form(json!({"work_plan": {"starts_on": a, "ends_on": b}}));
         assert!(check(&plan, &p("2027-01-01", "2027-12-31"), day("2026-12-01")).is_ok());
         assert!(check(&plan, &p("2027-01-01", "2027-12-30"), day("2026-12-01")).is_err());
         // KCP Persyaratan 4: the financial report of the last year ends at most 12 months
         // before submission.
-        let recent = rule(json!({"code": "financial_report_outdated", "check": "max_interval",
+        let recent = rule(
+            json!({"code": "financial_report_outdated", "check": "max_interval",
             "from": "financial_report.period_end", "to": "@submission", "months": 12,
-            "source": "Persyaratan 4", "message": "x"}));
+            "source": "Persyaratan 4", "message": "x"}),
+        );
         let r = |d: &str| form(json!({"financial_report": {"period_end": d}}));
         assert!(check(&recent, &r("2025-12-31"), day("2026-12-01")).is_ok());
         assert!(check(&recent, &r("2025-12-31"), day("2026-12-31")).is_ok());

@@ -45,7 +45,11 @@ pub fn fill(text: &str, facts: &dyn Facts) -> Option<String> {
 
 /// A paragraph with the parts that have all their facts; `None` when none has.
 pub fn paragraph(p: &Paragraph, facts: &dyn Facts) -> Option<String> {
-    let parts: Vec<String> = p.parts().into_iter().filter_map(|t| fill(t, facts)).collect();
+    let parts: Vec<String> = p
+        .parts()
+        .into_iter()
+        .filter_map(|t| fill(t, facts))
+        .collect();
     if parts.is_empty() {
         None
     } else {
@@ -236,7 +240,10 @@ mod tests {
         assert_eq!(terbilang(11), "sebelas rupiah");
         assert_eq!(terbilang(115), "seratus lima belas rupiah");
         assert_eq!(terbilang(1_000), "seribu rupiah");
-        assert_eq!(terbilang(1_250_000), "satu juta dua ratus lima puluh ribu rupiah");
+        assert_eq!(
+            terbilang(1_250_000),
+            "satu juta dua ratus lima puluh ribu rupiah"
+        );
         assert_eq!(
             terbilang(12_345_678),
             "dua belas juta tiga ratus empat puluh lima ribu enam ratus tujuh puluh delapan rupiah"
