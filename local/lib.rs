@@ -50,6 +50,9 @@ pub struct Config {
     pub backend: Backend,
     /// Lets `/_dev/clock` set or advance the runner's clock (demonstrations, deadline tests).
     pub dev_clock: bool,
+    /// With `dev_clock`: the instant the clock starts at (then runs on), so that timers due at
+    /// start are judged by it (`PD_DEV_CLOCK_AT`; opening old data in tests, demonstrations).
+    pub dev_clock_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Serve the portal and console from this directory instead of the embedded build.
     pub web_dir: Option<PathBuf>,
 }
@@ -136,6 +139,7 @@ impl Default for Config {
             retry_time_scale: 1.0,
             backend: Backend::Embedded,
             dev_clock: false,
+            dev_clock_at: None,
             web_dir: None,
         }
     }
@@ -679,7 +683,10 @@ pub async fn run(
         portal_url: format!("{base}/"),
         mail_from: "Perizinan Digital DPMPTSP Kota Bontang <noreply@perizinan-digital.test>".into(),
         directory,
-        clock: Arc::new(SystemClock::default()),
+        clock: Arc::new(match cfg.dev_clock_at.filter(|_| cfg.dev_clock) {
+            Some(at) => SystemClock::with_offset(at - chrono::Utc::now()),
+            None => SystemClock::default(),
+        }),
         catalogue,
         agency: perizinan::bootstrap::agency_from_env()?,
         calendar,

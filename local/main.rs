@@ -9,7 +9,8 @@
 //! `perizinan audit-verify [--data-dir DIR]` checks every audit trail (hash chain and head) of
 //! the store and prints a digest; it exits 1 when a trail was tampered with.
 //!
-//! For tests and demonstrations: `PD_DEV_CLOCK=1` (a settable clock), `PD_TIMER_MS` (how often
+//! For tests and demonstrations: `PD_DEV_CLOCK=1` (a settable clock; `PD_DEV_CLOCK_AT=<RFC 3339>`
+//! where it starts), `PD_TIMER_MS` (how often
 //! timeouts fire and undelivered work is re-sent; default 15000), `PD_RETRY_TIME_SCALE`
 //! (multiplies the ASL's Retry waits), `PD_FAULT_RATE`/`PD_FAULT_SEED`/`PD_FAULT_PORTS` (fault
 //! injection, see `perizinan::adapters::faults`).
@@ -44,6 +45,14 @@ fn parse_args(args: Vec<String>) -> Result<Config, String> {
         }
     };
     cfg.dev_clock = std::env::var("PD_DEV_CLOCK").as_deref() == Ok("1");
+    if let Ok(s) = std::env::var("PD_DEV_CLOCK_AT") {
+        let at = chrono::DateTime::parse_from_rfc3339(&s)
+            .map_err(|_| format!("PD_DEV_CLOCK_AT tidak valid (RFC 3339): {s}"))?;
+        if !cfg.dev_clock {
+            return Err("PD_DEV_CLOCK_AT memerlukan PD_DEV_CLOCK=1".into());
+        }
+        cfg.dev_clock_at = Some(at.with_timezone(&chrono::Utc));
+    }
     cfg.web_dir = std::env::var("PD_WEB_DIR")
         .ok()
         .filter(|d| !d.is_empty())

@@ -1,32 +1,70 @@
 //! Personal data and secrets stay out of the logs (UU 27/2022; the brief's "secrets, task tokens
-//! and personal data never go into logs"). The runner runs at `RUST_LOG=debug`; a case and a
-//! complaint are filled with marker values in every field of the personal data register
-//! (`perizinan::domain::privacy::PERSONAL_DATA`) that a request can set; a case goes through
-//! several steps, a bad request and a refused one are sent; then the log is searched for every
-//! marker, the bearer tokens and the workflow's task tokens.
+//! and personal data never go into logs"). The runner runs at `RUST_LOG=debug`; a case of every
+//! permit and a complaint are filled with marker values in every field of the personal data
+//! register (`perizinan::domain::privacy::PERSONAL_DATA`, whose application fields are each
+//! permit's form fields marked `personal`) that a request can set; a case goes through several
+//! steps, a bad request and a refused one are sent; then the log is searched for every marker,
+//! the bearer tokens and the workflow's task tokens.
 
 mod common;
 
 use common::*;
-use perizinan::domain::privacy::PERSONAL_DATA;
+use perizinan::domain::permit::FieldType;
+use perizinan::domain::privacy::{APPLICATION_PERSONAL_FIELDS, PERSONAL_DATA};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// A marker for the `i`-th personal form field, valid for its type, with the forms it may take
+/// once normalised.
+fn form_marker(ty: &FieldType, i: usize) -> (Value, Vec<String>) {
+    match ty {
+        FieldType::Email => {
+            let v = format!("rahasia.pemohon{i}@ksp-uji.test");
+            (json!(v), vec![v])
+        }
+        FieldType::Phone => {
+            let digits = format!("08139876{i:04}");
+            (
+                json!(digits),
+                vec![digits.clone(), format!("+62{}", &digits[1..])],
+            )
+        }
+        FieldType::Nik => {
+            let v = format!("647401019{i:07}");
+            (json!(v), vec![v])
+        }
+        FieldType::Address => {
+            let v = format!("Jl. Rahasia Pribadi No. {i}");
+            (json!(v), vec![v])
+        }
+        _ => {
+            let v = format!("Rahasiawan Nomor{i}");
+            (json!(v), vec![v])
+        }
+    }
+}
+
+fn set(body: &mut Value, path: &str, v: Value) {
+    let mut at = body;
+    for part in path.split('.') {
+        at = &mut at[part];
+    }
+    *at = v;
+}
 
 /// Marker values for the register's fields a request can set, with the forms they may take
 /// once normalised (phone numbers are stored as +62…).
 fn markers() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         (
-            "application.contact.email",
-            vec!["rahasia.pengurus@ksp-uji.test"],
-        ),
-        (
-            "application.contact.phone",
-            vec!["0813-9876-5432", "081398765432", "+6281398765432"],
-        ),
-        (
-            "application.cash_office.head_name",
-            vec!["Sutrisno Rahasiawan"],
+            APPLICATION_PERSONAL_FIELDS,
+            vec![
+                "rahasia.pengurus@ksp-uji.test",
+                "0813-9876-5432",
+                "081398765432",
+                "+6281398765432",
+                "Sutrisno Rahasiawan",
+            ],
         ),
         ("complainant.name", vec!["Wulan Rahasiani"]),
         ("complainant.email", vec!["wulan.rahasia@warga.test"]),
@@ -73,6 +111,25 @@ async fn nothing_personal_or_secret_in_the_debug_log() {
     input["cash_office"]["head_name"] = json!("Sutrisno Rahasiawan");
     let c = app.create_case(&t, input.clone()).await;
     let id = c["id"].as_str().unwrap().to_string();
+    // A draft of every permit with a marker in each of its personal fields.
+    let mut form_markers: Vec<String> = vec![];
+    let mut i = 0;
+    for p in catalogue().iter() {
+        let (s, mut body) = app
+            .get(None, &format!("/permits/{}/example", p.def.code))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let personal: Vec<_> = p.def.fields().filter(|f| f.personal).collect();
+        assert!(!personal.is_empty(), "{} has personal fields", p.def.code);
+        for f in personal {
+            i += 1;
+            let (v, forms) = form_marker(&f.kind, i);
+            set(&mut body, &f.path, v);
+            form_markers.extend(forms);
+        }
+        let (s, v) = app.post(Some(&t), "/cases", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{}: {v}", p.def.code);
+    }
     // A bad request with personal data in it (a 13-digit NIB that is not one).
     let mut bad = input.clone();
     bad["nib"] = json!("12");
@@ -145,6 +202,11 @@ async fn nothing_personal_or_secret_in_the_debug_log() {
             }
         }
     }
+    for v in &form_markers {
+        if text.contains(v.as_str()) {
+            leaks.push(format!("{APPLICATION_PERSONAL_FIELDS}: {v}"));
+        }
+    }
     for token in [&t, &kadis] {
         if text.contains(token.as_str()) {
             leaks.push("a bearer token".into());
@@ -167,7 +229,7 @@ async fn nothing_personal_or_secret_in_the_debug_log() {
     println!(
         "privacy: {} log lines at debug, {} markers and {} tokens searched, none found",
         text.lines().count(),
-        markers().iter().map(|(_, v)| v.len()).sum::<usize>(),
+        markers().iter().map(|(_, v)| v.len()).sum::<usize>() + form_markers.len(),
         tokens.len() + 2
     );
 }

@@ -69,7 +69,11 @@ impl TestApp {
 
     /// A runner with extra environment (e.g. the AWS backends on moto).
     pub async fn spawn_with_env(envs: Vec<(String, String)>) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_on(tempfile::tempdir().expect("temp dir"), envs).await
+    }
+
+    /// A runner on a data directory already filled (e.g. with data of an earlier release).
+    pub async fn spawn_on(dir: tempfile::TempDir, envs: Vec<(String, String)>) -> Self {
         let (child, base) = spawn_runner(dir.path(), &envs);
         let app = Self {
             child: Some(child),

@@ -32,26 +32,20 @@ const fn field(
     }
 }
 
+/// The register's entry for the application: the fields are the permit's (every form field
+/// marked `personal`), so they are listed by the catalogue, not here.
+pub const APPLICATION_PERSONAL_FIELDS: &str = "application.<form fields marked personal>";
+
 /// Every personal data field the system stores. Nothing here may appear in logs (tested:
 /// `tests/privacy.rs` fills each field with a marker and searches the runner's debug log).
 pub const PERSONAL_DATA: &[PersonalField] = &[
     field(
         "case",
-        "application.contact.email",
-        "notices to the applicant",
+        APPLICATION_PERSONAL_FIELDS,
+        "each permit's form marks its personal fields (`personal: true` in \
+         `infra/permits/<code>/permit.json`): the applicant's contact for notices, the persons the \
+         permit names (a cash office's head, a building's owner with NIK and address)",
         "permit record; erased from drafts abandoned for `abandoned_draft_days`",
-    ),
-    field(
-        "case",
-        "application.contact.phone",
-        "contacting the applicant about the file",
-        "permit record; erased from abandoned drafts",
-    ),
-    field(
-        "case",
-        "application.cash_office.head_name",
-        "the prospective head of the cash office named in the permit",
-        "permit record; erased from abandoned drafts",
     ),
     field(
         "complaint",

@@ -197,7 +197,9 @@ pub struct FieldDef {
     pub help: Option<String>,
     #[serde(default = "yes")]
     pub required: bool,
-    /// Personal data (UU 27/2022): registered in `domain::privacy`, erased from abandoned drafts.
+    /// Personal data (UU 27/2022): in the register of `domain::privacy` (its application entry),
+    /// kept out of logs (`tests/privacy.rs` fills each with a marker) and erased from abandoned
+    /// drafts.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub personal: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
