@@ -51,7 +51,12 @@ ROLES = [
     "kabid",
     "kadis",
     "teknis",
+    "teknis2",
     "diskop",
+    "kasir",
+    "putr",
+    "putr-teknis",
+    "putr-kadis",
     "pengaduan",
     "plt",
 ]
@@ -65,7 +70,6 @@ CHECKS = [
 ]
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-REQUIREMENTS = ["branch_operating_permit", "branch_activity_proof", "member_list", "oss_permit_copy"]
 
 
 def log(msg: str) -> None:
@@ -191,6 +195,7 @@ class Api:
 def application(name: str, nib: str, seq: int) -> dict:
     six = (dt.date.today() - dt.timedelta(days=240)).isoformat()
     return {
+        "permit": "kantor-kas-ksp",
         "cooperative_name": name,
         "legal_entity_number": f"AHU-000{1230 + seq}.AH.01.26.TAHUN 2019",
         "nib": nib,
@@ -221,6 +226,9 @@ class Seed:
         self.complaint_ids: list[str] = []
         self.tracking_codes: list[str] = []
         self.seq = 0
+        # The catalogue as served: every permit's definition (steps, requirements).
+        self.permits: dict[str, dict] = {}
+        self.kk_documents: list[str] = []
 
     def login_all(self) -> None:
         users = self.api.call("GET", "/auth/dev/users")["items"]
@@ -230,6 +238,40 @@ class Seed:
             raise SystemExit(f"demo users missing: {missing} (have {sorted(names)})")
         for name in ROLES[1:]:
             self.tokens[name] = self.api.call("POST", "/auth/dev/login", body={"username": name})["token"]
+
+    def load_catalogue(self) -> None:
+        for p in self.api.call("GET", "/permits")["items"]:
+            self.permits[p["code"]] = self.api.call("GET", f"/permits/{p['code']}")
+        if "kantor-kas-ksp" not in self.permits:
+            raise SystemExit(f"the catalogue has no kantor-kas-ksp: {sorted(self.permits)}")
+        # The kantor kas documents of the application (its definition's, as served).
+        self.kk_documents = [r["code"] for r in self.permits["kantor-kas-ksp"]["requirements"]
+                             if r.get("required") is True and not r.get("step")]
+
+    def steps(self) -> list[str]:
+        out: list[str] = []
+        for d in self.permits.values():
+            out += [s["code"] for s in d["steps"] if s["code"] not in out]
+        return out
+
+    def requirements(self) -> list[str]:
+        out: list[str] = []
+        for d in self.permits.values():
+            out += [r["code"] for r in d["requirements"] if r["code"] not in out]
+        return out
+
+    def example_case(self, who: str, code: str) -> str:
+        """A case of `code` from its served example, with every document of the application
+        (not those of a later step) uploaded."""
+        body = self.api.call("GET", f"/permits/{code}/example")
+        c = self.api.call("POST", "/cases", self.tokens[who], body=body, expect=(201,))
+        cid = c["id"]
+        self.case_ids.append(cid)
+        self.owner[cid] = who
+        for r in c["requirements"]:
+            if r["required"] and not r.get("step"):
+                self.upload(who, cid, r["code"])
+        return cid
 
     def case(self, id_: str, who: str = "pemohon") -> dict:
         return self.api.call("GET", f"/cases/{id_}", self.tokens[who])
@@ -273,11 +315,11 @@ class Seed:
             self.api.call("POST", f"/cases/{cid}/documents/{doc}/confirm", t)
         return doc
 
-    def submit(self, who: str, cid: str) -> None:
+    def submit(self, who: str, cid: str, first_step: str = "front_office_verification") -> None:
         v = self.case(cid, who)["version"]
         c = self.api.call("POST", f"/cases/{cid}/submit", self.tokens[who], body={"version": v})
         self.reg_numbers.append(c["registration_number"])
-        self.wait_step(cid, "front_office_verification")
+        self.wait_step(cid, first_step)
 
     def act(self, who: str, cid: str, step: str, fields: dict, next_step: str | None) -> None:
         self.wait_step(cid, step)
@@ -289,24 +331,43 @@ class Seed:
     def run(self) -> None:
         today = dt.date.today().isoformat()
         self.login_all()
+        self.load_catalogue()
+        # The other permits of the catalogue: a kantor cabang pembantu waiting at the front
+        # office; a PBG through the technical assessment and its SKRD, its deposit slip uploaded,
+        # waiting for the payment to be verified (the cashier's queue).
+        kcp = self.example_case("pemohon2", "kantor-cabang-pembantu-ksp")
+        self.submit("pemohon2", kcp)
+        pbg = self.example_case("pemohon", "pbg")
+        self.submit("pemohon", pbg, "document_verification")
+        self.act("putr", pbg, "document_verification", {"outcome": "complete"}, "technical_assessment")
+        self.act("putr-teknis", pbg, "technical_assessment", {
+            "outcome": "compliant", "findings": "Rencana teknis sesuai KRK.", "compliance_number": "600/12/PUTR/2026",
+            "compliance_date": today, "retribution_amount": 1250000,
+            "retribution_basis": "Luas lantai × indeks terintegrasi × harga satuan"}, "skrd_issuance")
+        self.act("bo", pbg, "skrd_issuance", {"outcome": "issued"}, None)
+        self.upload("pemohon", pbg, "deposit_slip")
+        self.wait_step(pbg, "retribution_payment")
+        v = self.case(pbg, "pemohon")["version"]
+        self.api.call("POST", f"/cases/{pbg}/steps/retribution_payment", self.tokens["pemohon"], body={"version": v})
+        self.wait_step(pbg, "payment_verification")
         # A draft with one confirmed and one unconfirmed document.
         draft = self.new_case("pemohon", "KSP Draf Sejahtera", ["branch_operating_permit"])
         self.upload("pemohon", draft, "member_list", confirm=False)
         # Submitted: waiting for the front office.
-        fo_case = self.new_case("pemohon", "KSP Menunggu Verifikasi", REQUIREMENTS)
+        fo_case = self.new_case("pemohon", "KSP Menunggu Verifikasi", self.kk_documents)
         self.submit("pemohon", fo_case)
         # Sent back for revision.
-        rev = self.new_case("pemohon", "KSP Perbaikan Berkas", REQUIREMENTS)
+        rev = self.new_case("pemohon", "KSP Perbaikan Berkas", self.kk_documents)
         self.submit("pemohon", rev)
         self.act("fo", rev, "front_office_verification",
                  {"outcome": "incomplete", "missing": ["member_list"], "reason": "Daftar anggota tidak terbaca."},
                  "applicant_revision")
         # Another applicant's case at the back office.
-        other = self.new_case("pemohon2", "KSP Mandiri Bersama", REQUIREMENTS)
+        other = self.new_case("pemohon2", "KSP Mandiri Bersama", self.kk_documents)
         self.submit("pemohon2", other)
         self.act("fo", other, "front_office_verification", {"outcome": "complete"}, "back_office_validation")
         # One case all the way: a signed letter, a survey answer, effectuated in OSS.
-        done = self.new_case("pemohon", "KSP Sejahtera Bersama", REQUIREMENTS)
+        done = self.new_case("pemohon", "KSP Sejahtera Bersama", self.kk_documents)
         self.submit("pemohon", done)
         flow = [
             ("fo", "front_office_verification", {"outcome": "complete"}, "back_office_validation"),
@@ -336,7 +397,7 @@ class Seed:
         if not self.signed_ids:
             raise RuntimeError(f"seed: no signed document id in the case's letter: {letter}")
         # A refused case: Dinas Koperasi recommends refusal; the head of agency signs the refusal letter.
-        refused = self.new_case("pemohon2", "KSP Ditolak Makmur", REQUIREMENTS)
+        refused = self.new_case("pemohon2", "KSP Ditolak Makmur", self.kk_documents)
         self.submit("pemohon2", refused)
         flow = [
             ("fo", "front_office_verification", {"outcome": "complete"}, "back_office_validation"),
@@ -433,9 +494,7 @@ def write_config(path: Path, base: str, token: str | None, seed: Seed, versions:
     complaints."""
     today = dt.date.today()
     six = (today - dt.timedelta(days=240)).isoformat()
-    steps = ["front_office_verification", "applicant_revision", "back_office_validation", "section_head_forwarding",
-             "technical_verification", "recommendation", "letter_drafting", "section_head_validation",
-             "division_head_validation", "head_signature", "survey", "effectuation"]
+    steps = seed.steps()
     dictionaries = {
         # real ids and numbers
         "cases": seed.case_ids,
@@ -450,7 +509,9 @@ def write_config(path: Path, base: str, token: str | None, seed: Seed, versions:
         "queue": [c["id"] for c in queue or []] or seed.case_ids,
         "queue_versions": sorted({c["version"] for c in queue or []}) or versions,
         "steps": steps,
-        "requirements": REQUIREMENTS,
+        "requirements": seed.requirements(),
+        "permits": sorted(seed.permits),
+        "amounts": [1250000, 0],
         # well-formed field values
         "names": ["KSP Sejahtera Bersama", "Koperasi Simpan Pinjam Maju Jaya"],
         "references": ["AHU-0001234.AH.01.26.TAHUN 2019", "503/112/DPMPTSP/2024", "I-202611260001"],
@@ -513,13 +574,15 @@ def write_config(path: Path, base: str, token: str | None, seed: Seed, versions:
                 "body.notes": ("texts", 0.8), "body.recommendation_number": ("references", 0.8),
                 "body.oss_permit_number": ("references", 0.8), "body.recommendation_date": ("recent_dates", 0.8),
                 "body.site_visit_on": ("recent_dates", 0.8), "body.effective_on": ("recent_dates", 0.8),
-                "body.missing[*]": ("requirements", 0.8)}
+                "body.missing[*]": ("requirements", 0.8), "body.compliance_number": ("references", 0.8),
+                "body.compliance_date": ("recent_dates", 0.8), "body.retribution_amount": ("amounts", 0.8),
+                "body.payment_reference": ("references", 0.8), "body.paid_on": ("recent_dates", 0.8)}
     complaint = {"body.text": ("texts", 0.8), "body.name": ("persons", 0.8), "body.email": ("emails", 0.8),
                  "body.phone": ("phones", 0.8), "body.about": ("registrations", 0.8)}
     # Operation name (METHOD path) patterns, anchored and mutually exclusive.
     bindings: list[tuple[str, dict[str, tuple[str, float]]]] = [
-        (r"POST /cases", application("body.", 0.9)),
-        (r"GET /cases", {"query.step": ("steps", 0.5)}),
+        (r"POST /cases", {"body.permit": ("permits", 0.9), **application("body.", 0.9)}),
+        (r"GET /cases", {"query.step": ("steps", 0.5), "query.permit": ("permits", 0.5)}),
         (r"PUT /cases/\{id\}", {"path.id": ("queue", 0.8), "body.version": ("queue_versions", 0.8),
                                **application("body.application.", 0.9)}),
         (r"GET /cases/\{id\}(/events|/documents|/letter/download)?", {"path.id": ("cases", 0.8)}),

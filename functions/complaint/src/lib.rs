@@ -3,10 +3,10 @@
 
 use axum::http::Method;
 use perizinan::api::FnRouter;
-use perizinan::catalogue::Catalogue;
 use perizinan::api::complaints;
 use perizinan::api::routes::Access;
 use perizinan::api::routes::Routes;
+use perizinan::catalogue::Catalogue;
 use perizinan::domain::complaints::ComplaintStep;
 
 /// The function's routes (the step routes are the catalogue's: `permit.json` names each

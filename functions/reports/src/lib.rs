@@ -4,9 +4,9 @@
 //! of refused requests (division head, head of agency).
 
 use perizinan::api::FnRouter;
-use perizinan::catalogue::Catalogue;
 use perizinan::api::reports;
 use perizinan::api::routes::Routes;
+use perizinan::catalogue::Catalogue;
 
 /// The function's routes (the step routes are the catalogue's: `permit.json` names each
 /// step's function).

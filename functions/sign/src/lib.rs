@@ -5,32 +5,32 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::post;
 use perizinan::api::FnRouter;
-use perizinan::catalogue::Catalogue;
 use perizinan::api::letters;
 use perizinan::api::routes::Access;
 use perizinan::api::routes::Routes;
 use perizinan::api::steps;
+use perizinan::catalogue::Catalogue;
 use perizinan::domain::permit::Function;
 
 /// The function's routes (the step routes are the catalogue's: `permit.json` names each
 /// step's function).
 pub fn routes(catalogue: &Catalogue) -> Routes {
     steps::routes::<steps::PdfLetters>(Function::Sign, catalogue)
-    .get(
-        "/cases/{id}/letter/drafts/{version}/download",
-        letters::download_draft,
-    )
-    .get("/cases/{id}/letter/download", letters::download_signed)
-    .get("/cases/{id}/bill/download", letters::download_bill)
-    .post("/documents/{id}/revoke", letters::revoke)
-    .public_get("/verify/public-key", letters::public_key)
-    .public_get("/verify/{id}", letters::verify_get)
-    .route(
-        Method::POST,
-        "/verify/{id}",
-        Access::Public,
-        post(letters::verify_post).layer(DefaultBodyLimit::max(MAX_VERIFY_BYTES)),
-    )
+        .get(
+            "/cases/{id}/letter/drafts/{version}/download",
+            letters::download_draft,
+        )
+        .get("/cases/{id}/letter/download", letters::download_signed)
+        .get("/cases/{id}/bill/download", letters::download_bill)
+        .post("/documents/{id}/revoke", letters::revoke)
+        .public_get("/verify/public-key", letters::public_key)
+        .public_get("/verify/{id}", letters::verify_get)
+        .route(
+            Method::POST,
+            "/verify/{id}",
+            Access::Public,
+            post(letters::verify_post).layer(DefaultBodyLimit::max(MAX_VERIFY_BYTES)),
+        )
 }
 
 /// Largest PDF the public verification accepts (a Lambda request carries at most 6 MB).

@@ -2,9 +2,9 @@
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use perizinan::api::FnRouter;
-use perizinan::catalogue::Catalogue;
 use perizinan::api::routes::Routes;
 use perizinan::api::survey;
+use perizinan::catalogue::Catalogue;
 
 /// The function's routes (the step routes are the catalogue's: `permit.json` names each
 /// step's function).

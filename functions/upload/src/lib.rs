@@ -2,10 +2,10 @@
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use perizinan::api::FnRouter;
-use perizinan::catalogue::Catalogue;
-use perizinan::api::{documents, steps};
-use perizinan::domain::permit::Function;
 use perizinan::api::routes::Routes;
+use perizinan::api::{documents, steps};
+use perizinan::catalogue::Catalogue;
+use perizinan::domain::permit::Function;
 
 /// The function's routes.
 pub fn routes(catalogue: &Catalogue) -> Routes {
