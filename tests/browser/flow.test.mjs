@@ -1,5 +1,5 @@
-// One case through the portal and the console in a real browser: the applicant applies
-// (seeing an Indonesian error beside a wrong NIB), uploads the four documents with progress
+// One kantor kas case through the portal and the console in a real browser: the applicant
+// picks the permit from the catalogue and applies (seeing an Indonesian error beside a wrong NIB), uploads the four documents with progress
 // bars and submits; every staff role decides its step from its own queue, and no one sees
 // another role's form; the applicant answers the SKM survey; after effectuation the case says
 // "Izin terbit", the signed letter downloads and verifies as the signed bytes.
@@ -29,7 +29,7 @@ after(async () => {
   await runner?.stop();
 });
 
-/** Fills the application form (portal, #/ajukan) with a valid application, except `nib`. */
+/** Fills the kantor kas application form (portal, #/ajukan/kantor-kas-ksp) with a valid application, except `nib`. */
 async function fillApplication(page, nib) {
   await page.fill('#app-cooperative_name', 'KSP Sejahtera Bersama');
   await page.fill('#app-legal_entity_number', 'AHU-0001234.AH.01.26.TAHUN 2019');
@@ -57,6 +57,9 @@ async function staffDecides(user, caseId, step, fill, shot) {
     await page.waitForSelector('#queue');
     const row = page.locator(`#queue tr[data-case-id="${caseId}"]`);
     await assert.doesNotReject(row.waitFor(), `${user}: the case is in the queue`);
+    // The row names the permit (short name) and the holder.
+    assert.match(await row.textContent(), /Izin Pembukaan Kantor Kas KSP/);
+    assert.match(await row.textContent(), /KSP Sejahtera Bersama/);
     if (shot?.queue) await capture(page, shot.queue);
     await row.locator('a').first().click();
     const form = page.locator(`#decision-${step}`);
@@ -89,7 +92,10 @@ test('a case from application to issued permit, through portal and console', { t
   }
   const { context: appCtx, page } = await newPage(browser, runner.base, errors);
   await page.goto('/');
-  assert.match(await page.locator('h1').textContent(), /Izin Pembukaan Kantor Kas/);
+  assert.match(await page.locator('h1').textContent(), /Perizinan Digital/);
+  // The home page lists the catalogue's permits.
+  await page.locator('#permits li[data-permit]').first().waitFor();
+  assert.equal(await page.locator('#permits li[data-permit]').count(), 3);
   assert.equal(await page.locator('main').count(), 1);
   assert.equal(await page.locator('header').count(), 1);
   assert.equal(await page.locator('nav').count(), 1);
@@ -107,10 +113,12 @@ test('a case from application to issued permit, through portal and console', { t
   assert.equal(focused.tag, 'A');
   assert.notEqual(focused.outline, 'none', 'focus is visible on links');
 
-  // --- The applicant signs in and fills the form with a 12-digit NIB.
+  // --- The applicant signs in, starts from the catalogue and fills the form with a 12-digit NIB.
   await signIn(page, '/', 'pemohon');
-  await page.locator('a[href="#/ajukan"]').first().click();
-  await page.locator('#application-form').waitFor();
+  await page.locator('nav a[href="#/izin"]').click();
+  await page.locator('#apply-kantor-kas-ksp').click();
+  await page.locator('#application-form[data-permit="kantor-kas-ksp"]').waitFor();
+  assert.match(await page.locator('#permit-name').textContent(), /Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam/);
   await fillApplication(page, '912000123456');
   await page.locator('#application-form button[type=submit]').click();
   const nibError = page.locator('#app-nib-error');
@@ -135,6 +143,11 @@ test('a case from application to issued permit, through portal and console', { t
   const caseId = page.url().split('/').pop();
   await page.locator('#case-status').waitFor();
   assert.equal(await page.locator('#case-status').textContent(), 'Draf');
+  assert.equal(await page.locator('#case-permit').textContent(), 'Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam');
+  // The values read back with the definition's labels and formats.
+  const facts = await page.locator('#application').textContent();
+  assert.match(facts, /Jumlah anggota Kantor Kas\s*25 orang/);
+  assert.match(facts, /Nama calon kepala Kantor Kas\s*Rahmat Hidayat/);
   assert.equal(await page.isHidden('#app-nib-error').catch(() => true), true);
 
   // --- The four documents, each with its progress bar.
@@ -154,10 +167,10 @@ test('a case from application to issued permit, through portal and console', { t
   await page.click('#submit-case');
   await page.locator('#case-status', { hasText: 'Dalam proses' }).waitFor();
   const title = await page.locator('h1').textContent();
-  const registration = /KK-\d{4}-\d{6}/.exec(title)?.[0];
+  const registration = /\bKK-\d{4}-\d{6}/.exec(title)?.[0];
   assert.ok(registration, `registration number in "${title}"`);
   assert.match(await page.locator('#current-step').textContent(), /Verifikasi pendaftaran oleh petugas front office/);
-  assert.match(await page.locator('#deadlines').textContent(), /Waktu DPMPTSP/);
+  assert.match(await page.locator('#deadlines').textContent(), /Waktu instansi\s*Pemeriksaan dan persetujuan oleh DPMPTSP/);
   assert.match(await page.locator('#history').textContent(), /Permohonan diajukan/);
   assert.equal(await page.locator('#submit-case').count(), 0, 'no submit button once submitted');
   await capture(page, 'case-page');
@@ -167,6 +180,7 @@ test('a case from application to issued permit, through portal and console', { t
     const { context, page: p } = await newPage(browser, runner.base, errors);
     await p.goto(`/#/lacak/${registration}`);
     await p.locator('#track-result', { hasText: 'Dalam proses' }).waitFor();
+    assert.match(await p.locator('#track-result').textContent(), /Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam/);
     await context.close();
   }
 

@@ -129,7 +129,15 @@ export function monthsAgo(n) {
   return `${ny}-${String(nm).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }
 
+/** The documents a kantor kas application needs (the permit's required requirements). */
 export const REQUIRED = ['branch_operating_permit', 'branch_activity_proof', 'member_list', 'oss_permit_copy'];
+
+/** The permits of the catalogue (infra/permits/<code>/permit.json). */
+export const PERMITS = {
+  kk: { code: 'kantor-kas-ksp', prefix: 'KK', name: 'Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam' },
+  kcp: { code: 'kantor-cabang-pembantu-ksp', prefix: 'KCP', name: 'Izin Pembukaan Kantor Cabang Pembantu Koperasi Simpan Pinjam' },
+  pbg: { code: 'pbg', prefix: 'PBG', name: 'Persetujuan Bangunan Gedung' },
+};
 
 /** A JSON call to the API, for setting up data the scenario is not about. */
 export async function api(base, method, path, { token, body } = {}) {
@@ -147,9 +155,10 @@ export async function apiLogin(base, username) {
   return (await api(base, 'POST', '/auth/dev/login', { body: { username } })).token;
 }
 
-/** A valid application body (as tests/common/mod.rs `application()`). */
+/** A valid kantor kas application body (as tests/common/mod.rs `application()`). */
 export function application() {
   return {
+    permit: PERMITS.kk.code,
     cooperative_name: 'KSP Maju Bersama',
     legal_entity_number: 'AHU-0004321.AH.01.26.TAHUN 2020',
     nib: '9120007654321',
@@ -165,22 +174,34 @@ export function application() {
   };
 }
 
-/** Creates, fills and submits a case through the API; returns it. */
-export async function submittedCase(base, username) {
+/** Uploads one PDF for `code` through the API's upload flow. */
+export async function uploadDocument(base, token, caseId, code) {
+  const bytes = pdf(code);
+  const t = await api(base, 'POST', `/cases/${caseId}/documents`, {
+    token,
+    body: { requirement: code, file_name: `${code}.pdf`, media_type: 'application/pdf', size: bytes.length },
+  });
+  const put = await fetch(t.upload.url, { method: t.upload.method, headers: t.upload.headers, body: bytes });
+  if (!put.ok) throw new Error(`upload ${code}: ${put.status}`);
+  await api(base, 'POST', `/cases/${caseId}/documents/${t.document.id}/confirm`, { token });
+}
+
+/**
+ * Creates, fills and submits a case through the API; returns it. `body` defaults to the kantor
+ * kas application; every document the case view marks required (and not of a later step) is
+ * uploaded.
+ */
+export async function submittedCase(base, username, body = application()) {
   const token = await apiLogin(base, username);
-  const c = await api(base, 'POST', '/cases', { token, body: application() });
-  for (const code of REQUIRED) {
-    const bytes = pdf(code);
-    const t = await api(base, 'POST', `/cases/${c.id}/documents`, {
-      token,
-      body: { requirement: code, file_name: `${code}.pdf`, media_type: 'application/pdf', size: bytes.length },
-    });
-    const put = await fetch(t.upload.url, { method: t.upload.method, headers: t.upload.headers, body: bytes });
-    if (!put.ok) throw new Error(`upload ${code}: ${put.status}`);
-    await api(base, 'POST', `/cases/${c.id}/documents/${t.document.id}/confirm`, { token });
-  }
+  const c = await api(base, 'POST', '/cases', { token, body });
+  for (const r of c.requirements.filter((x) => x.required && !x.step)) await uploadDocument(base, token, c.id, r.code);
   const fresh = await api(base, 'GET', `/cases/${c.id}`, { token });
   return api(base, 'POST', `/cases/${c.id}/submit`, { token, body: { version: fresh.version } });
+}
+
+/** A permit's example application (GET /permits/{code}/example, with today's dates). */
+export async function example(base, code) {
+  return api(base, 'GET', `/permits/${code}/example`);
 }
 
 /**

@@ -1,19 +1,23 @@
-// One case in the console: the application, documents, letters, clocks and audit trail, and
-// the decision form of each step the caller may decide now (the case's `actions`), built from
-// the step's outcomes and extra fields. Nothing is offered for another role's step.
+// One case in the console: the application, documents, the bill, letters, clocks, decisions and
+// audit trail, and the decision form of each step the caller may decide now (the case's
+// `actions`), built from the step's outcomes and fields as the permit defines them. Nothing is
+// offered for another role's step.
 
 import { get, post } from '../shared/api';
-import { applicationFacts, auditTrail, clocks, currentStep, outcomeFacts, revisionBox } from '../shared/caseview';
+import { applicationFacts, auditTrail, billFacts, clocks, currentStep, decisionsTrail, holderOf, outcomeFacts, revisionBox } from '../shared/caseview';
+import { letterTitle, permitDef, roleLabel, stepWithSop } from '../shared/catalogue';
 import { add, dl, h, replace, type Child } from '../shared/dom';
-import { daysLeft, formatInstant, formatSize, todayWita } from '../shared/format';
-import { ErrorSummary, busy, checkedValues, choiceGroup, field, valueOf } from '../shared/forms';
-import { requirementName, roleLabel, stepTitle } from '../shared/labels';
+import { fieldControl, isRequired, readFields } from '../shared/fields';
+import { daysLeft, formatInstant, formatSize } from '../shared/format';
+import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
+import { requirementName } from '../shared/labels';
 import { hasRole } from '../shared/session';
-import type { CaseView, DocumentView, EventList, List, Requirement, StepView } from '../shared/types';
+import type { CaseView, DocumentView, EventList, FieldDef, List, PermitDef, Requirement, StepView, Values } from '../shared/types';
 import { announce, heading, loading, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
 
 interface State {
   c: CaseView;
+  def: PermitDef;
   docs: DocumentView[];
   events: EventList;
 }
@@ -32,7 +36,8 @@ async function load(id: string): Promise<State> {
     get<List<DocumentView>>(`/cases/${e}/documents`),
     get<EventList>(`/cases/${e}/events`),
   ]);
-  return { c, docs: docs.items, events };
+  const def = await permitDef(c.permit.code);
+  return { c, def, docs: docs.items, events };
 }
 
 async function refresh(p: Page, st: State, message: string): Promise<void> {
@@ -50,17 +55,21 @@ function section(id: string, title: string, ...children: Child[]): HTMLElement {
 
 function draw(p: Page, st: State, flash: HTMLElement | null): void {
   const c = st.c;
-  const stepActions = c.actions.filter((a) => c.step && a === c.step.code && c.step.awaiting_decision);
+  const def = st.def;
+  const step = c.step;
+  const stepActions = c.actions.filter((a) => step && a === step.code && step.awaiting_decision && (step.kind ?? 'decision') === 'decision');
+  const bill = billFacts(c, def);
   replace(
     p.root,
     h('p', { class: 'small' }, h('a', { href: '#/' }, '← Kembali ke antrean')),
     heading(`Berkas ${c.registration_number ?? '(draf)'}`, `Berkas ${c.registration_number ?? ''}`),
     flash,
-    h('p', { class: 'lead' }, c.application.cooperative_name),
+    h('p', { class: 'lead' }, holderOf(def, c.application)),
     dl([
+      ['Jenis izin', h('span', { id: 'case-permit' }, c.permit.name)],
       ['Status', h('strong', { id: 'case-status' }, c.status.label)],
-      ['Tahap', c.step ? `${c.step.title} (SOP huruf ${c.step.sop})` : null],
-      ['Ditangani oleh', c.step?.role_label],
+      ['Tahap', step ? stepWithSop(step.title, step.sop) : null],
+      ['Ditangani oleh', step?.role_label],
       ['Batas waktu tahap', c.deadlines.step ? stateBadge(c.deadlines.step.state, `${c.deadlines.step.state_label} (${(c.deadlines.step.left_days ?? 0) < 0 ? '' : 'sisa '}${daysLeft(c.deadlines.step.left_days)})`) : null],
       ['Diajukan', formatInstant(c.submitted_at)],
     ]),
@@ -68,27 +77,34 @@ function draw(p: Page, st: State, flash: HTMLElement | null): void {
       'decision',
       'Keputusan',
       stepActions.length
-        ? stepActions.map((a) => decisionForm(p, st, c.step!, a))
+        ? stepActions.map((a) => decisionForm(p, st, step!, a))
         : notice(
             'info',
             h(
               'p',
               { id: 'no-action' },
-              c.step
-                ? `Tidak ada tindakan untuk Anda pada berkas ini. Berkas sedang berada pada tahap ${c.step.title}, ditangani oleh ${c.step.role_label}.`
+              step
+                ? `Tidak ada tindakan untuk Anda pada berkas ini. Berkas sedang berada pada tahap ${step.title}, ditangani oleh ${step.role_label}.`
                 : `Tidak ada tindakan untuk Anda pada berkas ini. Status berkas: ${c.status.label}.`,
             ),
           ),
     ),
-    revisionBox(c, true),
-    section('deadlines', 'Jangka waktu (hari kerja)', clocks(c.deadlines)),
-    section('current-step', 'Tahap saat ini', currentStep(c.step, c.status.label)),
-    section('application', 'Data permohonan', applicationFacts(c.application)),
+    revisionBox(c, def, true),
+    section('deadlines', 'Jangka waktu (hari kerja)', clocks(c.deadlines, def)),
+    section('current-step', 'Tahap saat ini', currentStep(step, c.status.label)),
+    section('application', 'Data permohonan', applicationFacts(def, c.application, c.requirements)),
     section('documents', 'Dokumen persyaratan', documentsTable(c, st.docs, c.requirements ?? [])),
+    bill ? section('bill', def.bill?.title ?? 'Retribusi', bill, billButton(c)) : null,
     section('letters', 'Surat', lettersBlock(p, st)),
-    outcomeFacts(c) ? section('result', 'Rekomendasi dan hasil', outcomeFacts(c)) : null,
-    section('history', 'Jejak audit', auditTrail(st.events, c.requirements)),
+    outcomeFacts(c, def) ? section('result', 'Rekomendasi dan hasil', outcomeFacts(c, def)) : null,
+    section('decisions', 'Keputusan per tahap', decisionsTrail(c, def)),
+    section('history', 'Jejak audit', auditTrail(st.events, def, c.requirements)),
   );
+}
+
+function billButton(c: CaseView): HTMLElement | null {
+  if (!c.bill?.file) return null;
+  return h('p', null, openButton('Lihat SKRD', `Lihat SKRD ${c.bill.number}`, async () => (await get<{ url: string }>(`/cases/${c.id}/bill/download`)).url));
 }
 
 function openButton(label: string, ariaLabel: string, getUrl: () => Promise<string>): HTMLElement {
@@ -171,7 +187,7 @@ function lettersBlock(p: Page, st: State): HTMLElement {
           h(
             'li',
             null,
-            `Draf versi ${d.version} (${d.kind === 'grant' ? 'pemenuhan komitmen' : 'penolakan'}), ${formatInstant(d.drafted_at)} oleh ${d.drafted_by.name}${d.notes ? `, catatan: ${d.notes}` : ''} `,
+            `Draf versi ${d.version} (${letterTitle(st.def, d.kind)}), ${formatInstant(d.drafted_at)} oleh ${d.drafted_by.name}${d.notes ? `, catatan: ${d.notes}` : ''} `,
             openButton('Lihat draf', `Lihat draf surat versi ${d.version}`, async () => (await get<{ url: string }>(`/cases/${c.id}/letter/drafts/${d.version}/download`)).url),
           ),
         ),
@@ -183,7 +199,7 @@ function lettersBlock(p: Page, st: State): HTMLElement {
       h('h3', null, 'Surat yang ditandatangani'),
       dl([
         ['Nomor', s.number],
-        ['Jenis', s.kind === 'grant' ? 'Surat Pemenuhan Komitmen' : 'Surat penolakan'],
+        ['Jenis', letterTitle(st.def, s.kind)],
         ['Ditandatangani', `${formatInstant(s.signed_at)} oleh ${s.signer.name}`],
         ['Status', s.revoked_at ? `Dicabut ${formatInstant(s.revoked_at)}${s.revoked_reason ? `: ${s.revoked_reason}` : ''}` : 'Sah'],
         ['Verifikasi publik', h('a', { href: `/#/verifikasi/${s.document_id}`, target: '_blank', rel: 'noopener' }, 'Halaman verifikasi')],
@@ -225,72 +241,46 @@ function revokeForm(p: Page, st: State, docId: string): HTMLElement {
   return h('details', null, h('summary', null, 'Cabut surat ini'), form);
 }
 
-/** The extra fields of each step (besides outcome and reason). */
-function extraFields(P: string, step: StepView, reqs: Requirement[]): Child[] {
-  const today = todayWita();
-  switch (step.code) {
-    case 'front_office_verification':
-    case 'back_office_validation':
-      return [
-        choiceGroup(P, {
-          name: 'missing',
-          legend: 'Dokumen yang harus diunggah ulang oleh pemohon',
-          type: 'checkbox',
-          hint: 'Diisi hanya bila berkas dikembalikan kepada pemohon.',
-          choices: reqs.map((r) => [r.code, r.name] as [string, string]),
-        }),
-      ];
-    case 'technical_verification':
-      return [
-        field(P, { name: 'findings', label: 'Hasil verifikasi teknis', textarea: true, required: true, attrs: { maxlength: 4000 } }),
-        field(P, { name: 'site_visit_on', label: 'Tanggal kunjungan lapangan', type: 'date', hint: 'Isi bila dilakukan kunjungan ke lokasi.', attrs: { max: today } }),
-      ];
-    case 'recommendation':
-      return [
-        field(P, { name: 'recommendation_number', label: 'Nomor surat rekomendasi', required: true, hint: 'Contoh: 500/045/DKUMP/2026', attrs: { maxlength: 100 } }),
-        field(P, { name: 'recommendation_date', label: 'Tanggal surat rekomendasi', type: 'date', required: true, value: today, attrs: { max: today } }),
-      ];
-    case 'letter_drafting':
-      return [field(P, { name: 'notes', label: 'Catatan draf', textarea: true, attrs: { maxlength: 2000 } })];
-    case 'effectuation':
-      return [
-        field(P, { name: 'oss_permit_number', label: 'Nomor izin di OSS', required: true, attrs: { maxlength: 100 } }),
-        field(P, { name: 'effective_on', label: 'Tanggal izin berlaku efektif', type: 'date', required: true, value: today, attrs: { max: today } }),
-      ];
-    default:
-      return [];
-  }
+/** A decision field applies to the chosen outcome (all outcomes when it names none). */
+function appliesTo(f: FieldDef, outcome: string): boolean {
+  return !f.outcomes?.length || f.outcomes.includes(outcome);
 }
 
 function decisionForm(p: Page, st: State, step: StepView, code: string): HTMLElement {
   const P = `d-${code}`;
   const c = st.c;
-  const reqs = c.requirements ?? [];
+  // "Documents to upload again" are those of the application (not of a later step).
+  const reqs = (c.requirements ?? st.def.requirements).filter((r) => !r.step).map((r) => ({ code: r.code, name: r.name }));
+  const fields = step.fields ?? [];
   const form = h('form', { id: `decision-${code}`, class: 'decision-form stack', novalidate: true, 'aria-labelledby': `${P}-title` });
   const summary = new ErrorSummary(form);
   const reasonField = field(P, {
     name: 'reason',
     label: 'Alasan',
     textarea: true,
-    hint: 'Wajib bila berkas dikembalikan atau direkomendasikan ditolak.',
+    hint: step.outcomes.some((o) => o.reason_required)
+      ? `Wajib untuk keputusan: ${step.outcomes.filter((o) => o.reason_required).map((o) => o.label).join('; ')}.`
+      : undefined,
     attrs: { maxlength: 2000 },
   });
   const reasonReq = reasonField.querySelector<HTMLElement>('.opt');
-  const extras = extraFields(P, step, reqs);
-  const missingGroup = extras.find((e): e is HTMLFieldSetElement => e instanceof HTMLFieldSetElement && e.dataset.field === 'missing') ?? null;
+  const controls = fields.map((f) => ({ f, el: fieldControl(P, f, undefined, { requirements: reqs }) }));
   const update = () => {
-    const chosen = step.outcomes.find((o) => o.code === valueOf(form, 'outcome'));
+    const outcome = valueOf(form, 'outcome');
+    const chosen = step.outcomes.find((o) => o.code === outcome);
     const needsReason = !!chosen?.reason_required;
     const ta = reasonField.querySelector('textarea')!;
     ta.required = needsReason;
     if (reasonReq) reasonReq.textContent = needsReason ? ' (wajib)' : ' (opsional)';
-    if (missingGroup) missingGroup.hidden = !needsReason;
+    for (const { f, el } of controls) {
+      // A field for some outcomes only is shown once one of them is chosen.
+      el.hidden = f.outcomes?.length ? !(chosen && appliesTo(f, chosen.code)) : false;
+    }
   };
-  if (missingGroup) missingGroup.hidden = true;
   const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Simpan keputusan');
   add(form,
-    h('h3', { id: `${P}-title` }, `${step.title} (SOP huruf ${step.sop})`),
-    h('p', { class: 'small' }, `Sebagai ${roleLabel(step.role)}. Keputusan dicatat dalam jejak audit dan tidak dapat dibatalkan.`),
+    h('h3', { id: `${P}-title` }, stepWithSop(step.title, step.sop)),
+    h('p', { class: 'small' }, `Sebagai ${step.role_label || roleLabel(step.role)}. Keputusan dicatat dalam jejak audit dan tidak dapat dibatalkan.`),
     summary.el,
     choiceGroup(P, {
       name: 'outcome',
@@ -301,52 +291,23 @@ function decisionForm(p: Page, st: State, step: StepView, code: string): HTMLEle
       onChange: update,
     }),
     reasonField,
-    extras,
+    controls.map((x) => x.el),
     h('div', { class: 'actions' }, btn),
   );
+  update();
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const outcome = valueOf(form, 'outcome');
     const chosen = step.outcomes.find((o) => o.code === outcome);
     const errors = [];
     if (!chosen) errors.push({ field: 'outcome', code: 'required', detail: 'Pilih salah satu keputusan.' });
-    const body: Record<string, unknown> = { version: st.c.version, outcome };
+    const body: Values = { version: st.c.version, outcome };
     const reason = valueOf(form, 'reason');
     if (reason) body.reason = reason;
     else if (chosen?.reason_required) errors.push({ field: 'reason', code: 'reason_required', detail: 'Alasan wajib diisi untuk keputusan ini.' });
-    const need = (name: string, label = 'Wajib diisi.') => {
-      const v = valueOf(form, name);
-      if (v) body[name] = v;
-      else errors.push({ field: name, code: 'required', detail: label });
-    };
-    const optional = (name: string) => {
-      const v = valueOf(form, name);
-      if (v) body[name] = v;
-    };
-    switch (step.code) {
-      case 'front_office_verification':
-      case 'back_office_validation':
-        if (chosen?.reason_required) body.missing = checkedValues(form, 'missing');
-        break;
-      case 'technical_verification':
-        need('findings');
-        optional('site_visit_on');
-        break;
-      case 'recommendation':
-        need('recommendation_number');
-        need('recommendation_date');
-        break;
-      case 'letter_drafting':
-        optional('notes');
-        break;
-      case 'effectuation':
-        need('oss_permit_number');
-        need('effective_on');
-        break;
-    }
-    for (const d of ['site_visit_on', 'recommendation_date', 'effective_on']) {
-      const v = body[d];
-      if (typeof v === 'string' && v > todayWita()) errors.push({ field: d, code: 'future_date', detail: 'Tanggal tidak boleh setelah hari ini.' });
+    if (chosen) {
+      const applying = fields.filter((f) => appliesTo(f, chosen.code));
+      errors.push(...readFields(form, applying, body, isRequired).errors);
     }
     if (errors.length) {
       summary.show('Periksa kembali isian yang ditandai.', errors);
@@ -355,9 +316,9 @@ function decisionForm(p: Page, st: State, step: StepView, code: string): HTMLEle
     void busy(btn, async () => {
       summary.clear();
       try {
-        const after = await post<CaseView>(`/cases/${c.id}/steps/${code}`, body);
+        const after = await post<CaseView>(`/cases/${c.id}/steps/${encodeURIComponent(code)}`, body);
         const next = after.step ? `Berkas diteruskan ke tahap ${after.step.title}.` : `Status berkas: ${after.status.label}.`;
-        await refresh(p, st, `Keputusan "${chosen!.label}" pada tahap ${stepTitle(code)} disimpan. ${next}`);
+        await refresh(p, st, `Keputusan "${chosen!.label}" pada tahap ${step.title} disimpan. ${next}`);
       } catch (e) {
         summary.showProblem(e);
       }

@@ -5,10 +5,11 @@ import { get, post } from '../shared/api';
 import { add, dl, h, replace, type Child } from '../shared/dom';
 import { formatDate, formatInstant } from '../shared/format';
 import { ErrorSummary, busy, checkedValues, choiceGroup, field, valueOf } from '../shared/forms';
-import { COMPLAINT_KINDS, COMPLAINT_OUTCOMES, COMPLAINT_STATUS, complaintEventOutcome, FOLLOW_UPS, RECORDED_CHANNELS, actionLabel, roleLabel } from '../shared/labels';
+import { COMPLAINT_KINDS, COMPLAINT_OUTCOMES, COMPLAINT_STATUS, complaintEventOutcome, FOLLOW_UPS, RECORDED_CHANNELS, actionLabel } from '../shared/labels';
+import { roleLabel } from '../shared/catalogue';
 import type { Actor, EventList, List } from '../shared/types';
 import { announce, heading, loading, navigate, notice, setFlash, takeFlash, type Page } from '../shared/ui';
-import { emailError, phoneError } from '../portal/validate';
+import { emailError, phoneError } from '../shared/fields';
 
 interface Complaint {
   id: string;
@@ -103,7 +104,7 @@ export function recordComplaintPage(p: Page): void {
     summary.el,
     field(P, { name: 'channel', label: 'Saluran', required: true, options: RECORDED_CHANNELS, emptyOption: '— Pilih saluran —' }),
     choiceGroup(P, { name: 'kind', legend: 'Jenis', type: 'radio', required: true, choices: COMPLAINT_KINDS, checked: ['complaint'], inline: true }),
-    field(P, { name: 'about', label: 'Nomor pendaftaran yang diadukan', hint: 'Contoh KK-2026-000123, bila ada.' }),
+    field(P, { name: 'about', label: 'Nomor pendaftaran yang diadukan', hint: 'Contoh KK-2026-000123 atau PBG-2026-000045, bila ada.' }),
     field(P, { name: 'text', label: 'Isi pengaduan', textarea: true, required: true, hint: 'Paling sedikit 10 karakter.', attrs: { rows: 6, maxlength: 5000 } }),
     h('div', { class: 'field choice', 'data-field': 'anonymous' }, anon, h('label', { for: `${P}-anonymous` }, 'Pengadu tidak menyebutkan identitas (anonim)')),
     identity,

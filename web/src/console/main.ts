@@ -16,16 +16,13 @@ import { HEAD_ROLES, dashboardPage, reportsPage } from './reports';
 
 setApp('console');
 
-const CASE_ROLES = [
-  'front_office',
-  'back_office',
-  'section_head',
-  'division_head',
-  'agency_head',
-  'dinas_koperasi_technical',
-  'dinas_koperasi_official',
-] as const;
-const STAFF_ROLES = [...CASE_ROLES, 'complaints_officer'] as const;
+/** Staff: every role but the applicant's (the roles are the office's data, infra/roles.json). */
+const isStaffRole = (code: string) => code !== 'applicant';
+/** Staff who work on cases: every staff role but the complaints officer's. */
+const isCaseRole = (code: string) => isStaffRole(code) && code !== 'complaints_officer';
+const myRoles = () => currentUser()?.roles.map((r) => r.code) ?? [];
+const worksCases = () => myRoles().some(isCaseRole);
+const isStaff = () => myRoles().some(isStaffRole);
 
 const nav = h('nav', { class: 'site-nav', 'aria-label': 'Menu konsol' });
 
@@ -39,7 +36,7 @@ function navLinks(): void {
     return;
   }
   const items = [];
-  if (hasAnyRole(CASE_ROLES)) items.push(link('#/', 'Antrean kerja', (p) => p === '/' || p.startsWith('/kasus')));
+  if (worksCases()) items.push(link('#/', 'Antrean kerja', (p) => p === '/' || p.startsWith('/?') || p.startsWith('/kasus')));
   if (hasAnyRole(HEAD_ROLES)) items.push(link('#/dasbor', 'Dasbor', (p) => p.startsWith('/dasbor')));
   if (hasAnyRole(HEAD_ROLES) || hasRole('complaints_officer')) items.push(link('#/laporan', 'Laporan', (p) => p.startsWith('/laporan')));
   if (hasRole('complaints_officer')) items.push(link('#/pengaduan', 'Pengaduan', (p) => p.startsWith('/pengaduan')));
@@ -67,15 +64,15 @@ function navLinks(): void {
   );
 }
 
-/** A page for signed-in staff holding one of `roles`. */
-function staff(roles: readonly string[], render: (p: Page) => Promise<void> | void) {
+/** A page for signed-in staff holding one of `roles` (or, for `'cases'`, any case-working role). */
+function staff(roles: readonly string[] | 'cases', render: (p: Page) => Promise<void> | void) {
   return async (p: Page) => {
     if (!currentUser()) {
       rememberReturn(location.hash || '#/');
       navigate('#/masuk');
       return;
     }
-    if (!hasAnyRole(STAFF_ROLES)) {
+    if (!isStaff()) {
       add(p.root,
         heading('Bukan akun petugas'),
         notice('warning', h('p', null, 'Akun ini tidak memiliki peran petugas. Pemohon menggunakan portal publik.')),
@@ -83,7 +80,7 @@ function staff(roles: readonly string[], render: (p: Page) => Promise<void> | vo
       );
       return;
     }
-    if (!hasAnyRole(roles)) {
+    if (roles === 'cases' ? !worksCases() : !hasAnyRole(roles)) {
       add(p.root, heading('Tidak berwenang'), notice('warning', h('p', null, 'Halaman ini tidak tersedia untuk peran Anda.')), h('p', null, h('a', { href: '#/' }, 'Kembali')));
       return;
     }
@@ -93,11 +90,11 @@ function staff(roles: readonly string[], render: (p: Page) => Promise<void> | vo
 
 /** The start page: the work queue, or the complaints register for a complaints officer only. */
 function home(p: Page): Promise<void> | void {
-  if (currentUser() && !hasAnyRole(CASE_ROLES) && hasRole('complaints_officer')) {
+  if (currentUser() && !worksCases() && hasRole('complaints_officer')) {
     navigate('#/pengaduan');
     return;
   }
-  return staff(CASE_ROLES, queuePage)(p);
+  return staff('cases', (q) => queuePage(q, q.params[0]))(p);
 }
 
 async function main(): Promise<void> {
@@ -112,7 +109,7 @@ async function main(): Promise<void> {
   buildShell({
     app,
     siteName: 'Konsol Petugas',
-    subtitle: 'Perizinan Digital · Izin Pembukaan Kantor Kas KSP · DPMPTSP Kota Bontang',
+    subtitle: 'Perizinan Digital · DPMPTSP Kota Bontang',
     homeHref: '#/',
     nav,
     environment: cfg.environment,
@@ -132,18 +129,18 @@ async function main(): Promise<void> {
   const headOrOfficer = [...HEAD_ROLES, 'complaints_officer'];
   startRouter(
     [
-      { path: /^\/$/, render: home },
+      { path: /^\/(?:\?(.*))?$/, render: home },
       {
         path: /^\/masuk$/,
         render: (p) =>
           signInPage(p, {
             app: 'console',
-            intro: 'Konsol untuk petugas DPMPTSP, Dinas Koperasi, UKM dan Perdagangan, dan petugas pengaduan.',
-            accept: (roles) => roles.some((r) => (STAFF_ROLES as readonly string[]).includes(r)),
+            intro: 'Konsol untuk petugas DPMPTSP, dinas teknis (Dinas Koperasi, UKM dan Perdagangan; Dinas PUTR) dan petugas pengaduan.',
+            accept: (roles) => roles.some(isStaffRole),
             home: '#/',
           }),
       },
-      { path: /^\/kasus\/([^/?]+)$/, render: staff(CASE_ROLES, (p) => consoleCasePage(p, p.params[0])) },
+      { path: /^\/kasus\/([^/?]+)$/, render: staff('cases', (p) => consoleCasePage(p, p.params[0])) },
       { path: /^\/dasbor(?:\?(.*))?$/, render: staff(HEAD_ROLES, (p) => dashboardPage(p, p.params[0])) },
       { path: /^\/laporan(?:\?(.*))?$/, render: staff(headOrOfficer, (p) => reportsPage(p, p.params[0])) },
       { path: /^\/pengaduan$/, render: staff(['complaints_officer'], complaintsRegisterPage) },

@@ -5,13 +5,15 @@ import { downloadWithAuth, get } from '../shared/api';
 import { add, h, replace, svg, type Child } from '../shared/dom';
 import { formatDate, formatInstant, formatNumber, monthStartWita, todayWita } from '../shared/format';
 import { ErrorSummary, busy, field, valueOf } from '../shared/forms';
-import { roleLabel, stepTitle } from '../shared/labels';
+import { allPermitDefs, permitList, roleLabel } from '../shared/catalogue';
 import { hasAnyRole, hasRole } from '../shared/session';
 import { announce, heading, loading, navigate, notice, problemBox, type Page } from '../shared/ui';
 
 export const HEAD_ROLES = ['section_head', 'division_head', 'agency_head'] as const;
 
 interface SlaStep {
+  permit: string;
+  permit_name: string;
   step: string;
   title: string;
   sop: string;
@@ -28,7 +30,19 @@ interface SlaReport {
   period: { from: string; to: string };
   generated_at: string;
   steps: SlaStep[];
-  overdue: { case_id: string; registration_number?: string; step: string; role: string; due_on: string; working_days_late: number }[];
+  permit?: string | null;
+  overdue: {
+    case_id: string;
+    registration_number?: string;
+    permit: string;
+    permit_name: string;
+    step: string;
+    title?: string;
+    sop?: string;
+    role: string;
+    due_on: string;
+    working_days_late: number;
+  }[];
 }
 
 interface IkmReport {
@@ -66,13 +80,37 @@ interface ComplaintsReport {
   late: { tracking_code: string; channel: string; due_on: string; closed_on?: string | null; open: boolean }[];
 }
 
-/** The period of a route's query (?dari=&sampai=), defaulting to this month. */
-export function periodOf(query: string | undefined): { from: string; to: string } {
-  const q = new URLSearchParams(query ?? '');
-  return { from: q.get('dari') || monthStartWita(), to: q.get('sampai') || todayWita() };
+interface Period {
+  from: string;
+  to: string;
+  /** One permit's code, or '' for all. */
+  permit: string;
 }
 
-function periodForm(base: string, period: { from: string; to: string }): HTMLFormElement {
+/** The period and permit of a route's query (?dari=&sampai=&izin=), defaulting to this month and every permit. */
+export function periodOf(query: string | undefined): Period {
+  const q = new URLSearchParams(query ?? '');
+  return { from: q.get('dari') || monthStartWita(), to: q.get('sampai') || todayWita(), permit: q.get('izin') || '' };
+}
+
+function routeQuery(period: Period): string {
+  const q = new URLSearchParams({ dari: period.from, sampai: period.to });
+  if (period.permit) q.set('izin', period.permit);
+  return q.toString();
+}
+
+async function periodForm(base: string, period: Period, withPermit = true): Promise<HTMLFormElement> {
+  const permits = withPermit ? await permitList() : [];
+  const permitField = withPermit
+    ? field('period', {
+        name: 'permit',
+        label: 'Jenis izin',
+        options: permits.map((p) => [p.code, p.short_name] as [string, string]),
+        emptyOption: 'Semua jenis izin',
+        value: period.permit,
+      })
+    : null;
+  permitField?.querySelector('.opt')?.remove();
   const form = h('form', { id: 'period-form', novalidate: true, class: 'stack', 'aria-label': 'Periode laporan' });
   const summary = new ErrorSummary(form);
   add(form,
@@ -82,6 +120,7 @@ function periodForm(base: string, period: { from: string; to: string }): HTMLFor
       { class: 'period' },
       field('period', { name: 'from', label: 'Dari tanggal', type: 'date', required: true, value: period.from }),
       field('period', { name: 'to', label: 'Sampai tanggal', type: 'date', required: true, value: period.to }),
+      permitField,
       h('button', { type: 'submit', class: 'btn btn-primary' }, 'Tampilkan'),
     ),
   );
@@ -97,13 +136,24 @@ function periodForm(base: string, period: { from: string; to: string }): HTMLFor
       summary.show('Periksa kembali isian yang ditandai.', errors);
       return;
     }
-    navigate(`${base}?${new URLSearchParams({ dari: from, sampai: to })}`);
+    navigate(`${base}?${routeQuery({ from, to, permit: withPermit ? valueOf(form, 'permit') : '' })}`);
   });
   return form;
 }
 
-function qs(period: { from: string; to: string }, extra: Record<string, string> = {}): string {
-  return new URLSearchParams({ from: period.from, to: period.to, ...extra }).toString();
+function qs(period: Period, extra: Record<string, string> = {}, withPermit = true): string {
+  const q = new URLSearchParams({ from: period.from, to: period.to, ...extra });
+  if (withPermit && period.permit) q.set('permit', period.permit);
+  return q.toString();
+}
+
+/** Whether the report spans several permits (then every row names its permit). */
+function several(steps: SlaStep[]): boolean {
+  return new Set(steps.map((s) => s.permit)).size > 1;
+}
+
+function stepName(s: SlaStep, withPermit: boolean): string {
+  return `${withPermit ? `${s.permit_name} — ` : ''}${s.sop && s.sop !== '–' ? `${s.sop}. ` : ''}${s.title}`;
 }
 
 function csvButton(label: string, path: string, fallback: string, status: HTMLElement): HTMLButtonElement {
@@ -160,10 +210,14 @@ function slaChart(steps: SlaStep[]): SVGElement {
   const rowH = labelH + barH + 14;
   const left = 8;
   const barMax = 520;
+  const groupH = 26;
   const max = Math.max(1, ...steps.map((s) => s.handled));
-  const height = steps.length * rowH + 10;
+  const named = several(steps);
+  // With several permits, each permit's steps follow a heading row with its name.
+  const groups = named ? new Set(steps.map((s) => s.permit)).size : 0;
+  const height = steps.length * rowH + groups * groupH + 10;
   const desc = steps
-    .map((s) => `${s.title}: ${s.handled} ditangani, ${s.on_time} tepat waktu, ${s.handled - s.on_time} terlambat`)
+    .map((s) => `${named ? `${s.permit_name}, ` : ''}${s.title}: ${s.handled} ditangani, ${s.on_time} tepat waktu, ${s.handled - s.on_time} terlambat`)
     .join('; ');
   const chart = svg(
     'svg',
@@ -189,13 +243,19 @@ function slaChart(steps: SlaStep[]): SVGElement {
       ),
     ),
   );
-  steps.forEach((s, i) => {
-    const y = 6 + i * rowH;
+  let y = 6;
+  let permit: string | null = null;
+  steps.forEach((s) => {
+    if (named && s.permit !== permit) {
+      permit = s.permit;
+      add(chart, svg('text', { x: left, y: y + 17, 'font-size': 15, 'font-weight': 700, fill: '#073e61' }, s.permit_name));
+      y += groupH;
+    }
     const okW = (s.on_time / max) * barMax;
     const lateN = s.handled - s.on_time;
     const lateW = (lateN / max) * barMax;
     add(chart,
-      svg('text', { x: left, y: y + 13, 'font-size': 13, fill: '#1b1f24' }, `${s.sop}. ${s.title}`),
+      svg('text', { x: left, y: y + 13, 'font-size': 13, fill: '#1b1f24' }, stepName(s, false)),
       svg('rect', { x: left, y: y + labelH, width: Math.max(okW, 0), height: barH, fill: '#1d6b34' }),
       svg('rect', { x: left + okW, y: y + labelH, width: Math.max(lateW, 0), height: barH, fill: 'url(#late-hatch)', stroke: lateN ? '#a11d1d' : 'none' }),
       svg(
@@ -204,6 +264,7 @@ function slaChart(steps: SlaStep[]): SVGElement {
         s.handled ? `${s.on_time} tepat waktu · ${lateN} terlambat` : 'belum ada',
       ),
     );
+    y += rowH;
   });
   return chart;
 }
@@ -211,24 +272,26 @@ function slaChart(steps: SlaStep[]): SVGElement {
 function overdueTable(r: SlaReport, id = 'overdue-table'): HTMLElement {
   return table(
     `Berkas yang melewati batas waktu saat ini (${r.overdue.length})`,
-    ['Nomor pendaftaran', 'Tahap', 'Peran', 'Batas waktu', 'Terlambat'],
+    ['Nomor pendaftaran', 'Izin', 'Tahap', 'Peran', 'Batas waktu', 'Terlambat'],
     r.overdue.map((o) => [
       h('a', { href: `#/kasus/${o.case_id}` }, o.registration_number ?? o.case_id),
-      stepTitle(o.step),
+      o.permit_name,
+      o.title ?? o.step,
       roleLabel(o.role),
       formatDate(o.due_on),
       `${o.working_days_late} hari kerja`,
     ]),
-    { id, numeric: [4], rowClass: () => 'late' },
+    { id, numeric: [5], rowClass: () => 'late' },
   );
 }
 
 function slaTable(steps: SlaStep[], id: string): HTMLElement {
+  const named = several(steps);
   return table(
     'Kinerja per tahap',
-    ['Tahap', 'Target (hari kerja)', 'Ditangani', 'Tepat waktu', 'Terlambat', '% tepat waktu', 'Median (hari kerja)', 'P90 (hari kerja)'],
+    [named ? 'Izin — tahap' : 'Tahap', 'Target (hari kerja)', 'Ditangani', 'Tepat waktu', 'Terlambat', '% tepat waktu', 'Median (hari kerja)', 'P90 (hari kerja)'],
     steps.map((s) => [
-      `${s.sop}. ${s.title}`,
+      stepName(s, named),
       s.target_days !== undefined ? String(s.target_days) : '–',
       String(s.handled),
       String(s.on_time),
@@ -246,11 +309,12 @@ export async function dashboardPage(p: Page, query?: string): Promise<void> {
   add(p.root,
     heading('Dasbor kinerja'),
     h('p', null, 'Berkas yang selesai ditangani per tahap pada periode terpilih, tepat waktu atau terlambat terhadap target hari kerja, dan berkas yang saat ini melewati batas waktu.'),
-    periodForm('#/dasbor', period),
     loading(),
   );
-  const r = await get<SlaReport>(`/reports/sla?${qs(period)}`);
+  // The definitions name the roles of the overdue rows.
+  const [form, r] = await Promise.all([periodForm('#/dasbor', period), get<SlaReport>(`/reports/sla?${qs(period)}`), allPermitDefs()]);
   if (!p.current()) return;
+  p.root.querySelector('.loading')?.before(form);
   p.root.querySelector('.loading')?.remove();
   const steps = staffSteps(r);
   const handled = steps.reduce((a, s) => a + s.handled, 0);
@@ -279,7 +343,7 @@ export async function dashboardPage(p: Page, query?: string): Promise<void> {
       h('details', null, h('summary', null, 'Tampilkan data grafik sebagai tabel'), slaTable(steps, 'dashboard-table')),
     ),
     h('section', { class: 'panel', 'aria-labelledby': 'dash-overdue-title' }, h('h2', { id: 'dash-overdue-title' }, 'Melewati batas waktu'), r.overdue.length ? overdueTable(r) : notice('success', h('p', null, 'Tidak ada berkas yang melewati batas waktu.'))),
-    h('p', null, h('a', { href: `#/laporan?${new URLSearchParams({ dari: period.from, sampai: period.to })}` }, 'Buka laporan lengkap dan unduhan CSV')),
+    h('p', null, h('a', { href: `#/laporan?${routeQuery(period)}` }, 'Buka laporan lengkap dan unduhan CSV')),
   );
 }
 
@@ -287,7 +351,12 @@ export async function reportsPage(p: Page, query?: string): Promise<void> {
   const period = periodOf(query);
   const heads = hasAnyRole(HEAD_ROLES);
   const complaints = heads || hasRole('complaints_officer');
-  add(p.root, heading('Laporan'), h('p', null, 'Laporan untuk periode terpilih, dalam tabel dan sebagai berkas CSV.'), periodForm('#/laporan', period));
+  add(p.root,
+    heading('Laporan'),
+    h('p', null, heads ? 'Laporan untuk periode terpilih, dalam tabel dan sebagai berkas CSV. Laporan SLA dan IKM dapat dibatasi pada satu jenis izin.' : 'Laporan untuk periode terpilih, dalam tabel dan sebagai berkas CSV.'),
+    await periodForm('#/laporan', period, heads),
+  );
+  if (!p.current()) return;
   const status = h('div', { role: 'status', class: 'small', id: 'download-status' });
   add(p.root, status);
   const sections: Promise<void>[] = [];
@@ -314,8 +383,8 @@ async function fill(sec: HTMLElement, make: () => Promise<Child>): Promise<void>
   }
 }
 
-async function slaSection(period: { from: string; to: string }, status: HTMLElement): Promise<Child> {
-  const r = await get<SlaReport>(`/reports/sla?${qs(period)}`);
+async function slaSection(period: Period, status: HTMLElement): Promise<Child> {
+  const [r] = await Promise.all([get<SlaReport>(`/reports/sla?${qs(period)}`), allPermitDefs()]);
   return [
     h(
       'div',
@@ -328,7 +397,7 @@ async function slaSection(period: { from: string; to: string }, status: HTMLElem
   ];
 }
 
-async function ikmSection(period: { from: string; to: string }, status: HTMLElement): Promise<Child> {
+async function ikmSection(period: Period, status: HTMLElement): Promise<Child> {
   const r = await get<IkmReport>(`/reports/ikm?${qs(period)}`);
   const idx = r.index;
   return [
@@ -359,15 +428,16 @@ async function ikmSection(period: { from: string; to: string }, status: HTMLElem
   ];
 }
 
-async function complaintsSection(period: { from: string; to: string }, status: HTMLElement): Promise<Child> {
-  const r = await get<ComplaintsReport>(`/reports/complaints?${qs(period)}`);
+async function complaintsSection(period: Period, status: HTMLElement): Promise<Child> {
+  // Complaints are about the service, not one permit: the period only.
+  const r = await get<ComplaintsReport>(`/reports/complaints?${qs(period, {}, false)}`);
   const counts = (title: string, list: Count[], id: string) => table(title, ['Uraian', 'Jumlah'], list.map((c) => [c.label, String(c.count)]), { id, numeric: [1] });
   return [
     h(
       'div',
       { class: 'actions' },
-      csvButton('Unduh CSV ringkasan', `/reports/complaints?${qs(period, { format: 'csv', table: 'summary' })}`, 'laporan-pengaduan.csv', status),
-      csvButton('Unduh CSV pengaduan terlambat', `/reports/complaints?${qs(period, { format: 'csv', table: 'late' })}`, 'laporan-pengaduan-terlambat.csv', status),
+      csvButton('Unduh CSV ringkasan', `/reports/complaints?${qs(period, { format: 'csv', table: 'summary' }, false)}`, 'laporan-pengaduan.csv', status),
+      csvButton('Unduh CSV pengaduan terlambat', `/reports/complaints?${qs(period, { format: 'csv', table: 'late' }, false)}`, 'laporan-pengaduan-terlambat.csv', status),
     ),
     h(
       'dl',

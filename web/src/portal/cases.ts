@@ -1,13 +1,16 @@
-// The applicant's own cases: the list and one case's page (uploads, submit, revision, survey,
-// the signed letter). What is offered follows the case's `actions`.
+// The applicant's own cases: the list and one case's page (uploads, submit, revision, the
+// bill and an applicant upload step, survey, the signed letter). What is offered follows the
+// case's `actions`; every label comes from the case's permit definition.
 
 import { get, post, Problem } from '../shared/api';
-import { applicationFacts, auditTrail, clocks, currentStep, outcomeFacts, revisionBox } from '../shared/caseview';
+import { applicationFacts, applicationRequirements, auditTrail, billFacts, clocks, currentStep, holderOf, inRevision, outcomeFacts, revisionBox, stepRequirements } from '../shared/caseview';
+import { formFields, letterTitle, permitDef, requirementDef, stepTitle } from '../shared/catalogue';
 import { add, dl, h, replace, type Child } from '../shared/dom';
+import { conditionText } from '../shared/fields';
 import { formatDate, formatInstant, formatSize } from '../shared/format';
 import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { SURVEY_PROFILE_LABELS } from '../shared/labels';
-import type { CaseSummary, CaseView, EventList, List, Requirement } from '../shared/types';
+import type { CaseSummary, CaseView, EventList, List, PermitDef, Requirement } from '../shared/types';
 import { announce, heading, loading, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
 import { sendFile, type UploadTicket } from '../shared/upload';
 
@@ -16,7 +19,7 @@ export async function myCasesPage(p: Page): Promise<void> {
   const list = await get<List<CaseSummary>>('/cases');
   if (!p.current()) return;
   p.root.querySelector('.loading')?.remove();
-  add(p.root, h('p', null, h('a', { href: '#/ajukan', class: 'btn btn-primary' }, 'Ajukan permohonan baru')));
+  add(p.root, h('p', null, h('a', { href: '#/izin', class: 'btn btn-primary', id: 'start-application' }, 'Mulai permohonan baru')));
   if (!list.items.length) {
     add(p.root, notice('info', h('p', null, 'Anda belum memiliki permohonan.')));
     return;
@@ -24,18 +27,19 @@ export async function myCasesPage(p: Page): Promise<void> {
   add(p.root,
     h(
       'ul',
-      { class: 'card-list' },
+      { class: 'card-list', id: 'my-cases' },
       list.items.map((c) =>
         h(
           'li',
-          { class: 'card' },
-          h('h2', { class: 'card-title' }, h('a', { href: `#/berkas/${c.id}` }, c.registration_number ?? 'Draf permohonan', ' — ', c.cooperative_name)),
+          { class: 'card', 'data-case-id': c.id },
+          h('h2', { class: 'card-title' }, h('a', { href: `#/berkas/${c.id}` }, c.registration_number ?? 'Draf permohonan', c.holder ? ` — ${c.holder}` : '')),
           dl([
+            ['Jenis izin', c.permit.name],
             ['Status', c.status.label],
             ['Tahap', c.step ? c.step.title : null],
             ['Batas waktu tahap', c.deadline ? stateBadge(c.deadline.state, `${c.deadline.state_label}${c.deadline.due_on ? `, ${formatDate(c.deadline.due_on)}` : ''}`) : null],
             ['Diperbarui', formatInstant(c.updated_at)],
-            ['Perlu tindakan Anda', actionSummary(c.actions)],
+            ['Perlu tindakan Anda', actionSummary(c)],
           ]),
         ),
       ),
@@ -43,11 +47,15 @@ export async function myCasesPage(p: Page): Promise<void> {
   );
 }
 
-function actionSummary(actions: string[]): string | null {
+function actionSummary(c: CaseSummary): string | null {
   const t: string[] = [];
-  if (actions.includes('upload')) t.push('unggah dokumen');
-  if (actions.includes('submit')) t.push('ajukan');
-  if (actions.includes('survey')) t.push('isi survei kepuasan');
+  for (const a of c.actions) {
+    if (a === 'edit') continue;
+    if (a === 'upload') t.push('unggah dokumen');
+    else if (a === 'submit') t.push('ajukan');
+    else if (a === 'survey') t.push('isi survei kepuasan');
+    else if (c.step && a === c.step.code) t.push(c.step.title.charAt(0).toLowerCase() + c.step.title.slice(1));
+  }
   return t.length ? `Ya: ${t.join(', ')}` : null;
 }
 
@@ -70,6 +78,7 @@ function accept(kinds: string[]): string {
 /** State kept across re-renders of one case page. */
 interface CasePageState {
   c: CaseView;
+  def: PermitDef;
   events: EventList | null;
   /** Requirements uploaded during this visit: their progress bar stays, at 100 %. */
   uploaded: Set<string>;
@@ -78,8 +87,9 @@ interface CasePageState {
 export async function casePage(p: Page, id: string): Promise<void> {
   add(p.root, heading('Berkas permohonan'), loading());
   const [c, events] = await Promise.all([get<CaseView>(`/cases/${encodeURIComponent(id)}`), get<EventList>(`/cases/${encodeURIComponent(id)}/events`)]);
+  const def = await permitDef(c.permit.code);
   if (!p.current()) return;
-  const st: CasePageState = { c, events, uploaded: new Set() };
+  const st: CasePageState = { c, def, events, uploaded: new Set() };
   const flash = takeFlash();
   draw(p, st, flash);
 }
@@ -96,23 +106,42 @@ async function refresh(p: Page, st: CasePageState, focusId?: string, message?: s
   else p.root.querySelector<HTMLElement>('h1')?.focus();
 }
 
+/** The step the applicant must complete by uploading its documents (e.g. the payment slip). */
+function uploadStep(c: CaseView): CaseView['step'] {
+  const s = c.step;
+  return s && s.kind === 'applicant_upload' && c.actions.includes(s.code) ? s : null;
+}
+
 function draw(p: Page, st: CasePageState, flash: HTMLElement | null): void {
   const c = st.c;
+  const def = st.def;
   const title = c.registration_number ? `Berkas ${c.registration_number}` : 'Draf permohonan';
   const statusBanner =
     c.status.code === 'issued'
-      ? notice('success', h('p', null, h('strong', null, 'Izin terbit. '), c.permit ? `Nomor izin di OSS: ${c.permit.oss_permit_number}.` : ''))
+      ? notice(
+          'success',
+          h(
+            'p',
+            null,
+            h('strong', null, `${c.status.label}. `),
+            c.issuance ? `Nomor izin di ${def.national_system ?? 'sistem nasional'}: ${c.issuance.number}. ` : '',
+            c.letter.signed ? `${letterTitle(def, c.letter.signed.kind)} dapat diunduh di bawah.` : '',
+          ),
+        )
       : c.status.code === 'refused'
         ? notice('error', h('p', null, h('strong', null, 'Permohonan ditolak. '), 'Surat penolakan dapat diunduh di bawah.'))
         : null;
-  const uploading = c.actions.includes('upload');
+  // While the applicant is filling the file, its documents come first; afterwards, where it stands.
+  const filling = c.actions.includes('submit') || (c.actions.includes('upload') && !uploadStep(c));
   const submit = c.actions.includes('submit') ? section('submit', c.status.code === 'draft' ? 'Ajukan permohonan' : 'Ajukan kembali', submitBlock(p, st)) : null;
+  const bill = c.bill && !uploadStep(c) ? section('bill', def.bill?.title ?? 'Retribusi', billFacts(c, def), billDownload(c)) : null;
   replace(
     p.root,
     heading(title),
     flash,
-    h('p', { class: 'lead' }, c.application.cooperative_name),
+    h('p', { class: 'lead' }, holderOf(def, c.application)),
     dl([
+      ['Jenis izin', h('span', { id: 'case-permit' }, c.permit.name)],
       ['Status', h('strong', { id: 'case-status' }, c.status.label)],
       ['Nomor pendaftaran', c.registration_number ?? 'Belum ada (diberikan saat diajukan)'],
       ['Dibuat', formatInstant(c.created_at)],
@@ -120,25 +149,27 @@ function draw(p: Page, st: CasePageState, flash: HTMLElement | null): void {
       ['Selesai', c.closed_at ? formatInstant(c.closed_at) : null],
     ]),
     statusBanner,
-    revisionBox(c),
+    revisionBox(c, def),
     todoSection(p, st),
-    // While the applicant is filling the file, its documents come first; afterwards, where it stands.
-    uploading ? [requirementsSection(p, st), submit] : null,
+    filling ? [requirementsSection(p, st), submit] : null,
     section('current-step', 'Tahap saat ini', currentStep(c.step, c.status.label)),
-    section('deadlines', 'Jangka waktu (hari kerja)', clocks(c.deadlines)),
-    uploading ? null : [requirementsSection(p, st), submit],
-    section('application', 'Data permohonan', applicationFacts(c.application), c.actions.includes('edit') ? h('p', null, h('a', { href: `#/berkas/${c.id}/ubah`, class: 'btn btn-secondary' }, 'Ubah isian permohonan')) : null),
-    outcomeFacts(c) ? section('result', 'Hasil', outcomeFacts(c)) : null,
-    section('history', 'Riwayat berkas', st.events ? auditTrail(st.events, c.requirements) : null),
+    section('deadlines', 'Jangka waktu (hari kerja)', clocks(c.deadlines, def)),
+    filling ? null : [requirementsSection(p, st), submit],
+    bill,
+    section('application', 'Data permohonan', applicationFacts(def, c.application, c.requirements), c.actions.includes('edit') ? h('p', null, h('a', { href: `#/berkas/${c.id}/ubah`, class: 'btn btn-secondary' }, 'Ubah isian permohonan')) : null),
+    outcomeFacts(c, def) ? section('result', 'Hasil', outcomeFacts(c, def)) : null,
+    section('history', 'Riwayat berkas', st.events ? auditTrail(st.events, def, c.requirements) : null),
   );
 }
 
-/** "Yang perlu Anda lakukan": submit/resubmit, the survey, the signed letter. */
+/** "Yang dapat Anda lakukan": an upload step (e.g. paying the retribution), the survey, the signed letter. */
 function todoSection(p: Page, st: CasePageState): HTMLElement | null {
   const c = st.c;
   const parts: Child[] = [];
+  const step = uploadStep(c);
+  if (step) parts.push(uploadStepBlock(p, st, step));
   if (c.actions.includes('survey')) parts.push(surveyBlock(p, st));
-  if (c.letter.signed) parts.push(letterBlock(c));
+  if (c.letter.signed) parts.push(letterBlock(c, st.def));
   if (!parts.length) return null;
   return section('todo', 'Yang dapat Anda lakukan', parts);
 }
@@ -148,7 +179,7 @@ function submitBlock(p: Page, st: CasePageState): HTMLElement {
   const revision = c.status.code !== 'draft';
   const wrap = h('div', { class: 'block', id: 'submit-block', 'data-field': 'submit' });
   const summary = new ErrorSummary(p.root);
-  const missing = (c.requirements ?? []).filter((r) => r.required && !r.document);
+  const missing = applicationRequirements(c).filter((r) => r.required && !r.document);
   const btn = h('button', { type: 'button', class: 'btn btn-primary', id: 'submit-case' }, revision ? 'Ajukan kembali' : 'Ajukan permohonan');
   btn.addEventListener('click', () =>
     busy(btn, async () => {
@@ -168,82 +199,147 @@ function submitBlock(p: Page, st: CasePageState): HTMLElement {
       null,
       revision
         ? 'Setelah memperbaiki isian dan mengunggah ulang dokumen yang diminta, ajukan kembali berkas ini.'
-        : 'Pastikan isian sudah benar dan keempat dokumen wajib sudah diunggah. Setelah diajukan, isian tidak dapat diubah kecuali diminta perbaikan.',
+        : 'Pastikan isian sudah benar dan semua dokumen wajib sudah diunggah. Setelah diajukan, isian tidak dapat diubah kecuali diminta perbaikan.',
     ),
-    missing.length && !revision ? h('p', { class: 'small' }, `Dokumen wajib yang belum diunggah: ${missing.length}.`) : null,
+    missing.length && !revision ? h('p', { class: 'small', id: 'missing-count' }, `Dokumen wajib yang belum diunggah: ${missing.length}.`) : null,
     btn,
   );
   return wrap;
 }
 
-function letterBlock(c: CaseView): HTMLElement {
-  const s = c.letter.signed!;
+/** Opens a short-lived signed download link (the letter or the SKRD) inside the click. */
+function downloadButton(id: string, label: string, path: string, fallbackName: string): HTMLElement {
   const host = h('span', { class: 'fallback-link' });
-  const btn = h('button', { type: 'button', class: 'btn btn-primary', id: 'download-letter' }, s.kind === 'grant' ? 'Unduh Surat Pemenuhan Komitmen' : 'Unduh surat penolakan');
+  const btn = h('button', { type: 'button', class: 'btn btn-primary', id }, label);
   const status = h('p', { role: 'status', class: 'small' });
   btn.addEventListener('click', () =>
     busy(btn, async () => {
       try {
-        const r = await get<{ url: string; file_name?: string }>(`/cases/${c.id}/letter/download`);
+        const r = await get<{ url: string; file_name?: string }>(path);
+        const name = r.file_name ?? fallbackName;
         // The URL is a short-lived signed link; following it downloads the PDF.
-        const a = h('a', { href: r.url, download: r.file_name ?? 'surat.pdf', rel: 'noopener' });
+        const a = h('a', { href: r.url, download: name, rel: 'noopener' });
         document.body.append(a);
         a.click();
         a.remove();
-        replace(host, h('a', { href: r.url, download: r.file_name ?? 'surat.pdf' }, `Tautan unduhan: ${r.file_name ?? 'surat.pdf'}`));
-        status.textContent = 'Unduhan surat dimulai.';
+        replace(host, h('a', { href: r.url, download: name }, `Tautan unduhan: ${name}`));
+        status.textContent = 'Unduhan dimulai.';
       } catch (e) {
         replace(host, problemBox(e));
       }
     }),
   );
+  return h('div', null, h('p', null, btn), host, status);
+}
+
+function billDownload(c: CaseView): HTMLElement | null {
+  if (!c.bill?.file) return null;
+  return downloadButton('download-bill', 'Unduh SKRD (PDF)', `/cases/${c.id}/bill/download`, 'skrd.pdf');
+}
+
+function letterBlock(c: CaseView, def: PermitDef): HTMLElement {
+  const s = c.letter.signed!;
+  const title = letterTitle(def, s.kind);
   return h(
     'div',
     { class: 'block' },
     h('h3', null, 'Surat yang ditandatangani'),
     dl([
+      ['Surat', title],
       ['Nomor surat', s.number],
       ['Ditandatangani', `${formatInstant(s.signed_at)} oleh ${s.signer.name}`],
       ['Status', s.revoked_at ? 'Dicabut' : 'Sah'],
     ]),
-    h('p', null, btn, ' ', h('a', { href: `#/verifikasi/${s.document_id}` }, 'Periksa keaslian surat ini')),
-    host,
-    status,
+    downloadButton('download-letter', `Unduh ${title}`, `/cases/${c.id}/letter/download`, 'surat.pdf'),
+    h('p', null, h('a', { href: `#/verifikasi/${s.document_id}` }, 'Periksa keaslian surat ini')),
   );
+}
+
+/** The applicant's upload step: the bill to pay, the step's documents, and sending them. */
+function uploadStepBlock(p: Page, st: CasePageState, step: NonNullable<CaseView['step']>): HTMLElement {
+  const c = st.c;
+  const reqs = stepRequirements(c, step.code);
+  const summary = new ErrorSummary(p.root);
+  const btn = h('button', { type: 'button', class: 'btn btn-primary', id: 'submit-step' }, 'Kirim untuk diverifikasi');
+  btn.addEventListener('click', () =>
+    busy(btn, async () => {
+      summary.clear();
+      try {
+        const after = await post<CaseView>(`/cases/${c.id}/steps/${encodeURIComponent(step.code)}`, { version: st.c.version });
+        const next = after.step ? ` Berkas diteruskan ke tahap ${after.step.title}.` : '';
+        await refresh(p, st, undefined, `${step.title}: ${step.outcomes[0]?.label ?? 'selesai'}.${next}`);
+      } catch (e) {
+        summary.showProblem(e);
+      }
+    }),
+  );
+  return h(
+    'div',
+    { class: 'block', id: 'step-upload', 'data-step': step.code },
+    h('h3', null, step.title),
+    summary.el,
+    c.bill
+      ? [
+          h('p', null, `Bayar retribusi sesuai ${st.def.bill?.title ?? 'SKRD'} paling lambat tanggal jatuh tempo, lalu unggah bukti setorannya di sini.`),
+          billFacts(c, st.def),
+          billDownload(c),
+        ]
+      : h('p', null, 'Unggah dokumen yang diminta pada tahap ini, lalu kirim untuk diverifikasi petugas.'),
+    h('ul', { class: 'req-list' }, reqs.map((r) => requirementRow(p, st, r, true))),
+    h('p', { class: 'small' }, 'Setelah dikirim, petugas memverifikasi dokumen Anda.'),
+    btn,
+  );
+}
+
+/** Whether the applicant may upload requirement `r` now. */
+function canUpload(c: CaseView, r: Requirement): boolean {
+  if (!c.actions.includes('upload')) return false;
+  if (r.step) return c.step?.code === r.step;
+  return !uploadStep(c);
 }
 
 function requirementsSection(p: Page, st: CasePageState): HTMLElement {
   const c = st.c;
-  const canUpload = c.actions.includes('upload');
-  const reqs = c.requirements ?? [];
+  const current = uploadStep(c)?.code;
+  const reqs = applicationRequirements(c);
+  // Documents of later steps, once uploaded, are listed too (their step's block shows them while it waits).
+  const later = (c.requirements ?? []).filter((r) => r.step && r.step !== current && r.document);
+  const uploading = reqs.some((r) => canUpload(c, r));
   return section(
     'requirements',
     'Dokumen persyaratan',
-    canUpload ? h('p', null, 'Unggah setiap dokumen dalam bentuk berkas yang diminta. Dokumen yang diunggah ulang menjadi versi baru; versi lama tetap tersimpan.') : null,
-    h(
-      'ul',
-      { class: 'req-list' },
-      reqs.map((r) => requirementRow(p, st, r, canUpload)),
-    ),
+    uploading ? h('p', null, 'Unggah setiap dokumen dalam bentuk berkas yang diminta. Dokumen yang diunggah ulang menjadi versi baru; versi lama tetap tersimpan.') : null,
+    h('ul', { class: 'req-list' }, reqs.map((r) => requirementRow(p, st, r, canUpload(c, r))), later.map((r) => requirementRow(p, st, r, false))),
   );
 }
 
-function requirementRow(p: Page, st: CasePageState, r: Requirement, canUpload: boolean): HTMLElement {
+function requirementNeed(st: CasePageState, r: Requirement): string {
+  if (r.step) return `Diunggah pada tahap ${stepTitle(st.def, r.step)}`;
+  const d = requirementDef(st.def, r.code);
+  if (d?.required === 'conditional') {
+    const cond = conditionText(d, formFields(st.def));
+    return r.required ? `Wajib (karena ${cond})` : `Tidak wajib untuk isian Anda (wajib bila ${cond})`;
+  }
+  return r.required ? 'Wajib' : 'Opsional';
+}
+
+function requirementRow(p: Page, st: CasePageState, r: Requirement, upload: boolean): HTMLElement {
   const c = st.c;
   const idBase = `req-${r.code}`;
-  const requested = c.revision?.missing.includes(r.code);
+  const requested = inRevision(c) && c.revision?.missing.includes(r.code);
   const li = h('li', { class: `req-item${requested ? ' req-requested' : ''}`, id: idBase, 'data-field': `documents.${r.code}` });
   const doc = r.document;
   add(li,
     h('h3', null, r.name),
-    h('p', { class: 'small' }, r.required ? 'Wajib' : 'Opsional', ` · Jenis berkas: ${r.kinds.map((k) => k.toUpperCase()).join(', ')} · Paling besar ${formatSize(r.max_bytes)}`),
+    r.description ? h('p', null, r.description) : null,
+    h('p', { class: 'small req-need' }, requirementNeed(st, r), ` · Jenis berkas: ${r.kinds.map((k) => k.toUpperCase()).join(', ')} · Paling besar ${formatSize(r.max_bytes)}`),
     requested ? h('p', null, stateBadge('overdue', 'Diminta diunggah ulang')) : null,
     h('p', { class: 'field-error', id: `${idBase}-doc-error`, hidden: true }),
     doc
       ? h('p', { class: 'doc-status' }, stateBadge('done', 'Sudah diunggah'), ` ${doc.file_name} (versi ${doc.version}, ${formatSize(doc.size)}, ${formatInstant(doc.stored_at ?? doc.created_at)}) `, viewDocButton(c.id, doc.id, r.name))
       : h('p', { class: 'doc-status' }, stateBadge(r.required ? 'near_due' : 'none', 'Belum diunggah')),
   );
-  if (canUpload) add(li, uploadControl(p, st, r));
+  if (upload) add(li, uploadControl(p, st, r));
   return li;
 }
 

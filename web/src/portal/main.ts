@@ -11,6 +11,7 @@ import { rememberReturn, signInPage } from '../shared/signin';
 import { buildShell, currentPath, heading, navigate, notice, setFlash, startRouter, type Page } from '../shared/ui';
 import { applyPage } from './apply';
 import { casePage, myCasesPage } from './cases';
+import { catalogPage } from './permits';
 import { complaintPage, complaintTrackPage, homePage, trackPage, verifyPage } from './public';
 
 setApp('portal');
@@ -24,12 +25,13 @@ function navLinks(): void {
     h('li', null, h('a', { href, 'aria-current': match(path) ? 'page' : undefined }, text));
   const items = [
     link('#/', 'Beranda', (p) => p === '/'),
+    link('#/izin', 'Mulai permohonan', (p) => p === '/izin' || p.startsWith('/ajukan')),
     link('#/lacak', 'Lacak berkas', (p) => p.startsWith('/lacak')),
     link('#/verifikasi', 'Verifikasi dokumen', (p) => p.startsWith('/verifikasi')),
     link('#/pengaduan', 'Pengaduan', (p) => p.startsWith('/pengaduan')),
   ];
   if (user) {
-    items.push(link('#/berkas', 'Berkas saya', (p) => p.startsWith('/berkas')), link('#/ajukan', 'Ajukan permohonan', (p) => p === '/ajukan'));
+    items.push(link('#/berkas', 'Berkas saya', (p) => p.startsWith('/berkas') || p.startsWith('/permohonan')));
   }
   const account = user
     ? h(
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
   buildShell({
     app,
     siteName: 'Perizinan Digital Kota Bontang',
-    subtitle: 'Izin Pembukaan Kantor Kas KSP · DPMPTSP',
+    subtitle: 'Layanan perizinan daring · DPMPTSP',
     homeHref: '#/',
     nav,
     environment: cfg.environment,
@@ -123,10 +125,14 @@ async function main(): Promise<void> {
       { path: /^\/verifikasi\/([^/]+)$/, render: (p) => verifyPage(p, p.params[0]) },
       { path: /^\/pengaduan$/, render: complaintPage },
       { path: /^\/pengaduan\/lacak\/([^/]+)$/, render: (p) => complaintTrackPage(p, p.params[0]) },
+      { path: /^\/izin$/, render: catalogPage },
+      { path: /^\/ajukan$/, render: catalogPage },
+      { path: /^\/ajukan\/([^/]+)$/, render: applicant((p) => applyPage(p, { permit: p.params[0] })) },
       { path: /^\/berkas$/, render: applicant(myCasesPage) },
-      { path: /^\/ajukan$/, render: applicant((p) => applyPage(p)) },
       { path: /^\/berkas\/([^/]+)$/, render: applicant((p) => casePage(p, p.params[0])) },
-      { path: /^\/berkas\/([^/]+)\/ubah$/, render: applicant((p) => applyPage(p, p.params[0])) },
+      // The link in the service's e-mails.
+      { path: /^\/permohonan\/([^/]+)$/, render: applicant((p) => casePage(p, p.params[0])) },
+      { path: /^\/berkas\/([^/]+)\/ubah$/, render: applicant((p) => applyPage(p, { caseId: p.params[0] })) },
     ],
     (p) => {
       add(p.root, heading('Halaman tidak ditemukan'), h('p', null, 'Alamat yang Anda buka tidak ada. ', h('a', { href: '#/' }, 'Kembali ke beranda'), '.'));

@@ -3,21 +3,22 @@
 import { apiUrl, get, post, Problem } from '../shared/api';
 import { add, dl, h, replace } from '../shared/dom';
 import { formatDate, formatInstant } from '../shared/format';
+import { permitList, stepWithSop } from '../shared/catalogue';
+import { emailError, phoneError } from '../shared/fields';
 import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { COMPLAINT_KINDS } from '../shared/labels';
 import { currentUser } from '../shared/session';
-import { heading, navigate, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
-import { emailError, phoneError } from './validate';
+import { heading, loading, navigate, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
 
-export function homePage(p: Page): void {
+export async function homePage(p: Page): Promise<void> {
   const user = currentUser();
   add(p.root,
-    heading('Izin Pembukaan Kantor Kas Koperasi Simpan Pinjam', 'Beranda'),
+    heading('Perizinan Digital Kota Bontang', 'Beranda'),
     takeFlash() ?? '',
     h(
       'p',
       { class: 'lead' },
-      'Layanan daring DPMPTSP Kota Bontang untuk koperasi simpan pinjam yang akan membuka kantor kas: ajukan permohonan, unggah dokumen, pantau prosesnya dan unduh surat yang sudah ditandatangani.',
+      'Layanan perizinan daring DPMPTSP Kota Bontang: pilih jenis izin, ajukan permohonan, unggah dokumen, pantau prosesnya dan unduh surat yang sudah ditandatangani.',
     ),
     h(
       'ul',
@@ -25,34 +26,51 @@ export function homePage(p: Page): void {
       h(
         'li',
         null,
-        h('h2', null, h('a', { href: user ? '#/ajukan' : '#/masuk' }, 'Ajukan permohonan')),
-        h('p', null, user ? 'Isi formulir permohonan lalu unggah empat dokumen persyaratan.' : 'Masuk terlebih dahulu untuk mengajukan dan memantau permohonan Anda.'),
+        h('h2', null, h('a', { href: '#/izin' }, 'Mulai permohonan')),
+        h('p', null, user ? 'Pilih jenis izin, isi formulirnya lalu unggah dokumen persyaratan.' : 'Lihat jenis izin dan persyaratannya; masuk untuk mengajukan dan memantau permohonan Anda.'),
       ),
       h('li', null, h('h2', null, h('a', { href: '#/lacak' }, 'Lacak berkas')), h('p', null, 'Lihat posisi permohonan dengan nomor pendaftaran, tanpa perlu masuk.')),
-      h('li', null, h('h2', null, h('a', { href: '#/verifikasi' }, 'Verifikasi dokumen')), h('p', null, 'Periksa keaslian Surat Pemenuhan Komitmen yang diterbitkan DPMPTSP.')),
+      h('li', null, h('h2', null, h('a', { href: '#/verifikasi' }, 'Verifikasi dokumen')), h('p', null, 'Periksa keaslian surat yang diterbitkan DPMPTSP.')),
       h('li', null, h('h2', null, h('a', { href: '#/pengaduan' }, 'Pengaduan')), h('p', null, 'Sampaikan pengaduan, saran atau masukan — boleh tanpa nama — dan pantau tindak lanjutnya.')),
     ),
-    h(
-      'section',
-      { class: 'panel', 'aria-labelledby': 'req-title' },
-      h('h2', { id: 'req-title' }, 'Persyaratan'),
-      h(
-        'ol',
-        null,
-        h('li', null, 'Izin Operasional pembukaan Kantor Cabang.'),
-        h('li', null, 'Bukti kantor cabang telah melaksanakan kegiatan usaha simpan pinjam paling sedikit 6 (enam) bulan.'),
-        h('li', null, 'Daftar anggota Kantor Kas paling sedikit 20 (dua puluh) orang.'),
-        h('li', null, 'Salinan digital Izin Pembukaan Kantor Kas dari OSS.'),
-      ),
-      h('p', null, 'Permohonan diproses paling lama 30 hari kerja oleh DPMPTSP setelah berkas lengkap. Layanan ini tidak dipungut biaya.'),
-    ),
   );
+  const panel = h('section', { class: 'panel', 'aria-labelledby': 'permits-title', id: 'permits' }, h('h2', { id: 'permits-title' }, 'Jenis izin yang dilayani'), loading());
+  add(p.root, panel);
+  try {
+    const list = await permitList();
+    if (!p.current()) return;
+    panel.querySelector('.loading')?.replaceWith(
+      h(
+        'ul',
+        { class: 'card-list' },
+        list.map((x) =>
+          h(
+            'li',
+            { class: 'card', 'data-permit': x.code },
+            h('h3', { class: 'card-title' }, x.name),
+            h('p', null, x.description),
+            dl([
+              ['Waktu penyelesaian', x.processing_time],
+              ['Biaya', x.fee.label],
+            ]),
+          ),
+        ),
+      ),
+      h('p', null, h('a', { href: '#/izin', class: 'btn btn-primary' }, 'Lihat persyaratan dan mulai permohonan')),
+    );
+  } catch (e) {
+    panel.querySelector('.loading')?.replaceWith(problemBox(e));
+  }
 }
 
 // ---- Lacak berkas ----
 
+/** A registration number: the permit's prefix (2–5 capital letters), the year and a sequence. */
+export const REGISTRATION_NUMBER = /^[A-Z]{2,5}-\d{4}-\d{6}$/;
+
 interface TrackView {
   registration_number: string;
+  permit?: { code: string; name: string; short_name: string };
   status: { code: string; label: string };
   step?: { sop: string; title: string; role_label: string };
   submitted_at?: string;
@@ -69,7 +87,7 @@ export async function trackPage(p: Page, number?: string): Promise<void> {
       name: 'registration_number',
       label: 'Nomor pendaftaran',
       required: true,
-      hint: 'Contoh: KK-2026-000123 (tertera pada tanda terima permohonan).',
+      hint: 'Contoh: KK-2026-000123 atau PBG-2026-000045 (tertera pada tanda terima permohonan).',
       value: number ?? '',
       attrs: { autocomplete: 'off', spellcheck: 'false' },
     }),
@@ -89,8 +107,9 @@ export async function trackPage(p: Page, number?: string): Promise<void> {
           { class: 'panel', 'aria-labelledby': 'track-result-title' },
           h('h2', { id: 'track-result-title' }, `Berkas ${t.registration_number}`),
           dl([
+            ['Jenis izin', t.permit?.name],
             ['Status', h('strong', null, t.status.label)],
-            ['Tahap', t.step ? `${t.step.title} (SOP huruf ${t.step.sop})` : null],
+            ['Tahap', t.step ? stepWithSop(t.step.title, t.step.sop) : null],
             ['Ditangani oleh', t.step?.role_label],
             ['Diajukan', formatInstant(t.submitted_at)],
             ['Pembaruan terakhir', formatInstant(t.updated_at)],
@@ -310,7 +329,7 @@ export async function complaintPage(p: Page): Promise<void> {
     const text = String(body.text);
     if (!text) errors.push({ field: 'text', code: 'required', detail: 'Wajib diisi.' });
     else if (Array.from(text).length < 10) errors.push({ field: 'text', code: 'too_short', detail: 'Paling sedikit 10 karakter.' });
-    if (about && !/^KK-\d{4}-\d{6}$/.test(about)) errors.push({ field: 'about', code: 'invalid_registration_number', detail: 'Nomor pendaftaran tidak valid (contoh KK-2026-000123).' });
+    if (about && !REGISTRATION_NUMBER.test(about)) errors.push({ field: 'about', code: 'invalid_registration_number', detail: 'Nomor pendaftaran tidak valid (contoh KK-2026-000123 atau PBG-2026-000045).' });
     if (!anon.checked) {
       const name = valueOf(form, 'name');
       const email = valueOf(form, 'email');

@@ -1,41 +1,32 @@
-// Pieces of a case page shared by the portal and the console: the application's facts, the
-// working-day clocks, the current step and the audit trail.
+// Pieces of a case page shared by the portal and the console: the application's values with
+// their labels from the permit definition, the working-day clocks, the current step, the
+// decisions, the bill and the audit trail.
 
+import { letterTitle, outcomeLabel, roleLabel, stepDef, stepTitle, stepWithSop } from './catalogue';
 import { dl, h, type Child } from './dom';
-import { daysLeft, formatDate, formatInstant, workingDays } from './format';
-import { actionLabel, NOTICE_LABELS, outcomeLabel, requirementName, roleLabel, stepTitle } from './labels';
-import type { Application, AuditEvent, CaseView, Clock, Deadlines, EventList, Requirement, StepView } from './types';
+import { displayValue, getPath } from './fields';
+import { daysLeft, formatDate, formatInstant, formatRupiah, workingDays } from './format';
+import { actionLabel, CLOSED_LABELS, DECISION_DETAIL_LABELS, NOTICE_LABELS, requirementName } from './labels';
+import type { AuditEvent, CaseView, Clock, Deadlines, EventList, PermitDef, Requirement, StepView, Values } from './types';
 import { stateBadge } from './ui';
 
-export function applicationFacts(a: Application): HTMLElement {
+/** The holder's name (the definition's `holder` field) of an application. */
+export function holderOf(def: PermitDef | null | undefined, values: Values): string {
+  if (!def) return '';
+  const v = getPath(values, def.holder);
+  return typeof v === 'string' ? v : '';
+}
+
+/** The application's values, section by section, labelled and formatted as the definition says. */
+export function applicationFacts(def: PermitDef, values: Values, reqs?: { code: string; name: string }[]): HTMLElement {
   return h(
     'div',
     { class: 'app-facts' },
-    h('h3', null, 'Koperasi'),
-    dl([
-      ['Nama koperasi', a.cooperative_name],
-      ['Nomor badan hukum', a.legal_entity_number],
-      ['NIB', a.nib],
-      ['Nomor referensi OSS', a.oss_reference],
-    ]),
-    h('h3', null, 'Kantor cabang'),
-    dl([
-      ['Alamat', a.branch.address],
-      ['Nomor izin operasional', a.branch.operating_permit_number],
-      ['Tanggal izin operasional', formatDate(a.branch.operating_permit_date)],
-      ['Mulai kegiatan simpan pinjam', formatDate(a.branch.business_started_on)],
-    ]),
-    h('h3', null, 'Kantor kas yang dibuka'),
-    dl([
-      ['Alamat', a.cash_office.address],
-      ['Jumlah anggota', `${a.cash_office.member_count} orang`],
-      ['Calon kepala kantor kas', a.cash_office.head_name],
-    ]),
-    h('h3', null, 'Kontak'),
-    dl([
-      ['E-mail', a.contact.email],
-      ['Telepon', a.contact.phone],
-    ]),
+    def.form.sections.map((s) => {
+      const rows: [string, Child][] = s.fields.map((f) => [f.label, displayValue(f, getPath(values, f.path), reqs ?? def.requirements)]);
+      if (rows.every(([, v]) => !v)) return null;
+      return [h('h3', null, s.title), dl(rows)];
+    }),
   );
 }
 
@@ -44,13 +35,15 @@ export function currentStep(step: StepView | null | undefined, statusLabel: stri
     return h('p', null, 'Tidak ada tahap yang sedang berjalan. Status berkas: ', h('strong', null, statusLabel), '.');
   }
   return dl([
-    ['Tahap', `${step.title} (SOP huruf ${step.sop})`],
+    ['Tahap', stepWithSop(step.title, step.sop)],
     ['Ditangani oleh', step.role_label],
     ['Sejak', formatInstant(step.since)],
     [
       'Keadaan',
       step.awaiting_decision
-        ? 'Menunggu keputusan'
+        ? step.role === 'applicant'
+          ? 'Menunggu tindakan pemohon'
+          : 'Menunggu keputusan'
         : 'Keputusan sudah dicatat dan sedang diteruskan oleh sistem',
     ],
   ]);
@@ -75,7 +68,7 @@ function clockCard(title: string, c: Clock | undefined, extra?: Child): HTMLElem
 }
 
 /** The applicant's, the agency's and the current step's clocks, with calendar warnings. */
-export function clocks(d: Deadlines): HTMLElement {
+export function clocks(d: Deadlines, def: PermitDef | null | undefined): HTMLElement {
   return h(
     'div',
     { class: 'clocks-wrap' },
@@ -86,32 +79,28 @@ export function clocks(d: Deadlines): HTMLElement {
       'div',
       { class: 'clocks' },
       clockCard('Waktu pemohon', d.applicant),
-      clockCard('Waktu DPMPTSP', d.agency),
-      d.step ? clockCard('Tahap saat ini', d.step, d.step.step ? h('p', { class: 'small' }, stepTitle(d.step.step), d.step.role ? ` · ${roleLabel(d.step.role)}` : '') : null) : null,
+      clockCard('Waktu instansi', d.agency),
+      d.step
+        ? clockCard('Tahap saat ini', d.step, d.step.step ? h('p', { class: 'small' }, stepTitle(def, d.step.step), d.step.role ? ` · ${roleLabel(d.step.role)}` : '') : null)
+        : null,
     ),
     d.today ? h('p', { class: 'small' }, `Dihitung dalam hari kerja per ${formatDate(d.today)} (Senin–Jumat, di luar hari libur nasional dan cuti bersama).`) : null,
   );
 }
 
-const CLOSED_LABELS: Record<string, string> = {
-  issued: 'Izin terbit',
-  refused: 'Ditolak',
-  lapsed: 'Gugur (batas waktu perbaikan terlampaui)',
-};
-
-function eventOutcome(e: AuditEvent, reqs?: Requirement[]): string {
+function eventOutcome(e: AuditEvent, def: PermitDef | null | undefined, reqs?: Requirement[]): string {
   if (!e.outcome) return '';
   if (e.action === 'notice.sent') return NOTICE_LABELS[e.outcome] ?? e.outcome;
   if (e.action === 'case.closed') return CLOSED_LABELS[e.outcome] ?? e.outcome;
   if (e.action === 'document.stored') {
     const m = /^(\S+) v(\d+)$/.exec(e.outcome);
-    if (m) return `${requirementName(m[1], reqs)}, versi ${m[2]}`;
+    if (m) return `${requirementName(m[1], reqs ?? def?.requirements)}, versi ${m[2]}`;
   }
-  return outcomeLabel(e.step, e.outcome);
+  return outcomeLabel(def, e.step, e.outcome);
 }
 
 /** The audit trail, oldest first, with the hash chain's check. */
-export function auditTrail(ev: EventList, reqs?: Requirement[]): HTMLElement {
+export function auditTrail(ev: EventList, def: PermitDef | null | undefined, reqs?: Requirement[]): HTMLElement {
   return h(
     'div',
     { class: 'audit' },
@@ -130,8 +119,8 @@ export function auditTrail(ev: EventList, reqs?: Requirement[]): HTMLElement {
             'p',
             { class: 'tl-what' },
             h('strong', null, actionLabel(e.action)),
-            e.step ? ` — ${e.step_title ?? stepTitle(e.step)}` : '',
-            e.outcome ? `: ${eventOutcome(e, reqs)}` : '',
+            e.step ? ` — ${e.step_title ?? stepTitle(def, e.step)}` : '',
+            e.outcome ? `: ${eventOutcome(e, def, reqs)}` : '',
           ),
           e.reason ? h('p', { class: 'tl-reason' }, `Alasan: ${e.reason}`) : null,
           h('p', { class: 'tl-who small' }, e.actor.name, e.actor.role ? ` (${roleLabel(e.actor.role)})` : '', e.source_ip ? ` · IP ${e.source_ip}` : ''),
@@ -141,40 +130,129 @@ export function auditTrail(ev: EventList, reqs?: Requirement[]): HTMLElement {
   );
 }
 
+/** Whether the case waits for the applicant's correction. */
+export function inRevision(c: CaseView): boolean {
+  return c.step?.kind === 'applicant_revision' || c.step?.code === 'applicant_revision';
+}
+
 /**
  * The revision request: for the applicant only while the file waits for the correction; for
  * staff (`always`) as the last request made.
  */
-export function revisionBox(c: CaseView, always = false): HTMLElement | null {
+export function revisionBox(c: CaseView, def: PermitDef | null | undefined, always = false): HTMLElement | null {
   if (!c.revision) return null;
-  const open = c.step?.code === 'applicant_revision';
+  const open = inRevision(c);
   if (!open && !always) return null;
   return h(
     'div',
     { class: 'notice notice-warning', id: 'revision' },
     h('h3', null, open ? 'Permintaan perbaikan' : 'Permintaan perbaikan terakhir'),
-    h('p', null, `Dari tahap: ${stepTitle(c.revision.from_step)} (${formatInstant(c.revision.at)}).`),
+    h('p', null, `Dari tahap: ${stepTitle(def, c.revision.from_step)} (${formatInstant(c.revision.at)}).`),
     h('p', null, h('strong', null, 'Alasan: '), c.revision.reason),
     c.revision.missing.length
-      ? [h('p', null, 'Dokumen yang harus diunggah ulang:'), h('ul', null, c.revision.missing.map((m) => h('li', null, requirementName(m, c.requirements))))]
+      ? [h('p', null, 'Dokumen yang harus diunggah ulang:'), h('ul', null, c.revision.missing.map((m) => h('li', null, requirementName(m, c.requirements ?? def?.requirements))))]
       : null,
   );
 }
 
-/** The recommendation, permit and signed letter facts. */
-export function outcomeFacts(c: CaseView): HTMLElement | null {
+/** The SKRD (bill) and the payment, when the permit charges a retribution. */
+export function billFacts(c: CaseView, def: PermitDef | null | undefined): HTMLElement | null {
+  if (!c.bill && !c.fee) return null;
   const rows: [string, Child][] = [];
-  if (c.recommendation) {
-    rows.push(['Rekomendasi Dinas Koperasi', `${c.recommendation.outcome === 'grant' ? 'Penerbitan izin' : c.recommendation.outcome === 'refusal' ? 'Penolakan izin' : c.recommendation.outcome}, nomor ${c.recommendation.number} tanggal ${formatDate(c.recommendation.date)}`]);
+  if (c.bill) {
+    rows.push(['Nomor SKRD', c.bill.number]);
+    if (def?.bill?.object) rows.push(['Objek retribusi', def.bill.object]);
+    rows.push(['Jumlah retribusi', h('strong', { class: 'amount' }, formatRupiah(c.bill.amount))]);
+    rows.push(['Terbit', `${formatInstant(c.bill.issued_at)}${c.bill.issued_by ? ` oleh ${c.bill.issued_by.name}` : ''}`]);
+    rows.push(['Jatuh tempo', formatDate(c.bill.due_on)]);
+  } else if (c.fee) {
+    rows.push(['Jumlah retribusi', formatRupiah(c.fee.amount)]);
+  }
+  if (c.fee?.basis) rows.push(['Dasar perhitungan', c.fee.basis]);
+  if (c.fee?.assessed_by) rows.push(['Dihitung oleh', `${c.fee.assessed_by.name} (${stepTitle(def, c.fee.step)})`]);
+  if (c.payment) {
+    rows.push([
+      'Pembayaran',
+      `Terverifikasi${c.payment.paid_on ? `, disetor ${formatDate(c.payment.paid_on)}` : ''}${c.payment.reference ? `, referensi ${c.payment.reference}` : ''}${c.payment.verified_by ? ` (diverifikasi ${c.payment.verified_by.name})` : ''}`,
+    ]);
+  } else if (c.bill) {
+    rows.push(['Pembayaran', 'Belum diverifikasi']);
+  }
+  return dl(rows);
+}
+
+/** The recommendation, issuance and signed letter facts. */
+export function outcomeFacts(c: CaseView, def: PermitDef | null | undefined): HTMLElement | null {
+  const rows: [string, Child][] = [];
+  const r = c.recommendation;
+  if (r) {
+    const verdict = r.outcome === 'grant' ? 'Penerbitan izin' : r.outcome === 'refusal' ? 'Penolakan izin' : r.outcome;
+    const parts = [verdict];
+    if (r.number) parts.push(`nomor ${r.number}`);
+    if (r.date) parts.push(`tanggal ${formatDate(r.date)}`);
+    rows.push([r.step ? `Rekomendasi (${stepTitle(def, r.step)})` : 'Rekomendasi', parts.join(', ')]);
+    if (r.reason) rows.push(['Alasan rekomendasi', r.reason]);
+    if (r.official) rows.push(['Pejabat', `${r.official.name}${r.official.role ? ` (${roleLabel(r.official.role)})` : ''}`]);
   }
   if (c.letter.signed) {
     const s = c.letter.signed;
-    rows.push(['Surat ditandatangani', `${s.number} (${s.kind === 'grant' ? 'pemenuhan komitmen' : 'penolakan'}), ${formatInstant(s.signed_at)} oleh ${s.signer.name}`]);
+    rows.push(['Surat ditandatangani', `${s.number} (${letterTitle(def, s.kind)}), ${formatInstant(s.signed_at)} oleh ${s.signer.name}`]);
     if (s.revoked_at) rows.push(['Surat dicabut', `${formatInstant(s.revoked_at)}${s.revoked_reason ? `: ${s.revoked_reason}` : ''}`]);
   }
-  if (c.permit) {
-    rows.push(['Nomor izin di OSS', c.permit.oss_permit_number]);
-    rows.push(['Berlaku efektif', formatDate(c.permit.effective_on)]);
+  if (c.issuance) {
+    const system = def?.national_system ?? 'sistem nasional';
+    rows.push([`Nomor izin di ${system}`, c.issuance.number]);
+    rows.push(['Berlaku efektif', formatDate(c.issuance.effective_on)]);
   }
   return rows.length ? dl(rows) : null;
+}
+
+/** One decision's details, each labelled with its step field's label. */
+function decisionDetails(def: PermitDef | null | undefined, step: string, details: Record<string, unknown> | undefined, reqs?: Requirement[]): [string, Child][] {
+  if (!details) return [];
+  const fields = stepDef(def, step)?.fields ?? [];
+  const rows: [string, Child][] = [];
+  const flat: [string, unknown][] = [];
+  const walk = (prefix: string, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && !fields.some((f) => f.path === prefix)) {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(prefix ? `${prefix}.${k}` : k, x);
+    } else flat.push([prefix, v]);
+  };
+  walk('', details);
+  for (const [path, v] of flat) {
+    const f = fields.find((x) => x.path === path);
+    const label = f?.label ?? DECISION_DETAIL_LABELS[path] ?? path;
+    rows.push([label, displayValue(f, v, reqs ?? def?.requirements) || (Array.isArray(v) ? 'Tidak ada' : '')]);
+  }
+  return rows;
+}
+
+/** The decisions taken on the case, oldest first, with their fields as the step names them. */
+export function decisionsTrail(c: CaseView, def: PermitDef | null | undefined): HTMLElement {
+  if (!c.decisions.length) return h('p', null, 'Belum ada keputusan.');
+  return h(
+    'ol',
+    { class: 'timeline decisions', id: 'decisions-list' },
+    c.decisions.map((d) =>
+      h(
+        'li',
+        null,
+        h('p', { class: 'tl-when' }, h('time', { datetime: d.at }, formatInstant(d.at))),
+        h('p', { class: 'tl-what' }, h('strong', null, stepTitle(def, d.step)), `: ${outcomeLabel(def, d.step, d.outcome)}`),
+        d.reason ? h('p', { class: 'tl-reason' }, `Alasan: ${d.reason}`) : null,
+        dl(decisionDetails(def, d.step, d.details, c.requirements)),
+        h('p', { class: 'tl-who small' }, d.actor.name, d.actor.role ? ` (${roleLabel(d.actor.role)})` : ''),
+      ),
+    ),
+  );
+}
+
+/** The requirements of a case that are uploaded with the application (not at a later step). */
+export function applicationRequirements(c: CaseView): Requirement[] {
+  return (c.requirements ?? []).filter((r) => !r.step);
+}
+
+/** The requirements uploaded at step `code`. */
+export function stepRequirements(c: CaseView, code: string): Requirement[] {
+  return (c.requirements ?? []).filter((r) => r.step === code);
 }

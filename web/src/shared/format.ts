@@ -77,3 +77,9 @@ export function daysLeft(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
   return n < 0 ? `lewat ${-n} hari kerja` : `${n} hari kerja`;
 }
+
+/** 12500000 → "Rp12.500.000" (rupiah, no decimals). */
+export function formatRupiah(n: number | null | undefined): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return '–';
+  return `Rp${Math.round(n).toLocaleString('id-ID', { maximumFractionDigits: 0 })}`;
+}

@@ -19,6 +19,9 @@ export interface FieldOpts {
   /** A placeholder first option for a select. */
   emptyOption?: string;
   textarea?: boolean;
+  /** A unit shown after the control ("orang", "m²"), or before it with `unitBefore` ("Rp"). */
+  unit?: string;
+  unitBefore?: boolean;
 }
 
 export function controlId(prefix: string, name: string): string {
@@ -29,12 +32,14 @@ export function controlId(prefix: string, name: string): string {
 export function field(prefix: string, o: FieldOpts): HTMLDivElement {
   const id = controlId(prefix, o.name);
   const hintId = o.hint ? `${id}-hint` : null;
+  const unitId = o.unit ? `${id}-unit` : null;
   const errId = `${id}-error`;
+  const describedBy = [hintId, unitId].filter(Boolean).join(' ');
   const common: Attrs = {
     id,
     name: o.name,
     required: o.required ? true : undefined,
-    'aria-describedby': hintId ?? undefined,
+    'aria-describedby': describedBy || undefined,
     ...o.attrs,
   };
   let control: HTMLElement;
@@ -62,7 +67,15 @@ export function field(prefix: string, o: FieldOpts): HTMLDivElement {
     h('label', { for: id }, o.label, o.required ? h('span', { class: 'req' }, ' (wajib)') : h('span', { class: 'opt' }, ' (opsional)')),
     o.hint ? h('p', { class: 'hint', id: hintId! }, o.hint) : null,
     h('p', { class: 'field-error', id: errId, hidden: true }),
-    control,
+    o.unit
+      ? h(
+          'div',
+          { class: `with-unit${o.unitBefore ? ' unit-before' : ''}` },
+          o.unitBefore ? h('span', { class: 'unit', id: unitId! }, o.unit) : null,
+          control,
+          o.unitBefore ? null : h('span', { class: 'unit', id: unitId! }, o.unit),
+        )
+      : control,
   );
 }
 

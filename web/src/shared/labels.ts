@@ -1,64 +1,7 @@
-// Indonesian wording for codes that the API returns without a label (audit actions, outcome
-// codes in the audit trail and decisions, notice kinds, survey profile choices, complaint
-// outcomes). The API's own labels are used wherever it sends one.
-
-export const STEP_TITLES: Record<string, string> = {
-  front_office_verification: 'Verifikasi pendaftaran oleh petugas front office',
-  applicant_revision: 'Perbaikan berkas oleh pemohon',
-  back_office_validation: 'Validasi pendaftaran oleh petugas back office',
-  section_head_forwarding: 'Persetujuan kepala seksi untuk meneruskan ke Dinas Koperasi, UKM dan Perdagangan',
-  technical_verification: 'Verifikasi teknis oleh Tim Teknis Dinas Koperasi',
-  recommendation: 'Rekomendasi penerbitan/penolakan dari Dinas Koperasi',
-  letter_drafting: 'Pembuatan draf Surat Pemenuhan Komitmen',
-  section_head_validation: 'Validasi draf oleh kepala seksi',
-  division_head_validation: 'Validasi draf oleh kepala bidang perizinan',
-  head_signature: 'Penandatanganan Surat Pemenuhan Komitmen oleh kepala dinas',
-  survey: 'Pengisian survei kepuasan masyarakat (SKM)',
-  effectuation: 'Pengefektifan izin pada sistem OSS',
-};
-
-export function stepTitle(code: string | null | undefined): string {
-  if (!code) return '';
-  return STEP_TITLES[code] ?? code;
-}
-
-/** Outcome labels per step (the API sends them only for the current step). */
-const OUTCOMES: Record<string, Record<string, string>> = {
-  front_office_verification: { complete: 'Berkas lengkap', incomplete: 'Berkas belum lengkap' },
-  applicant_revision: { resubmitted: 'Berkas diajukan kembali' },
-  back_office_validation: { valid: 'Pendaftaran valid', invalid: 'Pendaftaran tidak valid, kembalikan ke pemohon' },
-  section_head_forwarding: { forward: 'Setujui dan teruskan ke Dinas Koperasi', return: 'Kembalikan ke back office' },
-  technical_verification: { verified: 'Verifikasi teknis selesai' },
-  recommendation: { grant: 'Rekomendasikan penerbitan izin', refuse: 'Rekomendasikan penolakan izin' },
-  letter_drafting: { drafted: 'Draf surat selesai dibuat' },
-  section_head_validation: { approve: 'Setujui draf', return: 'Kembalikan draf untuk diperbaiki' },
-  division_head_validation: { approve: 'Setujui draf', return: 'Kembalikan draf untuk diperbaiki' },
-  head_signature: { sign: 'Tandatangani surat', return: 'Kembalikan draf untuk diperbaiki' },
-  survey: { answered: 'Survei diisi' },
-  effectuation: { effectuated: 'Izin telah diefektifkan di OSS' },
-};
-
-export function outcomeLabel(step: string | null | undefined, outcome: string | null | undefined): string {
-  if (!outcome) return '';
-  return (step && OUTCOMES[step]?.[outcome]) || outcome;
-}
-
-export const ROLE_LABELS: Record<string, string> = {
-  applicant: 'Pemohon',
-  front_office: 'Petugas Front Office',
-  back_office: 'Petugas Back Office',
-  section_head: 'Kepala Seksi',
-  division_head: 'Kepala Bidang Perizinan',
-  agency_head: 'Kepala Dinas',
-  dinas_koperasi_technical: 'Tim Teknis Dinas Koperasi, UKM dan Perdagangan',
-  dinas_koperasi_official: 'Pejabat Dinas Koperasi, UKM dan Perdagangan',
-  complaints_officer: 'Petugas Pengaduan',
-};
-
-export function roleLabel(code: string | null | undefined): string {
-  if (!code) return '';
-  return ROLE_LABELS[code] ?? code;
-}
+// Indonesian wording for codes that the API returns without a label: audit actions, notice
+// kinds and closing outcomes in the audit trail, the keys a decision adds to its details,
+// survey profile choices, and the complaint procedure (not a permit). Step titles, outcomes,
+// roles, form fields and requirements come from the permit definitions (shared/catalogue.ts).
 
 export const ACTION_LABELS: Record<string, string> = {
   'application.created': 'Permohonan dibuat',
@@ -68,6 +11,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'step.entered': 'Berkas masuk tahap',
   'step.decided': 'Keputusan tahap',
   'step.escalated': 'Keterlambatan dilaporkan ke atasan',
+  'draft.expired': 'Draf permohonan dihapus karena tidak diajukan',
   'notice.sent': 'Pemberitahuan dikirim',
   'deadline.near_due': 'Mendekati batas waktu',
   'deadline.overdue': 'Melewati batas waktu',
@@ -76,6 +20,8 @@ export const ACTION_LABELS: Record<string, string> = {
   'complaint.filed': 'Pengaduan diterima',
   'complaint.step_entered': 'Pengaduan masuk tahap',
   'complaint.decided': 'Keputusan tahap pengaduan',
+  'complaint.escalated': 'Keterlambatan pengaduan dilaporkan ke atasan',
+  'complaint.identity_erased': 'Identitas pengadu dihapus sesuai jadwal retensi',
   'complaint.closed': 'Pengaduan selesai',
 };
 
@@ -86,15 +32,33 @@ export function actionLabel(code: string): string {
 export const NOTICE_LABELS: Record<string, string> = {
   submitted: 'Tanda terima permohonan',
   queue_arrival: 'Berkas masuk antrean',
+  escalation: 'Keterlambatan dilaporkan ke atasan',
+  deadline: 'Pengingat batas waktu',
   file_complete: 'Berkas sudah lengkap',
   revision_needed: 'Berkas perlu diperbaiki',
   forwarded_to_dinas_koperasi: 'Berkas diteruskan ke Dinas Koperasi',
   recommendation_made: 'Rekomendasi Dinas Koperasi',
+  technical_compliant: 'Rencana teknis memenuhi standar',
+  payment_requested: 'SKRD terbit, permintaan pembayaran retribusi',
   letter_signed: 'Surat ditandatangani',
   survey_requested: 'Permintaan pengisian SKM',
   permit_issued: 'Izin terbit',
   permit_refused: 'Permohonan ditolak',
   lapsed: 'Permohonan gugur',
+};
+
+/** The `outcome` of a `case.closed` audit event. */
+export const CLOSED_LABELS: Record<string, string> = {
+  issued: 'Izin terbit',
+  refused: 'Ditolak',
+  lapsed: 'Gugur (batas waktu terlampaui)',
+};
+
+/** Keys a decision's effects add to its details, besides the step's own fields. */
+export const DECISION_DETAIL_LABELS: Record<string, string> = {
+  draft_version: 'Versi draf surat',
+  letter_number: 'Nomor surat',
+  bill_number: 'Nomor SKRD',
 };
 
 export const SURVEY_PROFILE_LABELS: Record<string, Record<string, string>> = {

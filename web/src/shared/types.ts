@@ -5,21 +5,141 @@ export interface Coded {
   label: string;
 }
 
+// ---- Permit definitions (GET /permits, GET /permits/{code}) ----
+
+export type FieldType =
+  | 'text'
+  | 'reference'
+  | 'name'
+  | 'address'
+  | 'integer'
+  | 'decimal'
+  | 'money'
+  | 'date'
+  | 'email'
+  | 'phone'
+  | 'nib'
+  | 'nik'
+  | 'choice'
+  | 'boolean'
+  | 'requirement_list';
+
+/** One field of an application form or of a decision. */
+export interface FieldDef {
+  /** Dotted path of the value in the JSON body, e.g. `cash_office.member_count`. */
+  path: string;
+  type: FieldType;
+  label: string;
+  help?: string;
+  /** Defaults to true. */
+  required?: boolean;
+  personal?: boolean;
+  min_length?: number;
+  max_length?: number;
+  multiline?: boolean;
+  min?: number;
+  max?: number;
+  decimals?: number;
+  unit?: string;
+  options?: Coded[];
+  /** Dates: not after today (default true). */
+  not_future?: boolean;
+  not_past?: boolean;
+  /** Decision fields: the outcomes the field applies to (all when absent). */
+  outcomes?: string[];
+}
+
+export interface FormSection {
+  title: string;
+  help?: string;
+  fields: FieldDef[];
+}
+
+export interface RequirementDef {
+  code: string;
+  name: string;
+  description?: string;
+  source?: string;
+  required: boolean | 'conditional';
+  condition?: { field: string; equals: unknown; label: string } | null;
+  kinds: string[];
+  media_types?: string[];
+  max_bytes: number;
+  /** Uploaded at this step (not with the application). */
+  step?: string | null;
+}
+
 export interface Outcome {
   code: string;
   label: string;
+  positive?: boolean;
   reason_required: boolean;
 }
 
-export interface StepView {
+export type StepKind = 'decision' | 'applicant_revision' | 'applicant_upload' | 'survey';
+
+export interface StepDef {
   code: string;
   sop: string;
   title: string;
   role: string;
   role_label: string;
+  function?: string;
+  kind: StepKind;
+  sla?: { clock?: string; days?: number };
+  outcomes: Outcome[];
+  fields?: FieldDef[];
+  help?: string;
+}
+
+export interface PermitSummary {
+  code: string;
+  name: string;
+  short_name: string;
+  description: string;
+  product: string;
+  fee: { kind: 'none' | 'retribution'; label: string; legal_basis?: string };
+  processing_time: string;
+  legal_basis: string[];
+  technical_agency: { code: string; name: string } | null;
+  national_system?: string;
+  requirements: RequirementDef[];
+  /** The summary's count of steps. */
+  steps: number;
+  assumptions: string[];
+}
+
+export interface PermitDef extends Omit<PermitSummary, 'steps'> {
+  form: { sections: FormSection[] };
+  rules: { code: string; field: string; source: string; message: string }[];
+  steps: StepDef[];
+  clocks: { applicant: { label: string; days: number }; agency: { label: string; days: number } };
+  holder: string;
+  contact: { email?: string; phone?: string };
+  letters: { grant?: string; refusal?: string };
+  bill: { title: string; object: string } | null;
+  sources?: { title: string; reference?: string }[];
+}
+
+export interface PermitRef {
+  code: string;
+  name: string;
+  short_name: string;
+}
+
+// ---- Cases ----
+
+export interface StepView {
+  code: string;
+  sop: string;
+  title: string;
+  kind?: StepKind;
+  role: string;
+  role_label: string;
   awaiting_decision: boolean;
   since?: string;
   outcomes: Outcome[];
+  fields?: FieldDef[];
 }
 
 export interface Clock {
@@ -45,15 +165,8 @@ export interface Deadlines {
   warnings?: string[];
 }
 
-export interface Application {
-  cooperative_name: string;
-  legal_entity_number: string;
-  nib: string;
-  branch: { address: string; operating_permit_number: string; operating_permit_date: string; business_started_on: string };
-  cash_office: { address: string; member_count: number; head_name: string };
-  oss_reference: string;
-  contact: { email: string; phone: string };
-}
+/** An application's values, nested by the form's dotted paths. */
+export type Values = Record<string, unknown>;
 
 export interface DocumentView {
   id: string;
@@ -68,10 +181,13 @@ export interface DocumentView {
   stored_at?: string;
 }
 
+/** A requirement as it applies to one case. */
 export interface Requirement {
   code: string;
   name: string;
+  description?: string;
   required: boolean;
+  step?: string | null;
   kinds: string[];
   max_bytes: number;
   document?: DocumentView;
@@ -89,17 +205,17 @@ export interface Decision {
   step: string;
   outcome: string;
   reason?: string;
-  details?: Record<string, unknown> & { kind: string };
+  details?: Record<string, unknown>;
 }
 
-export interface LetterFile {
+export interface StoredFile {
   key: string;
   sha256: string;
   size: number;
 }
 
 export interface Letter {
-  drafts: { version: number; kind: string; drafted_at: string; drafted_by: Actor; file: LetterFile; notes?: string }[];
+  drafts: { version: number; kind: string; drafted_at: string; drafted_by: Actor; file: StoredFile; notes?: string }[];
   signed?: {
     document_id: string;
     number: string;
@@ -107,7 +223,7 @@ export interface Letter {
     signed_at: string;
     signer: Actor;
     version: number;
-    file: LetterFile;
+    file: StoredFile;
     revoked_at?: string;
     revoked_reason?: string;
   };
@@ -115,19 +231,23 @@ export interface Letter {
 
 export interface CaseView {
   id: string;
+  permit: PermitRef;
   registration_number?: string;
   status: Coded;
   step?: StepView | null;
   version: number;
-  application: Application;
+  application: Values;
   created_at: string;
   updated_at: string;
   submitted_at?: string;
   closed_at?: string;
   revision?: { from_step: string; missing: string[]; reason: string; at: string };
-  recommendation?: { outcome: string; number: string; date: string; official?: Actor };
+  recommendation?: { outcome: string; step?: string; number?: string; date?: string; reason?: string; official?: Actor };
   letter: Letter;
-  permit?: { oss_permit_number: string; effective_on: string; recorded_at?: string; recorded_by?: Actor };
+  issuance?: { number: string; effective_on: string; recorded_by?: Actor; recorded_at?: string };
+  fee?: { amount: number; basis?: string; step: string; assessed_by?: Actor; assessed_at?: string };
+  bill?: { number: string; amount: number; issued_at: string; due_on: string; issued_by?: Actor; file?: StoredFile };
+  payment?: { reference?: string; paid_on?: string; document_id?: string; verified_by?: Actor; verified_at?: string };
   survey_answered: boolean;
   decisions: Decision[];
   requirements?: Requirement[];
@@ -138,8 +258,9 @@ export interface CaseView {
 
 export interface CaseSummary {
   id: string;
+  permit: PermitRef;
   registration_number?: string;
-  cooperative_name: string;
+  holder?: string;
   status: Coded;
   step?: StepView | null;
   version: number;
