@@ -738,3 +738,71 @@ fn the_stack_carries_every_permit_and_every_role() {
     roles.sort();
     assert_eq!(groups, roles, "Cognito groups and infra/roles.json differ");
 }
+
+#[tokio::test]
+async fn the_definition_and_the_caller_carry_what_the_console_names() {
+    let app = TestApp::spawn().await;
+    // Notices titled as the audit trail names them; text fields with their length limits.
+    let (_, def) = app.get(None, "/permits/pbg").await;
+    assert_eq!(
+        def["notices"]["payment_requested"], "SKRD terbit, mohon bayar retribusi",
+        "{}",
+        def["notices"]
+    );
+    let field = |path: &str| {
+        def["form"]["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["fields"].as_array().unwrap().iter())
+            .find(|f| f["path"] == path)
+            .unwrap()
+            .clone()
+    };
+    let limits = |f: Value| (f["min_length"].clone(), f["max_length"].clone());
+    // A name of its own limit (up to 200), an address of the type's (5–300).
+    assert_eq!(limits(field("owner.name")), (json!(3), json!(200)));
+    assert_eq!(limits(field("owner.address")), (json!(5), json!(300)));
+    // What each caller may do beyond the steps, from infra/roles.json.
+    for (user, want, not) in [
+        ("kadis", "revoke_letters", "complaints"),
+        ("kasi", "reports", "revoke_letters"),
+        ("pengaduan", "complaints", "reports"),
+    ] {
+        let (_, me) = app.get(Some(&app.login(user).await), "/me").await;
+        let caps: Vec<&str> = me["capabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            caps.contains(&want) && !caps.contains(&not),
+            "{user}: {caps:?}"
+        );
+    }
+    let (_, me) = app.get(Some(&app.login("pemohon").await), "/me").await;
+    assert_eq!(me["capabilities"], json!([]));
+    // Audit events name the acting role.
+    let id = submitted_case(&app, "pemohon").await;
+    app.act_ok(
+        "fo",
+        &id,
+        "front_office_verification",
+        json!({"outcome": "complete"}),
+    )
+    .await;
+    let events = app.events(&app.login("kasi").await, &id).await;
+    let decided = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "step.decided")
+        .unwrap()
+        .clone();
+    assert_eq!(decided["actor"]["role"], "front_office");
+    assert_eq!(
+        decided["actor"]["role_label"], "Petugas Front Office",
+        "{decided}"
+    );
+}

@@ -390,6 +390,191 @@ mod tests {
         assert_eq!(fns[&StepCode::new("head_signature")], Function::Sign);
     }
 
+    fn kantor_kas() -> (Value, Value) {
+        let (_, permit, workflow, _) = SHIPPED
+            .iter()
+            .find(|(code, ..)| *code == "kantor-kas-ksp")
+            .unwrap();
+        (
+            serde_json::from_str(permit).unwrap(),
+            serde_json::from_str(workflow).unwrap(),
+        )
+    }
+
+    /// The problems of the kantor kas permit with `edit` applied to its permit.json and
+    /// workflow (empty when it loads).
+    fn problems_after(edit: impl FnOnce(&mut Value, &mut Value)) -> String {
+        let (mut permit, mut workflow) = kantor_kas();
+        edit(&mut permit, &mut workflow);
+        let files = vec![PermitFiles {
+            folder: "uji/kantor-kas-ksp".into(),
+            code: "kantor-kas-ksp".into(),
+            permit: permit.to_string(),
+            workflow: workflow.to_string(),
+            example: SHIPPED
+                .iter()
+                .find(|(c, ..)| *c == "kantor-kas-ksp")
+                .unwrap()
+                .3
+                .to_string(),
+        }];
+        match Catalogue::from_files(files, &Roles::shipped(), &Calendar::shipped()) {
+            Ok(_) => String::new(),
+            Err(e) => e.0.join("\n"),
+        }
+    }
+
+    #[test]
+    fn the_shipped_workflows_start_where_their_permits_do() {
+        let c = shipped();
+        for p in c.iter() {
+            let d = p.load_workflow("workflow").unwrap();
+            assert_eq!(d.start_at, "ApplicationSubmitted", "{}", p.def.code);
+            assert!(check_workflow(&d, &p.def, &Calendar::shipped()).is_empty());
+        }
+        assert_eq!(problems_after(|_, _| {}), "", "the unedited copy loads");
+    }
+
+    #[test]
+    fn an_unrouted_outcome_is_refused() {
+        let e = problems_after(|_, w| {
+            w["States"]["HeadSignatureOutcome"]["Choices"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|c| c["StringEquals"] != "return");
+        });
+        assert!(
+            e.contains("uji/kantor-kas-ksp/workflow.asl.json: state `HeadSignatureOutcome`")
+                && e.contains("outcome `return` of step `head_signature` has no route"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_step_or_outcome_is_refused() {
+        let e = problems_after(|_, w| {
+            w["States"]["Survey"]["Parameters"]["Payload"]["step"] = "coffee_break".into();
+            w["States"]["SignedLetterKind"]["Choices"][0]["StringEquals"] = "maybe".into();
+        });
+        assert!(e.contains("unknown step `coffee_break`"), "{e}");
+        assert!(
+            e.contains("step `survey` of the domain is never waited on"),
+            "{e}"
+        );
+        assert!(e.contains("`maybe` is not an outcome"), "{e}");
+    }
+
+    #[test]
+    fn tasks_need_timeouts_and_catches() {
+        let e = problems_after(|_, w| {
+            w["States"]["Effectuation"]
+                .as_object_mut()
+                .unwrap()
+                .remove("TimeoutSeconds");
+            w["States"]["NotifyFileComplete"]
+                .as_object_mut()
+                .unwrap()
+                .remove("Catch");
+        });
+        assert!(
+            e.contains("`Effectuation`: every task needs TimeoutSeconds"),
+            "{e}"
+        );
+        assert!(
+            e.contains("`NotifyFileComplete`: every task needs a Catch"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn timeouts_lie_between_the_sla_in_calendar_days_and_its_longest_span() {
+        // g has 1 working day (SOP: 1 hari kerja): at least 1 calendar day, at most the longest
+        // span 1 working day can take in the shipped calendar (a Friday before a long weekend).
+        let days = |n: u64| n * 86_400;
+        let e = problems_after(|_, w| {
+            w["States"]["FrontOfficeVerification"]["TimeoutSeconds"] =
+                days(1).saturating_sub(60).into();
+        });
+        assert!(
+            e.contains("state `FrontOfficeVerification`: TimeoutSeconds 86340 is shorter than the SLA of step `front_office_verification`"),
+            "{e}"
+        );
+        let e = problems_after(|_, w| {
+            w["States"]["FrontOfficeVerification"]["TimeoutSeconds"] = days(30).into();
+        });
+        assert!(
+            e.contains(
+                "TimeoutSeconds 2592000 is above the SLA of step `front_office_verification`"
+            ),
+            "{e}"
+        );
+        let longest = Calendar::shipped().longest_span(1);
+        let e = problems_after(|_, w| {
+            w["States"]["FrontOfficeVerification"]["TimeoutSeconds"] = days(longest.into()).into();
+        });
+        assert_eq!(e, "", "the longest span itself is allowed");
+    }
+
+    #[test]
+    fn permits_may_not_disagree_on_a_step_code_or_a_counter() {
+        let (permit, workflow) = kantor_kas();
+        let example = SHIPPED
+            .iter()
+            .find(|(c, ..)| *c == "kantor-kas-ksp")
+            .unwrap()
+            .3;
+        let mut other = permit.clone();
+        other["code"] = "kantor-kas-kedua".into();
+        other["state_machine"] = "kantor-kas-kedua".into();
+        other["registration"]["counter"] = "registration-kedua".into();
+        let mut example2: Value = serde_json::from_str(example).unwrap();
+        example2["permit"] = "kantor-kas-kedua".into();
+        let files = |p: &Value| {
+            vec![
+                PermitFiles {
+                    folder: "uji/kantor-kas-ksp".into(),
+                    code: "kantor-kas-ksp".into(),
+                    permit: permit.to_string(),
+                    workflow: workflow.to_string(),
+                    example: example.to_string(),
+                },
+                PermitFiles {
+                    folder: "uji/kantor-kas-kedua".into(),
+                    code: "kantor-kas-kedua".into(),
+                    permit: p.to_string(),
+                    workflow: workflow.to_string(),
+                    example: example2.to_string(),
+                },
+            ]
+        };
+        let load = |p: &Value| {
+            Catalogue::from_files(files(p), &Roles::shipped(), &Calendar::shipped())
+                .map(|_| ())
+                .map_err(|e| e.0.join("\n"))
+        };
+        let e = load(&other).unwrap_err();
+        assert!(
+            e.contains("kantor-kas-ksp/permit.json: registration prefix `KK` is used with `registration` here and with `registration-kedua` in `kantor-kas-kedua`"),
+            "{e}"
+        );
+        other["registration"]["prefix"] = "KKD".into();
+        assert_eq!(load(&other), Ok(()), "a prefix and counter of its own");
+        let mut verify_as_sign = other.clone();
+        verify_as_sign["steps"][0]["function"] = "sign".into();
+        let e = load(&verify_as_sign).unwrap_err();
+        assert!(
+            e.contains("step `front_office_verification` is handled by `verify` here and by `sign` in `kantor-kas-kedua`"),
+            "{e}"
+        );
+        let mut same_machine = other.clone();
+        same_machine["state_machine"] = "kantor-kas".into();
+        let e = load(&same_machine).unwrap_err();
+        assert!(
+            e.contains("state machine `kantor-kas` is also `kantor-kas-kedua`'s"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn relative_dates_in_examples() {
         let today: NaiveDate = "2026-12-01".parse().unwrap();

@@ -12,6 +12,7 @@ use crate::domain::case::{AuditEvent, EventDraft, verify_chain};
 use crate::domain::notices::Notice;
 use crate::domain::permit::form::parse_application;
 use crate::domain::permit::{PermitDef, StepKind};
+use crate::domain::roles::{Capability, Roles};
 use crate::domain::time::wita_date;
 use crate::domain::validation::FieldError;
 use crate::domain::{Caller, Case, CaseStatus, RegistrationNumber, Role};
@@ -424,7 +425,7 @@ pub async fn events(
     let items: Vec<Value> = events
         .iter()
         .map(|e| {
-            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+            let mut v = views::event_json(e);
             if let Some(step) = e.step.as_ref().and_then(|st| def?.step(st.as_str())) {
                 v["step_title"] = json!(step.title);
                 v["sop"] = json!(step.sop);
@@ -466,12 +467,25 @@ pub async fn track(
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// GET /me — who the caller is and which roles they hold.
+/// GET /me — who the caller is, which roles they hold and what those roles may do outside the
+/// permits' steps (`infra/roles.json` capabilities: reports, security log, revoking letters,
+/// complaints).
 pub async fn me(caller: Caller) -> Json<Value> {
+    let mut capabilities: Vec<Capability> = vec![];
+    for r in &caller.roles {
+        if let Some(d) = Roles::current().get(r.code()) {
+            for c in &d.capabilities {
+                if !capabilities.contains(c) {
+                    capabilities.push(*c);
+                }
+            }
+        }
+    }
     Json(json!({
         "sub": caller.sub,
         "name": caller.name,
         "email": caller.email,
         "roles": views::role_views(&caller.roles),
+        "capabilities": capabilities,
     }))
 }

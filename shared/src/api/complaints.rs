@@ -196,8 +196,9 @@ pub async fn events(
     let c = load(&s, &id).await?;
     let events = s.store.audit_trail(c.id).await?;
     let valid = crate::domain::case::verify_chain(&events).is_ok();
+    let items: Vec<Value> = events.iter().map(super::views::event_json).collect();
     Ok(Json(
-        json!({ "items": events, "count": events.len(), "chain_valid": valid }),
+        json!({ "items": items, "count": items.len(), "chain_valid": valid }),
     ))
 }
 

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::catalogue::resolve_example;
-use crate::domain::permit::{PermitDef, Required};
+use crate::domain::permit::{FieldDef, FieldType, PermitDef, Required};
 use crate::domain::roles::Roles;
 use crate::domain::time::wita_date;
 use axum::Json;
@@ -81,8 +81,23 @@ fn find<'a>(s: &'a AppState, code: &str) -> ApiResult<&'a crate::catalogue::Perm
         .ok_or(ApiError::NotFound)
 }
 
+/// A field as the forms need it: its length limits resolved (the type's defaults included), so
+/// that a form can show them before the API checks them.
+fn field_view(f: &FieldDef) -> Value {
+    let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+    if matches!(
+        f.kind,
+        FieldType::Text | FieldType::Reference | FieldType::Name | FieldType::Address
+    ) {
+        v["min_length"] = json!(f.min_len());
+        v["max_length"] = json!(f.max_len());
+    }
+    v
+}
+
 /// GET /permits/{code} — the definition as the portal and console need it: the form, the
-/// rules, the requirements, the steps with their roles, outcomes and decision fields, the clocks.
+/// rules, the requirements, the steps with their roles, outcomes and decision fields, the
+/// clocks, and the titles of the notices it sends.
 pub async fn get(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Value>> {
     let def = &find(&s, &code)?.def;
     let steps: Vec<Value> = def
@@ -91,11 +106,26 @@ pub async fn get(State(s): State<AppState>, Path(code): Path<String>) -> ApiResu
         .map(|st| {
             let mut v = serde_json::to_value(st).unwrap_or(Value::Null);
             v["role_label"] = json!(st.role.label());
+            v["fields"] = json!(st.fields.iter().map(field_view).collect::<Vec<_>>());
             v
         })
         .collect();
     let mut v = summary(def);
-    v["form"] = serde_json::to_value(&def.form).unwrap_or(Value::Null);
+    v["form"] = json!({
+        "sections": def.form.sections.iter().map(|sec| {
+            let mut s = json!({"title": sec.title, "fields": sec.fields.iter().map(field_view).collect::<Vec<_>>()});
+            if let Some(h) = &sec.help {
+                s["help"] = json!(h);
+            }
+            s
+        }).collect::<Vec<_>>()
+    });
+    v["notices"] = json!(
+        def.notices
+            .iter()
+            .map(|(code, n)| (code.clone(), json!(n.title())))
+            .collect::<serde_json::Map<_, _>>()
+    );
     v["rules"] = json!(
         def.rules
             .iter()

@@ -151,6 +151,7 @@ pub struct StepRow {
     pub sop: String,
     pub title: String,
     pub role: Role,
+    pub role_label: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_days: Option<u32>,
     pub handled: usize,
@@ -175,6 +176,7 @@ pub struct OverdueRow {
     pub title: String,
     pub sop: String,
     pub role: Role,
+    pub role_label: String,
     pub due_on: NaiveDate,
     pub working_days_late: u32,
 }
@@ -207,6 +209,7 @@ pub fn step_rows(records: &[StepRecord], permits: &[&PermitDef]) -> Vec<StepRow>
                 sop: st.sop.clone(),
                 title: st.title.clone(),
                 role: st.role.clone(),
+                role_label: st.role.label(),
                 target_days: st.sla.days,
                 handled,
                 median_days: median(&days),
@@ -297,6 +300,7 @@ pub async fn sla(
                 title: st.title.clone(),
                 sop: st.sop.clone(),
                 role: st.role.clone(),
+                role_label: st.role.label(),
                 due_on: due,
                 working_days_late: s.calendar.working_days_between(due, today).value,
             });

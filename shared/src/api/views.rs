@@ -356,6 +356,16 @@ pub fn track_view(case: &Case, s: &Services) -> Option<TrackView> {
     })
 }
 
+/// An audit event as the API shows it: the stored event, with the acting role's title beside its
+/// code (`actor.role_label`).
+pub fn event_json(e: &crate::domain::case::AuditEvent) -> serde_json::Value {
+    let mut v = serde_json::to_value(e).unwrap_or(serde_json::Value::Null);
+    if let Some(role) = &e.actor.role {
+        v["actor"]["role_label"] = serde_json::Value::String(role.label());
+    }
+    v
+}
+
 /// Roles shown to a user (the console's menu).
 pub fn role_views(roles: &[Role]) -> Vec<Coded> {
     roles

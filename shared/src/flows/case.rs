@@ -328,3 +328,44 @@ pub async fn redeliver_pending(s: &Services) -> Result<usize, StoreError> {
     }
     Ok(delivered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flows::Task;
+    use serde_json::json;
+
+    #[test]
+    fn case_payloads_parse_as_the_asl_writes_them() {
+        let id = CaseId::new();
+        let t = Task::parse(json!({"action": "await", "step": "site_visit_scheduling", "case_id": id, "task_token": "t"})).unwrap();
+        assert!(matches!(
+            t,
+            Task::Case(CaseTask::Await { ref step, case_id, .. }) if step.as_str() == "site_visit_scheduling" && case_id == id
+        ));
+        let t = Task::parse(json!({"action": "close", "result": "lapsed", "case_id": id})).unwrap();
+        assert!(matches!(
+            t,
+            Task::Case(CaseTask::Close {
+                result: Closing::Lapsed,
+                ..
+            })
+        ));
+        for bad in [
+            json!({"action": "close", "result": "maybe", "case_id": id}),
+            json!({"action": "dance", "case_id": id}),
+            json!({"action": "await", "step": "survey"}),
+        ] {
+            let e = Task::parse(bad.clone()).unwrap_err();
+            assert!(
+                matches!(&e, TaskError::InvalidPayload(m) if m.starts_with("case task:")),
+                "{bad}: {e:?}"
+            );
+            assert_eq!(
+                e.name(),
+                "InvalidPayload",
+                "the name the ASL's Catch matches"
+            );
+        }
+    }
+}

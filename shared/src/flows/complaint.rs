@@ -224,3 +224,47 @@ pub async fn redeliver_pending(s: &Services) -> Result<usize, StoreError> {
     }
     Ok(delivered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_complaint_workflow_matches_complaints_a_to_f() {
+        let def = load_workflow(COMPLAINT_WORKFLOW, "workflow").unwrap();
+        assert_eq!(def.start_at, "Filed");
+    }
+
+    #[test]
+    fn the_complaint_workflow_routes_every_satisfaction_outcome() {
+        let mut v: Value = serde_json::from_str(COMPLAINT_WORKFLOW).unwrap();
+        v["States"]["SatisfactionOutcome"]["Choices"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["StringEquals"] != "dissatisfied");
+        let e = load_workflow(&v.to_string(), "workflow")
+            .unwrap_err()
+            .0
+            .join("\n");
+        assert!(
+            e.contains("outcome `dissatisfied` of step `satisfaction_check` has no route"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_complaint_payload_goes_to_the_complaint_flow() {
+        let id = CaseId::new();
+        let t = super::super::Task::parse(json!({"action": "close", "complaint_id": id})).unwrap();
+        assert!(matches!(
+            t,
+            super::super::Task::Complaint(ComplaintTask::Close { complaint_id }) if complaint_id == id
+        ));
+        let e =
+            super::super::Task::parse(json!({"action": "await", "complaint_id": id})).unwrap_err();
+        assert!(
+            matches!(&e, TaskError::InvalidPayload(m) if m.starts_with("complaint task:")),
+            "{e:?}"
+        );
+    }
+}

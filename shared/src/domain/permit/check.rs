@@ -529,3 +529,172 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
     }
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn shipped(code: &str) -> Value {
+        let (_, permit, ..) = crate::catalogue::SHIPPED
+            .iter()
+            .find(|(c, ..)| *c == code)
+            .unwrap();
+        serde_json::from_str(permit).unwrap()
+    }
+
+    /// The problems of permit `code` after `edit`.
+    fn problems_after(code: &str, edit: impl FnOnce(&mut Value)) -> Vec<String> {
+        let mut v = shipped(code);
+        edit(&mut v);
+        let def: PermitDef = serde_json::from_value(v).unwrap();
+        problems(&def, &Roles::shipped())
+    }
+
+    fn has(p: &[String], want: &str) -> bool {
+        p.iter().any(|x| x.contains(want))
+    }
+
+    fn step_index(v: &Value, code: &str) -> usize {
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| s["code"] == code)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_shipped_permits_have_no_problems() {
+        for (code, ..) in crate::catalogue::SHIPPED {
+            assert_eq!(problems_after(code, |_| {}), Vec::<String>::new(), "{code}");
+        }
+    }
+
+    #[test]
+    fn steps_need_known_roles_functions_that_handle_them_and_outcomes() {
+        let p = problems_after("kantor-kas-ksp", |v| {
+            v["steps"][0]["role"] = json!("tukang_parkir");
+            v["steps"][1]["function"] = json!("survey");
+            v["steps"][2]["outcomes"] = json!([]);
+            v["steps"][3]["code"] = v["steps"][4]["code"].clone();
+        });
+        assert!(
+            has(
+                &p,
+                "step `front_office_verification`: unknown role `tukang_parkir`"
+            ),
+            "{p:?}"
+        );
+        assert!(has(&p, "no function handles this step"), "{p:?}");
+        assert!(has(&p, "needs at least one outcome"), "{p:?}");
+        assert!(has(&p, "codes are snake_case and unique"), "{p:?}");
+    }
+
+    #[test]
+    fn an_applicant_step_needs_the_applicant_role() {
+        let p = problems_after("kantor-kas-ksp", |v| {
+            let i = step_index(v, "survey");
+            v["steps"][i]["role"] = json!("front_office");
+        });
+        assert!(has(&p, "step `survey`: a Survey step needs"), "{p:?}");
+    }
+
+    #[test]
+    fn effects_need_what_they_act_on() {
+        // A refusal without a refusal letter; a fee on a free permit; a document made by a
+        // function that does not render documents; a field an effect names that the step lacks.
+        let p = problems_after("kantor-kas-ksp", |v| {
+            v["letters"].as_object_mut().unwrap().remove("refusal");
+            let i = step_index(v, "recommendation");
+            v["steps"][i]["outcomes"][0]["effects"] = json!([
+                {"type": "recommend", "verdict": "grant", "number_field": "nomor_tidak_ada"},
+                {"type": "assess_fee", "amount_field": "recommendation_number"}
+            ]);
+            let d = step_index(v, "letter_drafting");
+            v["steps"][d]["function"] = json!("verify");
+        });
+        assert!(has(&p, "refuses, but letters.refusal is missing"), "{p:?}");
+        assert!(
+            has(&p, "a fee is assessed, but the permit is free"),
+            "{p:?}"
+        );
+        assert!(has(&p, "`nomor_tidak_ada` is not a"), "{p:?}");
+        assert!(
+            has(&p, "only the `sign` function renders documents"),
+            "{p:?}"
+        );
+        let p = problems_after("pbg", |v| {
+            v.as_object_mut().unwrap().remove("bill");
+        });
+        assert!(has(&p, "issue_bill needs the permit's `bill`"), "{p:?}");
+    }
+
+    #[test]
+    fn rules_name_form_fields_of_the_right_type() {
+        let p = problems_after("kantor-cabang-pembantu-ksp", |v| {
+            v["rules"][1]["field"] = json!("sub_branch.members");
+        });
+        assert!(
+            has(
+                &p,
+                "rule `min_members`: field `sub_branch.members` is not a form field"
+            ),
+            "{p:?}"
+        );
+        let p = problems_after("kantor-kas-ksp", |v| {
+            v["rules"][1]["field"] = json!("cash_office.head_name");
+            v["rules"][0]["from"] = json!("cash_office.address");
+            v["rules"][0]["days"] = json!(10);
+        });
+        assert!(
+            has(&p, "field `cash_office.head_name` is not a number"),
+            "{p:?}"
+        );
+        assert!(
+            has(&p, "`from` field `cash_office.address` is not a date"),
+            "{p:?}"
+        );
+        assert!(has(&p, "give either `months` or `days`"), "{p:?}");
+    }
+
+    #[test]
+    fn templates_may_only_name_known_facts() {
+        let p = problems_after("kantor-kas-ksp", |v| {
+            v["letters"]["grant"]["facts"][0]["value"] = json!("{application.nama_ketua}");
+        });
+        assert!(
+            has(&p, "unknown placeholder `{application.nama_ketua}`"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn requirements_and_clocks() {
+        let p = problems_after("kantor-cabang-pembantu-ksp", |v| {
+            let reqs = v["requirements"].as_array_mut().unwrap();
+            let i = reqs
+                .iter()
+                .position(|r| r["code"] == "regional_head_approval")
+                .unwrap();
+            reqs[i]["required"] = json!({"when": {"field": "punya_cabang", "equals": false}});
+            v["clocks"]["agency"]["days"] = json!(0);
+        });
+        assert!(
+            has(&p, "condition on `punya_cabang`, which is not a form field"),
+            "{p:?}"
+        );
+        assert!(has(&p, "clocks.agency: days must be above 0"), "{p:?}");
+    }
+
+    #[test]
+    fn decision_fields_hold_no_personal_data_and_staff_steps_have_an_sla() {
+        let p = problems_after("kantor-kas-ksp", |v| {
+            let i = step_index(v, "technical_verification");
+            v["steps"][i]["fields"][0]["personal"] = json!(true);
+            v["steps"][i]["sla"] = json!({});
+        });
+        assert!(has(&p, "decision fields hold no personal data"), "{p:?}");
+        assert!(has(&p, "a staff step needs sla"), "{p:?}");
+    }
+}

@@ -358,3 +358,135 @@ pub struct DecisionFields {
     pub reason: Option<String>,
     pub values: FormData,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::{Catalogue, resolve_example};
+    use crate::domain::calendar::Calendar;
+    use crate::domain::roles::Roles;
+    use serde_json::json;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// A permit's definition and its example resolved for `today`.
+    fn permit(code: &str, today: NaiveDate) -> (PermitDef, Value) {
+        let c = Catalogue::shipped(&Roles::shipped(), &Calendar::shipped()).unwrap();
+        let p = c.get(code).unwrap();
+        (p.def.clone(), resolve_example(&p.example, today))
+    }
+
+    fn codes(errs: &[FieldError]) -> Vec<(&str, &str)> {
+        errs.iter()
+            .map(|e| (e.field.as_str(), e.code.as_ref()))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_form_parses_and_is_normalised() {
+        let today = day("2026-11-26");
+        let (def, body) = permit("kantor-kas-ksp", today);
+        let a = parse_application(&def, &body, today).unwrap();
+        assert_eq!(a.str("nib"), Some("9120001234567"));
+        assert_eq!(a.str("contact.phone"), Some("+6281234567890"));
+        assert_eq!(a.get("cash_office.member_count"), Some(&json!(25)));
+        assert_eq!(
+            a.date("branch.business_started_on"),
+            Some(day("2026-03-26"))
+        );
+        assert!(
+            a.get("permit").is_none(),
+            "the permit code is the case's, not the form's"
+        );
+    }
+
+    #[test]
+    fn all_errors_are_reported_at_once_in_the_forms_order() {
+        let today = day("2026-11-26");
+        let (def, mut body) = permit("kantor-kas-ksp", today);
+        body["nib"] = json!("12345");
+        body["cash_office"]["member_count"] = json!(19);
+        body["contact"]["email"] = json!("bukan-email");
+        body.as_object_mut().unwrap().remove("cooperative_name");
+        let errs = parse_application(&def, &body, today).unwrap_err();
+        assert_eq!(
+            codes(&errs),
+            [
+                ("cooperative_name", "required"),
+                ("nib", "nib_format"),
+                ("cash_office.member_count", "min_members"),
+                ("contact.email", "invalid_email"),
+            ]
+        );
+        assert!(
+            errs[2].detail.contains("20"),
+            "the rule's own Indonesian message: {}",
+            errs[2].detail
+        );
+    }
+
+    #[test]
+    fn future_dates_are_refused_unless_the_field_allows_them() {
+        let today = day("2026-11-26");
+        let (def, mut body) = permit("kantor-kas-ksp", today);
+        body["branch"]["operating_permit_date"] = json!("2027-01-01");
+        let errs = parse_application(&def, &body, today).unwrap_err();
+        assert_eq!(
+            codes(&errs),
+            [("branch.operating_permit_date", "future_date")]
+        );
+        // The KCP's work plan starts in the future: its dates may.
+        let (def, body) = permit("kantor-cabang-pembantu-ksp", today);
+        let a = parse_application(&def, &body, today).unwrap();
+        assert!(a.date("work_plan.starts_on").unwrap() > today);
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_shapes_are_named() {
+        let today = day("2026-11-26");
+        let (def, mut body) = permit("kantor-kas-ksp", today);
+        body["cash_office"]["jam_buka"] = json!("08.00");
+        body["branch"] = json!("Jl. Bhayangkara");
+        body["sembarang"] = json!(1);
+        let errs = parse_application(&def, &body, today).unwrap_err();
+        let got = codes(&errs);
+        for want in [
+            ("branch.address", "required"),
+            ("cash_office.jam_buka", "unknown_field"),
+            ("branch", "invalid_type"),
+            ("sembarang", "unknown_field"),
+        ] {
+            assert!(got.contains(&want), "{want:?} in {got:?}");
+        }
+        let errs = parse_application(&def, &json!(["bukan", "objek"]), today).unwrap_err();
+        assert_eq!(codes(&errs), [("", "invalid_type")]);
+    }
+
+    #[test]
+    fn the_field_types_of_pbg() {
+        let today = day("2026-11-26");
+        let (def, mut body) = permit("pbg", today);
+        let a = parse_application(&def, &body, today).unwrap();
+        assert_eq!(a.get("building.floor_area"), Some(&json!(180.5)));
+        // A decimal is rounded to its places; a NIK is 16 digits; a choice one of its options;
+        // a number below its minimum is named with the minimum.
+        body["building"]["floor_area"] = json!(180.549);
+        let a = parse_application(&def, &body, today).unwrap();
+        assert_eq!(a.get("building.floor_area"), Some(&json!(180.55)));
+        body["owner"]["nik"] = json!("64740101018000");
+        body["building"]["function"] = json!("gudang");
+        body["building"]["floor_area"] = json!(-3);
+        let errs = parse_application(&def, &body, today).unwrap_err();
+        assert_eq!(
+            codes(&errs),
+            [
+                ("owner.nik", "nik_format"),
+                ("building.function", "invalid_choice"),
+                ("building.floor_area", "out_of_range"),
+            ]
+        );
+        assert!(errs[1].detail.contains("hunian"), "{}", errs[1].detail);
+    }
+}

@@ -576,6 +576,26 @@ pub struct NoticeDef {
     pub lines: Vec<Paragraph>,
 }
 
+impl NoticeDef {
+    /// What the audit trail calls the notice: its subject without placeholders
+    /// (`Izin terbit: {registration_number}` → `Izin terbit`).
+    pub fn title(&self) -> String {
+        let mut out = String::new();
+        let mut depth = 0;
+        for ch in self.subject.chars() {
+            match ch {
+                '{' => depth += 1,
+                '}' if depth > 0 => depth -= 1,
+                _ if depth == 0 => out.push(ch),
+                _ => {}
+            }
+        }
+        out.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '-' | ','))
+            .trim()
+            .to_string()
+    }
+}
+
 /// A paragraph: one text, or parts joined together; a part with a placeholder that has no value
 /// is left out (so optional facts need no conditionals).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -777,5 +797,30 @@ pub mod tests_support {
             "../../../../infra/permits/kantor-kas-ksp/permit.json"
         ))
         .expect("the shipped kantor kas permit parses")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_is_titled_by_its_subject_without_placeholders() {
+        let n = |subject: &str| NoticeDef {
+            subject: subject.into(),
+            lines: vec![],
+        };
+        assert_eq!(
+            n("Izin terbit: {registration_number}").title(),
+            "Izin terbit"
+        );
+        assert_eq!(
+            n("SKRD terbit, mohon bayar retribusi: {registration_number}").title(),
+            "SKRD terbit, mohon bayar retribusi"
+        );
+        assert_eq!(
+            n("{registration_number} — berkas lengkap").title(),
+            "— berkas lengkap"
+        );
     }
 }
