@@ -1124,8 +1124,8 @@ async fn lambda_init(a: &Args) -> Option<Init> {
                 .env("PD_VERIFY_BASE_URL", "https://perizinan.example/api")
                 .env("PD_PORTAL_URL", "https://perizinan.example/")
                 .env(
-                    "PD_STATE_MACHINE_ARN",
-                    "arn:aws:states:ap-southeast-3:123456789012:stateMachine:bench-kantor-kas",
+                    "PD_STATE_MACHINE_ARN_PREFIX",
+                    "arn:aws:states:ap-southeast-3:123456789012:stateMachine:bench-",
                 )
                 .env(
                     "PD_COMPLAINT_STATE_MACHINE_ARN",

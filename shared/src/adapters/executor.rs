@@ -486,6 +486,22 @@ impl Executor {
             .insert(name.to_string(), f);
     }
 
+    /// One row of `sql` with `key` as its one parameter, or none.
+    async fn one<T: Send + 'static>(
+        &self,
+        sql: &'static str,
+        key: &str,
+        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, ExecError> {
+        let key = key.to_string();
+        self.inner
+            .db
+            .call(move |c| -> Result<_, ExecError> {
+                Ok(c.query_row(sql, params![key], row).optional()?)
+            })
+            .await
+    }
+
     fn now(&self) -> String {
         ts(self.inner.clock.now())
     }
@@ -600,17 +616,9 @@ impl Executor {
         token: &str,
         result: Result<Value, TaskError>,
     ) -> Result<Completion, ExecError> {
-        let t = token.to_string();
         let exec: Option<String> = self
-            .inner
-            .db
-            .call(move |c| -> Result<_, ExecError> {
-                Ok(c.query_row(
-                    "SELECT execution FROM tasks WHERE token = ?1",
-                    params![t],
-                    |r| r.get(0),
-                )
-                .optional()?)
+            .one("SELECT execution FROM tasks WHERE token = ?1", token, |r| {
+                r.get(0)
             })
             .await?;
         let Some(exec) = exec else {
@@ -822,34 +830,22 @@ impl Executor {
     }
 
     async fn reinvoke(&self, token: &str, exec: &str) -> Result<(), ExecError> {
-        let t = token.to_string();
         let row: Option<(String, String, String)> = self
-            .inner
-            .db
-            .call(move |c| -> Result<_, ExecError> {
-                Ok(c.query_row(
-                    "SELECT state, function, payload FROM tasks WHERE token = ?1 AND status = 'waiting'",
-                    params![t],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?)
-            })
+            .one(
+                "SELECT state, function, payload FROM tasks WHERE token = ?1 AND status = 'waiting'",
+                token,
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .await?;
         let Some((state, function, payload)) = row else {
             return Ok(());
         };
-        let e = exec.to_string();
         let machine: Option<String> = self
-            .inner
-            .db
-            .call(move |c| -> Result<_, ExecError> {
-                Ok(c.query_row(
-                    "SELECT machine FROM executions WHERE name = ?1",
-                    params![e],
-                    |r| r.get(0),
-                )
-                .optional()?)
-            })
+            .one(
+                "SELECT machine FROM executions WHERE name = ?1",
+                exec,
+                |r| r.get(0),
+            )
             .await?;
         let Some(State::Task(task)) = machine.and_then(|m| self.state_of(&m, &state).cloned())
         else {
@@ -1284,33 +1280,27 @@ impl Executor {
     }
 
     pub async fn describe(&self, name: &str) -> Result<Option<ExecutionInfo>, ExecError> {
-        let n = name.to_string();
-        self.inner
-            .db
-            .call(move |c| -> Result<_, ExecError> {
-                Ok(c.query_row(
-                    "SELECT name, status, state, phase, started_at, stopped_at, output, error, cause
-                     FROM executions WHERE name = ?1",
-                    params![n],
-                    |r| {
-                        Ok(ExecutionInfo {
-                            name: r.get(0)?,
-                            status: r.get(1)?,
-                            state: r.get(2)?,
-                            phase: r.get(3)?,
-                            started_at: r.get(4)?,
-                            stopped_at: r.get(5)?,
-                            output: r
-                                .get::<_, Option<String>>(6)?
-                                .and_then(|s| serde_json::from_str(&s).ok()),
-                            error: r.get(7)?,
-                            cause: r.get(8)?,
-                        })
-                    },
-                )
-                .optional()?)
-            })
-            .await
+        self.one(
+            "SELECT name, status, state, phase, started_at, stopped_at, output, error, cause
+             FROM executions WHERE name = ?1",
+            name,
+            |r| {
+                Ok(ExecutionInfo {
+                    name: r.get(0)?,
+                    status: r.get(1)?,
+                    state: r.get(2)?,
+                    phase: r.get(3)?,
+                    started_at: r.get(4)?,
+                    stopped_at: r.get(5)?,
+                    output: r
+                        .get::<_, Option<String>>(6)?
+                        .and_then(|s| serde_json::from_str(&s).ok()),
+                    error: r.get(7)?,
+                    cause: r.get(8)?,
+                })
+            },
+        )
+        .await
     }
 
     pub async fn history(&self, name: &str) -> Result<Vec<HistoryEvent>, ExecError> {
