@@ -324,7 +324,8 @@ async fn dev_login(
         "token_type": "Bearer",
         "expires_in": TOKEN_TTL_SECONDS,
         "user": {"username": user.username, "name": user.name, "sub": user.sub(),
-                 "roles": perizinan::api::views::role_views(&user.roles)},
+                 "roles": perizinan::api::views::role_views(&user.roles),
+                 "capabilities": perizinan::api::views::capabilities(&user.roles)},
     })))
 }
 

@@ -102,6 +102,8 @@ test('complaints from the portal and the officer, and late cases marked in the q
   await o.fill('#c-satisfaction_check-notes', 'Pengadu anonim.');
   await o.click('#complaint-step-satisfaction_check button[type=submit]');
   await o.locator('#complaint-done', { hasText: 'selesai ditangani' }).waitFor();
+  // The audit trail names the officer's role by the title the API sends with each event.
+  assert.match(await o.locator('#c-audit').textContent(), /Fajar Nugroho \(Petugas Pengaduan\)/);
 
   // The public tracking page now says it is done.
   assert.ok(page.url().endsWith(`#/pengaduan/lacak/${code}`));

@@ -209,6 +209,8 @@ test('a case from application to issued permit, through portal and console', { t
     'technical_verification',
     async (form) => {
       await form.locator('input[name=outcome][value=verified]').check();
+      // A decision's text field is bounded as the definition says (the API sends the limits).
+      assert.equal(await form.locator('textarea[name=findings]').getAttribute('maxlength'), '4000');
       // findings is required: saving without it shows the error beside the field.
       await form.locator('button[type=submit]').click();
       await form.locator('[data-field="findings"] .field-error', { hasText: 'Wajib diisi.' }).waitFor();
@@ -287,12 +289,31 @@ test('a case from application to issued permit, through portal and console', { t
     await context.close();
   }
 
-  // --- The audit trail on the applicant's page lists the decisions.
+  // --- The audit trail on the applicant's page lists the decisions, the notices by the titles
+  // the permit gives them, and each actor's role by its title.
   const history = await page.locator('#history').textContent();
   for (const t of ['Berkas lengkap', 'Pendaftaran valid', 'Rekomendasikan penerbitan izin', 'Tandatangani surat', 'Survei diisi', 'Izin telah diefektifkan di OSS']) {
     assert.ok(history.includes(t), `history mentions "${t}"`);
   }
+  assert.ok(history.includes('Pemberitahuan dikirim: Berkas sudah lengkap'), 'the file_complete notice as the permit names it');
+  assert.match(history, /Andi Pratama \(Petugas Front Office\)/);
+  assert.match(history, /Maria Ulfa \(Pejabat Dinas Koperasi, UKM dan Perdagangan\)/);
   assert.match(history, /Rantai hash jejak audit utuh/);
+
+  // --- Revoking the signed letter is offered to whom the registry lets revoke (the head of
+  // agency), not to the other heads.
+  for (const [user, offered] of [['kabid', false], ['kadis', true]]) {
+    const { context, page: p } = await newPage(browser, runner.base, errors);
+    await signIn(p, '/console/', user);
+    await p.goto(`/console/#/kasus/${caseId}`);
+    await p.locator('#letters', { hasText: 'Surat yang ditandatangani' }).waitFor();
+    assert.equal(await p.locator('#revoke-form').count(), offered ? 1 : 0, `${user}: the revoke form`);
+    if (offered) {
+      await p.locator('#letters summary', { hasText: 'Cabut surat ini' }).click();
+      await p.locator('#revoke-form textarea[name=reason]').waitFor();
+    }
+    await context.close();
+  }
 
   // --- The dashboard of a head: the chart, its table and the steps handled today.
   {

@@ -301,7 +301,48 @@ test('PBG: applied from the catalogue, technical assessment with the retribution
   for (const t of ['Dokumen lengkap', 'Memenuhi standar teknis; retribusi dihitung', 'Terbitkan SKRD', 'Slip setoran diajukan', 'Pembayaran terverifikasi', 'Tandatangani']) {
     assert.ok(history.includes(t), `history mentions "${t}"`);
   }
+  // The notice by the title PBG's definition gives it (the kantor kas permit says "Berkas sudah
+  // lengkap"), and the roles of the technical agency by their titles.
+  assert.ok(history.includes('Pemberitahuan dikirim: Dokumen sudah lengkap'), 'the file_complete notice as PBG names it');
+  assert.ok(!history.includes('Berkas sudah lengkap'), 'not in the kantor kas wording');
+  assert.match(history, /Agus Salim \(Petugas Verifikasi Dinas PUTR\)/);
+  assert.match(history, /Nur Aini \(Operator Verifikasi Pembayaran Retribusi\)/);
   await appCtx.close();
+
+  // --- The audit trail in the console names every notice as the case's permit does, the office's
+  // own notices from the web's labels and an unknown one by its code; an actor's role by the
+  // title the API sends beside it. The trail records only some of the notices sent (the API's
+  // workflow `notify` tasks), so these events are added to the API's answer here.
+  {
+    const { context, page: k } = await newPage(browser, runner.base, errors);
+    const system = { name: 'Sistem Perizinan Digital', sub: 'system' };
+    await context.route(`**/api/cases/${caseId}/events`, async (route) => {
+      const resp = await route.fetch();
+      const body = await resp.json();
+      const at = new Date().toISOString();
+      let seq = body.items.length;
+      const add = (e) => body.items.push({ seq: ++seq, at, actor: system, ...e });
+      add({ action: 'notice.sent', outcome: 'payment_requested' });
+      add({ action: 'notice.sent', outcome: 'permit_issued' });
+      add({ action: 'notice.sent', outcome: 'escalation' });
+      add({ action: 'notice.sent', outcome: 'kode_tak_dikenal' });
+      add({ action: 'letter.revoked', actor: { name: 'Inspektur Uji', role: 'inspectorate', role_label: 'Inspektorat Daerah', sub: 'x' }, reason: 'Uji tampilan.' });
+      body.count = body.items.length;
+      await route.fulfill({ response: resp, json: body });
+    });
+    await signIn(k, '/console/', 'kabid');
+    await k.goto(`/console/#/kasus/${caseId}`);
+    const trail = k.locator('#history');
+    await trail.locator('li', { hasText: 'Inspektur Uji' }).waitFor();
+    const text = await trail.textContent();
+    assert.match(text, /Pemberitahuan dikirim: SKRD terbit, mohon bayar retribusi/);
+    assert.match(text, /Pemberitahuan dikirim: PBG terbit/);
+    assert.match(text, /Pemberitahuan dikirim: Keterlambatan dilaporkan ke atasan/);
+    assert.match(text, /Pemberitahuan dikirim: kode_tak_dikenal/);
+    assert.match(text, /Inspektur Uji \(Inspektorat Daerah\)/);
+    assert.match(text, /Lina Marlina \(Tim Teknis Dinas PUTR\)/);
+    await context.close();
+  }
 
   // The public tracking page names the permit.
   {
@@ -342,6 +383,28 @@ test('Kantor kas: applied from the catalogue with the example and submitted', { 
   const { context, page } = await newPage(browser, runner.base, errors);
   await signIn(page, '/', 'pemohon');
   await openFormWithExample(page, permit);
+  // Every text-like field carries the definition's length limits (a type's defaults included):
+  // the browser stops at the maximum and names a value that is too short before sending.
+  const maxlength = (id) => page.getAttribute(id, 'maxlength');
+  assert.equal(await maxlength('#app-cooperative_name'), '200');
+  assert.equal(await maxlength('#app-legal_entity_number'), '100');
+  assert.equal(await maxlength('#app-branch-address'), '300');
+  assert.equal(await maxlength('#app-cash_office-head_name'), '120');
+  await page.fill('#app-cash_office-head_name', 'x'.repeat(130));
+  assert.equal((await page.inputValue('#app-cash_office-head_name')).length, 120, 'typing stops at the maximum');
+  await page.fill('#app-cash_office-head_name', 'Al');
+  await page.fill('#app-branch-address', 'Jl.');
+  const sent = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/cases') sent.push(r.url());
+  });
+  await page.locator('#application-form button[type=submit]').click();
+  await page.locator('#app-cash_office-head_name-error', { hasText: 'Paling sedikit 3 karakter.' }).waitFor();
+  assert.equal((await page.locator('#app-branch-address-error').textContent()).trim(), 'Paling sedikit 5 karakter.');
+  assert.equal(await page.getAttribute('#app-cash_office-head_name', 'aria-invalid'), 'true');
+  assert.deepEqual(sent, [], 'nothing is sent while the browser sees the problem');
+  await page.fill('#app-cash_office-head_name', 'Siti Aminah');
+  await page.fill('#app-branch-address', 'Jl. Bhayangkara No. 12, Bontang Utara');
   await saveDraft(page);
   await uploadRequiredAndSubmit(page, permit);
   await context.close();

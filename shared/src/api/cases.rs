@@ -12,7 +12,6 @@ use crate::domain::case::{AuditEvent, EventDraft, verify_chain};
 use crate::domain::notices::Notice;
 use crate::domain::permit::form::parse_application;
 use crate::domain::permit::{PermitDef, StepKind};
-use crate::domain::roles::{Capability, Roles};
 use crate::domain::time::wita_date;
 use crate::domain::validation::FieldError;
 use crate::domain::{Caller, Case, CaseStatus, RegistrationNumber, Role};
@@ -471,21 +470,11 @@ pub async fn track(
 /// permits' steps (`infra/roles.json` capabilities: reports, security log, revoking letters,
 /// complaints).
 pub async fn me(caller: Caller) -> Json<Value> {
-    let mut capabilities: Vec<Capability> = vec![];
-    for r in &caller.roles {
-        if let Some(d) = Roles::current().get(r.code()) {
-            for c in &d.capabilities {
-                if !capabilities.contains(c) {
-                    capabilities.push(*c);
-                }
-            }
-        }
-    }
     Json(json!({
         "sub": caller.sub,
         "name": caller.name,
         "email": caller.email,
         "roles": views::role_views(&caller.roles),
-        "capabilities": capabilities,
+        "capabilities": views::capabilities(&caller.roles),
     }))
 }

@@ -366,6 +366,22 @@ pub fn event_json(e: &crate::domain::case::AuditEvent) -> serde_json::Value {
     v
 }
 
+/// What `roles` may do outside the permits' steps (their capabilities in `infra/roles.json`),
+/// each once, in the order the roles give them.
+pub fn capabilities(roles: &[Role]) -> Vec<crate::domain::roles::Capability> {
+    let mut out = vec![];
+    for r in roles {
+        if let Some(d) = crate::domain::roles::Roles::current().get(r.code()) {
+            for c in &d.capabilities {
+                if !out.contains(c) {
+                    out.push(*c);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Roles shown to a user (the console's menu).
 pub fn role_views(roles: &[Role]) -> Vec<Coded> {
     roles

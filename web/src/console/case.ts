@@ -11,7 +11,7 @@ import { fieldControl, isRequired, readFields } from '../shared/fields';
 import { daysLeft, formatInstant, formatSize } from '../shared/format';
 import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { requirementName } from '../shared/labels';
-import { hasRole } from '../shared/session';
+import { can } from '../shared/session';
 import type { CaseView, DocumentView, EventList, FieldDef, List, PermitDef, Requirement, StepView, Values } from '../shared/types';
 import { announce, heading, loading, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
 
@@ -206,7 +206,7 @@ function lettersBlock(p: Page, st: State): HTMLElement {
       ]),
       h('p', null, openButton('Lihat surat bertanda tangan', 'Lihat surat bertanda tangan', async () => (await get<{ url: string }>(`/cases/${c.id}/letter/download`)).url)),
     );
-    if (hasRole('agency_head') && !s.revoked_at) parts.push(revokeForm(p, st, s.document_id));
+    if (can('revoke_letters') && !s.revoked_at) parts.push(revokeForm(p, st, s.document_id));
   }
   return h('div', null, parts);
 }

@@ -6,7 +6,7 @@ import { add, dl, h, replace, type Child } from '../shared/dom';
 import { formatDate, formatInstant } from '../shared/format';
 import { ErrorSummary, busy, checkedValues, choiceGroup, field, valueOf } from '../shared/forms';
 import { COMPLAINT_KINDS, COMPLAINT_OUTCOMES, COMPLAINT_STATUS, complaintEventOutcome, FOLLOW_UPS, RECORDED_CHANNELS, actionLabel } from '../shared/labels';
-import { roleLabel } from '../shared/catalogue';
+import { actorRole } from '../shared/catalogue';
 import type { Actor, EventList, List } from '../shared/types';
 import { announce, heading, loading, navigate, notice, setFlash, takeFlash, type Page } from '../shared/ui';
 import { emailError, phoneError } from '../shared/fields';
@@ -223,7 +223,7 @@ function drawComplaint(p: Page, c: Complaint, ev: EventList, flash: HTMLElement 
             h('p', { class: 'tl-when' }, formatInstant(e.at)),
             h('p', null, h('strong', null, actionLabel(e.action)), e.outcome ? `: ${complaintEventOutcome(e.action, e.outcome)}` : ''),
             e.reason ? h('p', { class: 'tl-reason' }, e.reason) : null,
-            h('p', { class: 'small' }, e.actor.name, e.actor.role ? ` (${roleLabel(e.actor.role)})` : ''),
+            h('p', { class: 'small' }, e.actor.name, e.actor.role ? ` (${actorRole(e.actor)})` : ''),
           ),
         ),
       ),

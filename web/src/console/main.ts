@@ -3,16 +3,16 @@
 
 import '../shared/style.css';
 import { setUnauthorizedHandler } from '../shared/api';
-import { completeCognitoLogin, logout } from '../shared/auth';
+import { completeCognitoLogin, logout, refreshUser } from '../shared/auth';
 import { loadConfig } from '../shared/config';
 import { add, h, replace } from '../shared/dom';
-import { clearSession, currentUser, hasAnyRole, hasRole, setApp } from '../shared/session';
+import { can, clearSession, currentUser, knowsCapabilities, setApp } from '../shared/session';
 import { rememberReturn, signInPage } from '../shared/signin';
 import { buildShell, currentPath, heading, navigate, notice, setFlash, startRouter, type Page } from '../shared/ui';
 import { consoleCasePage } from './case';
 import { complaintDetailPage, complaintsRegisterPage, recordComplaintPage } from './complaints';
 import { queuePage } from './queue';
-import { HEAD_ROLES, dashboardPage, reportsPage } from './reports';
+import { dashboardPage, reportsPage } from './reports';
 
 setApp('console');
 
@@ -23,6 +23,10 @@ const isCaseRole = (code: string) => isStaffRole(code) && code !== 'complaints_o
 const myRoles = () => currentUser()?.roles.map((r) => r.code) ?? [];
 const worksCases = () => myRoles().some(isCaseRole);
 const isStaff = () => myRoles().some(isStaffRole);
+/** What each page outside the cases needs (the capabilities of GET /me, from the office's role registry). */
+const mayDashboard = () => can('reports');
+const mayReports = () => can('reports') || can('complaints');
+const mayComplaints = () => can('complaints');
 
 const nav = h('nav', { class: 'site-nav', 'aria-label': 'Menu konsol' });
 
@@ -37,9 +41,9 @@ function navLinks(): void {
   }
   const items = [];
   if (worksCases()) items.push(link('#/', 'Antrean kerja', (p) => p === '/' || p.startsWith('/?') || p.startsWith('/kasus')));
-  if (hasAnyRole(HEAD_ROLES)) items.push(link('#/dasbor', 'Dasbor', (p) => p.startsWith('/dasbor')));
-  if (hasAnyRole(HEAD_ROLES) || hasRole('complaints_officer')) items.push(link('#/laporan', 'Laporan', (p) => p.startsWith('/laporan')));
-  if (hasRole('complaints_officer')) items.push(link('#/pengaduan', 'Pengaduan', (p) => p.startsWith('/pengaduan')));
+  if (mayDashboard()) items.push(link('#/dasbor', 'Dasbor', (p) => p.startsWith('/dasbor')));
+  if (mayReports()) items.push(link('#/laporan', 'Laporan', (p) => p.startsWith('/laporan')));
+  if (mayComplaints()) items.push(link('#/pengaduan', 'Pengaduan', (p) => p.startsWith('/pengaduan')));
   replace(
     nav,
     h('ul', null, items),
@@ -64,8 +68,11 @@ function navLinks(): void {
   );
 }
 
-/** A page for signed-in staff holding one of `roles` (or, for `'cases'`, any case-working role). */
-function staff(roles: readonly string[] | 'cases', render: (p: Page) => Promise<void> | void) {
+/**
+ * A page for signed-in staff whose roles grant it: `may` (one of the `may…` checks above), or
+ * for `'cases'` any case-working role.
+ */
+function staff(may: (() => boolean) | 'cases', render: (p: Page) => Promise<void> | void) {
   return async (p: Page) => {
     if (!currentUser()) {
       rememberReturn(location.hash || '#/');
@@ -80,7 +87,7 @@ function staff(roles: readonly string[] | 'cases', render: (p: Page) => Promise<
       );
       return;
     }
-    if (roles === 'cases' ? !worksCases() : !hasAnyRole(roles)) {
+    if (may === 'cases' ? !worksCases() : !may()) {
       add(p.root, heading('Tidak berwenang'), notice('warning', h('p', null, 'Halaman ini tidak tersedia untuk peran Anda.')), h('p', null, h('a', { href: '#/' }, 'Kembali')));
       return;
     }
@@ -90,7 +97,7 @@ function staff(roles: readonly string[] | 'cases', render: (p: Page) => Promise<
 
 /** The start page: the work queue, or the complaints register for a complaints officer only. */
 function home(p: Page): Promise<void> | void {
-  if (currentUser() && !worksCases() && hasRole('complaints_officer')) {
+  if (currentUser() && !worksCases() && mayComplaints()) {
     navigate('#/pengaduan');
     return;
   }
@@ -126,7 +133,15 @@ async function main(): Promise<void> {
   } catch (e) {
     setFlash(e instanceof Error ? e.message : String(e));
   }
-  const headOrOfficer = [...HEAD_ROLES, 'complaints_officer'];
+  // A session kept from before GET /me named the capabilities: ask once (the menu and the
+  // pages depend on them).
+  if (currentUser() && !knowsCapabilities()) {
+    try {
+      await refreshUser();
+    } catch {
+      /* an expired token: the first API call of the page sends the user to sign in */
+    }
+  }
   startRouter(
     [
       { path: /^\/(?:\?(.*))?$/, render: home },
@@ -141,11 +156,11 @@ async function main(): Promise<void> {
           }),
       },
       { path: /^\/kasus\/([^/?]+)$/, render: staff('cases', (p) => consoleCasePage(p, p.params[0])) },
-      { path: /^\/dasbor(?:\?(.*))?$/, render: staff(HEAD_ROLES, (p) => dashboardPage(p, p.params[0])) },
-      { path: /^\/laporan(?:\?(.*))?$/, render: staff(headOrOfficer, (p) => reportsPage(p, p.params[0])) },
-      { path: /^\/pengaduan$/, render: staff(['complaints_officer'], complaintsRegisterPage) },
-      { path: /^\/pengaduan\/catat$/, render: staff(['complaints_officer'], recordComplaintPage) },
-      { path: /^\/pengaduan\/([^/?]+)$/, render: staff(['complaints_officer'], (p) => complaintDetailPage(p, p.params[0])) },
+      { path: /^\/dasbor(?:\?(.*))?$/, render: staff(mayDashboard, (p) => dashboardPage(p, p.params[0])) },
+      { path: /^\/laporan(?:\?(.*))?$/, render: staff(mayReports, (p) => reportsPage(p, p.params[0])) },
+      { path: /^\/pengaduan$/, render: staff(mayComplaints, complaintsRegisterPage) },
+      { path: /^\/pengaduan\/catat$/, render: staff(mayComplaints, recordComplaintPage) },
+      { path: /^\/pengaduan\/([^/?]+)$/, render: staff(mayComplaints, (p) => complaintDetailPage(p, p.params[0])) },
     ],
     (p) => {
       add(p.root, heading('Halaman tidak ditemukan'), h('p', null, h('a', { href: '#/' }, 'Kembali ke antrean')));

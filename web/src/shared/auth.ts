@@ -4,7 +4,8 @@
 
 import { get, post } from './api';
 import { config, type CognitoAuth } from './config';
-import { clearSession, saveSession, type User } from './session';
+import { clearSession, currentUser, saveSession, updateUser, type User } from './session';
+import type { Me } from './types';
 
 export interface DemoUser {
   username: string;
@@ -29,7 +30,19 @@ export async function devLogin(username: string): Promise<User> {
     { anonymous: true, absolute: true },
   );
   saveSession(r.token, r.user, r.expires_in);
-  return r.user;
+  // The login answer names the user and roles; what the roles may do comes from GET /me.
+  return refreshUser();
+}
+
+/**
+ * Asks `GET /me` who the signed-in user is and what their roles may do (`capabilities`), and
+ * keeps it with the session's token.
+ */
+export async function refreshUser(): Promise<User> {
+  const me = await get<Me>('/me', { noRedirect: true });
+  const user: User = { ...currentUser(), ...me, capabilities: me.capabilities ?? [] };
+  updateUser(user);
+  return user;
 }
 
 // ---- Cognito hosted UI, authorization code + PKCE ----
@@ -114,8 +127,7 @@ export async function completeCognitoLogin(app: 'portal' | 'console'): Promise<s
   const tokens = (await resp.json()) as { id_token: string; expires_in?: number };
   // Store the token first so that /me is called with it.
   saveSession(tokens.id_token, { name: '', roles: [] }, tokens.expires_in);
-  const me = await get<User>('/me', { noRedirect: true });
-  saveSession(tokens.id_token, me, tokens.expires_in);
+  await refreshUser();
   return saved.returnTo || '#/';
 }
 

@@ -2,7 +2,7 @@
 // their labels from the permit definition, the working-day clocks, the current step, the
 // decisions, the bill and the audit trail.
 
-import { letterTitle, outcomeLabel, roleLabel, stepDef, stepTitle, stepWithSop } from './catalogue';
+import { actorRole, letterTitle, noticeTitle, outcomeLabel, roleLabel, stepDef, stepTitle, stepWithSop } from './catalogue';
 import { dl, h, type Child } from './dom';
 import { displayValue, getPath } from './fields';
 import { daysLeft, formatDate, formatInstant, formatRupiah, workingDays } from './format';
@@ -81,7 +81,7 @@ export function clocks(d: Deadlines, def: PermitDef | null | undefined): HTMLEle
       clockCard('Waktu pemohon', d.applicant),
       clockCard('Waktu instansi', d.agency),
       d.step
-        ? clockCard('Tahap saat ini', d.step, d.step.step ? h('p', { class: 'small' }, stepTitle(def, d.step.step), d.step.role ? ` · ${roleLabel(d.step.role)}` : '') : null)
+        ? clockCard('Tahap saat ini', d.step, d.step.step ? h('p', { class: 'small' }, stepTitle(def, d.step.step), d.step.role ? ` · ${stepDef(def, d.step.step)?.role_label || roleLabel(d.step.role)}` : '') : null)
         : null,
     ),
     d.today ? h('p', { class: 'small' }, `Dihitung dalam hari kerja per ${formatDate(d.today)} (Senin–Jumat, di luar hari libur nasional dan cuti bersama).`) : null,
@@ -90,7 +90,9 @@ export function clocks(d: Deadlines, def: PermitDef | null | undefined): HTMLEle
 
 function eventOutcome(e: AuditEvent, def: PermitDef | null | undefined, reqs?: Requirement[]): string {
   if (!e.outcome) return '';
-  if (e.action === 'notice.sent') return NOTICE_LABELS[e.outcome] ?? e.outcome;
+  // The permit's own notices are titled by its definition; the office's (queue, escalation,
+  // deadline) in labels.ts.
+  if (e.action === 'notice.sent') return noticeTitle(def, e.outcome) ?? NOTICE_LABELS[e.outcome] ?? e.outcome;
   if (e.action === 'case.closed') return CLOSED_LABELS[e.outcome] ?? e.outcome;
   if (e.action === 'document.stored') {
     const m = /^(\S+) v(\d+)$/.exec(e.outcome);
@@ -123,7 +125,7 @@ export function auditTrail(ev: EventList, def: PermitDef | null | undefined, req
             e.outcome ? `: ${eventOutcome(e, def, reqs)}` : '',
           ),
           e.reason ? h('p', { class: 'tl-reason' }, `Alasan: ${e.reason}`) : null,
-          h('p', { class: 'tl-who small' }, e.actor.name, e.actor.role ? ` (${roleLabel(e.actor.role)})` : '', e.source_ip ? ` · IP ${e.source_ip}` : ''),
+          h('p', { class: 'tl-who small' }, e.actor.name, e.actor.role ? ` (${actorRole(e.actor)})` : '', e.source_ip ? ` · IP ${e.source_ip}` : ''),
         ),
       ),
     ),
@@ -192,7 +194,7 @@ export function outcomeFacts(c: CaseView, def: PermitDef | null | undefined): HT
     if (r.date) parts.push(`tanggal ${formatDate(r.date)}`);
     rows.push([r.step ? `Rekomendasi (${stepTitle(def, r.step)})` : 'Rekomendasi', parts.join(', ')]);
     if (r.reason) rows.push(['Alasan rekomendasi', r.reason]);
-    if (r.official) rows.push(['Pejabat', `${r.official.name}${r.official.role ? ` (${roleLabel(r.official.role)})` : ''}`]);
+    if (r.official) rows.push(['Pejabat', `${r.official.name}${r.official.role ? ` (${actorRole(r.official)})` : ''}`]);
   }
   if (c.letter.signed) {
     const s = c.letter.signed;
@@ -241,7 +243,7 @@ export function decisionsTrail(c: CaseView, def: PermitDef | null | undefined): 
         h('p', { class: 'tl-what' }, h('strong', null, stepTitle(def, d.step)), `: ${outcomeLabel(def, d.step, d.outcome)}`),
         d.reason ? h('p', { class: 'tl-reason' }, `Alasan: ${d.reason}`) : null,
         dl(decisionDetails(def, d.step, d.details, c.requirements)),
-        h('p', { class: 'tl-who small' }, d.actor.name, d.actor.role ? ` (${roleLabel(d.actor.role)})` : ''),
+        h('p', { class: 'tl-who small' }, d.actor.name, d.actor.role ? ` (${actorRole(d.actor)})` : ''),
       ),
     ),
   );

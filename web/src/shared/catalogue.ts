@@ -4,7 +4,7 @@
 
 import { get } from './api';
 import { currentUser } from './session';
-import type { FieldDef, PermitDef, PermitSummary, RequirementDef, StepDef } from './types';
+import type { Actor, FieldDef, PermitDef, PermitSummary, RequirementDef, StepDef } from './types';
 
 let listCache: Promise<PermitSummary[]> | null = null;
 const defCache = new Map<string, Promise<PermitDef>>();
@@ -75,13 +75,25 @@ export function requirementDef(def: PermitDef | null | undefined, code: string):
 }
 
 /**
- * A role's title: from the steps of the definitions loaded so far or the signed-in user's own
- * roles; the code itself when neither names it.
+ * A role's title when the API sent only its code: from the steps of the definitions loaded so
+ * far or the signed-in user's own roles; the code itself when neither names it. Prefer the
+ * `role_label` the API sends beside a role (audit events, report rows): `actorRole`.
  */
 export function roleLabel(code: string | null | undefined): string {
   if (!code) return '';
   const own = currentUser()?.roles.find((r) => r.code === code)?.label;
   return roleNames.get(code) ?? own ?? code;
+}
+
+/** The title of an actor's role: the `role_label` sent with it, else `roleLabel` of its code. */
+export function actorRole(a: Actor | null | undefined): string {
+  if (!a?.role) return '';
+  return a.role_label || roleLabel(a.role);
+}
+
+/** The title of notice `code` as the case's permit names it (`notices`); undefined when it does not. */
+export function noticeTitle(def: PermitDef | null | undefined, code: string): string | undefined {
+  return def?.notices?.[code];
 }
 
 /** A letter title as the definition prints it ("SURAT PEMENUHAN KOMITMEN"), in title case. */

@@ -203,6 +203,8 @@ export function fieldControl(prefix: string, f: FieldDef, value: unknown, o: Con
       attrs.maxlength = 20;
       break;
   }
+  // The API sends the length limits of every text-like field (its type's defaults included);
+  // the browser stops typing at the maximum, textError() names a value too short or too long.
   if (f.max_length !== undefined && (f.type === 'text' || f.type === 'reference' || f.type === 'name' || f.type === 'address')) attrs.maxlength = f.max_length;
   const el = field(prefix, { ...base, type, textarea, hint: hintOf(f, extra), value: inputValue(f, value), attrs, unit, unitBefore });
   if (f.type === 'money') {

@@ -1,7 +1,8 @@
-// Indonesian wording for codes that the API returns without a label: audit actions, notice
-// kinds and closing outcomes in the audit trail, the keys a decision adds to its details,
-// survey profile choices, and the complaint procedure (not a permit). Step titles, outcomes,
-// roles, form fields and requirements come from the permit definitions (shared/catalogue.ts).
+// Indonesian wording for codes that the API returns without a label: audit actions, the
+// office's own notices and closing outcomes in the audit trail, the keys a decision adds to its
+// details, survey profile choices, and the complaint procedure (not a permit). Step titles,
+// outcomes, roles, form fields, requirements and the permits' own notices come from the permit
+// definitions (shared/catalogue.ts); the roles of audit events and report rows come with them.
 
 export const ACTION_LABELS: Record<string, string> = {
   'application.created': 'Permohonan dibuat',
@@ -29,22 +30,14 @@ export function actionLabel(code: string): string {
   return ACTION_LABELS[code] ?? code;
 }
 
+/**
+ * The notices the office itself sends to staff, which no permit defines. A permit's own notices
+ * (submitted, payment_requested, permit_issued…) are titled by its definition's `notices`.
+ */
 export const NOTICE_LABELS: Record<string, string> = {
-  submitted: 'Tanda terima permohonan',
   queue_arrival: 'Berkas masuk antrean',
   escalation: 'Keterlambatan dilaporkan ke atasan',
   deadline: 'Pengingat batas waktu',
-  file_complete: 'Berkas sudah lengkap',
-  revision_needed: 'Berkas perlu diperbaiki',
-  forwarded_to_dinas_koperasi: 'Berkas diteruskan ke Dinas Koperasi',
-  recommendation_made: 'Rekomendasi Dinas Koperasi',
-  technical_compliant: 'Rencana teknis memenuhi standar',
-  payment_requested: 'SKRD terbit, permintaan pembayaran retribusi',
-  letter_signed: 'Surat ditandatangani',
-  survey_requested: 'Permintaan pengisian SKM',
-  permit_issued: 'Izin terbit',
-  permit_refused: 'Permohonan ditolak',
-  lapsed: 'Permohonan gugur',
 };
 
 /** The `outcome` of a `case.closed` audit event. */

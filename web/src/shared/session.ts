@@ -1,6 +1,8 @@
 // The signed-in user of this tab: the bearer token and who it belongs to, in sessionStorage
 // (gone when the tab closes). The portal and the console keep separate sessions.
 
+import type { Capability } from './types';
+
 export interface Role {
   code: string;
   label: string;
@@ -12,6 +14,8 @@ export interface User {
   sub?: string;
   email?: string;
   roles: Role[];
+  /** What the roles may do outside the permits' steps (GET /me); absent in an older session. */
+  capabilities?: Capability[];
 }
 
 interface Stored {
@@ -61,6 +65,14 @@ export function currentUser(): User | null {
   return stored()?.user ?? null;
 }
 
+/** Replaces the stored user (after `GET /me`), keeping the token and its expiry. */
+export function updateUser(user: User): void {
+  const s = stored();
+  if (!s) return;
+  s.user = user;
+  sessionStorage.setItem(key(), JSON.stringify(s));
+}
+
 export function clearSession(): void {
   sessionStorage.removeItem(key());
 }
@@ -69,6 +81,15 @@ export function hasRole(code: string): boolean {
   return !!currentUser()?.roles.some((r) => r.code === code);
 }
 
-export function hasAnyRole(codes: readonly string[]): boolean {
-  return codes.some(hasRole);
+/**
+ * Whether the signed-in user's roles grant `cap` (reports, the security log, revoking letters,
+ * complaints…), as `GET /me` says from the office's role registry.
+ */
+export function can(cap: Capability): boolean {
+  return !!currentUser()?.capabilities?.includes(cap);
+}
+
+/** Whether the stored user was saved with its capabilities (a session from before they existed was not). */
+export function knowsCapabilities(): boolean {
+  return Array.isArray(currentUser()?.capabilities);
 }

@@ -5,6 +5,23 @@ export interface Coded {
   label: string;
 }
 
+// ---- The caller (GET /me) ----
+
+/**
+ * What a user's roles may do outside the permits' steps, as the office's role registry
+ * (`infra/roles.json`) grants it; `GET /me` sends the union over the caller's roles.
+ */
+export type Capability = 'reports' | 'security_log' | 'revoke_letters' | 'complaints' | 'complaint_escalation';
+
+/** GET /me. */
+export interface Me {
+  sub?: string;
+  name: string;
+  email?: string;
+  roles: Coded[];
+  capabilities: Capability[];
+}
+
 // ---- Permit definitions (GET /permits, GET /permits/{code}) ----
 
 export type FieldType =
@@ -34,6 +51,7 @@ export interface FieldDef {
   /** Defaults to true. */
   required?: boolean;
   personal?: boolean;
+  /** Length limits in characters; always sent for text, reference, name and address. */
   min_length?: number;
   max_length?: number;
   multiline?: boolean;
@@ -119,6 +137,8 @@ export interface PermitDef extends Omit<PermitSummary, 'steps'> {
   letters: { grant?: string; refusal?: string };
   bill: { title: string; object: string } | null;
   sources?: { title: string; reference?: string }[];
+  /** The title of each notice the permit sends (code → title), as the audit trail names it. */
+  notices?: Record<string, string>;
 }
 
 export interface PermitRef {
@@ -196,6 +216,8 @@ export interface Requirement {
 export interface Actor {
   name: string;
   role?: string;
+  /** The role's title (audit events; not every actor in a case view carries it). */
+  role_label?: string;
   sub?: string;
 }
 
