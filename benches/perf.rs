@@ -75,7 +75,6 @@ fn main() {
     let shm = tmpfs_dir();
     // SAFETY: no other thread exists yet (the runtime is built below).
     unsafe {
-        std::env::set_var("PD_BACKEND", "embedded");
         std::env::set_var("PD_DATA_DIR", shm.path());
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -818,7 +817,9 @@ async fn handler_overhead(a: &Args) {
         "\n== handler overhead in process: the router called directly (no HTTP), embedded store on tmpfs, {} iterations ==",
         a.overhead_iterations
     );
-    let services = perizinan::bootstrap::from_env().await.expect("services");
+    let services = perizinan::bootstrap::embedded_from_env()
+        .await
+        .expect("services");
     let app = local::api_routes(&services.catalogue).with_state(services.clone());
     let applicant = caller("bench-applicant", Role::new("applicant"));
     let fo = caller("bench-fo", Role::new("front_office"));

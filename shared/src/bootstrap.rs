@@ -7,8 +7,10 @@
 //! Lock bucket `PD_SIGNED_BUCKET` signed with KMS key `PD_SIGNING_KEY_ID`, verification links to
 //! `PD_VERIFY_BASE_URL`; region, credentials and endpoints from the SDK's standard
 //! configuration (`AWS_REGION`, `AWS_ENDPOINT_URL`, …). `PD_S3_PATH_STYLE=true` for S3-compatible
-//! endpoints such as moto. `PD_BACKEND=embedded` runs every port on one machine under
-//! `PD_DATA_DIR` (useful with `cargo lambda watch`).
+//! endpoints such as moto. The Lambda entries take only `aws`; the embedded default on one machine
+//! is the local runner's (`cargo run`), and [`embedded_from_env`] builds it in a process of its
+//! own (the benchmark's in-process handlers) — kept out of [`from_env`] so that no function's
+//! package links SQLite or the embedded executor.
 
 use crate::adapters::aws::dynamo::DynamoStore;
 use crate::adapters::aws::s3::S3Documents;
@@ -320,7 +322,7 @@ impl AwsPorts {
     }
 }
 
-/// Builds the services named by `PD_BACKEND` (default `aws`).
+/// Builds a Lambda function's services: the AWS adapters (`PD_BACKEND` unset or `aws`).
 pub async fn from_env() -> Result<Arc<Services>, BootError> {
     match env("PD_BACKEND").as_deref().unwrap_or("aws") {
         "aws" => {
@@ -337,39 +339,42 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
                 clock,
             )?))
         }
-        "embedded" => {
-            let data_dir = env("PD_DATA_DIR").unwrap_or_else(|| "data".into());
-            let base = env("PD_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
-            let calendar = calendar_from_env()?;
-            let catalogue = catalogue_from_env(&calendar)?;
-            let e = Embedded::open(EmbeddedConfig {
-                data_dir: data_dir.into(),
-                files_url: format!("{base}/_files"),
-                portal_url: env("PD_PORTAL_URL").unwrap_or_else(|| format!("{base}/")),
-                mail_from: env("PD_MAIL_FROM")
-                    .unwrap_or_else(|| "Perizinan Digital <noreply@perizinan-digital.test>".into()),
-                directory: directory_from_env()?,
-                clock: Arc::new(SystemClock::default()),
-                catalogue,
-                agency: agency_from_env()?,
-                calendar,
-                retry_time_scale: 1.0,
-                external: None,
-                signed_url: format!("{base}/_signed"),
-                verify_base_url: env("PD_VERIFY_BASE_URL").unwrap_or_else(|| format!("{base}/api")),
-                signed: None,
-                signer: None,
-                retention: retention_from_env()?,
-                idempotency_lock: idempotency_lock_from_env()?,
-                faults: crate::adapters::faults::FaultPlan::from_env().map_err(BootError)?,
-                malware_scan_required: malware_scan_required(),
-                staff_notices: staff_notices_from_env()?,
-            })?;
-            e.recover().await?;
-            Ok(e.services)
-        }
         other => Err(BootError(format!(
-            "PD_BACKEND `{other}` is not known (use `aws` or `embedded`)"
+            "PD_BACKEND `{other}`: a function runs on the AWS adapters (`aws`); the embedded default is the local runner's (`cargo run`)"
         ))),
     }
+}
+
+/// The embedded default in this process, under `PD_DATA_DIR` (default `data`), with
+/// `PD_BASE_URL` for its links.
+pub async fn embedded_from_env() -> Result<Arc<Services>, BootError> {
+    let data_dir = env("PD_DATA_DIR").unwrap_or_else(|| "data".into());
+    let base = env("PD_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let calendar = calendar_from_env()?;
+    let catalogue = catalogue_from_env(&calendar)?;
+    let e = Embedded::open(EmbeddedConfig {
+        data_dir: data_dir.into(),
+        files_url: format!("{base}/_files"),
+        portal_url: env("PD_PORTAL_URL").unwrap_or_else(|| format!("{base}/")),
+        mail_from: env("PD_MAIL_FROM")
+            .unwrap_or_else(|| "Perizinan Digital <noreply@perizinan-digital.test>".into()),
+        directory: directory_from_env()?,
+        clock: Arc::new(SystemClock::default()),
+        catalogue,
+        agency: agency_from_env()?,
+        calendar,
+        retry_time_scale: 1.0,
+        external: None,
+        signed_url: format!("{base}/_signed"),
+        verify_base_url: env("PD_VERIFY_BASE_URL").unwrap_or_else(|| format!("{base}/api")),
+        signed: None,
+        signer: None,
+        retention: retention_from_env()?,
+        idempotency_lock: idempotency_lock_from_env()?,
+        faults: crate::adapters::faults::FaultPlan::from_env().map_err(BootError)?,
+        malware_scan_required: malware_scan_required(),
+        staff_notices: staff_notices_from_env()?,
+    })?;
+    e.recover().await?;
+    Ok(e.services)
 }

@@ -54,6 +54,15 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
     let mut errs = vec![];
     let mut awaited: BTreeSet<String> = BTreeSet::new();
     let mut writers: HashMap<String, Vec<String>> = HashMap::new();
+    // The longest calendar span of every SLA the steps have, computed in one pass.
+    let spans = calendar.map_or_else(Default::default, |c| {
+        let ns: BTreeSet<u32> = subject
+            .steps()
+            .iter()
+            .filter_map(|code| subject.step(code)?.sla_days)
+            .collect();
+        c.longest_spans(&ns)
+    });
     for (name, st) in &def.states {
         let State::Task(t) = st else { continue };
         let payload = t.parameters.get("Payload").cloned().unwrap_or(Value::Null);
@@ -96,7 +105,12 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
                 awaited.insert(code.to_string());
                 if let (Some(secs), Some(calendar)) = (t.timeout_seconds, calendar) {
                     if let Some(n) = step.sla_days {
-                        let longest = u64::from(calendar.longest_span(n));
+                        let longest = u64::from(
+                            spans
+                                .get(&n)
+                                .copied()
+                                .unwrap_or_else(|| calendar.longest_span(n)),
+                        );
                         if secs < u64::from(n) * DAY {
                             errs.push(format!(
                                 "state `{name}`: TimeoutSeconds {secs} is shorter than the SLA of step `{code}` ({n} working days are at least {n} days)"

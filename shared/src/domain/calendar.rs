@@ -181,25 +181,62 @@ impl Calendar {
     /// Monday–Friday span (a year without data). A workflow's timeout for a step of `n` working
     /// days may not be longer (`crate::catalogue`).
     pub fn longest_span(&self, n: u32) -> u32 {
-        let span = |from: NaiveDate| {
-            let to = self.add_working_days(from, n).value;
-            (to - from).num_days() as u32
+        self.longest_spans(&BTreeSet::from([n]))[&n]
+    }
+
+    /// [`Calendar::longest_span`] of each of `ns`, in one pass over the data's days.
+    pub fn longest_spans(&self, ns: &BTreeSet<u32>) -> BTreeMap<u32, u32> {
+        let mut out: BTreeMap<u32, u32> = BTreeMap::new();
+        let Some(&max) = ns.last() else {
+            return out;
         };
         // A week of a year far from any data: the plain Monday–Friday span.
-        let plain = (0..7)
-            .filter_map(|i| NaiveDate::from_ymd_opt(2200, 1, 1 + i))
-            .map(span)
-            .max()
-            .unwrap_or(n);
-        let mut longest = plain;
-        for y in &self.years {
-            let mut d = NaiveDate::from_ymd_opt(*y, 1, 1).expect("1 January");
-            while d.year() == *y {
-                longest = longest.max(span(d));
-                d = d.succ_opt().expect("date in range");
+        for &n in ns {
+            let plain = (0..7)
+                .filter_map(|i| NaiveDate::from_ymd_opt(2200, 1, 1 + i))
+                .map(|from| (self.add_working_days(from, n).value - from).num_days() as u32)
+                .max()
+                .unwrap_or(n);
+            out.insert(n, plain);
+        }
+        let (Some(first), Some(last)) = (self.years.first(), self.years.last()) else {
+            return out;
+        };
+        if max == 0 {
+            return out;
+        }
+        let start = NaiveDate::from_ymd_opt(*first, 1, 1).expect("1 January");
+        let end = NaiveDate::from_ymd_opt(*last, 12, 31).expect("31 December");
+        // Every working day after `start`, on until `max` of them lie after `end`; the `n`-th
+        // working day after a day is then an index away (one pass instead of one walk per day).
+        let mut work: Vec<NaiveDate> = vec![];
+        let mut after_end = 0;
+        let mut d = start;
+        let mut unknown = BTreeSet::new();
+        while after_end < max {
+            d = d.succ_opt().expect("date in range");
+            if self.counts(d, &mut unknown) {
+                work.push(d);
+                if d > end {
+                    after_end += 1;
+                }
             }
         }
-        longest
+        let mut next = 0; // the first working day after `from`
+        let mut from = start;
+        while from <= end {
+            while work[next] <= from {
+                next += 1;
+            }
+            if self.years.contains(&from.year()) {
+                for (&n, longest) in out.iter_mut().filter(|(n, _)| **n > 0) {
+                    let nth = work[next + n as usize - 1];
+                    *longest = (*longest).max((nth - from).num_days() as u32);
+                }
+            }
+            from = from.succ_opt().expect("date in range");
+        }
+        out
     }
 
     /// The `n`-th working day after `from` (`from` itself when `n` is 0).
@@ -260,6 +297,32 @@ mod tests {
         };
         assert_eq!(aug18.source, "skb-2025-perubahan");
         assert!(c.source("skb-2026").unwrap().contains("1497"));
+    }
+
+    #[test]
+    fn longest_spans_are_the_longest_walk_from_any_day() {
+        // The one-pass computation against walking n working days from every day of the data.
+        let c = Calendar::shipped();
+        for n in [1, 2, 3, 7, 25, 30, 120] {
+            let mut walked = 0;
+            for y in c.years() {
+                let mut from = NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+                while from.year() == y {
+                    let to = c.add_working_days(from, n).value;
+                    walked = walked.max((to - from).num_days() as u32);
+                    from = from.succ_opt().unwrap();
+                }
+            }
+            assert_eq!(
+                c.longest_span(n),
+                walked.max(Calendar::default().longest_span(n)),
+                "n = {n}"
+            );
+        }
+        assert_eq!(c.longest_span(0), 0);
+        let all = c.longest_spans(&BTreeSet::from([0, 1, 7, 120]));
+        assert_eq!(all[&7], c.longest_span(7));
+        assert_eq!(all[&120], c.longest_span(120));
     }
 
     #[test]
