@@ -116,6 +116,7 @@ async fn run(a: Args) {
     };
     print_round_trips(&probe_sqlite, probe_dynamo.as_ref());
     handler_overhead(&a).await;
+    catalogue_load(&a);
     let init = if a.skip_lambda {
         None
     } else {
@@ -811,6 +812,37 @@ fn print_round_trips(sqlite: &Probe, dynamo: Option<&Probe>) {
 
 // ---------------------------------------------------------------------------------------------
 // 3. Handler overhead in process
+
+/// The permit catalogue's load at start: definitions only (every Lambda's cold start) and with
+/// every workflow parsed and checked (the local runner).
+fn catalogue_load(a: &Args) {
+    use perizinan::catalogue::{Catalogue, Checks};
+    use perizinan::domain::calendar::Calendar;
+    use perizinan::domain::roles::Roles;
+    let n = if a.smoke { 5 } else { 51 };
+    println!(
+        "\n== permit catalogue load ({} permits embedded), median of {n} ==",
+        Catalogue::shipped(&Roles::shipped(), &Calendar::shipped())
+            .unwrap()
+            .iter()
+            .count()
+    );
+    let (roles, calendar) = (Roles::shipped(), Calendar::shipped());
+    for (label, checks) in [
+        ("definitions (each function's init)", Checks::Definitions),
+        ("definitions and workflows (the runner)", Checks::Workflows),
+    ] {
+        let mut t: Vec<Duration> = (0..n)
+            .map(|_| {
+                let start = Instant::now();
+                Catalogue::shipped_with(&roles, &calendar, checks).expect("the catalogue loads");
+                start.elapsed()
+            })
+            .collect();
+        t.sort();
+        println!("  {label:<40} {:>8.0} µs", t[n / 2].as_secs_f64() * 1e6);
+    }
+}
 
 async fn handler_overhead(a: &Args) {
     println!(

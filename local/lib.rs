@@ -671,7 +671,10 @@ pub async fn run(
             .collect(),
     };
     let calendar = perizinan::bootstrap::calendar_from_env()?;
-    let catalogue = perizinan::bootstrap::catalogue_from_env(&calendar)?;
+    let catalogue = perizinan::bootstrap::catalogue_from_env(
+        &calendar,
+        perizinan::catalogue::Checks::Workflows,
+    )?;
     let aws = external_ports(&cfg, &catalogue).await?;
     let routes = api_routes(&catalogue);
     let permits: Vec<String> = catalogue

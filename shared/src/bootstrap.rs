@@ -16,7 +16,7 @@ use crate::adapters::aws::dynamo::DynamoStore;
 use crate::adapters::aws::s3::S3Documents;
 use crate::adapters::aws::ses::SesMailer;
 use crate::adapters::aws::sfn::StepFunctions;
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Checks};
 use crate::domain::Role;
 use crate::domain::calendar::Calendar;
 use crate::domain::notices::Agency;
@@ -67,13 +67,13 @@ pub fn install_roles_from_env() -> Result<&'static Roles, BootError> {
 }
 
 /// The permit catalogue: every folder of `PD_PERMITS_DIR` (a deployment's own catalogue), or
-/// the permits shipped in `infra/permits/`. A broken permit stops the start with messages naming
-/// its file, state and problem.
-pub fn catalogue_from_env(calendar: &Calendar) -> Result<Catalogue, BootError> {
+/// the permits shipped in `infra/permits/`, with `checks`. A broken permit stops the start with
+/// messages naming its file, state and problem.
+pub fn catalogue_from_env(calendar: &Calendar, checks: Checks) -> Result<Catalogue, BootError> {
     let roles = install_roles_from_env()?;
     let loaded = match env("PD_PERMITS_DIR") {
-        Some(dir) => Catalogue::from_dir(std::path::Path::new(&dir), roles, calendar),
-        None => Catalogue::shipped(roles, calendar),
+        Some(dir) => Catalogue::from_dir(std::path::Path::new(&dir), roles, calendar, checks),
+        None => Catalogue::shipped_with(roles, calendar, checks),
     };
     loaded.map_err(|e| BootError(format!("the permit catalogue cannot be served:\n{e}")))
 }
@@ -328,7 +328,7 @@ pub async fn from_env() -> Result<Arc<Services>, BootError> {
         "aws" => {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
             let calendar = calendar_from_env()?;
-            let catalogue = catalogue_from_env(&calendar)?;
+            let catalogue = catalogue_from_env(&calendar, Checks::Definitions)?;
             let ports = AwsPorts::from_env(clock.clone()).await?;
             let (cases, complaints) = ports.step_functions(&catalogue)?;
             Ok(Arc::new(ports.services(
@@ -351,7 +351,7 @@ pub async fn embedded_from_env() -> Result<Arc<Services>, BootError> {
     let data_dir = env("PD_DATA_DIR").unwrap_or_else(|| "data".into());
     let base = env("PD_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
     let calendar = calendar_from_env()?;
-    let catalogue = catalogue_from_env(&calendar)?;
+    let catalogue = catalogue_from_env(&calendar, Checks::Workflows)?;
     let e = Embedded::open(EmbeddedConfig {
         data_dir: data_dir.into(),
         files_url: format!("{base}/_files"),

@@ -57,14 +57,36 @@ pub struct PermitFiles {
     pub example: String,
 }
 
+/// What a load checks besides each permit's definition (roles, fields, rules, requirements,
+/// notices, letters, example).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checks {
+    /// Also every workflow against its permit: where this code runs the ASL (the local runner's
+    /// embedded executor), and the test command.
+    Workflows,
+    /// The definitions only: the Lambda functions, which act on the definitions while Step
+    /// Functions runs the template's state machines (built from the same folders, whose
+    /// workflows the test command checks). Saves the ASL's parse and check at every cold start.
+    Definitions,
+}
+
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     permits: BTreeMap<String, Arc<Permit>>,
 }
 
 impl Catalogue {
-    /// The permits shipped in `infra/permits/` (embedded at build time).
+    /// The permits shipped in `infra/permits/` (embedded at build time), workflows checked.
     pub fn shipped(roles: &Roles, calendar: &Calendar) -> Result<Self, CatalogueError> {
+        Self::shipped_with(roles, calendar, Checks::Workflows)
+    }
+
+    /// The shipped permits with `checks`.
+    pub fn shipped_with(
+        roles: &Roles,
+        calendar: &Calendar,
+        checks: Checks,
+    ) -> Result<Self, CatalogueError> {
         let files = SHIPPED
             .iter()
             .map(|(code, permit, workflow, example)| PermitFiles {
@@ -75,7 +97,7 @@ impl Catalogue {
                 example: (*example).to_string(),
             })
             .collect();
-        Self::from_files(files, roles, calendar)
+        Self::from_files(files, roles, calendar, checks)
     }
 
     /// Every permit folder of `dir` (a deployment's own catalogue: `PD_PERMITS_DIR`).
@@ -83,6 +105,7 @@ impl Catalogue {
         dir: &Path,
         roles: &Roles,
         calendar: &Calendar,
+        checks: Checks,
     ) -> Result<Self, CatalogueError> {
         let read = |p: &Path| {
             std::fs::read_to_string(p)
@@ -107,18 +130,19 @@ impl Catalogue {
                 example: read(&f.join("example.json"))?,
             });
         }
-        Self::from_files(files, roles, calendar)
+        Self::from_files(files, roles, calendar, checks)
     }
 
     pub fn from_files(
         files: Vec<PermitFiles>,
         roles: &Roles,
         calendar: &Calendar,
+        checks: Checks,
     ) -> Result<Self, CatalogueError> {
         let mut errs = vec![];
         let mut permits = BTreeMap::new();
         for f in files {
-            match load_one(&f, roles, calendar) {
+            match load_one(&f, roles, calendar, checks) {
                 Ok(p) => {
                     permits.insert(f.code.clone(), Arc::new(p));
                 }
@@ -228,7 +252,12 @@ impl Catalogue {
     }
 }
 
-fn load_one(f: &PermitFiles, roles: &Roles, calendar: &Calendar) -> Result<Permit, Vec<String>> {
+fn load_one(
+    f: &PermitFiles,
+    roles: &Roles,
+    calendar: &Calendar,
+    checks: Checks,
+) -> Result<Permit, Vec<String>> {
     let pj = format!("{}/permit.json", f.folder);
     let wj = format!("{}/workflow.asl.json", f.folder);
     let ej = format!("{}/example.json", f.folder);
@@ -255,13 +284,15 @@ fn load_one(f: &PermitFiles, roles: &Roles, calendar: &Calendar) -> Result<Permi
         workflow: f.workflow.clone(),
         example,
     };
-    match permit.load_workflow("workflow") {
-        Ok(d) => errs.extend(
-            check_workflow(&d, &permit.def, calendar)
-                .into_iter()
-                .map(|p| format!("{wj}: {p}")),
-        ),
-        Err(e) => errs.extend(e.0.into_iter().map(|p| format!("{wj}: {p}"))),
+    if checks == Checks::Workflows {
+        match permit.load_workflow("workflow") {
+            Ok(d) => errs.extend(
+                check_workflow(&d, &permit.def, calendar)
+                    .into_iter()
+                    .map(|p| format!("{wj}: {p}")),
+            ),
+            Err(e) => errs.extend(e.0.into_iter().map(|p| format!("{wj}: {p}"))),
+        }
     }
     if errs.is_empty() && !permit.example.is_null() {
         let today = crate::domain::time::wita_date(chrono::Utc::now());
@@ -418,7 +449,12 @@ mod tests {
                 .3
                 .to_string(),
         }];
-        match Catalogue::from_files(files, &Roles::shipped(), &Calendar::shipped()) {
+        match Catalogue::from_files(
+            files,
+            &Roles::shipped(),
+            &Calendar::shipped(),
+            Checks::Workflows,
+        ) {
             Ok(_) => String::new(),
             Err(e) => e.0.join("\n"),
         }
@@ -548,9 +584,14 @@ mod tests {
             ]
         };
         let load = |p: &Value| {
-            Catalogue::from_files(files(p), &Roles::shipped(), &Calendar::shipped())
-                .map(|_| ())
-                .map_err(|e| e.0.join("\n"))
+            Catalogue::from_files(
+                files(p),
+                &Roles::shipped(),
+                &Calendar::shipped(),
+                Checks::Workflows,
+            )
+            .map(|_| ())
+            .map_err(|e| e.0.join("\n"))
         };
         let e = load(&other).unwrap_err();
         assert!(
