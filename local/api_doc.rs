@@ -254,8 +254,11 @@ fn step_path(code: &str, steps: &[(&PermitDef, &StepDef)]) -> Value {
     })
 }
 
+/// Named OpenAPI entries (a path or a schema) in a stable order.
+pub type Entries = Vec<(String, Value)>;
+
 /// What the catalogue generates: step paths, and schemas, in a stable order.
-pub fn generate(catalogue: &Catalogue) -> (Vec<(String, Value)>, Vec<(String, Value)>) {
+pub fn generate(catalogue: &Catalogue) -> (Entries, Entries) {
     let mut by_code: BTreeMap<String, Vec<(&PermitDef, &StepDef)>> = BTreeMap::new();
     for p in catalogue.iter() {
         for st in &p.def.steps {

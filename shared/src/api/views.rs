@@ -205,7 +205,7 @@ pub fn actions_for(case: &Case, def: &PermitDef, caller: &Caller) -> Vec<String>
             }
             _ => step.code.to_string(),
         };
-        if !out.iter().any(|a| *a == code) {
+        if !out.contains(&code) {
             out.push(code);
         }
     }

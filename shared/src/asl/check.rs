@@ -103,25 +103,25 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
                     continue;
                 };
                 awaited.insert(code.to_string());
-                if let (Some(secs), Some(calendar)) = (t.timeout_seconds, calendar) {
-                    if let Some(n) = step.sla_days {
-                        let longest = u64::from(
-                            spans
-                                .get(&n)
-                                .copied()
-                                .unwrap_or_else(|| calendar.longest_span(n)),
-                        );
-                        if secs < u64::from(n) * DAY {
-                            errs.push(format!(
-                                "state `{name}`: TimeoutSeconds {secs} is shorter than the SLA of step `{code}` ({n} working days are at least {n} days)"
-                            ));
-                        }
-                        if secs > longest * DAY {
-                            errs.push(format!(
-                                "state `{name}`: TimeoutSeconds {secs} is above the SLA of step `{code}`: {n} working days take at most {longest} days ({} s)",
-                                longest * DAY
-                            ));
-                        }
+                if let (Some(secs), Some(calendar), Some(n)) =
+                    (t.timeout_seconds, calendar, step.sla_days)
+                {
+                    let longest = u64::from(
+                        spans
+                            .get(&n)
+                            .copied()
+                            .unwrap_or_else(|| calendar.longest_span(n)),
+                    );
+                    if secs < u64::from(n) * DAY {
+                        errs.push(format!(
+                            "state `{name}`: TimeoutSeconds {secs} is shorter than the SLA of step `{code}` ({n} working days are at least {n} days)"
+                        ));
+                    }
+                    if secs > longest * DAY {
+                        errs.push(format!(
+                            "state `{name}`: TimeoutSeconds {secs} is above the SLA of step `{code}`: {n} working days take at most {longest} days ({} s)",
+                            longest * DAY
+                        ));
                     }
                 }
                 if let ResultPath::Path(p) = &t.result_path {

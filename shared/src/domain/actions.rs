@@ -284,24 +284,24 @@ pub fn parse_decision(
         let raw = body.get(&f.path).filter(|v| !v.is_null()).cloned();
         let applies = outcome.is_none_or(|o| f.applies_to(&o.code));
         match raw {
-            Some(v) if !applies => {
-                if !is_empty_value(&v) {
-                    let labels: Vec<&str> = step
-                        .outcomes
-                        .iter()
-                        .filter(|o| f.applies_to(&o.code))
-                        .map(|o| o.label.as_str())
-                        .collect();
-                    e.push(FieldError::new(
-                        f.path.clone(),
-                        "not_applicable",
-                        format!(
-                            "Isian ini hanya diisi untuk keputusan: {}.",
-                            labels.join(", ")
-                        ),
-                    ));
-                }
+            Some(v) if !applies && !is_empty_value(&v) => {
+                let labels: Vec<&str> = step
+                    .outcomes
+                    .iter()
+                    .filter(|o| f.applies_to(&o.code))
+                    .map(|o| o.label.as_str())
+                    .collect();
+                e.push(FieldError::new(
+                    f.path.clone(),
+                    "not_applicable",
+                    format!(
+                        "Isian ini hanya diisi untuk keputusan: {}.",
+                        labels.join(", ")
+                    ),
+                ));
             }
+            // An empty value for a field that does not apply is as good as none.
+            Some(_) if !applies => {}
             Some(v) => match parse_value(f, v, today, &has_requirement) {
                 Ok(v) => details.insert(&f.path, v),
                 Err(mut err) => {
