@@ -14,7 +14,9 @@
 //! store on tmpfs); Lambda init of each function binary under a minimal Runtime API emulator;
 //! the arm64 zip sizes; and the cost of one case at AWS list prices. See docs/performance.md.
 
-#[path = "../tests/common/mod.rs"]
+// The test suite's helpers; the benchmark uses a few of them.
+#[path = "../tests/suite/common/mod.rs"]
+#[allow(dead_code)]
 mod common;
 
 use common::{REQUIRED, TestApp, application, call_router, caller, decisions_g_to_p, today};
@@ -849,7 +851,7 @@ async fn handler_overhead(a: &Args) {
         "\n== handler overhead in process: the router called directly (no HTTP), embedded store on tmpfs, {} iterations ==",
         a.overhead_iterations
     );
-    let services = perizinan::bootstrap::embedded_from_env()
+    let services = perizinan_embedded::from_env(Some(perizinan_letters::renderer()))
         .await
         .expect("services");
     let app = local::api_routes(&services.catalogue).with_state(services.clone());

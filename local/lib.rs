@@ -11,22 +11,21 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use perizinan::adapters::files::{SignedQuery, UrlError};
 use perizinan::api::error::ApiError;
 use perizinan::api::extract::{JsonBody, RequestOrigin};
 use perizinan::api::{AppState, FnRouter};
 use perizinan::auth::{Authenticated, caller_from_claims, issue_local_token, verify_local_token};
 use perizinan::catalogue::Catalogue;
 use perizinan::domain::{Origin, Role};
-use perizinan::embedded::{BootError, Embedded, EmbeddedConfig};
 use perizinan::ports::clock::SystemClock;
 use perizinan::ports::directory::StaticDirectory;
+use perizinan::settings::Settings;
+use perizinan_embedded::files::{SignedQuery, UrlError};
+use perizinan_embedded::{BootError, Embedded, EmbeddedConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub mod api_doc;
 pub mod web;
@@ -36,38 +35,17 @@ const TOKEN_TTL_SECONDS: i64 = 8 * 3600;
 /// Largest file the local file endpoint accepts (the catalog's limits are lower).
 const MAX_FILE_BYTES: usize = 25 * 1024 * 1024;
 
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub host: IpAddr,
-    /// 0 picks a free port.
-    pub port: u16,
-    pub data_dir: PathBuf,
-    /// How often timeouts fire and undelivered decisions are re-sent.
-    pub timer_interval: Duration,
-    /// Multiplies the ASL's Retry waits.
-    pub retry_time_scale: f64,
-    /// Where cases, documents and mail live.
-    pub backend: Backend,
-    /// Lets `/_dev/clock` set or advance the runner's clock (demonstrations, deadline tests).
-    pub dev_clock: bool,
-    /// With `dev_clock`: the instant the clock starts at (then runs on), so that timers due at
-    /// start are judged by it (`PD_DEV_CLOCK_AT`; opening old data in tests, demonstrations).
-    pub dev_clock_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Serve the portal and console from this directory instead of the embedded build.
-    pub web_dir: Option<PathBuf>,
-}
+/// The runner's configuration: the one typed [`Settings`] (the environment, then the
+/// command line's `--port`, `--host`, `--data-dir`). `PD_BACKEND=aws` uses the AWS adapters the
+/// settings name, with the embedded executor or Step Functions (`PD_ORCHESTRATOR=stepfunctions`).
+pub type Config = Settings;
 
-/// The runner's backends: everything embedded (the default), or the AWS adapters configured
-/// by the environment (see `perizinan::bootstrap`), with the embedded executor or Step
-/// Functions (`PD_ORCHESTRATOR=stepfunctions`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Embedded,
-    Aws { step_functions: bool },
+fn on_aws(cfg: &Config) -> bool {
+    cfg.backend == Some(perizinan::settings::Backend::Aws)
 }
 
 type AwsParts = (
-    perizinan::embedded::External,
+    perizinan_embedded::External,
     Arc<dyn perizinan::ports::DocumentStore>,
     Arc<dyn perizinan::ports::Signer>,
 );
@@ -76,22 +54,22 @@ async fn external_ports(
     cfg: &Config,
     catalogue: &Catalogue,
 ) -> Result<Option<AwsParts>, BootError> {
-    let Backend::Aws { step_functions } = cfg.backend else {
+    if !on_aws(cfg) {
         return Ok(None);
-    };
+    }
     let clock: Arc<dyn perizinan::ports::Clock> = Arc::new(SystemClock::default());
-    let ports = perizinan::bootstrap::AwsPorts::from_env(clock).await?;
+    let ports = perizinan_aws::AwsPorts::new(cfg, clock).await?;
     let orchestrator: Option<(
         Arc<dyn perizinan::ports::Orchestrator>,
         Arc<dyn perizinan::ports::Orchestrator>,
-    )> = if step_functions {
-        let (c, k) = ports.step_functions(catalogue)?;
+    )> = if cfg.runner.step_functions {
+        let (c, k) = ports.step_functions(&cfg.aws, catalogue)?;
         Some((Arc::new(c), Arc::new(k)))
     } else {
         None
     };
     Ok(Some((
-        perizinan::embedded::External {
+        perizinan_embedded::External {
             store: ports.store.clone(),
             documents: ports.documents.clone(),
             mailer: ports.mailer.clone(),
@@ -108,18 +86,18 @@ pub async fn audit_verify(
     cfg: &Config,
     progress: impl FnMut(usize),
 ) -> Result<perizinan::audit::AuditReport, BootError> {
-    let store: Arc<dyn perizinan::ports::CaseStore> = match cfg.backend {
-        Backend::Aws { .. } => {
+    let store: Arc<dyn perizinan::ports::CaseStore> = match on_aws(cfg) {
+        true => {
             let clock: Arc<dyn perizinan::ports::Clock> = Arc::new(SystemClock::default());
-            perizinan::bootstrap::AwsPorts::from_env(clock).await?.store
+            perizinan_aws::AwsPorts::new(cfg, clock).await?.store
         }
-        Backend::Embedded => {
+        false => {
             let path = cfg.data_dir.join("cases.sqlite");
             if !path.is_file() {
                 return Err(BootError(format!("no case store at {}", path.display())));
             }
             Arc::new(
-                perizinan::adapters::sqlite::SqliteStore::open(&path)
+                perizinan_embedded::sqlite::SqliteStore::open(&path)
                     .map_err(|e| BootError(format!("case store: {e}")))?,
             )
         }
@@ -127,22 +105,6 @@ pub async fn audit_verify(
     perizinan::audit::verify_all(store.as_ref(), progress)
         .await
         .map_err(|e| BootError(format!("reading the store: {e}")))
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 8080,
-            data_dir: PathBuf::from("data"),
-            timer_interval: Duration::from_secs(15),
-            retry_time_scale: 1.0,
-            backend: Backend::Embedded,
-            dev_clock: false,
-            dev_clock_at: None,
-            web_dir: None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -394,7 +356,7 @@ async fn signed_get(
 }
 
 async fn serve(
-    files: Option<&perizinan::adapters::files::LocalFiles>,
+    files: Option<&perizinan_embedded::files::LocalFiles>,
     key: &str,
     q: &SignedQuery,
 ) -> Response {
@@ -496,7 +458,7 @@ async fn site_config() -> Json<Value> {
     }))
 }
 
-fn executor(l: &Local) -> Result<&perizinan::adapters::executor::Executor, ApiError> {
+fn executor(l: &Local) -> Result<&perizinan_embedded::executor::Executor, ApiError> {
     l.embedded.executor.as_ref().ok_or(ApiError::NoRoute)
 }
 
@@ -553,7 +515,7 @@ async fn dev_faults(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
 /// executors' state transitions and writes.
 async fn dev_stats(State(l): State<Local>) -> Json<Value> {
     let store = &l.embedded.services.store;
-    let stats = |x: &Option<perizinan::adapters::executor::Executor>| x.as_ref().map(|e| e.stats());
+    let stats = |x: &Option<perizinan_embedded::executor::Executor>| x.as_ref().map(|e| e.stats());
     Json(json!({
         "store": {
             "round_trips": store.round_trips(),
@@ -645,9 +607,10 @@ pub async fn run(
     cfg: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), BootError> {
-    let listener = tokio::net::TcpListener::bind((cfg.host, cfg.port))
+    let (host, port) = (cfg.runner.host, cfg.runner.port);
+    let listener = tokio::net::TcpListener::bind((host, port))
         .await
-        .map_err(|e| BootError(format!("cannot listen on {}:{}: {e}", cfg.host, cfg.port)))?;
+        .map_err(|e| BootError(format!("cannot listen on {host}:{port}: {e}")))?;
     let addr = listener
         .local_addr()
         .map_err(|e| BootError(e.to_string()))?;
@@ -670,50 +633,44 @@ pub async fn run(
             })
             .collect(),
     };
-    let calendar = perizinan::bootstrap::calendar_from_env()?;
-    let catalogue = perizinan::bootstrap::catalogue_from_env(
-        &calendar,
-        perizinan::catalogue::Checks::Workflows,
-    )?;
+    let calendar = cfg.calendar()?;
+    let catalogue = cfg.catalogue(&calendar, perizinan::catalogue::Checks::Workflows)?;
     let aws = external_ports(&cfg, &catalogue).await?;
     let routes = api_routes(&catalogue);
     let permits: Vec<String> = catalogue
         .iter()
         .map(|p| format!("{} ({})", p.def.short_name, p.def.code))
         .collect();
-    let embedded = Arc::new(Embedded::open(EmbeddedConfig {
-        data_dir: data_dir.clone(),
-        files_url: format!("{base}/_files"),
-        portal_url: format!("{base}/"),
-        mail_from: "Perizinan Digital DPMPTSP Kota Bontang <noreply@perizinan-digital.test>".into(),
-        directory,
-        clock: Arc::new(match cfg.dev_clock_at.filter(|_| cfg.dev_clock) {
-            Some(at) => SystemClock::with_offset(at - chrono::Utc::now()),
-            None => SystemClock::default(),
-        }),
-        catalogue,
-        agency: perizinan::bootstrap::agency_from_env()?,
-        calendar,
-        retry_time_scale: cfg.retry_time_scale,
-        signed_url: format!("{base}/_signed"),
-        verify_base_url: format!("{base}/api"),
-        signed: aws.as_ref().map(|a| a.1.clone()),
-        signer: aws.as_ref().map(|a| a.2.clone()),
-        external: aws.map(|a| a.0),
-        retention: perizinan::bootstrap::retention_from_env()?,
-        idempotency_lock: perizinan::bootstrap::idempotency_lock_from_env()?,
-        malware_scan_required: perizinan::bootstrap::malware_scan_required(),
-        staff_notices: perizinan::bootstrap::staff_notices_from_env()?,
-        faults: perizinan::adapters::faults::FaultPlan::from_env()
-            .map_err(perizinan::embedded::BootError)?,
-    })?);
+    let dev_clock = cfg.runner.dev_clock;
+    let clock = Arc::new(match cfg.runner.dev_clock_at.filter(|_| dev_clock) {
+        Some(at) => SystemClock::with_offset(at - chrono::Utc::now()),
+        None => SystemClock::default(),
+    });
+    let web_dir = cfg.runner.web_dir.clone();
+    let every = cfg.runner.timer_interval;
+    let mut settings = cfg;
+    settings.data_dir = data_dir.clone();
+    // The runner's links are its own address (as printed below).
+    settings.portal_url = None;
+    settings.verify_base_url = None;
+    let mut ecfg = EmbeddedConfig::new(settings, catalogue, calendar);
+    ecfg.base_url = base.clone();
+    ecfg.clock = clock;
+    ecfg.directory = Some(directory);
+    ecfg.renderer = Some(perizinan_letters::renderer());
+    if let Some((external, signed, signer)) = aws {
+        ecfg.external = Some(external);
+        ecfg.signed = Some(signed);
+        ecfg.signer = Some(signer);
+    }
+    let embedded = Arc::new(Embedded::open(ecfg)?);
     let (resumed, redelivered) = embedded.recover().await?;
     let local = Local {
         embedded: embedded.clone(),
         token_key: Arc::new(embedded.token_key()),
         users: Arc::new(users),
-        dev_clock: cfg.dev_clock,
-        web: web::Web::new(cfg.web_dir.clone()),
+        dev_clock,
+        web: web::Web::new(web_dir),
     };
     let local_web_available = local.web.available();
     let state: AppState = embedded.services.clone();
@@ -756,7 +713,6 @@ pub async fn run(
         }
     });
     let timer = embedded.clone();
-    let every = cfg.timer_interval;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;

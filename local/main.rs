@@ -3,7 +3,7 @@
 //! Options (or environment): `--port N` (`PORT`, default 8080; 0 picks a free port),
 //! `--host IP` (`HOST`, default 127.0.0.1), `--data-dir DIR` (`PD_DATA_DIR`, default `data`).
 //! `PD_BACKEND=aws` uses DynamoDB, S3 and SES as configured by the environment (see
-//! `perizinan::bootstrap`), with the embedded executor or, with
+//! `perizinan::settings`), with the embedded executor or, with
 //! `PD_ORCHESTRATOR=stepfunctions`, Step Functions.
 //!
 //! `perizinan audit-verify [--data-dir DIR]` checks every audit trail (hash chain and head) of
@@ -13,7 +13,7 @@
 //! where it starts), `PD_TIMER_MS` (how often
 //! timeouts fire and undelivered work is re-sent; default 15000), `PD_RETRY_TIME_SCALE`
 //! (multiplies the ASL's Retry waits), `PD_FAULT_RATE`/`PD_FAULT_SEED`/`PD_FAULT_PORTS` (fault
-//! injection, see `perizinan::adapters::faults`).
+//! injection, see `perizinan_embedded::faults`).
 
 use local::Config;
 use std::process::ExitCode;
@@ -23,53 +23,7 @@ fn usage() -> &'static str {
 }
 
 fn parse_args(args: Vec<String>) -> Result<Config, String> {
-    let mut cfg = Config::default();
-    if let Ok(p) = std::env::var("PORT") {
-        cfg.port = p.parse().map_err(|_| format!("PORT tidak valid: {p}"))?;
-    }
-    if let Ok(h) = std::env::var("HOST") {
-        cfg.host = h.parse().map_err(|_| format!("HOST tidak valid: {h}"))?;
-    }
-    if let Ok(d) = std::env::var("PD_DATA_DIR") {
-        cfg.data_dir = d.into();
-    }
-    cfg.backend = match std::env::var("PD_BACKEND").as_deref() {
-        Err(_) | Ok("" | "embedded") => local::Backend::Embedded,
-        Ok("aws") => local::Backend::Aws {
-            step_functions: std::env::var("PD_ORCHESTRATOR").as_deref() == Ok("stepfunctions"),
-        },
-        Ok(other) => {
-            return Err(format!(
-                "PD_BACKEND tidak dikenal: {other} (embedded atau aws)"
-            ));
-        }
-    };
-    cfg.dev_clock = std::env::var("PD_DEV_CLOCK").as_deref() == Ok("1");
-    if let Ok(s) = std::env::var("PD_DEV_CLOCK_AT") {
-        let at = chrono::DateTime::parse_from_rfc3339(&s)
-            .map_err(|_| format!("PD_DEV_CLOCK_AT tidak valid (RFC 3339): {s}"))?;
-        if !cfg.dev_clock {
-            return Err("PD_DEV_CLOCK_AT memerlukan PD_DEV_CLOCK=1".into());
-        }
-        cfg.dev_clock_at = Some(at.with_timezone(&chrono::Utc));
-    }
-    cfg.web_dir = std::env::var("PD_WEB_DIR")
-        .ok()
-        .filter(|d| !d.is_empty())
-        .map(Into::into);
-    if let Ok(s) = std::env::var("PD_TIMER_MS") {
-        let ms: u64 = s
-            .parse()
-            .ok()
-            .filter(|m| *m > 0)
-            .ok_or_else(|| format!("PD_TIMER_MS tidak valid: {s}"))?;
-        cfg.timer_interval = std::time::Duration::from_millis(ms);
-    }
-    if let Ok(s) = std::env::var("PD_RETRY_TIME_SCALE") {
-        cfg.retry_time_scale = s
-            .parse()
-            .map_err(|_| format!("PD_RETRY_TIME_SCALE tidak valid: {s}"))?;
-    }
+    let mut cfg = Config::from_env().map_err(|e| e.to_string())?;
     let mut args = args.into_iter();
     while let Some(a) = args.next() {
         let mut value = || {
@@ -79,11 +33,11 @@ fn parse_args(args: Vec<String>) -> Result<Config, String> {
         match a.as_str() {
             "--port" => {
                 let v = value()?;
-                cfg.port = v.parse().map_err(|_| format!("--port tidak valid: {v}"))?;
+                cfg.runner.port = v.parse().map_err(|_| format!("--port tidak valid: {v}"))?;
             }
             "--host" => {
                 let v = value()?;
-                cfg.host = v.parse().map_err(|_| format!("--host tidak valid: {v}"))?;
+                cfg.runner.host = v.parse().map_err(|_| format!("--host tidak valid: {v}"))?;
             }
             "--data-dir" => cfg.data_dir = value()?.into(),
             "-h" | "--help" => return Err(usage().to_string()),

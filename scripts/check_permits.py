@@ -4,7 +4,7 @@ project's venv. Then proves the check can fail: a shipped permit with an unknown
 step function that does not exist, and with a choice field without options must be refused.
 
 The runner checks more at start (every step routed in the ASL, roles known, timeouts against
-the SLA: shared/src/catalogue.rs); the schema is what an editor shows while a permit is written.
+the SLA: shared/core/src/catalogue.rs); the schema is what an editor shows while a permit is written.
 
 Usage: python scripts/check_permits.py   (run by scripts/test with the project's venv)
 """

@@ -15,7 +15,7 @@ use perizinan::domain::permit::Function;
 /// The function's routes (the step routes are the catalogue's: `permit.json` names each
 /// step's function).
 pub fn routes(catalogue: &Catalogue) -> Routes {
-    steps::routes::<steps::PdfLetters>(Function::Sign, catalogue)
+    steps::routes(Function::Sign, catalogue)
         .get(
             "/cases/{id}/letter/drafts/{version}/download",
             letters::download_draft,

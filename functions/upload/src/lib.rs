@@ -9,7 +9,7 @@ use perizinan::domain::permit::Function;
 
 /// The function's routes.
 pub fn routes(catalogue: &Catalogue) -> Routes {
-    steps::routes::<steps::NoLetters>(Function::Upload, catalogue)
+    steps::routes(Function::Upload, catalogue)
         .post("/cases/{id}/documents", documents::request_upload)
         .get("/cases/{id}/documents", documents::list)
         .post("/cases/{id}/documents/{doc}/confirm", documents::confirm)

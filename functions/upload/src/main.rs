@@ -3,8 +3,8 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     perizinan::telemetry::init_json();
-    let services = perizinan::bootstrap::from_env().await?;
-    perizinan::lambda::run_http(perizinan::api::guard::with_guards(
+    let services = std::sync::Arc::new(perizinan_aws::from_env().await?);
+    perizinan_aws::lambda::run_http(perizinan::api::guard::with_guards(
         upload::router(&services.catalogue),
         services,
     ))

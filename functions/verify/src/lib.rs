@@ -10,7 +10,7 @@ use perizinan::domain::permit::Function;
 /// The function's routes (the step routes are the catalogue's: `permit.json` names each
 /// step's function).
 pub fn routes(catalogue: &Catalogue) -> Routes {
-    steps::routes::<steps::NoLetters>(Function::Verify, catalogue)
+    steps::routes(Function::Verify, catalogue)
 }
 
 /// The function's router (state attached by the caller: Lambda `main`, or the local runner).

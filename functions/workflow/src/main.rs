@@ -6,7 +6,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     perizinan::telemetry::init_json();
-    let services = perizinan::bootstrap::from_env().await?;
+    let services = std::sync::Arc::new(perizinan_aws::from_env().await?);
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let services = services.clone();
         async move {

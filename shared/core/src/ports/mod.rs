@@ -1,0 +1,30 @@
+//! Ports: one small trait per capability. Each has an embedded adapter (the one-machine
+//! default, also what `cargo run` uses) and an AWS adapter.
+
+pub mod clock;
+pub mod directory;
+pub mod documents;
+pub mod guard;
+pub mod letters;
+pub mod mailer;
+pub mod orchestrator;
+pub mod signer;
+pub mod store;
+pub mod task;
+
+pub use clock::{Clock, SystemClock};
+pub use directory::Directory;
+pub use documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
+pub use guard::{IdempotencyStore, SecurityLog};
+pub use letters::LetterRenderer;
+pub use mailer::{Email, MailError, Mailer};
+pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
+pub use signer::{SignError, Signer};
+pub use store::{CaseStore, Commit, ComplaintCommit, CounterClaim, StoreError};
+pub use task::{TaskError, TaskFunction};
+
+/// Everything one database holds: cases, idempotency records, the security log. Each adapter
+/// (SQLite, DynamoDB) implements all three; `Services` keeps them as separate ports.
+pub trait Store: CaseStore + IdempotencyStore + SecurityLog {}
+
+impl<T: CaseStore + IdempotencyStore + SecurityLog + ?Sized> Store for T {}

@@ -1,0 +1,324 @@
+//! The ports a deployment wires together, shared by every function's handlers.
+
+use crate::catalogue::Catalogue;
+use crate::domain::actions::Ctx;
+use crate::domain::calendar::Calendar;
+use crate::domain::notices::{Agency, Notice, RenderCtx, render};
+use crate::domain::permit::PermitDef;
+use crate::domain::{Case, Origin, Role};
+use crate::ports::directory::StaticDirectory;
+use crate::ports::{
+    CaseStore, Clock, Directory, DocumentStore, Email, LetterRenderer, Mailer, Orchestrator,
+    Signer, Store,
+};
+use crate::settings::{BootError, Settings};
+use std::sync::Arc;
+
+/// The adapters a deployment wires in (AWS in the functions, embedded or AWS in the runner; the
+/// fault layer of the tests wraps them one for one).
+#[derive(Clone)]
+pub struct Ports {
+    /// Cases, complaints, idempotency records and the security log: one database.
+    pub store: Arc<dyn Store>,
+    pub documents: Arc<dyn DocumentStore>,
+    pub signed_documents: Arc<dyn DocumentStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub orchestrator: Arc<dyn Orchestrator>,
+    pub complaint_orchestrator: Arc<dyn Orchestrator>,
+    pub signer: Arc<dyn Signer>,
+}
+
+/// The one way services are built: by the functions (`perizinan_aws::from_env`), the runner
+/// and the embedded default (`perizinan_embedded::Embedded::open`) and the tests. Everything
+/// but the ports has a default: the shipped catalogue, calendar, retention and letterhead, no
+/// role mailboxes, immediate staff notices.
+pub struct ServicesBuilder {
+    ports: Ports,
+    clock: Arc<dyn Clock>,
+    catalogue: Option<(Arc<Catalogue>, Arc<Calendar>)>,
+    renderer: Option<Arc<dyn LetterRenderer>>,
+    directory: StaticDirectory,
+    agency: Agency,
+    retention: crate::domain::privacy::RetentionPolicy,
+    portal_url: String,
+    verify_base_url: String,
+    idempotency_lock: chrono::Duration,
+    staff_notices: StaffNotices,
+    malware_scan_required: bool,
+}
+
+impl ServicesBuilder {
+    /// Applies `settings`: role mailboxes, staff notices, the malware scan, the idempotency
+    /// lock, the letterhead and retention files, and the portal and verification URLs (with
+    /// the embedded default's own as fallbacks).
+    pub fn settings(mut self, settings: &Settings) -> Result<Self, BootError> {
+        self.directory = settings.role_mailboxes.clone();
+        self.staff_notices = settings.staff_notices;
+        self.malware_scan_required = settings.malware_scan_required;
+        self.idempotency_lock = settings.idempotency_lock;
+        self.agency = settings.agency()?;
+        self.retention = settings.retention()?;
+        self.portal_url = settings.portal_url_or_local();
+        self.verify_base_url = settings
+            .verify_base_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/api", settings.base_url.trim_end_matches('/')));
+        Ok(self)
+    }
+
+    /// The permits served and the calendar their deadlines count in.
+    pub fn catalogue(mut self, catalogue: Arc<Catalogue>, calendar: Arc<Calendar>) -> Self {
+        self.catalogue = Some((catalogue, calendar));
+        self
+    }
+
+    /// Makes letters and bills (only where a step's effects need it: `sign`, the runner).
+    pub fn renderer(mut self, renderer: Arc<dyn LetterRenderer>) -> Self {
+        self.renderer = Some(renderer);
+        self
+    }
+
+    /// Who receives each role's notices.
+    pub fn directory(mut self, directory: StaticDirectory) -> Self {
+        self.directory = directory;
+        self
+    }
+
+    pub fn portal_url(mut self, url: impl Into<String>) -> Self {
+        self.portal_url = url.into();
+        self
+    }
+
+    pub fn verify_base_url(mut self, url: impl Into<String>) -> Self {
+        self.verify_base_url = url.into();
+        self
+    }
+
+    pub fn build(self) -> Result<Services, BootError> {
+        let (catalogue, calendar) = match self.catalogue {
+            Some(c) => c,
+            None => {
+                let calendar = Calendar::shipped();
+                let catalogue = Catalogue::shipped_with(
+                    crate::domain::roles::Roles::current(),
+                    &calendar,
+                    crate::catalogue::Checks::Definitions,
+                )
+                .map_err(|e| BootError(format!("the shipped catalogue: {e}")))?;
+                (Arc::new(catalogue), Arc::new(calendar))
+            }
+        };
+        let p = self.ports;
+        let store: Arc<dyn CaseStore> = p.store.clone();
+        Ok(Services {
+            store,
+            idempotency: p.store.clone(),
+            security_log: p.store,
+            documents: p.documents,
+            signed_documents: p.signed_documents,
+            signer: p.signer,
+            renderer: self.renderer,
+            verify_base_url: self.verify_base_url,
+            mailer: p.mailer,
+            orchestrator: p.orchestrator,
+            complaint_orchestrator: p.complaint_orchestrator,
+            directory: Arc::new(self.directory),
+            clock: self.clock,
+            catalogue,
+            agency: Arc::new(self.agency),
+            calendar,
+            portal_url: self.portal_url,
+            idempotency_config: crate::api::guard::IdempotencyConfig {
+                lock: self.idempotency_lock,
+                ttl: self.retention.idempotency_ttl(),
+            },
+            retention: Arc::new(self.retention),
+            staff_notices: self.staff_notices,
+            malware_scan_required: self.malware_scan_required,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn CaseStore>,
+    pub documents: Arc<dyn DocumentStore>,
+    /// Write-once store of signed documents (S3 with Object Lock in AWS).
+    pub signed_documents: Arc<dyn DocumentStore>,
+    /// Signs the SHA-256 of each final letter (KMS in AWS, a local key file embedded).
+    pub signer: Arc<dyn Signer>,
+    /// Renders letters and bills as files (the letters crate's PDF renderer in `sign` and the
+    /// runner; `None` in the functions whose steps make no document).
+    pub renderer: Option<Arc<dyn LetterRenderer>>,
+    /// Public base URL of the verification endpoint (`…/verify/{id}` is what the QR encodes).
+    pub verify_base_url: String,
+    pub mailer: Arc<dyn Mailer>,
+    /// Every permit's workflow (`infra/permits/<code>/workflow.asl.json`).
+    pub orchestrator: Arc<dyn Orchestrator>,
+    /// The complaint workflow (`infra/statemachine/pengaduan.asl.json`).
+    pub complaint_orchestrator: Arc<dyn Orchestrator>,
+    pub directory: Arc<dyn Directory>,
+    pub clock: Arc<dyn Clock>,
+    /// The permits the office serves (`infra/permits/`).
+    pub catalogue: Arc<Catalogue>,
+    pub agency: Arc<Agency>,
+    pub calendar: Arc<Calendar>,
+    /// Base URL of the public portal (links in e-mails).
+    pub portal_url: String,
+    /// Idempotency records of retried requests (the same database as `store`).
+    pub idempotency: Arc<dyn crate::ports::IdempotencyStore>,
+    pub idempotency_config: crate::api::guard::IdempotencyConfig,
+    /// Refused requests (the same database as `store`).
+    pub security_log: Arc<dyn crate::ports::SecurityLog>,
+    /// How long data outside the permit record is kept (`infra/config/retention.json`).
+    pub retention: Arc<crate::domain::privacy::RetentionPolicy>,
+    /// How staff hear of new work: an e-mail per arrival, or one queue digest per role each
+    /// morning (`PD_STAFF_NOTICES`).
+    pub staff_notices: StaffNotices,
+    /// Uploaded documents are handed out only with the malware scanner's clean verdict
+    /// (`PD_MALWARE_SCAN=required`; AWS, with GuardDuty Malware Protection for S3).
+    pub malware_scan_required: bool,
+}
+
+/// How staff are told that a case arrived in their queue. Applicants are always told at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StaffNotices {
+    /// An e-mail to the role at every arrival (the embedded default: visible in the outbox).
+    #[default]
+    Immediate,
+    /// One e-mail per role each morning listing its queue (the daily job), besides the deadline
+    /// alerts: fewer messages for staff who work from the console (docs/performance.md).
+    Daily,
+}
+
+/// Who a complaint notice goes to.
+pub enum ComplaintRecipient {
+    Complainant,
+    Role(Role),
+}
+
+/// Who a notice goes to.
+pub enum Recipient {
+    Applicant,
+    Role(Role),
+}
+
+impl Services {
+    /// Services over `ports` (see [`ServicesBuilder`] for what else can be set).
+    pub fn builder(ports: Ports, clock: Arc<dyn Clock>) -> ServicesBuilder {
+        let settings = Settings::default();
+        ServicesBuilder {
+            ports,
+            clock,
+            catalogue: None,
+            renderer: None,
+            directory: StaticDirectory::default(),
+            agency: Agency::default(),
+            retention: crate::domain::privacy::RetentionPolicy::shipped(),
+            portal_url: settings.portal_url_or_local(),
+            verify_base_url: format!("{}/api", settings.base_url),
+            idempotency_lock: settings.idempotency_lock,
+            staff_notices: StaffNotices::Immediate,
+            malware_scan_required: false,
+        }
+    }
+
+    /// These services with `renderer` making the letters and bills.
+    pub fn with_renderer(mut self, renderer: Arc<dyn LetterRenderer>) -> Self {
+        self.renderer = Some(renderer);
+        self
+    }
+
+    /// Sends a complaint notice; a complainant without an e-mail address gets none.
+    pub async fn notify_complaint(
+        &self,
+        notice: &crate::domain::complaints::ComplaintNotice,
+        c: &crate::domain::complaints::Complaint,
+        to: ComplaintRecipient,
+        key: &str,
+    ) -> Result<(), crate::ports::MailError> {
+        let addresses = match to {
+            ComplaintRecipient::Complainant => c
+                .complainant
+                .as_ref()
+                .and_then(|p| p.email.as_ref())
+                .map(|e| vec![e.as_str().to_string()])
+                .unwrap_or_default(),
+            ComplaintRecipient::Role(r) => self.directory.addresses(&r).await,
+        };
+        if addresses.is_empty() {
+            return Ok(());
+        }
+        let msg = notice.render(c, &self.agency, &self.portal_url);
+        self.mailer
+            .send(&Email {
+                to: addresses,
+                subject: msg.subject,
+                body: msg.body,
+                idempotency_key: format!("{}/{}/{key}", c.id, notice.code()),
+            })
+            .await?;
+        tracing::info!(complaint_id = %c.id, notice = notice.code(), "notice sent");
+        Ok(())
+    }
+
+    /// The context of an action happening now.
+    pub fn ctx<'a>(&'a self, origin: &'a Origin) -> Ctx<'a> {
+        Ctx {
+            now: self.clock.now(),
+            origin,
+            calendar: &self.calendar,
+        }
+    }
+
+    /// The definition of a case's permit (`None` for a permit the catalogue no longer serves).
+    pub fn permit_of(&self, case: &Case) -> Option<&PermitDef> {
+        self.catalogue.def(case.permit_code.as_str())
+    }
+
+    /// Renders and sends a notice. `key` identifies this sending: the same key is one message.
+    pub async fn notify(
+        &self,
+        notice: &Notice,
+        case: &Case,
+        to: Recipient,
+        key: &str,
+    ) -> Result<(), crate::ports::MailError> {
+        let Some(def) = self.permit_of(case) else {
+            tracing::warn!(case_id = %case.id, permit = %case.permit_code, "notice for a permit the catalogue does not serve");
+            return Ok(());
+        };
+        let addresses = match to {
+            Recipient::Applicant => case
+                .application
+                .str(&def.contact.email)
+                .filter(|_| !case.application.is_erased(&def.contact.email))
+                .map(|e| vec![e.to_string()])
+                .unwrap_or_default(),
+            Recipient::Role(r) => self.directory.addresses(&r).await,
+        };
+        if addresses.is_empty() {
+            tracing::warn!(case_id = %case.id, notice = notice.code(), "no recipient for notice");
+            return Ok(());
+        }
+        let msg = render(
+            notice,
+            case,
+            &RenderCtx {
+                agency: &self.agency,
+                def,
+                portal_url: &self.portal_url,
+            },
+        );
+        self.mailer
+            .send(&Email {
+                to: addresses,
+                subject: msg.subject,
+                body: msg.body,
+                idempotency_key: format!("{}/{}/{key}", case.id, notice.code()),
+            })
+            .await?;
+        tracing::info!(case_id = %case.id, notice = notice.code(), "notice sent");
+        Ok(())
+    }
+}

@@ -1,0 +1,682 @@
+//! One typed configuration, read once from the environment at start (the Lambda `main`s, the
+//! local runner, whose flags then override the place it listens on and its data directory).
+//! Every `PD_*` variable is read here and nowhere else; a value that cannot be used stops the
+//! start with an error naming the variable, in Indonesian and English.
+//!
+//! What each part configures:
+//! - where the data lives: `PD_BACKEND` (`aws` in the functions; `embedded` or `aws` in the
+//!   runner), `PD_ORCHESTRATOR` (`stepfunctions` in the runner on AWS), [`AwsSettings`],
+//!   `PD_DATA_DIR` and `PD_BASE_URL` (the embedded default);
+//! - what the office serves: `PD_PERMITS_DIR`, `PD_CALENDAR_DIR`, `PD_ROLES_FILE`,
+//!   `PD_RETENTION_FILE`, `PD_AGENCY_FILE` (each defaults to the data shipped in `infra/`);
+//! - how it serves: `PD_PORTAL_URL`, `PD_VERIFY_BASE_URL`, `PD_MAIL_FROM`, `PD_ROLE_MAILBOXES`,
+//!   `PD_STAFF_NOTICES`, `PD_MALWARE_SCAN`, `PD_IDEMPOTENCY_LOCK_SECONDS`;
+//! - the runner's own ([`RunnerSettings`]) and the tests' fault layer ([`FaultSettings`]).
+
+use crate::catalogue::{Catalogue, Checks};
+use crate::domain::Role;
+use crate::domain::calendar::Calendar;
+use crate::domain::notices::Agency;
+use crate::domain::privacy::RetentionPolicy;
+use crate::domain::roles::Roles;
+use crate::ports::directory::StaticDirectory;
+use crate::services::StaffNotices;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A setting that cannot be used: which variable, and why (Indonesian, then English).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {id} / {en}")]
+pub struct SettingError {
+    pub variable: &'static str,
+    /// The problem in Indonesian (what an operator of an Indonesian office reads first).
+    pub id: String,
+    /// The problem in English.
+    pub en: String,
+}
+
+impl SettingError {
+    fn new(variable: &'static str, id: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            variable,
+            id: id.into(),
+            en: en.into(),
+        }
+    }
+
+    /// A required variable that is not set.
+    pub fn missing(variable: &'static str) -> Self {
+        Self::new(variable, "wajib diisi", "is required and not set")
+    }
+
+    fn invalid(variable: &'static str, value: &str, expected_id: &str, expected_en: &str) -> Self {
+        Self::new(
+            variable,
+            format!("nilai {value:?} tidak valid ({expected_id})"),
+            format!("{value:?} is not valid ({expected_en})"),
+        )
+    }
+}
+
+/// A start that cannot go on (a setting, or data a setting names): says what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BootError(pub String);
+
+impl From<SettingError> for BootError {
+    fn from(e: SettingError) -> Self {
+        BootError(e.to_string())
+    }
+}
+
+/// Where cases, documents and mail live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// SQLite, files, the outbox and the embedded executor under the data directory (the
+    /// runner's default).
+    #[default]
+    Embedded,
+    /// DynamoDB, S3, SES, KMS (the functions' only backend; the runner's on request).
+    Aws,
+}
+
+/// The AWS resources (the stack's outputs, set on every function by `infra/template.yaml`).
+/// Region, credentials and endpoints come from the SDK's standard variables (`AWS_REGION`,
+/// `AWS_ENDPOINT_URL`, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// `PD_TABLE`: the DynamoDB table.
+    pub table: Option<String>,
+    /// `PD_UPLOAD_BUCKET`: the S3 bucket of uploads and generated documents.
+    pub upload_bucket: Option<String>,
+    /// `PD_SIGNED_BUCKET`: the Object Lock bucket of signed documents.
+    pub signed_bucket: Option<String>,
+    /// `PD_SIGNING_KEY_ID`: the KMS key that signs letters.
+    pub signing_key_id: Option<String>,
+    /// `PD_SES_CONFIGURATION_SET`.
+    pub ses_configuration_set: Option<String>,
+    /// `PD_STATE_MACHINE_ARN_PREFIX`: each permit's state machine is this followed by its name.
+    pub state_machine_arn_prefix: Option<String>,
+    /// `PD_COMPLAINT_STATE_MACHINE_ARN`.
+    pub complaint_state_machine_arn: Option<String>,
+    /// `PD_S3_PATH_STYLE=true` for S3-compatible endpoints such as moto.
+    pub s3_path_style: bool,
+}
+
+/// A required AWS setting: its value, or an error naming it.
+pub fn required<'a>(
+    value: &'a Option<String>,
+    variable: &'static str,
+) -> Result<&'a str, SettingError> {
+    value
+        .as_deref()
+        .ok_or_else(|| SettingError::missing(variable))
+}
+
+/// The local runner's own settings (`cargo run`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunnerSettings {
+    /// `HOST` (or `--host`), default 127.0.0.1.
+    pub host: IpAddr,
+    /// `PORT` (or `--port`), default 8080; 0 picks a free port.
+    pub port: u16,
+    /// `PD_ORCHESTRATOR=stepfunctions`: on the AWS backend, Step Functions instead of the
+    /// embedded executor.
+    pub step_functions: bool,
+    /// `PD_DEV_CLOCK=1`: `/_dev/clock` may set or advance the clock.
+    pub dev_clock: bool,
+    /// `PD_DEV_CLOCK_AT` (RFC 3339, needs `PD_DEV_CLOCK=1`): the instant the clock starts at.
+    pub dev_clock_at: Option<DateTime<Utc>>,
+    /// `PD_WEB_DIR`: serve the portal and console from this directory.
+    pub web_dir: Option<PathBuf>,
+    /// `PD_TIMER_MS` (default 15000): how often timeouts fire and undelivered work is re-sent.
+    pub timer_interval: Duration,
+    /// `PD_RETRY_TIME_SCALE` (default 1): multiplies the ASL's Retry waits.
+    pub retry_time_scale: f64,
+}
+
+impl Default for RunnerSettings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            step_functions: false,
+            dev_clock: false,
+            dev_clock_at: None,
+            web_dir: None,
+            timer_interval: Duration::from_secs(15),
+            retry_time_scale: 1.0,
+        }
+    }
+}
+
+/// The fault layer of the tests (off in every real deployment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultSettings {
+    /// `PD_FAULT_RATE` in [0, 1]; 0 (unset) = off.
+    pub rate: f64,
+    /// `PD_FAULT_SEED` (default 1).
+    pub seed: u64,
+    /// `PD_FAULT_PORTS`: comma-separated port names; empty = all.
+    pub ports: Vec<String>,
+    /// `PD_PORT_METER=1`: wrap the ports only to count their calls.
+    pub port_meter: bool,
+}
+
+impl Default for FaultSettings {
+    fn default() -> Self {
+        Self {
+            rate: 0.0,
+            seed: 1,
+            ports: vec![],
+            port_meter: false,
+        }
+    }
+}
+
+/// Everything a process is configured with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `PD_BACKEND` (unset: the runner's embedded default, a function's AWS adapters).
+    pub backend: Option<Backend>,
+    pub aws: AwsSettings,
+    /// `PD_DATA_DIR` (default `data`): the embedded default's directory.
+    pub data_dir: PathBuf,
+    /// `PD_BASE_URL` (default `http://127.0.0.1:8080`): the embedded default's own links.
+    pub base_url: String,
+    /// `PD_PORTAL_URL`: the public portal (links in e-mails).
+    pub portal_url: Option<String>,
+    /// `PD_VERIFY_BASE_URL`: the public verification endpoint (`…/verify/{id}` in the QR).
+    pub verify_base_url: Option<String>,
+    /// `PD_MAIL_FROM`: the sender of every e-mail.
+    pub mail_from: Option<String>,
+    /// `PD_ROLE_MAILBOXES`: `{"front_office": ["fo@…"], …}`, who receives each role's notices.
+    pub role_mailboxes: StaticDirectory,
+    /// `PD_STAFF_NOTICES`: `immediate` (default) or `daily`.
+    pub staff_notices: StaffNotices,
+    /// `PD_MALWARE_SCAN=required`: documents are handed out only with a clean scan verdict.
+    pub malware_scan_required: bool,
+    /// `PD_IDEMPOTENCY_LOCK_SECONDS` (default 60: longer than the HTTP API's 30-second
+    /// integration timeout).
+    pub idempotency_lock: chrono::Duration,
+    /// `PD_PERMITS_DIR`: a deployment's own permit catalogue (default: `infra/permits/`).
+    pub permits_dir: Option<PathBuf>,
+    /// `PD_CALENDAR_DIR`: holiday data without a rebuild (default: `infra/calendar/`).
+    pub calendar_dir: Option<PathBuf>,
+    /// `PD_ROLES_FILE`: the office's roles (default: `infra/roles.json`).
+    pub roles_file: Option<PathBuf>,
+    /// `PD_RETENTION_FILE` (default: `infra/config/retention.json`).
+    pub retention_file: Option<PathBuf>,
+    /// `PD_AGENCY_FILE`: the letterhead and contacts (default: DPMPTSP Kota Bontang).
+    pub agency_file: Option<PathBuf>,
+    pub runner: RunnerSettings,
+    pub faults: FaultSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            backend: None,
+            aws: AwsSettings::default(),
+            data_dir: "data".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            portal_url: None,
+            verify_base_url: None,
+            mail_from: None,
+            role_mailboxes: StaticDirectory::default(),
+            staff_notices: StaffNotices::Immediate,
+            malware_scan_required: false,
+            idempotency_lock: chrono::Duration::seconds(60),
+            permits_dir: None,
+            calendar_dir: None,
+            roles_file: None,
+            retention_file: None,
+            agency_file: None,
+            runner: RunnerSettings::default(),
+            faults: FaultSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// The process's settings, from its environment.
+    pub fn from_env() -> Result<Self, SettingError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The settings from `var` (a variable's value by name; blank counts as unset).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let path = |name: &str| get(name).map(PathBuf::from);
+        let flag = |name: &'static str, on: &str| -> Result<bool, SettingError> {
+            match get(name) {
+                None => Ok(false),
+                Some(v) if v == on => Ok(true),
+                Some(v) if v == "0" || v == "false" || v == "optional" => Ok(false),
+                Some(v) => Err(SettingError::invalid(
+                    name,
+                    &v,
+                    &format!("gunakan {on}"),
+                    &format!("use {on}"),
+                )),
+            }
+        };
+        let backend = match get("PD_BACKEND").as_deref() {
+            None => None,
+            Some("embedded") => Some(Backend::Embedded),
+            Some("aws") => Some(Backend::Aws),
+            Some(v) => {
+                return Err(SettingError::invalid(
+                    "PD_BACKEND",
+                    v,
+                    "embedded atau aws",
+                    "embedded or aws",
+                ));
+            }
+        };
+        let mut s = Settings {
+            backend,
+            ..Settings::default()
+        };
+        s.aws = AwsSettings {
+            table: get("PD_TABLE"),
+            upload_bucket: get("PD_UPLOAD_BUCKET"),
+            signed_bucket: get("PD_SIGNED_BUCKET"),
+            signing_key_id: get("PD_SIGNING_KEY_ID"),
+            ses_configuration_set: get("PD_SES_CONFIGURATION_SET"),
+            state_machine_arn_prefix: get("PD_STATE_MACHINE_ARN_PREFIX"),
+            complaint_state_machine_arn: get("PD_COMPLAINT_STATE_MACHINE_ARN"),
+            s3_path_style: flag("PD_S3_PATH_STYLE", "true")?,
+        };
+        if let Some(d) = path("PD_DATA_DIR") {
+            s.data_dir = d;
+        }
+        if let Some(b) = get("PD_BASE_URL") {
+            s.base_url = url("PD_BASE_URL", b)?;
+        }
+        s.portal_url = get("PD_PORTAL_URL")
+            .map(|v| url("PD_PORTAL_URL", v))
+            .transpose()?;
+        s.verify_base_url = get("PD_VERIFY_BASE_URL")
+            .map(|v| url("PD_VERIFY_BASE_URL", v))
+            .transpose()?;
+        s.mail_from = get("PD_MAIL_FROM");
+        if let Some(raw) = get("PD_ROLE_MAILBOXES") {
+            s.role_mailboxes = role_mailboxes(&raw)?;
+        }
+        s.staff_notices = match get("PD_STAFF_NOTICES").as_deref() {
+            None | Some("immediate") => StaffNotices::Immediate,
+            Some("daily") => StaffNotices::Daily,
+            Some(v) => {
+                return Err(SettingError::invalid(
+                    "PD_STAFF_NOTICES",
+                    v,
+                    "immediate atau daily",
+                    "immediate or daily",
+                ));
+            }
+        };
+        s.malware_scan_required = flag("PD_MALWARE_SCAN", "required")?;
+        if let Some(v) = get("PD_IDEMPOTENCY_LOCK_SECONDS") {
+            let secs = positive::<u32>("PD_IDEMPOTENCY_LOCK_SECONDS", &v)?;
+            s.idempotency_lock = chrono::Duration::seconds(i64::from(secs));
+        }
+        s.permits_dir = path("PD_PERMITS_DIR");
+        s.calendar_dir = path("PD_CALENDAR_DIR");
+        s.roles_file = path("PD_ROLES_FILE");
+        s.retention_file = path("PD_RETENTION_FILE");
+        s.agency_file = path("PD_AGENCY_FILE");
+
+        let r = &mut s.runner;
+        if let Some(v) = get("HOST") {
+            r.host = v
+                .parse()
+                .map_err(|_| SettingError::invalid("HOST", &v, "alamat IP", "an IP address"))?;
+        }
+        if let Some(v) = get("PORT") {
+            r.port = v.parse().map_err(|_| {
+                SettingError::invalid("PORT", &v, "nomor port 0–65535", "a port number 0–65535")
+            })?;
+        }
+        r.step_functions = match get("PD_ORCHESTRATOR").as_deref() {
+            None | Some("embedded") => false,
+            Some("stepfunctions") => true,
+            Some(v) => {
+                return Err(SettingError::invalid(
+                    "PD_ORCHESTRATOR",
+                    v,
+                    "embedded atau stepfunctions",
+                    "embedded or stepfunctions",
+                ));
+            }
+        };
+        r.dev_clock = flag("PD_DEV_CLOCK", "1")?;
+        if let Some(v) = get("PD_DEV_CLOCK_AT") {
+            let at = DateTime::parse_from_rfc3339(&v).map_err(|_| {
+                SettingError::invalid(
+                    "PD_DEV_CLOCK_AT",
+                    &v,
+                    "waktu RFC 3339",
+                    "an RFC 3339 instant",
+                )
+            })?;
+            if !r.dev_clock {
+                return Err(SettingError::new(
+                    "PD_DEV_CLOCK_AT",
+                    "memerlukan PD_DEV_CLOCK=1",
+                    "needs PD_DEV_CLOCK=1",
+                ));
+            }
+            r.dev_clock_at = Some(at.with_timezone(&Utc));
+        }
+        r.web_dir = path("PD_WEB_DIR");
+        if let Some(v) = get("PD_TIMER_MS") {
+            r.timer_interval = Duration::from_millis(positive::<u64>("PD_TIMER_MS", &v)?);
+        }
+        if let Some(v) = get("PD_RETRY_TIME_SCALE") {
+            r.retry_time_scale = v
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| {
+                    SettingError::invalid(
+                        "PD_RETRY_TIME_SCALE",
+                        &v,
+                        "bilangan tidak negatif",
+                        "a non-negative number",
+                    )
+                })?;
+        }
+
+        let f = &mut s.faults;
+        if let Some(v) = get("PD_FAULT_RATE") {
+            f.rate = v
+                .parse::<f64>()
+                .ok()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .ok_or_else(|| {
+                    SettingError::invalid(
+                        "PD_FAULT_RATE",
+                        &v,
+                        "bilangan dalam [0, 1]",
+                        "a number in [0, 1]",
+                    )
+                })?;
+        }
+        f.seed = match get("PD_FAULT_SEED") {
+            Some(v) => v.parse().map_err(|_| {
+                SettingError::invalid("PD_FAULT_SEED", &v, "bilangan bulat", "a whole number")
+            })?,
+            None => 1,
+        };
+        f.ports = get("PD_FAULT_PORTS")
+            .map(|p| {
+                p.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        f.port_meter = flag("PD_PORT_METER", "1")?;
+        Ok(s)
+    }
+
+    /// The portal's base URL: `PD_PORTAL_URL`, else the embedded default's own.
+    pub fn portal_url_or_local(&self) -> String {
+        self.portal_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/", self.base_url.trim_end_matches('/')))
+    }
+
+    /// The sender of e-mails: `PD_MAIL_FROM`, else the embedded outbox's.
+    pub fn mail_from_or_local(&self) -> String {
+        self.mail_from.clone().unwrap_or_else(|| {
+            "Perizinan Digital DPMPTSP Kota Bontang <noreply@perizinan-digital.test>".into()
+        })
+    }
+
+    /// The office's roles (`PD_ROLES_FILE` or the shipped `infra/roles.json`), installed as the
+    /// process's registry. Call before anything names a role.
+    pub fn install_roles(&self) -> Result<&'static Roles, BootError> {
+        if let Some(path) = &self.roles_file {
+            let text = read(path)?;
+            let roles = Roles::parse(&path.display().to_string(), &text)
+                .map_err(|e| BootError(e.to_string()))?;
+            if !Roles::install(roles) {
+                tracing::warn!(
+                    "roles were installed before PD_ROLES_FILE was read; the first stays"
+                );
+            }
+        }
+        Ok(Roles::current())
+    }
+
+    /// The holiday calendar: the years shipped in `infra/calendar/`, or every `*.json` file of
+    /// `PD_CALENDAR_DIR`.
+    pub fn calendar(&self) -> Result<Calendar, BootError> {
+        let Some(dir) = &self.calendar_dir else {
+            return Ok(Calendar::shipped());
+        };
+        let mut files = vec![];
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            BootError(format!(
+                "PD_CALENDAR_DIR: cannot read {}: {e}",
+                dir.display()
+            ))
+        })?;
+        for e in entries {
+            let path = e.map_err(|e| BootError(e.to_string()))?.path();
+            if path.extension().is_some_and(|x| x == "json") {
+                files.push((path.display().to_string(), read(&path)?));
+            }
+        }
+        files.sort();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        Calendar::from_files(&refs).map_err(|e| BootError(e.to_string()))
+    }
+
+    /// The permit catalogue: every folder of `PD_PERMITS_DIR`, or the permits shipped in
+    /// `infra/permits/`, with `checks`. A broken permit stops the start with messages naming
+    /// its file, state and problem.
+    pub fn catalogue(&self, calendar: &Calendar, checks: Checks) -> Result<Catalogue, BootError> {
+        let roles = self.install_roles()?;
+        let loaded = match &self.permits_dir {
+            Some(dir) => Catalogue::from_dir(dir, roles, calendar, checks),
+            None => Catalogue::shipped_with(roles, calendar, checks),
+        };
+        loaded.map_err(|e| BootError(format!("the permit catalogue cannot be served:\n{e}")))
+    }
+
+    /// How long data outside the permit record is kept.
+    pub fn retention(&self) -> Result<RetentionPolicy, BootError> {
+        match &self.retention_file {
+            Some(path) => RetentionPolicy::parse(&read(path)?)
+                .map_err(|e| BootError(format!("PD_RETENTION_FILE: {e}"))),
+            None => Ok(RetentionPolicy::shipped()),
+        }
+    }
+
+    /// The agency's letterhead and contacts.
+    pub fn agency(&self) -> Result<Agency, BootError> {
+        match &self.agency_file {
+            Some(path) => serde_json::from_str(&read(path)?)
+                .map_err(|e| BootError(format!("PD_AGENCY_FILE {}: {e}", path.display()))),
+            None => Ok(Agency::default()),
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, BootError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| BootError(format!("cannot read {}: {e}", path.display())))
+}
+
+fn url(variable: &'static str, v: String) -> Result<String, SettingError> {
+    if v.starts_with("https://") || v.starts_with("http://") {
+        Ok(v)
+    } else {
+        Err(SettingError::invalid(
+            variable,
+            &v,
+            "alamat http:// atau https://",
+            "an http:// or https:// URL",
+        ))
+    }
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(
+    variable: &'static str,
+    v: &str,
+) -> Result<T, SettingError> {
+    v.parse::<T>()
+        .ok()
+        .filter(|x| *x > T::default())
+        .ok_or_else(|| {
+            SettingError::invalid(
+                variable,
+                v,
+                "bilangan bulat positif",
+                "a positive whole number",
+            )
+        })
+}
+
+fn role_mailboxes(raw: &str) -> Result<StaticDirectory, SettingError> {
+    let map: BTreeMap<String, Vec<String>> = serde_json::from_str(raw).map_err(|e| {
+        SettingError::new(
+            "PD_ROLE_MAILBOXES",
+            format!("bukan JSON yang valid: {e}"),
+            format!("is not valid JSON: {e}"),
+        )
+    })?;
+    let mut entries = vec![];
+    for (role, addrs) in map {
+        let r: Role = role.parse().map_err(|e| {
+            SettingError::new(
+                "PD_ROLE_MAILBOXES",
+                format!("peran tidak dikenal: {role}"),
+                format!("{e}"),
+            )
+        })?;
+        entries.extend(addrs.into_iter().map(|a| (r.clone(), a)));
+    }
+    Ok(StaticDirectory { entries })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Settings, SettingError> {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_vars(|n| vars.get(n).cloned())
+    }
+
+    #[test]
+    fn nothing_set_is_the_embedded_default() {
+        let s = from(&[]).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.backend, None);
+        assert_eq!(s.idempotency_lock, chrono::Duration::seconds(60));
+        assert_eq!(s.portal_url_or_local(), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn every_value_is_read_once_into_its_type() {
+        let s = from(&[
+            ("PD_BACKEND", "aws"),
+            ("PD_TABLE", "cases"),
+            ("PD_S3_PATH_STYLE", "true"),
+            ("PD_STAFF_NOTICES", "daily"),
+            ("PD_MALWARE_SCAN", "required"),
+            ("PD_IDEMPOTENCY_LOCK_SECONDS", "90"),
+            (
+                "PD_ROLE_MAILBOXES",
+                r#"{"front_office": ["fo@bontang.test"]}"#,
+            ),
+            ("PD_DEV_CLOCK", "1"),
+            ("PD_DEV_CLOCK_AT", "2026-03-02T08:00:00+08:00"),
+            ("PD_TIMER_MS", "200"),
+            ("PD_FAULT_RATE", "0.1"),
+            ("PD_FAULT_PORTS", "store, mailer"),
+            ("PORT", "0"),
+        ])
+        .unwrap();
+        assert_eq!(s.backend, Some(Backend::Aws));
+        assert_eq!(s.aws.table.as_deref(), Some("cases"));
+        assert!(s.aws.s3_path_style);
+        assert_eq!(s.staff_notices, StaffNotices::Daily);
+        assert!(s.malware_scan_required);
+        assert_eq!(s.idempotency_lock, chrono::Duration::seconds(90));
+        assert_eq!(s.role_mailboxes.entries.len(), 1);
+        assert_eq!(
+            s.runner.dev_clock_at.unwrap().to_rfc3339(),
+            "2026-03-02T00:00:00+00:00"
+        );
+        assert_eq!(s.runner.timer_interval, Duration::from_millis(200));
+        assert_eq!(s.runner.port, 0);
+        assert_eq!(s.faults.rate, 0.1);
+        assert_eq!(s.faults.ports, ["store", "mailer"]);
+    }
+
+    #[test]
+    fn a_wrong_value_names_its_variable_in_both_languages() {
+        for (vars, variable) in [
+            (vec![("PD_BACKEND", "sqlite")], "PD_BACKEND"),
+            (vec![("PD_STAFF_NOTICES", "weekly")], "PD_STAFF_NOTICES"),
+            (
+                vec![("PD_IDEMPOTENCY_LOCK_SECONDS", "0")],
+                "PD_IDEMPOTENCY_LOCK_SECONDS",
+            ),
+            (
+                vec![("PD_IDEMPOTENCY_LOCK_SECONDS", "soon")],
+                "PD_IDEMPOTENCY_LOCK_SECONDS",
+            ),
+            (vec![("PD_ROLE_MAILBOXES", "fo@x")], "PD_ROLE_MAILBOXES"),
+            (
+                vec![("PD_ROLE_MAILBOXES", r#"{"juru_parkir": []}"#)],
+                "PD_ROLE_MAILBOXES",
+            ),
+            (vec![("PD_MALWARE_SCAN", "yes")], "PD_MALWARE_SCAN"),
+            (vec![("PD_PORTAL_URL", "portal.example")], "PD_PORTAL_URL"),
+            (
+                vec![("PD_DEV_CLOCK_AT", "2026-03-02T08:00:00Z")],
+                "PD_DEV_CLOCK_AT",
+            ),
+            (
+                vec![("PD_DEV_CLOCK", "1"), ("PD_DEV_CLOCK_AT", "Senin")],
+                "PD_DEV_CLOCK_AT",
+            ),
+            (vec![("PD_TIMER_MS", "-5")], "PD_TIMER_MS"),
+            (vec![("PD_FAULT_RATE", "1.5")], "PD_FAULT_RATE"),
+            (vec![("PORT", "80800")], "PORT"),
+            (vec![("PD_ORCHESTRATOR", "airflow")], "PD_ORCHESTRATOR"),
+        ] {
+            let e = from(&vars).unwrap_err();
+            assert_eq!(e.variable, variable, "{vars:?}");
+            let text = e.to_string();
+            assert!(text.starts_with(variable), "{text}");
+            assert!(text.contains(" / "), "{text}");
+            assert!(!e.id.is_empty() && !e.en.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_missing_required_setting_is_named() {
+        let s = from(&[("PD_BACKEND", "aws")]).unwrap();
+        let e = required(&s.aws.table, "PD_TABLE").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "PD_TABLE: wajib diisi / is required and not set"
+        );
+    }
+}

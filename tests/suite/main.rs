@@ -1,0 +1,26 @@
+//! Every end-to-end, contract and property test in one binary (the helpers in `common` are
+//! compiled once). The browser tests are `tests/browser/` (Node, against the spawned runner).
+//! Run one area with its module path, e.g. `cargo test --test suite deadlines::`.
+
+mod common;
+
+mod asl_moto;
+mod authz_matrix;
+mod bad_input;
+mod catalogue;
+mod complaints;
+mod contract;
+mod deadlines;
+mod documents;
+mod durability;
+mod faults;
+mod malware_scan;
+mod openapi;
+mod overdue_scale;
+mod privacy;
+mod races;
+mod retention;
+mod round_trips;
+mod spine;
+mod spine_moto;
+mod upgrade;
