@@ -86,7 +86,7 @@ pub async fn audit_verify(
     cfg: &Config,
     progress: impl FnMut(usize),
 ) -> Result<perizinan::audit::AuditReport, BootError> {
-    let store: Arc<dyn perizinan::ports::CaseStore> = match on_aws(cfg) {
+    let store: Arc<dyn perizinan::ports::Store> = match on_aws(cfg) {
         true => {
             let clock: Arc<dyn perizinan::ports::Clock> = Arc::new(SystemClock::default());
             perizinan_aws::AwsPorts::new(cfg, clock).await?.store
@@ -533,7 +533,7 @@ async fn dev_stats(State(l): State<Local>) -> Json<Value> {
 }
 
 async fn job_overdue(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
-    let run = perizinan::jobs::run_overdue(&l.embedded.services).await?;
+    let run = perizinan::jobs::run_overdue(&l.embedded.services).await;
     serde_json::to_value(run)
         .map(Json)
         .map_err(|e| ApiError::Internal(e.to_string()))
@@ -706,10 +706,12 @@ pub async fn run(
     tokio::spawn(async move {
         loop {
             until_next_morning(&morning.clock).await;
-            match perizinan::jobs::run_overdue(&morning.services).await {
-                Ok(run) => tracing::info!(alerts = run.alerts.len(), "daily overdue run"),
-                Err(e) => tracing::warn!(error = %e, "daily overdue run failed"),
-            }
+            let run = perizinan::jobs::run_overdue(&morning.services).await;
+            tracing::info!(
+                alerts = run.alerts.len(),
+                failed = run.failed.len(),
+                "daily overdue run"
+            );
         }
     });
     let timer = embedded.clone();
@@ -718,17 +720,7 @@ pub async fn run(
         tick.tick().await;
         loop {
             tick.tick().await;
-            for x in [&timer.executor, &timer.complaint_executor]
-                .into_iter()
-                .flatten()
-            {
-                if let Err(e) = x.fire_timeouts().await {
-                    tracing::warn!(error = %e, "timeouts not processed");
-                }
-            }
-            if let Err(e) = perizinan::flows::sweep(&timer.services).await {
-                tracing::warn!(error = %e, "pending decisions not re-sent");
-            }
+            timer.tick().await;
         }
     });
 

@@ -10,10 +10,10 @@ use common::aws::{Bridge, Fixture};
 use perizinan::domain::CaseId;
 use perizinan::domain::case::{Case, CaseStatus, RegistrationNumber};
 use perizinan::ports::directory::StaticDirectory;
-use perizinan::ports::{CaseStore, Commit, Completion, Orchestrator};
+use perizinan::ports::{Commit, Completion, Orchestrator, Store};
 use serde_json::{Value, json};
 
-async fn submitted(store: &dyn CaseStore, n: u64) -> CaseId {
+async fn submitted(store: &dyn Store, n: u64) -> CaseId {
     let mut case = common::kantor_kas_draft("owner");
     case.status = CaseStatus::InProcess;
     case.registration_number = Some(RegistrationNumber::new("KK", 2026, n));

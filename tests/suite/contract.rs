@@ -14,8 +14,8 @@ use perizinan::domain::survey::{Profile, SurveyResponse};
 use perizinan::ports::clock::SystemClock;
 use perizinan::ports::store::registration_key;
 use perizinan::ports::{
-    CaseStore, Clock, Commit, Completion, CounterClaim, DocumentStore, Email, Mailer, Orchestrator,
-    OrchestratorError, StoreError, UploadTicket,
+    Clock, Commit, Completion, CounterClaim, DocumentStore, Email, Mailer, Orchestrator,
+    OrchestratorError, Store, StoreError, UploadTicket,
 };
 use perizinan_embedded::executor::{Executor, TaskFn};
 use perizinan_embedded::files::{LocalFiles, SignedQuery};
@@ -67,7 +67,7 @@ fn conflict(r: Result<(), StoreError>) -> bool {
     matches!(r, Err(StoreError::Conflict(_)))
 }
 
-async fn store_contract(store: Arc<dyn CaseStore>) {
+async fn store_contract(store: Arc<dyn Store>) {
     // Insert; a second insert of the same case is a conflict.
     let mut a = new_case("owner-a");
     let e1 = event(&mut a, "application.created");
@@ -339,7 +339,7 @@ async fn store_contract_dynamodb() {
 #[tokio::test]
 async fn the_registration_lookup_works_on_both_stores() {
     let fx = Fixture::new(false).await;
-    let stores: Vec<Arc<dyn CaseStore>> = vec![
+    let stores: Vec<Arc<dyn Store>> = vec![
         Arc::new(SqliteStore::in_memory().unwrap()),
         Arc::new(fx.store()),
     ];
@@ -750,7 +750,7 @@ async fn orchestrator_contract_step_functions() {
     .await;
 }
 
-async fn complaint_store_contract(store: Arc<dyn CaseStore>) {
+async fn complaint_store_contract(store: Arc<dyn Store>) {
     use perizinan::domain::complaints::{Channel, ComplaintInput, ComplaintStatus, Kind};
     use perizinan::ports::ComplaintCommit;
     let now = Utc::now();
@@ -911,7 +911,7 @@ async fn complaint_store_contract_dynamodb() {
 }
 
 /// The retention job's lists and the audit walk, the same on both stores.
-async fn retention_and_audit_contract(store: Arc<dyn CaseStore>) {
+async fn retention_and_audit_contract(store: Arc<dyn Store>) {
     use perizinan::domain::actions::expire_draft;
     use perizinan::domain::complaints::{
         Channel, ComplaintInput, ComplaintStatus, Kind, erase_identity, filed,

@@ -21,6 +21,7 @@ mod privacy;
 mod races;
 mod retention;
 mod round_trips;
+mod settings;
 mod spine;
 mod spine_moto;
 mod upgrade;

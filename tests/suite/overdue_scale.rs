@@ -184,7 +184,7 @@ async fn check(
     late: &BTreeMap<usize, (&str, &str)>,
     sent: impl AsyncFn() -> Vec<(String, String)>,
 ) {
-    let run = perizinan::jobs::run_overdue(s).await.unwrap();
+    let run = perizinan::jobs::run_overdue(s).await;
     println!(
         "overdue run on {} open cases: examined {}, items read {}, alerts {}, notices {}",
         OPEN,
@@ -259,7 +259,7 @@ async fn check(
         assert_eq!(n, 1, "{to} / {subject}: {mail:?}");
     }
     // Twice the same morning: nothing new.
-    let again = perizinan::jobs::run_overdue(s).await.unwrap();
+    let again = perizinan::jobs::run_overdue(s).await;
     assert!(again.alerts.is_empty());
     assert_eq!(again.already_alerted, late.len());
     assert_eq!(again.notices_sent, 0);
@@ -316,4 +316,49 @@ async fn overdue_job_on_dynamodb_reads_only_the_late_cases() {
             .collect()
     })
     .await;
+}
+
+/// Every job of the morning run runs although the ones before it failed: with the store
+/// failing every call, each job is attempted and listed as failed (before, the first failure
+/// ended the run and the later jobs never ran).
+#[tokio::test]
+async fn every_job_of_the_run_runs_when_another_fails() {
+    let store: Arc<dyn perizinan::ports::Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let plan = Arc::new(perizinan_embedded::faults::FaultPlan::new(
+        1.0,
+        7,
+        vec!["store".into()],
+    ));
+    let failing: Arc<dyn perizinan::ports::Store> = Arc::new(
+        perizinan_embedded::faults::Faulty::new(store, plan.clone(), "store"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Arc::new(
+        Outbox::new(
+            dir.path().into(),
+            "Perizinan <noreply@perizinan.test>".into(),
+        )
+        .unwrap(),
+    );
+    let s = services(failing, outbox, None);
+    let run = perizinan::jobs::run_overdue(&s).await;
+    let jobs: Vec<&str> = run.failed.iter().map(|f| f.job).collect();
+    assert_eq!(
+        jobs,
+        [
+            "case_deadlines",
+            "complaint_deadlines",
+            "redelivery",
+            "retention"
+        ],
+        "{run:?}"
+    );
+    // Each job reached the store (the retention job's own reads included).
+    let calls = plan.calls_by_op();
+    for op in ["cases_due_by", "complaints_due_by", "stale_drafts"] {
+        assert!(
+            calls.keys().any(|k| k.ends_with(op)),
+            "{op} not called: {calls:?}"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use common::aws::{Bridge, Fixture};
 use common::{call_router, caller};
 use perizinan::domain::Role;
 use perizinan::domain::case::{CaseStatus, RegistrationNumber};
-use perizinan::ports::{CaseStore, Commit, Orchestrator};
+use perizinan::ports::{CaseStore, Commit, Metered, Orchestrator};
 use serde_json::{Value, json};
 use std::sync::Arc;
 

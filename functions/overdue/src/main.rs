@@ -11,7 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let services = services.clone();
         async move {
             overdue::handler(&services).await.map_err(|e| Diagnostic {
-                error_type: "StoreUnavailable".into(),
+                error_type: "OverdueJobFailed".into(),
                 error_message: e.to_string(),
             })
         }

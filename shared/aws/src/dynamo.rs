@@ -42,7 +42,8 @@ use perizinan::ports::guard::{
     StoredResponse,
 };
 use perizinan::ports::store::{
-    AuditHead, AuditHeadPage, CaseStore, Commit, ComplaintCommit, StoreError, registration_key,
+    AuditHead, AuditHeadPage, AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore,
+    LetterStore, Metered, StoreError, registration_key,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -538,8 +539,7 @@ fn is_conflict(e: &SdkError<TransactWriteItemsError>) -> bool {
     }
 }
 
-#[async_trait]
-impl CaseStore for DynamoStore {
+impl Metered for DynamoStore {
     fn request_units(&self) -> Option<perizinan::ports::store::RequestUnits> {
         Some(perizinan::ports::store::RequestUnits {
             read: self.read_halves.load(Ordering::Relaxed) as f64 / 2.0,
@@ -554,7 +554,92 @@ impl CaseStore for DynamoStore {
     fn items_read(&self) -> u64 {
         self.items.load(Ordering::Relaxed)
     }
+}
 
+#[async_trait]
+impl AuditLog for DynamoStore {
+    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
+        let items = self
+            .query_all(
+                None,
+                "PK = :pk AND begins_with(SK, :p)",
+                vec![(":pk", s(case_pk(id))), (":p", s("EVT#"))],
+                None,
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    /// A `Scan` of the table for the case and complaint items (the cursor is the last
+    /// evaluated key as JSON).
+    async fn audit_heads(
+        &self,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<AuditHeadPage, StoreError> {
+        let start: Option<Item> = match cursor {
+            None => None,
+            Some(c) => {
+                let keys: HashMap<String, String> = serde_json::from_str(&c)
+                    .map_err(|_| StoreError::Corrupt("bad audit cursor".into()))?;
+                Some(keys.into_iter().map(|(k, v)| (k, s(v))).collect())
+            }
+        };
+        self.trip();
+        let page = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("SK = :c OR SK = :k")
+            .expression_attribute_values(":c", s("CASE"))
+            .expression_attribute_values(":k", s("COMPLAINT"))
+            .consistent_read(true)
+            .limit(limit.clamp(1, 1000) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        self.items
+            .fetch_add(page.scanned_count.max(0) as u64, Ordering::Relaxed);
+        let mut heads = vec![];
+        for item in page.items.unwrap_or_default() {
+            #[derive(serde::Deserialize)]
+            struct Head {
+                id: CaseId,
+                audit_seq: u64,
+                audit_head: String,
+            }
+            let h: Head = data_of(&item)?;
+            let kind = match item.get("SK") {
+                Some(AttributeValue::S(k)) if k == "CASE" => "case",
+                _ => "complaint",
+            };
+            heads.push(AuditHead {
+                kind,
+                id: h.id,
+                seq: h.audit_seq,
+                head: h.audit_head,
+            });
+        }
+        let next = match page.last_evaluated_key {
+            Some(k) => {
+                let keys: HashMap<String, String> = k
+                    .into_iter()
+                    .filter_map(|(name, v)| match v {
+                        AttributeValue::S(v) => Some((name, v)),
+                        _ => None,
+                    })
+                    .collect();
+                Some(serde_json::to_string(&keys).map_err(corrupt)?)
+            }
+            None => None,
+        };
+        Ok(AuditHeadPage { heads, next })
+    }
+}
+
+#[async_trait]
+impl CaseStore for DynamoStore {
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
         let t = self.table.as_str();
         let case = &commit.case;
@@ -712,18 +797,6 @@ impl CaseStore for DynamoStore {
         Self::parse_all(&items)
     }
 
-    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
-        let items = self
-            .query_all(
-                None,
-                "PK = :pk AND begins_with(SK, :p)",
-                vec![(":pk", s(case_pk(id))), (":p", s("EVT#"))],
-                None,
-            )
-            .await?;
-        Self::parse_all(&items)
-    }
-
     async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError> {
         let items = self
             .query_all(
@@ -807,59 +880,17 @@ impl CaseStore for DynamoStore {
         Self::parse_all(&items)
     }
 
-    async fn reserve_number(&self, name: &str, holder: &str) -> Result<u64, StoreError> {
-        let t = self.table.as_str();
-        let reserved = format!("RESERVED#{name}#{holder}");
-        // Read the reservation, else claim the counter's next value and record the reservation
-        // in one transaction; a lost race (the counter moved, or another attempt for the same
-        // holder reserved first) reads again.
-        for _ in 0..10 {
-            if let Some(item) = self.get(reserved.clone(), "RESERVED").await? {
-                return counter_value(Some(&item));
-            }
-            let next = counter_value(
-                self.get(format!("COUNTER#{name}"), "COUNTER")
-                    .await?
-                    .as_ref(),
-            )? + 1;
-            let mut it = key(reserved.clone(), "RESERVED");
-            it.insert("value".into(), n(next));
-            let items = vec![
-                counter_claim(t, name, next)?,
-                put(t, it, Some("attribute_not_exists(PK)"))?,
-            ];
-            self.trip();
-            self.meter_transaction(&items);
-            match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(next),
-                Err(e) if is_conflict(&e) => continue,
-                Err(e) => return Err(unavailable(e)),
-            }
-        }
-        Err(StoreError::Conflict(format!("counter {name} is contended")))
+    async fn stale_drafts(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
+        self.retention_list(DRAFTS, before, limit).await
     }
+}
 
-    async fn counter(&self, name: &str) -> Result<u64, StoreError> {
-        counter_value(
-            self.get(format!("COUNTER#{name}"), "COUNTER")
-                .await?
-                .as_ref(),
-        )
-    }
-
-    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError> {
-        self.get(format!("SIGNED#{id}"), "DOC")
-            .await?
-            .map(|i| data_of(&i))
-            .transpose()
-    }
-
+#[async_trait]
+impl ComplaintStore for DynamoStore {
     async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError> {
         let t = self.table.as_str();
         let c = &commit.complaint;
@@ -1000,14 +1031,6 @@ impl CaseStore for DynamoStore {
         Self::parse_all(&items)
     }
 
-    async fn stale_drafts(
-        &self,
-        before: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<Case>, StoreError> {
-        self.retention_list(DRAFTS, before, limit).await
-    }
-
     async fn identified_closed_complaints(
         &self,
         before: DateTime<Utc>,
@@ -1016,72 +1039,61 @@ impl CaseStore for DynamoStore {
         self.retention_list(IDENTIFIED_COMPLAINTS, before, limit)
             .await
     }
+}
 
-    /// A `Scan` of the table for the case and complaint items (the cursor is the last
-    /// evaluated key as JSON).
-    async fn audit_heads(
-        &self,
-        cursor: Option<String>,
-        limit: usize,
-    ) -> Result<AuditHeadPage, StoreError> {
-        let start: Option<Item> = match cursor {
-            None => None,
-            Some(c) => {
-                let keys: HashMap<String, String> = serde_json::from_str(&c)
-                    .map_err(|_| StoreError::Corrupt("bad audit cursor".into()))?;
-                Some(keys.into_iter().map(|(k, v)| (k, s(v))).collect())
+#[async_trait]
+impl LetterStore for DynamoStore {
+    async fn reserve_number(&self, name: &str, holder: &str) -> Result<u64, StoreError> {
+        let t = self.table.as_str();
+        let reserved = format!("RESERVED#{name}#{holder}");
+        // Read the reservation, else claim the counter's next value and record the reservation
+        // in one transaction; a lost race (the counter moved, or another attempt for the same
+        // holder reserved first) reads again.
+        for _ in 0..10 {
+            if let Some(item) = self.get(reserved.clone(), "RESERVED").await? {
+                return counter_value(Some(&item));
             }
-        };
-        self.trip();
-        let page = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("SK = :c OR SK = :k")
-            .expression_attribute_values(":c", s("CASE"))
-            .expression_attribute_values(":k", s("COMPLAINT"))
-            .consistent_read(true)
-            .limit(limit.clamp(1, 1000) as i32)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        self.items
-            .fetch_add(page.scanned_count.max(0) as u64, Ordering::Relaxed);
-        let mut heads = vec![];
-        for item in page.items.unwrap_or_default() {
-            #[derive(serde::Deserialize)]
-            struct Head {
-                id: CaseId,
-                audit_seq: u64,
-                audit_head: String,
+            let next = counter_value(
+                self.get(format!("COUNTER#{name}"), "COUNTER")
+                    .await?
+                    .as_ref(),
+            )? + 1;
+            let mut it = key(reserved.clone(), "RESERVED");
+            it.insert("value".into(), n(next));
+            let items = vec![
+                counter_claim(t, name, next)?,
+                put(t, it, Some("attribute_not_exists(PK)"))?,
+            ];
+            self.trip();
+            self.meter_transaction(&items);
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(next),
+                Err(e) if is_conflict(&e) => continue,
+                Err(e) => return Err(unavailable(e)),
             }
-            let h: Head = data_of(&item)?;
-            let kind = match item.get("SK") {
-                Some(AttributeValue::S(k)) if k == "CASE" => "case",
-                _ => "complaint",
-            };
-            heads.push(AuditHead {
-                kind,
-                id: h.id,
-                seq: h.audit_seq,
-                head: h.audit_head,
-            });
         }
-        let next = match page.last_evaluated_key {
-            Some(k) => {
-                let keys: HashMap<String, String> = k
-                    .into_iter()
-                    .filter_map(|(name, v)| match v {
-                        AttributeValue::S(v) => Some((name, v)),
-                        _ => None,
-                    })
-                    .collect();
-                Some(serde_json::to_string(&keys).map_err(corrupt)?)
-            }
-            None => None,
-        };
-        Ok(AuditHeadPage { heads, next })
+        Err(StoreError::Conflict(format!("counter {name} is contended")))
+    }
+
+    async fn counter(&self, name: &str) -> Result<u64, StoreError> {
+        counter_value(
+            self.get(format!("COUNTER#{name}"), "COUNTER")
+                .await?
+                .as_ref(),
+        )
+    }
+
+    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError> {
+        self.get(format!("SIGNED#{id}"), "DOC")
+            .await?
+            .map(|i| data_of(&i))
+            .transpose()
     }
 }
 

@@ -14,7 +14,6 @@
 //! which the chain alone cannot reveal — changes the digest.
 
 use crate::domain::case::{GENESIS_HASH, verify_chain};
-use crate::ports::CaseStore;
 use crate::ports::store::{AuditHead, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -47,7 +46,7 @@ impl AuditReport {
 
 /// Checks one record's trail against its head.
 pub async fn verify_one(
-    store: &dyn CaseStore,
+    store: &dyn crate::ports::Store,
     head: &AuditHead,
 ) -> Result<Option<String>, StoreError> {
     let events = store.audit_trail(head.id).await?;
@@ -74,7 +73,7 @@ pub async fn verify_one(
 /// Walks every case and complaint of the store. `progress` is called after each page with the
 /// records checked so far.
 pub async fn verify_all(
-    store: &dyn CaseStore,
+    store: &dyn crate::ports::Store,
     mut progress: impl FnMut(usize),
 ) -> Result<AuditReport, StoreError> {
     let mut heads: Vec<AuditHead> = vec![];

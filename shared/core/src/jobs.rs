@@ -47,6 +47,16 @@ pub struct OverdueRun {
     pub queue_digests: usize,
     /// What the retention schedule removed on this run.
     pub retention: RetentionRun,
+    /// The jobs of this run that failed (the others ran): the next run tries them again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<JobFailure>,
+}
+
+/// A job of the overdue run that failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobFailure {
+    pub job: &'static str,
+    pub error: String,
 }
 
 /// The morning queue digest (`StaffNotices::Daily`): one e-mail per staff role listing the
@@ -97,42 +107,25 @@ async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, Sto
         if let Claim::Existing(_) = s.idempotency.claim(&record, now).await? {
             continue;
         }
-        let mut lines = vec![
-            format!(
-                "Berikut {} berkas permohonan izin yang menunggu tindakan {} per {}:",
-                items.len(),
-                role.label(),
-                crate::domain::time::format_date_id(today)
-            ),
-            String::new(),
-        ];
-        for (title, case) in &items {
-            let holder = s
-                .permit_of(case)
-                .map_or_else(|| "-".to_string(), |d| d.holder_of(&case.application));
-            let reg = case
-                .registration_number
-                .as_ref()
-                .map_or_else(|| case.id.to_string(), |r| r.to_string());
-            let due = case.step_due_on().map_or_else(
-                || "tanpa batas waktu".to_string(),
-                |d| format!("batas {}", crate::domain::time::format_date_id(d)),
-            );
-            lines.push(format!("- {reg} ({holder}): {title}, {due}"));
-        }
-        lines.push(String::new());
-        lines.push(format!(
-            "Silakan buka konsol petugas untuk memprosesnya: {}console/",
-            s.portal_url
-        ));
+        let entries: Vec<crate::domain::notices::DigestEntry> = items
+            .iter()
+            .map(|(title, case)| crate::domain::notices::DigestEntry {
+                reference: case
+                    .registration_number
+                    .as_ref()
+                    .map_or_else(|| case.id.to_string(), |r| r.to_string()),
+                holder: s
+                    .permit_of(case)
+                    .map_or_else(|| "-".to_string(), |d| d.holder_of(&case.application)),
+                title: title.clone(),
+                due_on: case.step_due_on(),
+            })
+            .collect();
+        let msg = crate::domain::notices::queue_digest(&role, &entries, today, &s.portal_url);
         let email = Email {
             to,
-            subject: format!(
-                "Antrean Anda hari ini: {} berkas menunggu ({})",
-                items.len(),
-                crate::domain::time::format_date_id(today)
-            ),
-            body: lines.join("\n"),
+            subject: msg.subject,
+            body: msg.body,
             idempotency_key: key.clone(),
         };
         match s.mailer.send(&email).await {
@@ -302,7 +295,7 @@ fn days_left(s: &Services, today: NaiveDate, due: NaiveDate) -> i64 {
 /// Finds the cases near or past their step's deadline through the deadline index, marks each
 /// once a day with an audit event, and e-mails the waiting role and its supervisor (the
 /// applicant, for a revision). Then re-sends decisions that never reached the orchestrator.
-pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
+pub async fn run_overdue(s: &Services) -> OverdueRun {
     let now = s.clock.now();
     let today = wita_date(now);
     let near_max = s
@@ -330,7 +323,60 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         redriven: 0,
         queue_digests: 0,
         retention: RetentionRun::default(),
+        failed: vec![],
     };
+    let mut failed: Vec<(&'static str, StoreError)> = vec![];
+    // Each job runs whatever happened to the one before: one failing does not skip the rest.
+    if let Err(e) = case_deadline_alerts(s, &mut run, cutoff).await {
+        failed.push(("case_deadlines", e));
+    }
+    if let Err(e) = complaint_deadline_alerts(s, &mut run).await {
+        failed.push(("complaint_deadlines", e));
+    }
+    run.items_read = s.store.items_read() - read_before;
+    match crate::flows::sweep(s).await {
+        Ok((redelivered, redriven)) => (run.redelivered, run.redriven) = (redelivered, redriven),
+        Err(e) => failed.push(("redelivery", e)),
+    }
+    if s.staff_notices == crate::services::StaffNotices::Daily {
+        match send_queue_digests(s, today).await {
+            Ok(n) => run.queue_digests = n,
+            Err(e) => failed.push(("queue_digests", e)),
+        }
+    }
+    match run_retention(s).await {
+        Ok(r) => run.retention = r,
+        Err(e) => failed.push(("retention", e)),
+    }
+    for (job, e) in &failed {
+        tracing::warn!(job, error = %e, "overdue run: job failed");
+    }
+    run.failed = failed
+        .into_iter()
+        .map(|(job, e)| JobFailure {
+            job,
+            error: e.to_string(),
+        })
+        .collect();
+    tracing::info!(
+        date = %today,
+        examined = run.examined,
+        alerts = run.alerts.len(),
+        notices = run.notices_sent,
+        failed = run.failed.len(),
+        "overdue run finished"
+    );
+    run
+}
+
+/// Deadline alerts of cases due by `cutoff` (once a day per case and step).
+async fn case_deadline_alerts(
+    s: &Services,
+    run: &mut OverdueRun,
+    cutoff: NaiveDate,
+) -> Result<(), StoreError> {
+    let now = s.clock.now();
+    let today = run.date;
     for step in deadline_step_codes(s) {
         let cases = s.store.cases_due_by(&step, cutoff, PER_STEP_LIMIT).await?;
         run.examined += cases.len();
@@ -411,6 +457,13 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
             });
         }
     }
+    Ok(())
+}
+
+/// Alerts of complaints near or past their 60 days (once a day each).
+async fn complaint_deadline_alerts(s: &Services, run: &mut OverdueRun) -> Result<(), StoreError> {
+    let now = s.clock.now();
+    let today = run.date;
     let complaint_cutoff = today
         .checked_add_days(chrono::Days::new(COMPLAINT_NEAR_DAYS))
         .unwrap_or(today);
@@ -457,18 +510,5 @@ pub async fn run_overdue(s: &Services) -> Result<OverdueRun, StoreError> {
         }
         run.complaint_alerts.push(marked.tracking_code.clone());
     }
-    run.items_read = s.store.items_read() - read_before;
-    (run.redelivered, run.redriven) = crate::flows::sweep(s).await?;
-    if s.staff_notices == crate::services::StaffNotices::Daily {
-        run.queue_digests = send_queue_digests(s, today).await?;
-    }
-    run.retention = run_retention(s).await?;
-    tracing::info!(
-        date = %today,
-        examined = run.examined,
-        alerts = run.alerts.len(),
-        notices = run.notices_sent,
-        "overdue run finished"
-    );
-    Ok(run)
+    Ok(())
 }

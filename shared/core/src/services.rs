@@ -8,8 +8,7 @@ use crate::domain::permit::PermitDef;
 use crate::domain::{Case, Origin, Role};
 use crate::ports::directory::StaticDirectory;
 use crate::ports::{
-    CaseStore, Clock, Directory, DocumentStore, Email, LetterRenderer, Mailer, Orchestrator,
-    Signer, Store,
+    Clock, Directory, DocumentStore, Email, LetterRenderer, Mailer, Orchestrator, Signer, Store,
 };
 use crate::settings::{BootError, Settings};
 use std::sync::Arc;
@@ -109,9 +108,8 @@ impl ServicesBuilder {
             }
         };
         let p = self.ports;
-        let store: Arc<dyn CaseStore> = p.store.clone();
         Ok(Services {
-            store,
+            store: p.store.clone(),
             idempotency: p.store.clone(),
             security_log: p.store,
             documents: p.documents,
@@ -141,7 +139,9 @@ impl ServicesBuilder {
 
 #[derive(Clone)]
 pub struct Services {
-    pub store: Arc<dyn CaseStore>,
+    /// Cases, complaints, numbers, audit trails (one database; its idempotency records and
+    /// security log are the two ports below).
+    pub store: Arc<dyn Store>,
     pub documents: Arc<dyn DocumentStore>,
     /// Write-once store of signed documents (S3 with Object Lock in AWS).
     pub signed_documents: Arc<dyn DocumentStore>,

@@ -25,7 +25,9 @@ use perizinan::ports::guard::{
 use perizinan::ports::mailer::{Email, MailError, Mailer};
 use perizinan::ports::orchestrator::{Completion, Orchestrator, OrchestratorError};
 use perizinan::ports::signer::{SignError, Signer};
-use perizinan::ports::store::{CaseStore, Commit, ComplaintCommit, StoreError};
+use perizinan::ports::store::{
+    AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore, LetterStore, Metered, StoreError,
+};
 use perizinan::services::Ports;
 use perizinan::settings::FaultSettings;
 use serde_json::Value;
@@ -217,8 +219,7 @@ macro_rules! store_call {
     };
 }
 
-#[async_trait]
-impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
+impl<T: perizinan::ports::Store + ?Sized> Metered for Faulty<T> {
     fn round_trips(&self) -> u64 {
         self.inner.round_trips()
     }
@@ -228,6 +229,24 @@ impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
     fn request_units(&self) -> Option<perizinan::ports::store::RequestUnits> {
         self.inner.request_units()
     }
+}
+
+#[async_trait]
+impl<T: perizinan::ports::Store + ?Sized> AuditLog for Faulty<T> {
+    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
+        store_call!(self, "audit_trail", self.inner.audit_trail(id))
+    }
+    async fn audit_heads(
+        &self,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<perizinan::ports::store::AuditHeadPage, StoreError> {
+        store_call!(self, "audit_heads", self.inner.audit_heads(cursor, limit))
+    }
+}
+
+#[async_trait]
+impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
         store_call!(self, "commit", self.inner.commit(commit))
     }
@@ -280,9 +299,6 @@ impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
             self.inner.cases_with_pending_completion()
         )
     }
-    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
-        store_call!(self, "audit_trail", self.inner.audit_trail(id))
-    }
     async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError> {
         store_call!(self, "documents", self.inner.documents(case))
     }
@@ -307,19 +323,17 @@ impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
             self.inner.surveys_between(from, to)
         )
     }
-    async fn counter(&self, name: &str) -> Result<u64, StoreError> {
-        store_call!(self, "counter", self.inner.counter(name))
+    async fn stale_drafts(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
+        store_call!(self, "stale_drafts", self.inner.stale_drafts(before, limit))
     }
-    async fn reserve_number(&self, name: &str, holder: &str) -> Result<u64, StoreError> {
-        store_call!(
-            self,
-            "reserve_number",
-            self.inner.reserve_number(name, holder)
-        )
-    }
-    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError> {
-        store_call!(self, "signed_document", self.inner.signed_document(id))
-    }
+}
+
+#[async_trait]
+impl<T: perizinan::ports::Store + ?Sized> ComplaintStore for Faulty<T> {
     async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError> {
         store_call!(
             self,
@@ -369,13 +383,6 @@ impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
             self.inner.complaints_with_pending_completion()
         )
     }
-    async fn stale_drafts(
-        &self,
-        before: chrono::DateTime<chrono::Utc>,
-        limit: usize,
-    ) -> Result<Vec<Case>, StoreError> {
-        store_call!(self, "stale_drafts", self.inner.stale_drafts(before, limit))
-    }
     async fn identified_closed_complaints(
         &self,
         before: chrono::DateTime<chrono::Utc>,
@@ -387,12 +394,22 @@ impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
             self.inner.identified_closed_complaints(before, limit)
         )
     }
-    async fn audit_heads(
-        &self,
-        cursor: Option<String>,
-        limit: usize,
-    ) -> Result<perizinan::ports::store::AuditHeadPage, StoreError> {
-        store_call!(self, "audit_heads", self.inner.audit_heads(cursor, limit))
+}
+
+#[async_trait]
+impl<T: perizinan::ports::Store + ?Sized> LetterStore for Faulty<T> {
+    async fn counter(&self, name: &str) -> Result<u64, StoreError> {
+        store_call!(self, "counter", self.inner.counter(name))
+    }
+    async fn reserve_number(&self, name: &str, holder: &str) -> Result<u64, StoreError> {
+        store_call!(
+            self,
+            "reserve_number",
+            self.inner.reserve_number(name, holder)
+        )
+    }
+    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError> {
+        store_call!(self, "signed_document", self.inner.signed_document(id))
     }
 }
 

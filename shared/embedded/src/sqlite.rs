@@ -13,7 +13,8 @@ use perizinan::ports::guard::{
     StoredResponse,
 };
 use perizinan::ports::store::{
-    AuditHead, AuditHeadPage, CaseStore, Commit, ComplaintCommit, StoreError,
+    AuditHead, AuditHeadPage, AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore,
+    LetterStore, Metered, StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -307,8 +308,7 @@ fn read_rows<T: serde::de::DeserializeOwned>(
     Ok(out)
 }
 
-#[async_trait]
-impl CaseStore for SqliteStore {
+impl Metered for SqliteStore {
     fn round_trips(&self) -> u64 {
         self.trips.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -316,7 +316,89 @@ impl CaseStore for SqliteStore {
     fn items_read(&self) -> u64 {
         self.items.load(std::sync::atomic::Ordering::Relaxed)
     }
+}
 
+#[async_trait]
+impl AuditLog for SqliteStore {
+    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
+        self.trip();
+        self.db
+            .call(move |c| {
+                let mut stmt = c
+                    .prepare_cached("SELECT data FROM audit_events WHERE case_id = ?1 ORDER BY seq")
+                    .map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![id.to_string()], |r| r.get::<_, String>(0))
+                    .map_err(sql_err)?;
+                let mut out = vec![];
+                for r in rows {
+                    out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn audit_heads(
+        &self,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<AuditHeadPage, StoreError> {
+        // Cursor: `case:<id>` or `complaint:<id>`, the last record of the previous page.
+        let (table, after) = match cursor.as_deref().and_then(|c| c.split_once(':')) {
+            Some(("complaint", id)) => ("complaint", id.to_string()),
+            Some(("case", id)) => ("case", id.to_string()),
+            None if cursor.is_none() => ("case", String::new()),
+            _ => return Err(StoreError::Corrupt("bad audit cursor".into())),
+        };
+        self.trip();
+        let items = self.items.clone();
+        let limit = limit.max(1);
+        let rows: Vec<(String, u64, String)> = self
+            .db
+            .call(move |c| {
+                let sql = if table == "case" {
+                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head')
+                     FROM cases WHERE id > ?1 ORDER BY id LIMIT ?2"
+                } else {
+                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head')
+                     FROM complaints WHERE id > ?1 ORDER BY id LIMIT ?2"
+                };
+                let mut stmt = c.prepare_cached(sql).map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![after, limit as i64], |r| {
+                        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+                    })
+                    .map_err(sql_err)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(sql_err)?;
+                items.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, StoreError>(rows)
+            })
+            .await?;
+        let kind: &'static str = if table == "case" { "case" } else { "complaint" };
+        let mut heads = Vec::with_capacity(rows.len());
+        for (id, seq, head) in rows {
+            let id =
+                CaseId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("{kind} id {id}")))?;
+            heads.push(AuditHead {
+                kind,
+                id,
+                seq,
+                head,
+            });
+        }
+        let next = match heads.last() {
+            Some(h) if heads.len() == limit => Some(format!("{kind}:{}", h.id)),
+            _ if kind == "case" => Some("complaint:".to_string()),
+            _ => None,
+        };
+        Ok(AuditHeadPage { heads, next })
+    }
+}
+
+#[async_trait]
+impl CaseStore for SqliteStore {
     async fn cases_due_by(
         &self,
         step: &StepCode,
@@ -592,25 +674,6 @@ impl CaseStore for SqliteStore {
             .await
     }
 
-    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError> {
-        self.trip();
-        self.db
-            .call(move |c| {
-                let mut stmt = c
-                    .prepare_cached("SELECT data FROM audit_events WHERE case_id = ?1 ORDER BY seq")
-                    .map_err(sql_err)?;
-                let rows = stmt
-                    .query_map(params![id.to_string()], |r| r.get::<_, String>(0))
-                    .map_err(sql_err)?;
-                let mut out = vec![];
-                for r in rows {
-                    out.push(serde_json::from_str(&r.map_err(sql_err)?).map_err(corrupt)?);
-                }
-                Ok(out)
-            })
-            .await
-    }
-
     async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError> {
         self.trip();
         self.db
@@ -689,22 +752,29 @@ impl CaseStore for SqliteStore {
             .await
     }
 
-    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError> {
+    async fn stale_drafts(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
         self.trip();
         let items = self.items.clone();
         self.db
             .call(move |c| {
-                Ok(read_rows(
+                read_cases(
                     c,
                     &items,
-                    "SELECT data FROM signed_documents WHERE id = ?1",
-                    params![id.to_string()],
-                )?
-                .pop())
+                    "SELECT data FROM cases WHERE status = 'draft' AND updated_at < ?1
+                     ORDER BY updated_at, id LIMIT ?2",
+                    params![ts(before), limit as i64],
+                )
             })
             .await
     }
+}
 
+#[async_trait]
+impl ComplaintStore for SqliteStore {
     async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError> {
         self.trip();
         self.db
@@ -870,26 +940,6 @@ impl CaseStore for SqliteStore {
             .await
     }
 
-    async fn stale_drafts(
-        &self,
-        before: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<Case>, StoreError> {
-        self.trip();
-        let items = self.items.clone();
-        self.db
-            .call(move |c| {
-                read_cases(
-                    c,
-                    &items,
-                    "SELECT data FROM cases WHERE status = 'draft' AND updated_at < ?1
-                     ORDER BY updated_at, id LIMIT ?2",
-                    params![ts(before), limit as i64],
-                )
-            })
-            .await
-    }
-
     async fn identified_closed_complaints(
         &self,
         before: DateTime<Utc>,
@@ -914,62 +964,24 @@ impl CaseStore for SqliteStore {
         closed.truncate(limit);
         Ok(closed)
     }
+}
 
-    async fn audit_heads(
-        &self,
-        cursor: Option<String>,
-        limit: usize,
-    ) -> Result<AuditHeadPage, StoreError> {
-        // Cursor: `case:<id>` or `complaint:<id>`, the last record of the previous page.
-        let (table, after) = match cursor.as_deref().and_then(|c| c.split_once(':')) {
-            Some(("complaint", id)) => ("complaint", id.to_string()),
-            Some(("case", id)) => ("case", id.to_string()),
-            None if cursor.is_none() => ("case", String::new()),
-            _ => return Err(StoreError::Corrupt("bad audit cursor".into())),
-        };
+#[async_trait]
+impl LetterStore for SqliteStore {
+    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError> {
         self.trip();
         let items = self.items.clone();
-        let limit = limit.max(1);
-        let rows: Vec<(String, u64, String)> = self
-            .db
+        self.db
             .call(move |c| {
-                let sql = if table == "case" {
-                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head')
-                     FROM cases WHERE id > ?1 ORDER BY id LIMIT ?2"
-                } else {
-                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head')
-                     FROM complaints WHERE id > ?1 ORDER BY id LIMIT ?2"
-                };
-                let mut stmt = c.prepare_cached(sql).map_err(sql_err)?;
-                let rows = stmt
-                    .query_map(params![after, limit as i64], |r| {
-                        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
-                    })
-                    .map_err(sql_err)?
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(sql_err)?;
-                items.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                Ok::<_, StoreError>(rows)
+                Ok(read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM signed_documents WHERE id = ?1",
+                    params![id.to_string()],
+                )?
+                .pop())
             })
-            .await?;
-        let kind: &'static str = if table == "case" { "case" } else { "complaint" };
-        let mut heads = Vec::with_capacity(rows.len());
-        for (id, seq, head) in rows {
-            let id =
-                CaseId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("{kind} id {id}")))?;
-            heads.push(AuditHead {
-                kind,
-                id,
-                seq,
-                head,
-            });
-        }
-        let next = match heads.last() {
-            Some(h) if heads.len() == limit => Some(format!("{kind}:{}", h.id)),
-            _ if kind == "case" => Some("complaint:".to_string()),
-            _ => None,
-        };
-        Ok(AuditHeadPage { heads, next })
+            .await
     }
 
     async fn reserve_number(&self, name: &str, holder: &str) -> Result<u64, StoreError> {

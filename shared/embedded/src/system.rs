@@ -339,14 +339,12 @@ impl Embedded {
         derive(&self.secret, "tokens")
     }
 
-    /// After a restart: resume executions, then re-deliver decisions that were stored but not
-    /// delivered. Returns (executions resumed, decisions re-delivered).
+    /// After a restart: resume executions, then the recovery sweep ([`flows::sweep`]: decisions
+    /// stored but not delivered re-sent, failed executions redriven). Returns (executions
+    /// resumed, decisions re-delivered).
     pub async fn recover(&self) -> Result<(usize, usize), BootError> {
         let mut resumed = 0;
-        for x in [&self.executor, &self.complaint_executor]
-            .into_iter()
-            .flatten()
-        {
+        for x in self.executors() {
             resumed += x
                 .recover()
                 .await
@@ -356,6 +354,26 @@ impl Embedded {
             .await
             .map_err(|e| BootError(format!("redelivery: {e}")))?;
         Ok((resumed, redelivered))
+    }
+
+    /// What a running embedded system does every few seconds (the runner's timer): fire the
+    /// executors' due timeouts, then the recovery sweep. Failures are logged and tried again at
+    /// the next tick. (On AWS, Step Functions fires timeouts and the daily overdue job sweeps.)
+    pub async fn tick(&self) {
+        for x in self.executors() {
+            if let Err(e) = x.fire_timeouts().await {
+                tracing::warn!(error = %e, "timeouts not processed");
+            }
+        }
+        if let Err(e) = flows::sweep(&self.services).await {
+            tracing::warn!(error = %e, "pending decisions not re-sent");
+        }
+    }
+
+    fn executors(&self) -> impl Iterator<Item = &Executor> {
+        [&self.executor, &self.complaint_executor]
+            .into_iter()
+            .flatten()
     }
 }
 

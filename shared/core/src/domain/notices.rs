@@ -223,3 +223,96 @@ pub fn render(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Message {
     ));
     Message { subject, body }
 }
+
+/// One case in a staff role's morning digest.
+pub struct DigestEntry {
+    /// The registration number (or the case id of a case without one).
+    pub reference: String,
+    pub holder: String,
+    /// "<permit>: <step title>".
+    pub title: String,
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
+/// The morning queue digest of a staff role (`PD_STAFF_NOTICES=daily`): the cases waiting at
+/// its steps, earliest deadline first, and the way to the console.
+pub fn queue_digest(
+    role: &crate::domain::Role,
+    entries: &[DigestEntry],
+    today: chrono::NaiveDate,
+    portal_url: &str,
+) -> Message {
+    use crate::domain::time::format_date_id;
+    let mut lines = vec![
+        format!(
+            "Berikut {} berkas permohonan izin yang menunggu tindakan {} per {}:",
+            entries.len(),
+            role.label(),
+            format_date_id(today)
+        ),
+        String::new(),
+    ];
+    for e in entries {
+        let due = e.due_on.map_or_else(
+            || "tanpa batas waktu".to_string(),
+            |d| format!("batas {}", format_date_id(d)),
+        );
+        lines.push(format!(
+            "- {} ({}): {}, {due}",
+            e.reference, e.holder, e.title
+        ));
+    }
+    lines.push(String::new());
+    lines.push(format!(
+        "Silakan buka konsol petugas untuk memprosesnya: {portal_url}console/"
+    ));
+    Message {
+        subject: format!(
+            "Antrean Anda hari ini: {} berkas menunggu ({})",
+            entries.len(),
+            format_date_id(today)
+        ),
+        body: lines.join("\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_digest_lists_each_case_with_its_deadline() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let entries = [
+            DigestEntry {
+                reference: "KK/2026/0007".into(),
+                holder: "KSP Sejahtera Bersama".into(),
+                title: "Kantor Kas KSP: Verifikasi berkas".into(),
+                due_on: Some(d("2026-03-16")),
+            },
+            DigestEntry {
+                reference: "PBG/2026/0002".into(),
+                holder: "CV Bangun Jaya".into(),
+                title: "PBG: Pemeriksaan pembayaran".into(),
+                due_on: None,
+            },
+        ];
+        let m = queue_digest(
+            &crate::domain::Role::new("front_office"),
+            &entries,
+            d("2026-03-13"),
+            "https://perizinan.example/",
+        );
+        assert_eq!(
+            m.subject,
+            "Antrean Anda hari ini: 2 berkas menunggu (13 Maret 2026)"
+        );
+        assert!(m.body.contains("- KK/2026/0007 (KSP Sejahtera Bersama): Kantor Kas KSP: Verifikasi berkas, batas 16 Maret 2026"), "{}", m.body);
+        assert!(m.body.contains(
+            "- PBG/2026/0002 (CV Bangun Jaya): PBG: Pemeriksaan pembayaran, tanpa batas waktu"
+        ));
+        assert!(m.body.ends_with(
+            "Silakan buka konsol petugas untuk memprosesnya: https://perizinan.example/console/"
+        ));
+    }
+}

@@ -20,11 +20,19 @@ pub use letters::LetterRenderer;
 pub use mailer::{Email, MailError, Mailer};
 pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
 pub use signer::{SignError, Signer};
-pub use store::{CaseStore, Commit, ComplaintCommit, CounterClaim, StoreError};
+pub use store::{
+    AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore, CounterClaim, LetterStore,
+    Metered, StoreError,
+};
 pub use task::{TaskError, TaskFunction};
 
-/// Everything one database holds: cases, idempotency records, the security log. Each adapter
-/// (SQLite, DynamoDB) implements all three; `Services` keeps them as separate ports.
-pub trait Store: CaseStore + IdempotencyStore + SecurityLog {}
+/// Everything one database holds, one port per concern: cases, complaints, numbers and signed
+/// documents, audit trails, idempotency records, the security log. Each adapter (SQLite,
+/// DynamoDB, and the fault layer over either) implements them all, and the contract suites run
+/// on both.
+pub trait Store: CaseStore + ComplaintStore + LetterStore + IdempotencyStore + SecurityLog {}
 
-impl<T: CaseStore + IdempotencyStore + SecurityLog + ?Sized> Store for T {}
+impl<T: CaseStore + ComplaintStore + LetterStore + IdempotencyStore + SecurityLog + ?Sized> Store
+    for T
+{
+}

@@ -130,8 +130,8 @@ impl ComplaintCommit {
     }
 }
 
-#[async_trait]
-pub trait CaseStore: Send + Sync {
+/// What a store reports of its own use (the benchmark's and the tests' figures).
+pub trait Metered: Send + Sync {
     /// Requests sent to the underlying database so far (each API call or transaction is one).
     fn round_trips(&self) -> u64;
     /// Case items (rows) read so far by queries and gets.
@@ -140,6 +140,24 @@ pub trait CaseStore: Send + Sync {
     fn request_units(&self) -> Option<RequestUnits> {
         None
     }
+}
+
+/// The append-only audit trails of cases and complaints.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Every case and complaint with the head of its audit chain, a page at a time (`cursor`
+    /// from the previous page). A full scan: for the audit verification command only.
+    async fn audit_heads(
+        &self,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<AuditHeadPage, StoreError>;
+}
+
+/// Cases: their records, documents, work queues and deadline index, step stays and surveys.
+#[async_trait]
+pub trait CaseStore: AuditLog + Metered {
     async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
     async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError>;
     async fn case_by_registration(
@@ -166,7 +184,6 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Vec<StepRecord>, StoreError>;
     /// Cases with a decision recorded but perhaps not delivered to the orchestrator.
     async fn cases_with_pending_completion(&self) -> Result<Vec<Case>, StoreError>;
-    async fn audit_trail(&self, id: CaseId) -> Result<Vec<AuditEvent>, StoreError>;
     async fn documents(&self, case: CaseId) -> Result<Vec<DocumentRecord>, StoreError>;
     async fn document(&self, case: CaseId, id: Uuid) -> Result<Option<DocumentRecord>, StoreError>;
     /// Records an upload that has not been confirmed yet (no case change, no audit event).
@@ -177,16 +194,34 @@ pub trait CaseStore: Send + Sync {
         from: chrono::DateTime<chrono::Utc>,
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<SurveyResponse>, StoreError>;
-    /// Current value of a counter (0 when it was never claimed).
-    async fn counter(&self, name: &str) -> Result<u64, StoreError>;
-    /// Reserves the next value of counter `name` for `holder` (a letter number for a case):
-    /// the first call takes the next value and records it against `holder` in one atomic
-    /// write; every later call for the same holder returns that value. A decision that makes an
-    /// irreversible document reserves its number first, so that retries and lost races reuse
-    /// it instead of taking another.
-    async fn reserve_number(&self, name: &str, holder: &str) -> Result<u64, StoreError>;
-    /// The public record of a signed document.
-    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError>;
+    /// Drafts (never submitted) last changed before `before`, oldest first: the retention
+    /// job's work list (an index, not a scan).
+    async fn stale_drafts(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError>;
+
+    /// [`commit`](Self::commit), and when its answer is lost (`Unavailable`: a timeout, a
+    /// dropped connection) reads back whether it landed: the newest event's hash is unique to
+    /// this commit, so finding it in the trail means the change is stored. Callers then answer
+    /// success instead of an error for something that happened.
+    async fn commit_checked(&self, commit: Commit) -> Result<(), StoreError> {
+        let id = commit.case.id;
+        let head = commit.events.last().map(|e| e.hash.clone());
+        match self.commit(commit).await {
+            Err(StoreError::Unavailable(e)) => match head {
+                Some(h) => landed(self.audit_trail(id).await, &h, e),
+                None => Err(StoreError::Unavailable(e)),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Complaints (pengaduan): their records, register and deadline index.
+#[async_trait]
+pub trait ComplaintStore: AuditLog {
     async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError>;
     async fn complaint(&self, id: CaseId) -> Result<Option<Complaint>, StoreError>;
     async fn complaint_by_tracking(&self, code: &str) -> Result<Option<Complaint>, StoreError>;
@@ -206,13 +241,6 @@ pub trait CaseStore: Send + Sync {
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<Complaint>, StoreError>;
     async fn complaints_with_pending_completion(&self) -> Result<Vec<Complaint>, StoreError>;
-    /// Drafts (never submitted) last changed before `before`, oldest first: the retention
-    /// job's work list (an index, not a scan).
-    async fn stale_drafts(
-        &self,
-        before: chrono::DateTime<chrono::Utc>,
-        limit: usize,
-    ) -> Result<Vec<Case>, StoreError>;
     /// Closed complaints that still hold the complainant's identity and were closed before
     /// `before`, oldest first.
     async fn identified_closed_complaints(
@@ -220,29 +248,6 @@ pub trait CaseStore: Send + Sync {
         before: chrono::DateTime<chrono::Utc>,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError>;
-    /// Every case and complaint with the head of its audit chain, a page at a time (`cursor`
-    /// from the previous page). A full scan: for the audit verification command only.
-    async fn audit_heads(
-        &self,
-        cursor: Option<String>,
-        limit: usize,
-    ) -> Result<AuditHeadPage, StoreError>;
-
-    /// [`commit`](Self::commit), and when its answer is lost (`Unavailable`: a timeout, a
-    /// dropped connection) reads back whether it landed: the newest event's hash is unique to
-    /// this commit, so finding it in the trail means the change is stored. Callers then answer
-    /// success instead of an error for something that happened.
-    async fn commit_checked(&self, commit: Commit) -> Result<(), StoreError> {
-        let id = commit.case.id;
-        let head = commit.events.last().map(|e| e.hash.clone());
-        match self.commit(commit).await {
-            Err(StoreError::Unavailable(e)) => match head {
-                Some(h) => landed(self.audit_trail(id).await, &h, e),
-                None => Err(StoreError::Unavailable(e)),
-            },
-            other => other,
-        }
-    }
 
     /// [`commit_complaint`](Self::commit_complaint) with the same read-back as
     /// [`commit_checked`](Self::commit_checked).
@@ -257,6 +262,23 @@ pub trait CaseStore: Send + Sync {
             other => other,
         }
     }
+}
+
+/// Numbers (gap-free counters, numbers reserved for a case) and the public records of signed
+/// documents.
+#[async_trait]
+pub trait LetterStore: Send + Sync {
+    /// Current value of a counter (0 when it was never claimed).
+    async fn counter(&self, name: &str) -> Result<u64, StoreError>;
+    /// Reserves the next value of counter `name` for `holder` (a letter number for a case):
+    /// the first call takes the next value and records it against `holder` in one atomic
+    /// write; every later call for the same holder returns that value. A case takes its
+    /// letter number as it enters the signing step (claimed in that commit); a case that entered
+    /// it before numbers were reserved takes one here, before its letter is made, so that
+    /// retries and lost races reuse it instead of taking another.
+    async fn reserve_number(&self, name: &str, holder: &str) -> Result<u64, StoreError>;
+    /// The public record of a signed document.
+    async fn signed_document(&self, id: Uuid) -> Result<Option<SignedDocument>, StoreError>;
 }
 
 /// Whether the event with `hash` is in `trail`: `Ok` if so, the original error if it is not
