@@ -178,7 +178,7 @@ async fn clocks_pause_and_resume_and_the_overdue_job_alerts_once_a_day() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|x| x["step"] == step)
+            .find(|x| x["permit"] == "kantor-kas-ksp" && x["step"] == step)
             .unwrap()
             .clone()
     };
