@@ -121,7 +121,8 @@ test('complaints from the portal and the officer, and late cases marked in the q
   assert.ok(!(await o.locator('#report-complaints').textContent()).includes('Sri Handayani'), 'no names in the report');
   const [csv] = await Promise.all([o.waitForEvent('download'), o.locator('#report-complaints button.csv').first().click()]);
   assert.equal(csv.suggestedFilename(), `laporan-pengaduan-summary-${todayWita()}-${todayWita()}.csv`);
-  assert.match(await readFile(await csv.path(), 'utf8'), /^dimensi,kode,uraian,jumlah\r\n/);
+  // UTF-8 with a byte order mark, so that spreadsheet programs read the letters right.
+  assert.match(await readFile(await csv.path(), 'utf8'), /^\uFEFFdimensi,kode,uraian,jumlah\r\n/);
   await off.close();
   await pub.close();
 

@@ -333,7 +333,7 @@ test('a case from application to issued permit, through portal and console', { t
     const [csv] = await Promise.all([p.waitForEvent('download'), p.locator('#report-ikm button.csv').click()]);
     assert.equal(csv.suggestedFilename(), `laporan-ikm-${todayWita()}-${todayWita()}.csv`);
     const text = await readFile(await csv.path(), 'utf8');
-    assert.match(text, /^unsur,uraian,nilai,nilai_tertimbang\r\n/);
+    assert.match(text, /^\uFEFFunsur,uraian,nilai,nilai_tertimbang\r\n/);
     await capture(p, 'reports');
     await context.close();
   }

@@ -268,7 +268,7 @@ async fn complaints_a_to_f_confidential_and_reported() {
         .text()
         .await
         .unwrap();
-    assert!(csv.starts_with("dimensi,kode,uraian,jumlah\r\n"));
+    assert!(csv.starts_with("\u{feff}dimensi,kode,uraian,jumlah\r\n"));
     assert!(
         csv.contains("saluran,telephone,Telepon (0548-20594),1\r\n"),
         "{csv}"

@@ -202,8 +202,9 @@ async fn clocks_pause_and_resume_and_the_overdue_job_alerts_once_a_day() {
         .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
-    // Each row names its permit (the catalogue's reports carry the permit).
-    assert!(text.starts_with("izin,tahap,sop,peran,target_hari_kerja,ditangani,median_hari_kerja,p90_hari_kerja,tepat_waktu,persen_tepat_waktu\r\n"));
+    // Each row names its permit (the catalogue's reports carry the permit); UTF-8 with a byte
+    // order mark, so that spreadsheet programs read the letters right.
+    assert!(text.starts_with("\u{feff}izin,tahap,sop,peran,target_hari_kerja,ditangani,median_hari_kerja,p90_hari_kerja,tepat_waktu,persen_tepat_waktu\r\n"));
     assert!(text.contains("Izin Pembukaan Kantor Kas KSP,Verifikasi pendaftaran oleh petugas front office,g,Petugas Front Office,1,2,2,3,1,50\r\n"), "{text}");
     // Only the heads read reports; a bad period is a 422.
     let fo = app.login("fo").await;

@@ -223,16 +223,34 @@ pub fn step_rows(records: &[StepRecord], permits: &[&PermitDef]) -> Vec<StepRow>
 }
 
 fn csv_field(s: &str) -> String {
+    let s = neutralized(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s.into_owned()
     }
 }
 
-/// CSV (RFC 4180, UTF-8, CRLF line ends) from a header and rows.
+/// A cell a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return: CSV injection, OWASP) is prefixed with `'`, so that it stays text; a
+/// number (`-3`, `-2.5`) is left as it is.
+fn neutralized(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && s.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// The byte order mark that makes spreadsheet programs read the file as UTF-8.
+const UTF8_BOM: &str = "\u{feff}";
+
+/// CSV (RFC 4180, UTF-8 with a byte order mark, CRLF line ends) from a header and rows; cells
+/// that a spreadsheet would evaluate are neutralized ([`neutralized`]).
 pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = header.join(",");
+    let mut out = String::from(UTF8_BOM);
+    out.push_str(&header.join(","));
     out.push_str("\r\n");
     for r in rows {
         let line: Vec<String> = r.iter().map(|f| csv_field(f)).collect();
@@ -410,7 +428,42 @@ mod tests {
     #[test]
     fn csv_quotes_what_needs_quoting() {
         let out = csv(&["a", "b"], &[vec!["x,y".into(), "say \"hi\"".into()]]);
-        assert_eq!(out, "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(out, "\u{feff}a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
+    }
+
+    #[test]
+    fn formulas_stay_text_and_numbers_stay_numbers() {
+        let out = csv(
+            &["x"],
+            &[
+                vec!["=1+1".into()],
+                vec!["@SUM(A1:A2)".into()],
+                vec!["+62 812".into()],
+                vec!["-cmd|' /C calc'!A0".into()],
+                vec!["\t=1".into()],
+                vec!["-3".into()],
+                vec!["-2.5".into()],
+                vec!["87.04".into()],
+                vec!["a=b".into()],
+            ],
+        );
+        let lines: Vec<&str> = out.trim_start_matches('\u{feff}').split("\r\n").collect();
+        assert_eq!(
+            lines,
+            [
+                "x",
+                "'=1+1",
+                "'@SUM(A1:A2)",
+                "'+62 812",
+                "'-cmd|' /C calc'!A0",
+                "'\t=1",
+                "-3",
+                "-2.5",
+                "87.04",
+                "a=b",
+                ""
+            ]
+        );
     }
 }
 

@@ -13,7 +13,12 @@
 //!
 //! A date in a year without data is counted as a working day when it is Monday–Friday, and the
 //! result carries that year in `unknown_years`: the caller shows and logs a loud warning. It is
-//! never a silent guess.
+//! never a silent guess. A year can also be *provisional* (`"provisional": true`): its file
+//! holds only the holidays whose date is fixed every year (1 January, 1 May, 1 June, 17 August,
+//! 25 December, by Keppres 251/1967 as amended, Keppres 24/2013 and Keppres 24/2016) until the
+//! year's SKB is published. Those days are off; any other Monday–Friday of that year is counted
+//! as a working day with the same warning, since the SKB will add the moving holidays and the
+//! cuti bersama.
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -39,6 +44,9 @@ pub struct DayOff {
 #[derive(Debug, Deserialize)]
 struct YearFile {
     year: i32,
+    /// Only the dates fixed every year, until the year's SKB is added.
+    #[serde(default)]
+    provisional: bool,
     sources: BTreeMap<String, String>,
     days: Vec<DayEntry>,
 }
@@ -66,7 +74,8 @@ pub enum Day<'a> {
     Working,
     Weekend,
     Off(&'a DayOff),
-    /// Monday–Friday in a year the calendar has no data for.
+    /// Monday–Friday in a year the calendar has no data for, or only provisional data (no day
+    /// off known that day, but the SKB may add one).
     Unknown,
 }
 
@@ -81,6 +90,8 @@ pub struct Counted<T> {
 pub struct Calendar {
     days: BTreeMap<NaiveDate, DayOff>,
     years: BTreeSet<i32>,
+    /// Years whose file holds only the dates fixed every year.
+    provisional: BTreeSet<i32>,
     sources: BTreeMap<String, String>,
 }
 
@@ -96,6 +107,9 @@ impl Calendar {
             let y: YearFile = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
             if !cal.years.insert(y.year) {
                 return Err(bad(format!("year {} appears twice", y.year)));
+            }
+            if y.provisional {
+                cal.provisional.insert(y.year);
             }
             for (id, title) in &y.sources {
                 cal.sources.insert(id.clone(), title.clone());
@@ -134,6 +148,11 @@ impl Calendar {
         self.years.iter().copied()
     }
 
+    /// Whether `year`'s data is provisional (only the dates fixed every year).
+    pub fn is_provisional(&self, year: i32) -> bool {
+        self.provisional.contains(&year)
+    }
+
     pub fn source(&self, id: &str) -> Option<&str> {
         self.sources.get(id).map(String::as_str)
     }
@@ -145,7 +164,7 @@ impl Calendar {
         if let Some(off) = self.days.get(&d) {
             return Day::Off(off);
         }
-        if self.years.contains(&d.year()) {
+        if self.years.contains(&d.year()) && !self.provisional.contains(&d.year()) {
             Day::Working
         } else {
             Day::Unknown
@@ -263,7 +282,7 @@ pub fn unknown_years_warning(years: &BTreeSet<i32>) -> Option<String> {
     }
     let list: Vec<String> = years.iter().map(i32::to_string).collect();
     Some(format!(
-        "Data hari libur nasional dan cuti bersama tahun {} belum tersedia; hari Senin–Jumat tahun itu dihitung sebagai hari kerja sampai SKB tiga menteri dimasukkan ke kalender.",
+        "Data hari libur nasional dan cuti bersama tahun {} belum tersedia lengkap (paling banyak hanya hari libur yang tanggalnya tetap setiap tahun); hari Senin–Jumat lainnya tahun itu dihitung sebagai hari kerja sampai SKB tiga menteri dimasukkan ke kalender.",
         list.join(", ")
     ))
 }
@@ -279,7 +298,9 @@ mod tests {
     #[test]
     fn shipped_years_have_the_decreed_number_of_days() {
         let c = Calendar::shipped();
-        assert_eq!(c.years().collect::<Vec<_>>(), [2025, 2026]);
+        assert_eq!(c.years().collect::<Vec<_>>(), [2025, 2026, 2027]);
+        assert!(!c.is_provisional(2026));
+        assert!(c.is_provisional(2027));
         let count = |y: i32, k: DayOffKind| {
             c.days
                 .values()
@@ -405,18 +426,42 @@ mod tests {
     }
 
     #[test]
-    fn a_year_without_data_is_flagged_not_guessed() {
+    fn a_provisional_year_keeps_its_fixed_holidays_and_the_warning() {
         // From Wednesday 23 Dec 2026: 24 (cuti bersama), 25 (Christmas) off; 28, 29, 30, 31 Dec;
-        // then 2027 has no data: Friday 1 January 2027 is counted as a working day, flagged.
+        // 2027 is provisional: Friday 1 January 2027 (Tahun Baru, fixed every year) is off, so
+        // the fifth working day is Monday 4 January 2027 — flagged, as the SKB for 2027 is not
+        // in yet.
         let c = Calendar::shipped();
+        assert!(matches!(c.day(d("2027-01-01")), Day::Off(o) if o.source == "keppres-251-1967"));
         let r = c.add_working_days(d("2026-12-23"), 5);
-        assert_eq!(r.value, d("2027-01-01"));
+        assert_eq!(r.value, d("2027-01-04"));
         assert_eq!(r.unknown_years, BTreeSet::from([2027]));
         let w = unknown_years_warning(&r.unknown_years).unwrap();
-        assert!(w.contains("2027"), "{w}");
+        assert!(w.contains("tahun 2027 belum tersedia"), "{w}");
+        // The agency's 30 working days from Wednesday 23 December 2026, counted by hand: 28–31
+        // Dec (4); 1 Jan off, 4–8 Jan (9), 11–15 (14), 18–22 (19), 25–29 (24), 1–5 Feb (29),
+        // Monday 8 February 2027 (30). Without the 2027 file it was a day early, 5 February.
+        assert_eq!(
+            c.add_working_days(d("2026-12-23"), 30).value,
+            d("2027-02-08")
+        );
+        // 17 August 2027 (Tuesday) is off; 16 and 18 count, flagged.
+        let aug = c.working_days_between(d("2027-08-13"), d("2027-08-18"));
+        assert_eq!(aug.value, 2); // Monday 16, Wednesday 18
+        assert_eq!(aug.unknown_years, BTreeSet::from([2027]));
         let inside = c.add_working_days(d("2026-12-01"), 3);
         assert!(inside.unknown_years.is_empty());
         assert!(unknown_years_warning(&inside.unknown_years).is_none());
+    }
+
+    #[test]
+    fn a_year_without_data_is_flagged_not_guessed() {
+        // 2028 has no file: Monday 3 January 2028 counts as a working day, flagged.
+        let c = Calendar::shipped();
+        assert_eq!(c.day(d("2028-01-03")), Day::Unknown);
+        let r = c.add_working_days(d("2027-12-31"), 1);
+        assert_eq!(r.value, d("2028-01-03"));
+        assert_eq!(r.unknown_years, BTreeSet::from([2028]));
     }
 
     #[test]
