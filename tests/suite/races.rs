@@ -426,7 +426,7 @@ async fn racing_head_signatures_on_sqlite() {
     racing_head_signatures(&Env::embedded().await).await;
 }
 
-#[tokio::test]
-async fn racing_head_signatures_on_dynamodb() {
-    racing_head_signatures(&Env::dynamodb().await).await;
-}
+// Not on DynamoDB/moto: moto's TransactWriteItems copies the table when a transaction starts
+// and puts the copy back when it is cancelled, which undoes whatever a concurrent request wrote
+// meanwhile (seen here: the winning signature's next step vanished); DynamoDB itself isolates
+// transactions. The numbers' reservation is raced on both stores by the contract suite.
