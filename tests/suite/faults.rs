@@ -234,6 +234,7 @@ const DECIDED: [&str; 10] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_percent_faults_on_every_port() {
+    let _alone = common::alone().await;
     let app = Arc::new(
         TestApp::spawn_with_env(vec![
             ("PD_FAULT_RATE".into(), "0.1".into()),

@@ -268,6 +268,7 @@ async fn check(
 
 #[tokio::test]
 async fn overdue_job_on_sqlite_reads_only_the_late_cases() {
+    let _heavy = common::heavy().await;
     let store = Arc::new(SqliteStore::in_memory().unwrap());
     let (all, late) = cases();
     for c in all {
@@ -295,6 +296,7 @@ async fn overdue_job_on_sqlite_reads_only_the_late_cases() {
 
 #[tokio::test]
 async fn overdue_job_on_dynamodb_reads_only_the_late_cases() {
+    let _heavy = common::heavy().await;
     let fx = Fixture::new(true).await;
     let store = Arc::new(fx.store());
     let (all, late) = cases();

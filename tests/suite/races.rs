@@ -296,21 +296,25 @@ async fn conflicting_approvals(env: &Env) {
 
 #[tokio::test]
 async fn idempotent_replays_on_sqlite() {
+    let _alone = common::alone().await;
     idempotent_replays(&Env::embedded().await).await;
 }
 
 #[tokio::test]
 async fn idempotent_replays_on_dynamodb() {
+    let _alone = common::alone().await;
     idempotent_replays(&Env::dynamodb().await).await;
 }
 
 #[tokio::test]
 async fn conflicting_approvals_on_sqlite() {
+    let _alone = common::alone().await;
     conflicting_approvals(&Env::embedded().await).await;
 }
 
 #[tokio::test]
 async fn conflicting_approvals_on_dynamodb() {
+    let _alone = common::alone().await;
     conflicting_approvals(&Env::dynamodb().await).await;
 }
 
@@ -423,6 +427,7 @@ async fn racing_head_signatures(env: &Env) {
 
 #[tokio::test]
 async fn racing_head_signatures_on_sqlite() {
+    let _alone = common::alone().await;
     racing_head_signatures(&Env::embedded().await).await;
 }
 

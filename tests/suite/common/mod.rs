@@ -11,6 +11,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The suite is one binary, so tests from every module run side by side. The tests that time
+/// concurrent requests against each other (races, faults: waits for an idempotent request in
+/// progress, retries, client timeouts) take this gate alone; the ones that load the machine
+/// most (thousands of cases: `overdue_scale`) share it. Everything else runs freely.
+static LOAD_GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// For a test whose timings must not meet another's load (see [`LOAD_GATE`]).
+pub async fn alone() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    LOAD_GATE.write().await
+}
+
+/// For a test that loads the machine (see [`LOAD_GATE`]).
+pub async fn heavy() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    LOAD_GATE.read().await
+}
+
 pub struct TestApp {
     child: Option<Child>,
     envs: Vec<(String, String)>,
