@@ -369,7 +369,7 @@ test('PBG: applied from the catalogue, technical assessment with the retribution
     assert.match(sla, /Verifikasi bukti pembayaran retribusi oleh operator DPMPTSP/);
     const [csv] = await Promise.all([k.waitForEvent('download'), k.locator('#report-sla button.csv').first().click()]);
     const text = await readFile(await csv.path(), 'utf8');
-    assert.match(text, /^izin,/);
+    assert.match(text, /^\uFEFFizin,/);
     assert.ok(text.split('\r\n').slice(1).filter(Boolean).every((l) => l.startsWith('PBG,')), 'the CSV holds PBG rows only');
     await capture(k, 'reports-pbg');
     await context.close();
