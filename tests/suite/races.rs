@@ -130,11 +130,14 @@ async fn idempotent_replays(env: &Env) {
         "{}",
         String::from_utf8_lossy(&first_body)
     );
+    let odd: Vec<String> = answers
+        .iter()
+        .filter(|(s, b, _)| *s != first_status || *b != first_body)
+        .map(|(s, b, _)| format!("{s} {}", String::from_utf8_lossy(b)))
+        .collect();
     assert!(
-        answers
-            .iter()
-            .all(|(s, b, _)| *s == first_status && *b == first_body),
-        "100 identical responses"
+        odd.is_empty(),
+        "100 identical responses; these differ: {odd:?}"
     );
     let executed = answers.iter().filter(|(_, _, r)| !r).count();
     assert_eq!(executed, 1, "one request acted, 99 were replays");
