@@ -31,6 +31,11 @@ pub type FnRouter = Router<AppState>;
 /// the same 404.
 pub async fn load_visible(s: &Services, id: &str, caller: &Caller) -> ApiResult<Case> {
     let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
+    visible_case(s, id, caller).await
+}
+
+/// [`load_visible`] for an id already parsed.
+pub async fn visible_case(s: &Services, id: CaseId, caller: &Caller) -> ApiResult<Case> {
     let case = s.store.case(id).await?.ok_or(ApiError::NotFound)?;
     if caller.can_see(&case) {
         Ok(case)

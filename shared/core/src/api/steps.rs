@@ -11,7 +11,7 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, RequestOrigin};
 use super::views::case_view;
-use super::{AppState, commit_and_complete, letters, permit_of};
+use super::{AppState, commit_and_complete, letters, permit_of, visible_case};
 use crate::catalogue::Catalogue;
 use crate::domain::actions::{self, Claimed, DecisionInput, ParsedDecision};
 use crate::domain::case::SignedDocument;
@@ -82,7 +82,7 @@ async fn decide(
     let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
     let (s, code, caller, origin) = (&s, &code, &caller, &origin);
     // Authorize and parse once, against the case as it is now.
-    let first = visible(s, id, caller).await?;
+    let first = visible_case(s, id, caller).await?;
     let def = permit_of(s, &first)?;
     let Some(step) = def.step(code.as_str()) else {
         return Err(not_in_permit(&s.catalogue, &first, caller, code, def));
@@ -92,7 +92,7 @@ async fn decide(
         if n == 1 {
             Ok(first.clone())
         } else {
-            visible(s, id, caller).await
+            visible_case(s, id, caller).await
         }
     };
     let case = if step.kind == StepKind::ApplicantUpload {
@@ -137,14 +137,6 @@ async fn decide(
         case
     };
     view(s, &case, caller)
-}
-
-async fn visible(s: &AppState, id: CaseId, caller: &Caller) -> ApiResult<Case> {
-    s.store
-        .case(id)
-        .await?
-        .filter(|c| caller.can_see(c))
-        .ok_or(ApiError::NotFound)
 }
 
 fn step_of<'a>(
