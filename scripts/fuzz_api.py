@@ -208,6 +208,7 @@ def application(name: str, nib: str, seq: int) -> dict:
         "cash_office": {"address": f"Jl. Ahmad Yani No. {5 + seq}", "member_count": 25 + seq,
                         "head_name": "Rahmat Hidayat"},
         "oss_reference": f"I-2026112600{seq:02d}",
+        "oss_applied_on": dt.date.today().isoformat(),
         "contact": {"email": f"pengurus{seq}@ksp.test", "phone": "0812-3456-7890"},
     }
 
@@ -560,6 +561,7 @@ def write_config(path: Path, base: str, token: str | None, seed: Seed, versions:
             f"{prefix}cooperative_name": ("names", p),
             f"{prefix}legal_entity_number": ("references", p),
             f"{prefix}oss_reference": ("references", p),
+            f"{prefix}oss_applied_on": ("recent_dates", p),
             f"{prefix}branch.address": ("addresses", p),
             f"{prefix}branch.operating_permit_number": ("references", p),
             f"{prefix}branch.operating_permit_date": ("past_dates", p),

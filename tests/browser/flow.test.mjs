@@ -35,6 +35,7 @@ async function fillApplication(page, nib) {
   await page.fill('#app-legal_entity_number', 'AHU-0001234.AH.01.26.TAHUN 2019');
   await page.fill('#app-nib', nib);
   await page.fill('#app-oss_reference', 'I-202611260001');
+  await page.fill('#app-oss_applied_on', todayWita());
   await page.fill('#app-branch-address', 'Jl. Bhayangkara No. 10, Bontang Utara');
   await page.fill('#app-branch-operating_permit_number', '503/112/DPMPTSP/2024');
   await page.fill('#app-branch-operating_permit_date', monthsAgo(10));

@@ -170,6 +170,7 @@ export function application() {
     },
     cash_office: { address: 'Jl. Ahmad Yani No. 7, Bontang Selatan', member_count: 30, head_name: 'Siti Aminah' },
     oss_reference: 'I-202611260002',
+    oss_applied_on: todayWita(),
     contact: { email: 'pengurus@ksp-maju.test', phone: '0812-1111-2222' },
   };
 }

@@ -13,6 +13,8 @@ fn application_in_2026() -> Value {
     let mut a = application();
     a["branch"]["operating_permit_date"] = json!("2025-05-02");
     a["branch"]["business_started_on"] = json!("2025-06-02");
+    // Applied for in OSS on Monday 2 March 2026 (SOP huruf c): the applicant's clock starts.
+    a["oss_applied_on"] = json!("2026-03-02");
     a
 }
 
@@ -234,7 +236,9 @@ async fn a_date_in_a_year_without_holiday_data_is_a_loud_warning() {
     // 23 December 2026: the agency's 30 days reach into 2027, which has no decree yet.
     set_clock(&app, "2026-12-22T09:00:00+08:00").await;
     let t = app.login("pemohon").await;
-    let c = app.create_case(&t, application_in_2026()).await;
+    let mut a = application_in_2026();
+    a["oss_applied_on"] = json!("2026-12-21");
+    let c = app.create_case(&t, a).await;
     let id = c["id"].as_str().unwrap().to_string();
     app.upload_all(&t, &id).await;
     set_clock(&app, "2026-12-23T09:00:00+08:00").await;

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod applicant_clock;
 mod asl_moto;
 mod authz_matrix;
 mod bad_input;

@@ -79,7 +79,9 @@ async fn retention_erases_what_the_schedule_allows_and_audit_verify_detects_tamp
     let mut app = TestApp::spawn_with_env(vec![("PD_DEV_CLOCK".into(), "1".into())]).await;
     set_clock(&app, "2026-12-01T09:00:00+08:00").await;
     let t = app.login("pemohon").await;
-    let abandoned = app.create_case(&t, application()).await["id"]
+    let abandoned = app
+        .create_case(&t, application_applied_on("2026-11-30"))
+        .await["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -90,11 +92,13 @@ async fn retention_erases_what_the_schedule_allows_and_audit_verify_detects_tamp
         assert_eq!(s, StatusCode::OK, "{v}");
     }
     assert_eq!(files_of(&app, &abandoned), 2);
-    let kept = app.create_case(&t, application()).await["id"]
+    let kept = app
+        .create_case(&t, application_applied_on("2026-11-30"))
+        .await["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let submitted = submitted_case(&app, "pemohon").await;
+    let submitted = submitted_case_of(&app, "pemohon", application_applied_on("2026-11-30")).await;
 
     let adu = app.login("pengaduan").await;
     let (s, named) = app

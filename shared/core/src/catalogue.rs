@@ -340,6 +340,9 @@ impl Subject for PermitSubject<'_> {
     fn notice_known(&self, code: &str) -> bool {
         self.0.notices.contains_key(code)
     }
+    fn computes_deadlines(&self) -> bool {
+        true
+    }
     fn closing(&self, result: Option<&str>) -> Result<(), String> {
         match Closing::ALL.iter().find(|c| Some(c.code()) == result) {
             Some(c) if self.0.notices.contains_key(c.notice()) => Ok(()),

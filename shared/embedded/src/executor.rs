@@ -5,7 +5,7 @@
 //!
 //! Semantics follow Step Functions Standard workflows for the subset loaded by
 //! [`super::definition`]: `lambda:invoke` returns `{ExecutedVersion, Payload, StatusCode}`;
-//! `.waitForTaskToken` waits for `SendTaskSuccess`/`SendTaskFailure` or `TimeoutSeconds`;
+//! `.waitForTaskToken` waits for `SendTaskSuccess`/`SendTaskFailure` or `TimeoutSeconds` (or the `TimeoutSecondsPath` in its input);
 //! Retry and Catch match error names (`States.ALL`, `States.TaskFailed`, `States.Timeout`,
 //! the function's error type); a duplicate or late completion changes nothing.
 
@@ -1211,11 +1211,17 @@ impl Executor {
                     .await;
             }
         };
+        let timeout = match eval::timeout(&task, &ex.data) {
+            Ok(t) => t,
+            Err(e) => {
+                return self
+                    .finish_simple(ex, Err(e), Transition::End, self.now())
+                    .await;
+            }
+        };
         let now_t = self.inner.clock.now();
         let now = ts(now_t);
-        let timeout_at = task
-            .timeout_seconds
-            .map(|s| ts(now_t + chrono::Duration::seconds(s as i64)));
+        let timeout_at = timeout.map(|s| ts(now_t + chrono::Duration::seconds(s as i64)));
         {
             let (tok, n, st, f, p) = (
                 token.clone(),
@@ -1241,7 +1247,8 @@ impl Executor {
                     &now,
                     "TaskSubmitted",
                     Some(&st),
-                    Some(&json!({"function": f})),
+                    // As Step Functions' TaskScheduled event (`timeoutInSeconds`).
+                    Some(&json!({"function": f, "timeout_seconds": timeout})),
                 )?;
                 Ok(())
             })

@@ -373,6 +373,14 @@ pub fn months_ago(n: u32) -> String {
         .to_string()
 }
 
+/// [`application`] applied for in OSS on `date` (`oss_applied_on`, where the applicant's 30
+/// working days start).
+pub fn application_applied_on(date: &str) -> Value {
+    let mut a = application();
+    a["oss_applied_on"] = json!(date);
+    a
+}
+
 pub fn application() -> Value {
     json!({
         "permit": "kantor-kas-ksp",
@@ -391,14 +399,21 @@ pub fn application() -> Value {
             "head_name": "Rahmat Hidayat"
         },
         "oss_reference": "I-202611260001",
+        "oss_applied_on": today().to_string(),
         "contact": {"email": "pengurus@ksp-sejahtera.test", "phone": "0812-3456-7890"}
     })
 }
 
 /// A submitted case waiting at front office verification; returns its id.
 pub async fn submitted_case(app: &TestApp, applicant: &str) -> String {
+    submitted_case_of(app, applicant, application()).await
+}
+
+/// [`submitted_case`] with this application (e.g. an OSS application date that fits the
+/// runner's controlled clock).
+pub async fn submitted_case_of(app: &TestApp, applicant: &str, application: Value) -> String {
     let t = app.login(applicant).await;
-    let c = app.create_case(&t, application()).await;
+    let c = app.create_case(&t, application).await;
     let id = c["id"].as_str().unwrap().to_string();
     app.upload_all(&t, &id).await;
     let (s, v) = app.submit(&t, &id).await;

@@ -35,6 +35,8 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("requirements incomplete")]
     RequirementsIncomplete(Vec<FieldError>),
+    #[error("the applicant's time has run out")]
+    ApplicantTimeLapsed(String),
     #[error("invalid JSON: {0}")]
     InvalidJson(String),
     #[error("unsupported media type")]
@@ -74,6 +76,7 @@ impl From<DomainError> for ApiError {
             }
             DomainError::Validation(f) => ApiError::Validation(f),
             DomainError::RequirementsIncomplete(f) => ApiError::RequirementsIncomplete(f),
+            DomainError::ApplicantTimeLapsed(d) => ApiError::ApplicantTimeLapsed(d),
         }
     }
 }
@@ -134,6 +137,7 @@ impl ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::InvalidState(_)
+            | ApiError::ApplicantTimeLapsed(_)
             | ApiError::VersionConflict { .. }
             | ApiError::ConcurrentUpdate
             | ApiError::IdempotencyInProgress
@@ -168,6 +172,7 @@ impl ApiError {
             ApiError::ConcurrentUpdate => "concurrent_update",
             ApiError::Validation(_) => "validation_failed",
             ApiError::RequirementsIncomplete(_) => "requirements_incomplete",
+            ApiError::ApplicantTimeLapsed(_) => "applicant_time_lapsed",
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::UnsupportedMediaType | ApiError::ExpectedMediaType(_) => {
                 "unsupported_media_type"
@@ -227,6 +232,7 @@ impl ApiError {
                 "Persyaratan belum lengkap",
                 "Permohonan belum memenuhi semua persyaratan; lengkapi yang ditandai.".into(),
             ),
+            ApiError::ApplicantTimeLapsed(d) => ("Batas waktu pemohon telah berakhir", d.clone()),
             ApiError::InvalidJson(d) => ("Permintaan tidak valid", d.clone()),
             ApiError::ExpectedMediaType(m) => (
                 "Jenis konten tidak didukung",

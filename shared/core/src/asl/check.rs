@@ -43,7 +43,16 @@ pub trait Subject {
     fn notice_known(&self, code: &str) -> bool;
     /// Whether a `close` task with this `result` is one the domain knows.
     fn closing(&self, result: Option<&str>) -> Result<(), String>;
+    /// Whether the task function answers `{"action":"deadline","step":…}` with the seconds
+    /// until the step's deadline (`{"timeout_seconds":…}`), for a wait set by
+    /// `TimeoutSecondsPath`.
+    fn computes_deadlines(&self) -> bool {
+        false
+    }
 }
+
+/// Where a `deadline` task's answer carries the seconds to wait.
+pub const DEADLINE_FIELD: &str = "timeout_seconds";
 
 /// A workflow against its domain: every task names a known action and step, every step of the
 /// domain is waited on, every outcome has a route, every task has a catch and a timeout — with
@@ -74,7 +83,11 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
             errs.push(format!("state `{name}`: payload needs `{id_path}`"));
         }
         let action = const_str(&payload, "action");
+        if let Some(path) = &t.timeout_seconds_path {
+            check_deadline_path(def, subject, name, &payload, path, &mut errs);
+        }
         match (action, t.timeout_seconds) {
+            (Some("await"), None) if t.timeout_seconds_path.is_some() => {}
             (_, None) => errs.push(format!("state `{name}`: every task needs TimeoutSeconds")),
             (Some("await"), _) => {}
             (_, Some(s)) if s > MAX_AUTOMATIC_TIMEOUT_SECONDS => errs.push(format!(
@@ -158,6 +171,17 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
                 Some(s) if s.escalates => {}
                 _ => errs.push(format!("state `{name}`: `escalate` needs a staff step")),
             },
+            Some("deadline") if subject.computes_deadlines() => {
+                match const_str(&payload, "step").and_then(|s| subject.step(s)) {
+                    Some(_) => {}
+                    None => errs.push(format!("state `{name}`: `deadline` needs a known step")),
+                }
+                if t.resource != Resource::Invoke {
+                    errs.push(format!(
+                        "state `{name}`: `deadline` is a plain invoke, not a wait"
+                    ));
+                }
+            }
             Some("close") => {
                 if let Err(e) = subject.closing(const_str(&payload, "result")) {
                     errs.push(format!("state `{name}`: {e}"));
@@ -193,4 +217,54 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
         }
     }
     errs
+}
+
+/// A wait whose timeout is read from its input (`TimeoutSecondsPath`) must be entered only
+/// through a `deadline` task of the same step that writes that very field, so the seconds are
+/// always the step's deadline as the domain computes it — never a stale value or nothing.
+fn check_deadline_path(
+    def: &Definition,
+    subject: &dyn Subject,
+    name: &str,
+    payload: &Value,
+    path: &super::path::Path,
+    errs: &mut Vec<String>,
+) {
+    let step = const_str(payload, "step");
+    if const_str(payload, "action") != Some("await") || !subject.computes_deadlines() {
+        errs.push(format!(
+            "state `{name}`: only a human step of a domain that computes deadlines may use TimeoutSecondsPath"
+        ));
+        return;
+    }
+    if def.start_at == name {
+        errs.push(format!(
+            "state `{name}`: a wait with TimeoutSecondsPath cannot be the first state"
+        ));
+    }
+    for (from, st) in &def.states {
+        if !st.targets().contains(&name) {
+            continue;
+        }
+        let ok = match st {
+            State::Task(d) if d.transition == Transition::Next(name.to_string()) => {
+                let p = d.parameters.get("Payload").cloned().unwrap_or(Value::Null);
+                let writes = match &d.result_path {
+                    // `lambda:invoke` wraps the function's answer in `Payload`.
+                    ResultPath::Path(r) => format!("{r}.Payload.{DEADLINE_FIELD}"),
+                    ResultPath::Discard => String::new(),
+                };
+                const_str(&p, "action") == Some("deadline")
+                    && const_str(&p, "step") == step
+                    && writes == path.to_string()
+                    && !d.catch.iter().any(|c| c.next == name)
+            }
+            _ => false,
+        };
+        if !ok {
+            errs.push(format!(
+                "state `{from}` enters `{name}` but is not a `deadline` task of step {step:?} writing {path}"
+            ));
+        }
+    }
 }

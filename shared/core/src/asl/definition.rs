@@ -3,7 +3,7 @@
 //! Supported (JSONPath query language only): `Task` with `arn:aws:states:::lambda:invoke` and
 //! `arn:aws:states:::lambda:invoke.waitForTaskToken`, `Choice`, `Pass`, `Succeed`, `Fail`;
 //! `InputPath`, `Parameters`, `ResultPath`, `OutputPath` with plain paths; `Retry`, `Catch`,
-//! `TimeoutSeconds`. Anything else is refused at load with the state's name and the field, so a
+//! `TimeoutSeconds`, `TimeoutSecondsPath`. Anything else is refused at load with the state's name and the field, so a
 //! definition that runs here also means the same thing on Step Functions.
 
 use super::path::Path;
@@ -67,6 +67,9 @@ pub struct TaskState {
     pub parameters: Value,
     pub result_path: ResultPath,
     pub timeout_seconds: Option<u64>,
+    /// `TimeoutSecondsPath`: the timeout read from the state's input (after `InputPath`), for a
+    /// wait whose end is computed (a deadline in working days) rather than fixed.
+    pub timeout_seconds_path: Option<Path>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
     pub transition: Transition,
@@ -513,6 +516,7 @@ fn parse_state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
                     "InputPath",
                     "OutputPath",
                     "TimeoutSeconds",
+                    "TimeoutSecondsPath",
                     "Retry",
                     "Catch",
                     "Next",
@@ -561,6 +565,27 @@ fn parse_state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
                     }
                 },
             };
+            let timeout_seconds_path = match obj.get("TimeoutSecondsPath") {
+                None => None,
+                Some(Value::String(s)) => match Path::parse(s) {
+                    Ok(p) if !p.context => Some(p),
+                    Ok(_) => {
+                        cx.err("`TimeoutSecondsPath` cannot read the context object");
+                        None
+                    }
+                    Err(e) => {
+                        cx.err(format!("`TimeoutSecondsPath`: {e}"));
+                        None
+                    }
+                },
+                Some(_) => {
+                    cx.err("`TimeoutSecondsPath` must be a string");
+                    None
+                }
+            };
+            if timeout_seconds.is_some() && timeout_seconds_path.is_some() {
+                cx.err("has both `TimeoutSeconds` and `TimeoutSecondsPath`");
+            }
             let result_path = result_path(&mut cx, obj.get("ResultPath"));
             let retry = parse_retry(&mut cx, obj.get("Retry"));
             let catch = parse_catch(&mut cx, obj.get("Catch"));
@@ -571,6 +596,7 @@ fn parse_state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
                 parameters,
                 result_path,
                 timeout_seconds,
+                timeout_seconds_path,
                 retry,
                 catch,
                 transition,

@@ -1,7 +1,7 @@
 //! Input and output processing and choice rules, as the Amazon States Language specifies them
 //! for the JSONPath query language.
 
-use super::definition::{IoPath, ResultPath, Rule};
+use super::definition::{IoPath, ResultPath, Rule, TaskState};
 use serde_json::{Map, Value};
 
 /// A failure of the runtime itself (`States.Runtime`): a path that selects nothing, a template
@@ -28,6 +28,22 @@ pub fn output_path(p: &IoPath, output: Value) -> Result<Value, RuntimeError> {
             .get(&output, &Value::Null)
             .cloned()
             .ok_or_else(|| RuntimeError(format!("OutputPath {path} selects nothing"))),
+    }
+}
+
+/// A task's timeout: `TimeoutSeconds`, or the positive integer `TimeoutSecondsPath` selects in
+/// the state's effective input (after `InputPath`); anything else there is a runtime error, as
+/// on Step Functions.
+pub fn timeout(task: &TaskState, input: &Value) -> Result<Option<u64>, RuntimeError> {
+    let Some(path) = &task.timeout_seconds_path else {
+        return Ok(task.timeout_seconds);
+    };
+    let eff = input_path(&task.io.input_path, input)?;
+    match path.get(&eff, &Value::Null).and_then(Value::as_u64) {
+        Some(n) if n > 0 => Ok(Some(n)),
+        _ => Err(RuntimeError(format!(
+            "TimeoutSecondsPath {path} does not select a positive integer"
+        ))),
     }
 }
 

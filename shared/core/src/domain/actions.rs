@@ -12,7 +12,7 @@ use super::identity::Caller;
 use super::permit::form::{FormData, parse_value};
 use super::permit::{Effect, FieldType, PermitDef, StepCode, StepDef, StepKind, Verdict};
 use super::roles::Role;
-use super::time::wita_date;
+use super::time::{format_date_id, wita_date};
 use super::timeline::{StepRecord, StepSpan};
 use super::validation::{self, Errors, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -37,6 +37,9 @@ pub enum DomainError {
     Validation(Vec<FieldError>),
     #[error("requirements incomplete")]
     RequirementsIncomplete(Vec<FieldError>),
+    /// The applicant's clock (pemenuhan komitmen) has run out: the Indonesian explanation.
+    #[error("the applicant's time has run out")]
+    ApplicantTimeLapsed(String),
 }
 
 /// A change to commit: the new case (its version raised by one) and its audit events.
@@ -644,6 +647,32 @@ fn rule_problems(case: &Case, def: &PermitDef, on: NaiveDate) -> Vec<FieldError>
         .collect()
 }
 
+/// Refuses an applicant's action once their clock (the permit's `clocks.applicant`, e.g. 30
+/// working days of pemenuhan komitmen from the application in OSS, SOP huruf c and Waktu
+/// Penyelesaian) has run out: the last day counts, the day after does not.
+fn applicant_time_left(case: &Case, def: &PermitDef, ctx: &Ctx<'_>) -> Result<(), DomainError> {
+    let dl = super::deadlines::deadlines(case, def, ctx.calendar, ctx.now);
+    if dl.applicant.left_days >= 0 {
+        return Ok(());
+    }
+    let start = super::deadlines::applicant_clock_start(case, def);
+    let ended = ctx
+        .calendar
+        .add_working_days(start, def.clocks.applicant.days)
+        .value;
+    let from = match def.clocks.applicant.from.as_deref() {
+        Some(_) => format!("sejak permohonan di OSS tanggal {}", format_date_id(start)),
+        None => format!("sejak permohonan dibuat tanggal {}", format_date_id(start)),
+    };
+    Err(DomainError::ApplicantTimeLapsed(format!(
+        "Batas waktu {} hari kerja untuk {} {from} telah berakhir pada {} (terpakai {} hari kerja). Permohonan ini tidak dapat diajukan lagi; silakan ajukan permohonan baru melalui OSS.",
+        def.clocks.applicant.days,
+        def.clocks.applicant.label.to_lowercase(),
+        format_date_id(ended),
+        dl.applicant.used_days,
+    )))
+}
+
 /// SOP e/f → g: the applicant submits the draft. Checks every requirement and assigns the
 /// registration number.
 pub fn submit(
@@ -667,6 +696,7 @@ pub fn submit(
     if !problems.is_empty() {
         return Err(DomainError::RequirementsIncomplete(problems));
     }
+    applicant_time_left(case, def, ctx)?;
     let (mut next, expected_version) = begin(case, ctx.now);
     next.status = CaseStatus::InProcess;
     next.start_pending = true;
@@ -702,6 +732,9 @@ pub fn applicant_step(
     ctx: &Ctx<'_>,
 ) -> Result<Change, DomainError> {
     let actor = authorize_decision(case, def, caller, step, version)?;
+    if step.sla.clock == Some(super::permit::ClockKind::Applicant) {
+        applicant_time_left(case, def, ctx)?;
+    }
     let problems = match step.kind {
         StepKind::ApplicantRevision => missing_documents(case, def, docs),
         StepKind::ApplicantUpload => missing_step_documents(case, def, step, docs),

@@ -106,7 +106,7 @@ fn intervals(
     if clock == ClockKind::Applicant {
         let end = case.submitted_at.unwrap_or(now);
         out.push((
-            case.created_at,
+            applicant_clock_started_at(case, def),
             end,
             case.submitted_at.is_none() && case.status == CaseStatus::Draft,
         ));
@@ -117,6 +117,24 @@ fn intervals(
         }
     }
     out
+}
+
+/// The day the applicant's clock starts: the form's `clocks.applicant.from` date (the
+/// application in OSS) when the permit names one and the application has it, else the day the
+/// draft was created (release 0.1 cases, permits outside OSS).
+pub fn applicant_clock_start(case: &Case, def: &PermitDef) -> NaiveDate {
+    wita_date(applicant_clock_started_at(case, def))
+}
+
+fn applicant_clock_started_at(case: &Case, def: &PermitDef) -> DateTime<Utc> {
+    def.clocks
+        .applicant
+        .from
+        .as_deref()
+        .and_then(|f| case.application.date(f))
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| t.and_local_timezone(super::time::wita()).single())
+        .map_or(case.created_at, |t| t.with_timezone(&Utc))
 }
 
 struct Used {
@@ -215,7 +233,7 @@ pub fn deadlines(case: &Case, def: &PermitDef, cal: &Calendar, now: DateTime<Utc
         ClockSpec {
             label: def.clocks.applicant.label.clone(),
             target: def.clocks.applicant.days,
-            started_at: Some(case.created_at),
+            started_at: Some(applicant_clock_started_at(case, def)),
             done: final_,
         },
         a,
@@ -291,6 +309,20 @@ pub fn deadlines(case: &Case, def: &PermitDef, cal: &Calendar, now: DateTime<Utc
         agency,
         step,
         warnings,
+    }
+}
+
+/// Seconds from `now` to the end of `day` in WITA (its midnight), at least one: the timeout of
+/// a wait that may last through the deadline's whole last day.
+pub fn seconds_until_end_of(day: NaiveDate, now: DateTime<Utc>) -> u64 {
+    let end = day
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| t.and_local_timezone(super::time::wita()).single())
+        .map(|t| t.with_timezone(&Utc));
+    match end {
+        Some(end) => (end - now).num_seconds().max(1) as u64,
+        None => 1,
     }
 }
 

@@ -5,6 +5,11 @@
 //! - `{"action":"notify","notice":…,"case_id":…}`: one of the permit's notices (SOP h).
 //! - `{"action":"escalate","step":…,"case_id":…}`: a step waited past its timeout.
 //! - `{"action":"close","result":"issued"|"refused"|"lapsed","case_id":…}`.
+//! - `{"action":"deadline","step":…,"case_id":…}`: the seconds until the end (midnight WITA)
+//!   of the deadline the case gets when it enters `step` now, for the next state's
+//!   `TimeoutSecondsPath`: a wait that ends on a day counted in working days (the applicant's
+//!   revision at the end of their clock, the survey after its SLA) rather than after a fixed
+//!   number of calendar seconds.
 
 use super::{lost_or_failed, store_err, token_key};
 use crate::domain::actions::{self, Closing, Entered};
@@ -38,6 +43,10 @@ pub enum CaseTask {
         result: Closing,
         case_id: CaseId,
     },
+    Deadline {
+        step: StepCode,
+        case_id: CaseId,
+    },
 }
 
 async fn load(s: &Services, id: CaseId) -> Result<Case, TaskError> {
@@ -67,7 +76,30 @@ pub async fn handle(s: &Services, t: CaseTask) -> Result<Value, TaskError> {
         CaseTask::Notify { notice, case_id } => notify(s, &notice, case_id).await,
         CaseTask::Escalate { step, case_id } => escalate(s, step, case_id).await,
         CaseTask::Close { result, case_id } => close(s, result, case_id).await,
+        CaseTask::Deadline { step, case_id } => deadline(s, step, case_id).await,
     }
+}
+
+async fn deadline(s: &Services, step: StepCode, id: CaseId) -> Result<Value, TaskError> {
+    let case = load(s, id).await?;
+    let def = permit(s, &case)?;
+    let step_def = def
+        .step(step.as_str())
+        .ok_or_else(|| TaskError::InvalidPayload(format!("no step `{step}`")))?;
+    let now = s.clock.now();
+    let (due_on, unknown) =
+        crate::domain::deadlines::due_on_entry(&case, def, step_def, &s.calendar, now);
+    if !unknown.is_empty() {
+        tracing::warn!(case_id = %id, years = ?unknown, "deadline set without holiday data for these years");
+    }
+    let due_on = due_on.ok_or_else(|| {
+        TaskError::InvalidPayload(format!(
+            "step `{step}` of permit `{}` has no deadline to wait for",
+            def.code
+        ))
+    })?;
+    let seconds = crate::domain::deadlines::seconds_until_end_of(due_on, now);
+    Ok(json!({"due_on": due_on, "timeout_seconds": seconds}))
 }
 
 async fn enter(

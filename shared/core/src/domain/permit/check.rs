@@ -294,6 +294,20 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
         if c.days == 0 {
             p.push(format!("clocks.{k}: days must be above 0"));
         }
+        if let Some(f) = &c.from {
+            match def.field(f) {
+                _ if k != "applicant" => {
+                    p.push(format!("clocks.{k}: only the applicant's clock has `from`"));
+                }
+                None => p.push(format!(
+                    "clocks.{k}: `from` field `{f}` is not a form field"
+                )),
+                Some(field) if field.kind != FieldType::Date || !field.required => p.push(format!(
+                    "clocks.{k}: `from` field `{f}` must be a required date"
+                )),
+                Some(_) => {}
+            }
+        }
     }
     let mut codes = BTreeSet::new();
     let mut agency_days = 0;

@@ -351,6 +351,14 @@ pub struct ClockDef {
     pub label: String,
     /// Working days (hari kerja).
     pub days: u32,
+    /// The applicant's clock only: the form's date field it runs from (the application in the
+    /// national system, e.g. `oss_applied_on`, SOP huruf c), instead of the day the draft was
+    /// created here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Where the days come from (the SOP's Waktu Penyelesaian, a regulation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// The two clocks of a permit: the applicant's and the agency's.
