@@ -223,7 +223,8 @@ impl Fixture {
             // the same substitution SAM makes, named as the stack names them: prefix + machine.
             let mut prefix = None;
             for p in local::shipped_catalogue().iter() {
-                let definition = p.workflow.replace("${WorkflowFunctionArn}", &function_arn);
+                let definition =
+                    moto_definition(&p.workflow.replace("${WorkflowFunctionArn}", &function_arn));
                 let sm = aws_sdk_sfn::Client::new(&sfn_sdk)
                     .create_state_machine()
                     .name(format!("pd-{sfx}-{}", p.def.machine()))
@@ -548,4 +549,27 @@ impl Bridge {
         }
         panic!("execution {execution_arn} did not settle");
     }
+}
+
+/// The ASL as moto can run it. moto's Lambda without Docker answers an invoke with its request,
+/// so a `deadline` task (whose answer a `TimeoutSecondsPath` reads) becomes a `Pass` with an
+/// answer of the same shape: 60 days. The answer itself is tested on the embedded executor
+/// (`applicant_clock.rs`); here moto checks that the rest of the definition, the paths
+/// included, means the same to another interpreter.
+fn moto_definition(workflow: &str) -> String {
+    let mut d: Value = serde_json::from_str(workflow).expect("workflow JSON");
+    if let Some(states) = d["States"].as_object_mut() {
+        for st in states.values_mut() {
+            if st["Parameters"]["Payload"]["action"] == "deadline" {
+                *st = json!({
+                    "Type": "Pass",
+                    "Comment": "moto stand-in for the deadline task",
+                    "Result": {"Payload": {"timeout_seconds": 60 * 86_400}},
+                    "ResultPath": st["ResultPath"].clone(),
+                    "Next": st["Next"].clone(),
+                });
+            }
+        }
+    }
+    d.to_string()
 }
