@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_sfn::Client;
+use aws_sdk_sfn::operation::send_task_failure::SendTaskFailureError;
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 use perizinan::ports::orchestrator::{Completion, Orchestrator, OrchestratorError};
@@ -87,6 +88,33 @@ impl Orchestrator for StepFunctions {
                     SendTaskSuccessError::TaskTimedOut(_)
                     | SendTaskSuccessError::InvalidToken(_)
                     | SendTaskSuccessError::TaskDoesNotExist(_),
+                ) => Ok(Completion::AlreadyClosed),
+                _ => Err(OrchestratorError::Unavailable(Box::new(e))),
+            },
+        }
+    }
+
+    async fn fail(
+        &self,
+        token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<Completion, OrchestratorError> {
+        match self
+            .client
+            .send_task_failure()
+            .task_token(token)
+            .error(error)
+            .cause(cause)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Completion::Delivered),
+            Err(e) => match e.as_service_error() {
+                Some(
+                    SendTaskFailureError::TaskTimedOut(_)
+                    | SendTaskFailureError::InvalidToken(_)
+                    | SendTaskFailureError::TaskDoesNotExist(_),
                 ) => Ok(Completion::AlreadyClosed),
                 _ => Err(OrchestratorError::Unavailable(Box::new(e))),
             },

@@ -358,7 +358,54 @@ impl Subject for PermitSubject<'_> {
 
 /// A permit's workflow against its definition ([`crate::asl::check::check`]).
 pub fn check_workflow(def: &Definition, permit: &PermitDef, calendar: &Calendar) -> Vec<String> {
-    crate::asl::check::check(def, &PermitSubject(permit), Some(calendar))
+    let mut errs = crate::asl::check::check(def, &PermitSubject(permit), Some(calendar));
+    check_deemed_routes(def, permit, &mut errs);
+    errs
+}
+
+/// Fiktif positif: every wait at a stage's step catches
+/// [`crate::domain::deemed::DEEMED_ERROR`] (before any catch-all) and goes to a wait at the
+/// recording step, so that the overdue job's task failure always lands there.
+fn check_deemed_routes(def: &Definition, permit: &PermitDef, errs: &mut Vec<String>) {
+    use crate::asl::definition::State;
+    use crate::domain::deemed::DEEMED_ERROR;
+    let Some(da) = &permit.deemed_approval else {
+        return;
+    };
+    let awaits = |st: &State| -> Option<String> {
+        let State::Task(t) = st else { return None };
+        let p = t.parameters.get("Payload")?;
+        (p.get("action")?.as_str()? == "await").then(|| p.get("step")?.as_str().map(String::from))?
+    };
+    for (name, st) in &def.states {
+        let Some(step) = awaits(st) else { continue };
+        if da.stage_of(&step).is_none() {
+            continue;
+        }
+        let State::Task(t) = st else { continue };
+        let first = t.catch.iter().position(|c| {
+            crate::asl::eval::error_matches(&c.error_equals, DEEMED_ERROR)
+        });
+        let Some(i) = first else {
+            errs.push(format!(
+                "state `{name}`: step `{step}` is in a fiktif positif stage and must catch `{DEEMED_ERROR}`"
+            ));
+            continue;
+        };
+        let c = &t.catch[i];
+        if !c.error_equals.iter().any(|e| e == DEEMED_ERROR) {
+            errs.push(format!(
+                "state `{name}`: `{DEEMED_ERROR}` must be caught by name, before any catch-all"
+            ));
+        }
+        let target = def.state(&c.next).and_then(awaits);
+        if target.as_deref() != Some(da.step.as_str()) {
+            errs.push(format!(
+                "state `{name}`: `{DEEMED_ERROR}` must go to the wait at step `{}`",
+                da.step
+            ));
+        }
+    }
 }
 
 /// `example.json` with its relative dates resolved against `today`: a string `{today}`,

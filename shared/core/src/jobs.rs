@@ -50,6 +50,10 @@ pub struct OverdueRun {
     /// The jobs of this run that failed (the others ran): the next run tries them again.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<JobFailure>,
+    /// Fiktif positif: cases deemed granted on this run (`domain::deemed`).
+    pub deemed_granted: Vec<Alert>,
+    /// Fiktif positif warnings sent on this run (once per case and stage).
+    pub deemed_warnings: Vec<Alert>,
 }
 
 /// A job of the overdue run that failed.
@@ -298,10 +302,15 @@ fn days_left(s: &Services, today: NaiveDate, due: NaiveDate) -> i64 {
 pub async fn run_overdue(s: &Services) -> OverdueRun {
     let now = s.clock.now();
     let today = wita_date(now);
+    // Near due, or within a fiktif positif warning (step deadlines are capped by their stage's
+    // date, so the deadline index finds those cases too).
     let near_max = s
         .catalogue
         .iter()
-        .map(|p| p.def.near_due_days)
+        .map(|p| {
+            let warn = p.def.deemed_approval.as_ref().map_or(0, |d| d.warn_days);
+            p.def.near_due_days.max(warn)
+        })
         .max()
         .unwrap_or(1);
     let cutoff_c = s.calendar.add_working_days(today, near_max);
@@ -324,6 +333,8 @@ pub async fn run_overdue(s: &Services) -> OverdueRun {
         queue_digests: 0,
         retention: RetentionRun::default(),
         failed: vec![],
+        deemed_granted: vec![],
+        deemed_warnings: vec![],
     };
     let mut failed: Vec<(&'static str, StoreError)> = vec![];
     // Each job runs whatever happened to the one before: one failing does not skip the rest.
@@ -381,12 +392,26 @@ async fn case_deadline_alerts(
         let cases = s.store.cases_due_by(&step, cutoff, PER_STEP_LIMIT).await?;
         run.examined += cases.len();
         for case in cases {
-            if case.status != CaseStatus::InProcess || case.step.as_ref() != Some(&step) {
+            if case.step.as_ref() != Some(&step) {
                 continue;
             }
             let Some(def) = s.permit_of(&case) else {
                 continue;
             };
+            let case = match deemed(s, run, case, def).await? {
+                Some(c) => c,
+                None => continue,
+            };
+            // A deemed case is alerted at its recording step like any other step.
+            let recording = def
+                .deemed_approval
+                .as_ref()
+                .is_some_and(|d| d.step == step);
+            if case.status != CaseStatus::InProcess
+                && !(case.status == CaseStatus::DeemedGranted && recording)
+            {
+                continue;
+            }
             let Some(step_def) = def.step(step.as_str()) else {
                 continue;
             };
@@ -458,6 +483,171 @@ async fn case_deadline_alerts(
         }
     }
     Ok(())
+}
+
+/// Fiktif positif on one case the deadline index returned: a stage whose legal time ran out
+/// makes the case deemed granted (once: the status is committed with the case's version before
+/// anything is sent), tells the applicant and the staff, and fails the waiting task so that the
+/// workflow goes to the recording step; a failure lost before it reached the orchestrator is
+/// sent again on the next run. A stage within its warning days warns the staff once. Returns
+/// the case for the ordinary deadline alert, or `None` when there is nothing more to do.
+async fn deemed(
+    s: &Services,
+    run: &mut OverdueRun,
+    case: crate::domain::Case,
+    def: &crate::domain::permit::PermitDef,
+) -> Result<Option<crate::domain::Case>, StoreError> {
+    use crate::domain::deemed;
+    let Some(da) = &def.deemed_approval else {
+        return Ok(Some(case));
+    };
+    let now = s.clock.now();
+    let today = run.date;
+    let at_stage = case
+        .waiting_at()
+        .and_then(|st| da.stage_of(st.as_str()))
+        .is_some();
+    if case.status == CaseStatus::DeemedGranted {
+        if at_stage {
+            fail_deemed(s, &case).await;
+            return Ok(None);
+        }
+        return Ok(Some(case));
+    }
+    if let Some((stage, due)) = deemed::lapsed(&case, def, &s.calendar, now) {
+        let change = actions::deemed_granted(&case, stage, due, now);
+        let marked = change.case.clone();
+        match s.store.commit_checked(Commit::from_change(change)).await {
+            Ok(()) => {}
+            // A decision landed meanwhile: the office decided in time after all.
+            Err(StoreError::Conflict(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        tracing::info!(case_id = %marked.id, stage = %stage.code, "case deemed granted (fiktif positif)");
+        let key = format!("deemed/{}", stage.code);
+        if def.notices.contains_key(deemed::APPLICANT_NOTICE) {
+            match s
+                .notify(
+                    &Notice::permit(deemed::APPLICANT_NOTICE),
+                    &marked,
+                    Recipient::Applicant,
+                    &key,
+                )
+                .await
+            {
+                Ok(()) => run.notices_sent += 1,
+                Err(e) => tracing::warn!(case_id = %marked.id, error = %e, "deemed notice not sent"),
+            }
+        }
+        let notice = Notice::DeemedGranted {
+            stage: stage.code.clone(),
+            due_on: due,
+        };
+        run.notices_sent += notify_deemed_staff(s, &marked, def, &notice, &key).await;
+        run.deemed_granted.push(alert_of(&marked, DeadlineState::Overdue, due));
+        fail_deemed(s, &marked).await;
+        return Ok(None);
+    }
+    let mut unknown = std::collections::BTreeSet::new();
+    let warn = deemed::clocks(&case, def, &s.calendar, now, &mut unknown)
+        .into_iter()
+        .find(|c| {
+            c.running
+                && c.state == DeadlineState::NearDue
+                && !case.deemed_warned.contains(&c.stage)
+                && case
+                    .waiting_at()
+                    .and_then(|st| da.stage_of(st.as_str()))
+                    .is_some_and(|st| st.code == c.stage)
+        });
+    let Some(w) = warn else {
+        return Ok(Some(case));
+    };
+    let Some(due) = w.due_on else {
+        return Ok(Some(case));
+    };
+    let change = actions::deemed_warned(&case, &w.stage, due, now);
+    let marked = change.case.clone();
+    match s.store.commit_checked(Commit::from_change(change)).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let notice = Notice::DeemedWarning {
+        stage: w.stage.clone(),
+        due_on: due,
+    };
+    let key = format!("deemed-warning/{}/{today}", w.stage);
+    run.notices_sent += notify_deemed_staff(s, &marked, def, &notice, &key).await;
+    run.deemed_warnings
+        .push(alert_of(&marked, DeadlineState::NearDue, due));
+    Ok(Some(marked))
+}
+
+fn alert_of(case: &crate::domain::Case, state: DeadlineState, due_on: NaiveDate) -> Alert {
+    Alert {
+        case_id: case.id,
+        registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
+        step: case.step.clone().unwrap_or_else(|| StepCode::new("")),
+        state,
+        due_on,
+    }
+}
+
+/// The waiting role, its supervisor and the official who signs the permit's letters (the
+/// agency's head), each once. Returns how many notices went out.
+async fn notify_deemed_staff(
+    s: &Services,
+    case: &crate::domain::Case,
+    def: &crate::domain::permit::PermitDef,
+    notice: &Notice,
+    key: &str,
+) -> usize {
+    let mut roles = vec![];
+    if let Some(st) = case.step.as_ref().and_then(|c| def.step(c.as_str())) {
+        roles.push(st.role.clone());
+        if let Some(sup) = st.role.supervisor() {
+            roles.push(sup);
+        }
+    }
+    roles.extend(def.signer_roles());
+    let mut seen = vec![];
+    let mut sent = 0;
+    for r in roles {
+        if seen.contains(&r) {
+            continue;
+        }
+        seen.push(r.clone());
+        let k = format!("{key}/{r}");
+        match s.notify(notice, case, Recipient::Role(r), &k).await {
+            Ok(()) => sent += 1,
+            Err(e) => tracing::warn!(case_id = %case.id, error = %e, "fiktif positif notice not sent"),
+        }
+    }
+    sent
+}
+
+/// Fails the waiting task of a deemed case with [`crate::domain::deemed::DEEMED_ERROR`]; a
+/// task already closed is fine (the workflow moved on), an unreachable orchestrator is tried
+/// again on the next run.
+async fn fail_deemed(s: &Services, case: &crate::domain::Case) {
+    let Some(token) = &case.task_token else {
+        return;
+    };
+    match s
+        .orchestrator
+        .fail(
+            token,
+            crate::domain::deemed::DEEMED_ERROR,
+            "fiktif positif: the stage's legal time ran out undecided",
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(case_id = %case.id, error = %e, "deemed task failure not delivered; the next run sends it again")
+        }
+    }
 }
 
 /// Alerts of complaints near or past their 60 days (once a day each).

@@ -1368,6 +1368,17 @@ impl Orchestrator for Executor {
             .map_err(unavailable)
     }
 
+    async fn fail(
+        &self,
+        token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<Completion, OrchestratorError> {
+        self.send_task_failure(token, error, cause)
+            .await
+            .map_err(unavailable)
+    }
+
     async fn redrive_failed(&self) -> Result<usize, OrchestratorError> {
         Executor::redrive_failed(self, perizinan::ports::orchestrator::REDRIVABLE_ERRORS)
             .await

@@ -611,6 +611,21 @@ impl<T: Orchestrator + ?Sized> Orchestrator for Faulty<T> {
             )
             .await
     }
+    async fn fail(
+        &self,
+        token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<Completion, OrchestratorError> {
+        self.plan
+            .run(
+                self.port,
+                "fail",
+                self.inner.fail(token, error, cause),
+                |e| OrchestratorError::Unavailable(Box::new(e)),
+            )
+            .await
+    }
     fn completes_synchronously(&self) -> bool {
         self.inner.completes_synchronously()
     }

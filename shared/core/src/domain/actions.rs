@@ -173,6 +173,13 @@ pub fn authorize_decision(
     if !case.is_waiting_at(step.code.as_str()) {
         return Err(waiting_error(case, def, step));
     }
+    // Fiktif positif: once deemed granted, only the recording of OSS's issuance is decided.
+    let deemed_step = def.deemed_approval.as_ref().map(|d| &d.step);
+    if case.status == CaseStatus::DeemedGranted && deemed_step != Some(&step.code) {
+        return Err(DomainError::InvalidState(
+            "Permohonan ini telah dianggap dikabulkan secara hukum (fiktif positif) karena batas waktu pemeriksaan terlampaui; tahap ini tidak dapat diputuskan lagi. Catat izin yang diterbitkan OSS pada tahap pencatatan.".into(),
+        ));
+    }
     if version != case.version {
         return Err(DomainError::VersionConflict {
             given: version,
@@ -867,7 +874,10 @@ pub fn enter_step(
     if case.step.as_ref() == Some(step) && case.task_token.as_deref() == Some(token.as_str()) {
         return Ok(Entered::AlreadyRecorded);
     }
-    if case.status != CaseStatus::InProcess {
+    if !matches!(
+        case.status,
+        CaseStatus::InProcess | CaseStatus::DeemedGranted
+    ) {
         return Err(DomainError::InvalidState(format!(
             "case is {}, cannot wait at {step}",
             case.status.code()
@@ -995,7 +1005,8 @@ pub fn close(case: &Case, how: Closing, now: DateTime<Utc>) -> Result<Option<Cha
     if case.status == how.status() {
         return Ok(None);
     }
-    if case.status != CaseStatus::InProcess {
+    let deemed_issued = case.status == CaseStatus::DeemedGranted && how == Closing::Issued;
+    if case.status != CaseStatus::InProcess && !deemed_issued {
         return Err(DomainError::InvalidState(format!(
             "case is {}, cannot close as {}",
             case.status.code(),
@@ -1087,6 +1098,52 @@ pub fn deadline_alerted(
         step: step.clone(),
         state,
     });
+    ch
+}
+
+/// Fiktif positif (`domain::deemed`): the stage's legal time ran out undecided; the case is
+/// granted by law and waits for staff to record OSS's issuance. The callback token stays, so
+/// that the overdue job can fail the waiting task (again, if a first attempt was lost).
+pub fn deemed_granted(
+    case: &Case,
+    stage: &super::permit::DeemedStageDef,
+    due_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Change {
+    let mut ch = automatic(
+        case,
+        EventDraft {
+            action: "case.deemed_granted",
+            step: case.step.clone(),
+            outcome: Some(format!("{}:{due_on}", stage.code)),
+            ..Default::default()
+        },
+        now,
+    );
+    ch.case.status = CaseStatus::DeemedGranted;
+    ch.case.deemed = Some(crate::domain::case::DeemedGrant {
+        stage: stage.code.clone(),
+        label: stage.label.clone(),
+        due_on,
+        at: now,
+        step: case.step.clone().unwrap_or_else(|| StepCode::new("")),
+    });
+    ch
+}
+
+/// The fiktif positif warning went out for `stage` (once per stage).
+pub fn deemed_warned(case: &Case, stage: &str, due_on: NaiveDate, now: DateTime<Utc>) -> Change {
+    let mut ch = automatic(
+        case,
+        EventDraft {
+            action: "deadline.deemed_warning",
+            step: case.step.clone(),
+            outcome: Some(format!("{stage}:{due_on}")),
+            ..Default::default()
+        },
+        now,
+    );
+    ch.case.deemed_warned.push(stage.to_string());
     ch
 }
 

@@ -96,6 +96,10 @@ pub enum CaseStatus {
     Refused,
     /// The applicant did not complete the file in time.
     Lapsed,
+    /// Fiktif positif: the office did not decide a stage within its legal time, so the
+    /// application is granted by law (UU 30/2014 Pasal 53 as amended by UU 6/2023); the case
+    /// waits for staff to record the permit OSS issued by itself (`domain::deemed`).
+    DeemedGranted,
 }
 
 impl CaseStatus {
@@ -106,6 +110,7 @@ impl CaseStatus {
             CaseStatus::Issued => "issued",
             CaseStatus::Refused => "refused",
             CaseStatus::Lapsed => "lapsed",
+            CaseStatus::DeemedGranted => "deemed_granted",
         }
     }
 
@@ -116,6 +121,7 @@ impl CaseStatus {
             CaseStatus::Issued => "Izin terbit",
             CaseStatus::Refused => "Ditolak",
             CaseStatus::Lapsed => "Gugur (batas waktu perbaikan terlampaui)",
+            CaseStatus::DeemedGranted => "Dianggap dikabulkan (fiktif positif)",
         }
     }
 
@@ -441,6 +447,25 @@ pub struct Case {
     /// retries and a lost race all use the same number.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub reserved_numbers: std::collections::BTreeMap<String, u64>,
+    /// Fiktif positif: when and why the application was deemed granted (`domain::deemed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deemed: Option<DeemedGrant>,
+    /// The stages whose fiktif positif warning has gone out (once per stage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deemed_warned: Vec<String>,
+}
+
+/// The record of a fiktif positif: the stage whose legal time ran out undecided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeemedGrant {
+    pub stage: String,
+    pub label: String,
+    /// The last working day the office had to decide.
+    pub due_on: NaiveDate,
+    /// When the overdue job recorded it.
+    pub at: DateTime<Utc>,
+    /// The step the case waited at.
+    pub step: StepCode,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -495,6 +520,8 @@ impl Case {
             timeline: Vec::new(),
             deadline_alert: None,
             reserved_numbers: Default::default(),
+            deemed: None,
+            deemed_warned: vec![],
         }
     }
 

@@ -91,6 +91,9 @@ pub struct Deadlines {
     pub agency: Clock,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<StepClock>,
+    /// Fiktif positif: each stage's legal time ("Batas fiktif positif", `domain::deemed`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deemed: Vec<super::deemed::DeemedClock>,
     /// Loud warnings (e.g. a year without holiday data).
     pub warnings: Vec<String>,
 }
@@ -137,13 +140,13 @@ fn applicant_clock_started_at(case: &Case, def: &PermitDef) -> DateTime<Utc> {
         .map_or(case.created_at, |t| t.with_timezone(&Utc))
 }
 
-struct Used {
-    days: u32,
+pub(super) struct Used {
+    pub(super) days: u32,
     /// Days used before the open interval, and that interval's start, if the clock runs.
-    running_from: Option<(u32, NaiveDate)>,
+    pub(super) running_from: Option<(u32, NaiveDate)>,
 }
 
-fn used(
+pub(super) fn used(
     cal: &Calendar,
     ivs: &[(DateTime<Utc>, DateTime<Utc>, bool)],
     unknown: &mut BTreeSet<i32>,
@@ -298,6 +301,7 @@ pub fn deadlines(case: &Case, def: &PermitDef, cal: &Calendar, now: DateTime<Utc
                 state_label: state.label(),
             }
         });
+    let deemed = super::deemed::clocks(case, def, cal, now, &mut unknown);
     let mut warnings = vec![];
     if let Some(w) = unknown_years_warning(&unknown) {
         tracing::warn!(case_id = %case.id, years = ?unknown, "deadline counted without holiday data");
@@ -308,6 +312,7 @@ pub fn deadlines(case: &Case, def: &PermitDef, cal: &Calendar, now: DateTime<Utc
         applicant,
         agency,
         step,
+        deemed,
         warnings,
     }
 }
@@ -349,13 +354,17 @@ pub fn due_on_entry(
         }
         _ => None,
     };
-    match days {
+    let (due, unknown) = match days {
         Some(n) => {
             let c = cal.add_working_days(today, n);
             (Some(c.value), c.unknown_years)
         }
         None => (None, BTreeSet::new()),
-    }
+    };
+    (
+        super::deemed::cap_step_due(case, def, step, cal, now, due),
+        unknown,
+    )
 }
 
 #[cfg(test)]

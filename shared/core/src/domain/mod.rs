@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod case;
 pub mod complaints;
 pub mod deadlines;
+pub mod deemed;
 pub mod documents;
 pub mod facts;
 pub mod identity;

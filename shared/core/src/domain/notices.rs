@@ -73,6 +73,17 @@ pub enum Notice {
         state: DeadlineState,
         due_on: chrono::NaiveDate,
     },
+    /// Fiktif positif, to the agency head, the waiting role and its supervisor: a stage's legal
+    /// time is about to run out (`domain::deemed`).
+    DeemedWarning {
+        stage: String,
+        due_on: chrono::NaiveDate,
+    },
+    /// Fiktif positif, to the same: the time ran out; the application is granted by law.
+    DeemedGranted {
+        stage: String,
+        due_on: chrono::NaiveDate,
+    },
 }
 
 /// The permit's notices the workflow sends on closing a case.
@@ -94,6 +105,8 @@ impl Notice {
             Notice::QueueArrival { .. } => "queue_arrival",
             Notice::Escalation { .. } => "escalation",
             Notice::Deadline { .. } => "deadline",
+            Notice::DeemedWarning { .. } => "deemed_warning",
+            Notice::DeemedGranted { .. } => "deemed_granted_staff",
         }
     }
 }
@@ -110,6 +123,13 @@ pub struct RenderCtx<'a> {
     pub def: &'a PermitDef,
     /// Base URL of the public portal, for the link in the message.
     pub portal_url: &'a str,
+}
+
+fn stage_label(def: &PermitDef, stage: &str) -> String {
+    def.deemed_approval
+        .as_ref()
+        .and_then(|d| d.stages.iter().find(|s| s.code == stage))
+        .map_or_else(|| stage.to_string(), |s| s.label.to_lowercase())
 }
 
 fn step_words(def: &PermitDef, step: &StepCode) -> (String, String, String) {
@@ -208,6 +228,33 @@ pub fn render(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Message {
                 lines.push("Mohon segera ditindaklanjuti melalui konsol petugas.".into());
             }
             (subject, lines)
+        }
+        Notice::DeemedWarning { stage, due_on } => {
+            let label = stage_label(cx.def, stage);
+            (
+                format!("Peringatan fiktif positif: berkas {reg}"),
+                vec![
+                    format!(
+                        "Berkas permohonan {permit} nomor {reg} ({holder}) harus diputuskan paling lambat {} (batas {label}).",
+                        format_date_id(*due_on)
+                    ),
+                    "Bila sampai tanggal tersebut belum diputuskan, permohonan dianggap dikabulkan secara hukum (fiktif positif; UU 30/2014 Pasal 53 sebagaimana diubah UU 6/2023) dan izin diterbitkan otomatis oleh sistem OSS (PP 28/2025).".into(),
+                    "Mohon segera ditindaklanjuti melalui konsol petugas.".into(),
+                ],
+            )
+        }
+        Notice::DeemedGranted { stage, due_on } => {
+            let label = stage_label(cx.def, stage);
+            (
+                format!("Fiktif positif: berkas {reg} dianggap dikabulkan"),
+                vec![
+                    format!(
+                        "Berkas permohonan {permit} nomor {reg} ({holder}) tidak diputuskan sampai batas {label} pada {}; permohonan dianggap dikabulkan secara hukum (fiktif positif; UU 30/2014 Pasal 53 sebagaimana diubah UU 6/2023).",
+                        format_date_id(*due_on)
+                    ),
+                    "Sistem OSS menerbitkan izin secara otomatis (PP 28/2025). Catat nomor dan tanggal izin dari OSS pada tahap pencatatan di konsol petugas.".into(),
+                ],
+            )
         }
     };
     let a = cx.agency;

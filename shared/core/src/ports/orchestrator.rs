@@ -31,6 +31,15 @@ pub trait Orchestrator: Send + Sync {
     -> Result<(), OrchestratorError>;
     /// Completes a waiting human step with its outcome.
     async fn complete(&self, token: &str, output: Value) -> Result<Completion, OrchestratorError>;
+    /// Fails a waiting human step with `error` (SendTaskFailure), for the workflow's Catch to
+    /// route (fiktif positif: `domain::deemed::DEEMED_ERROR`). `cause` is read by operators,
+    /// never holds personal data.
+    async fn fail(
+        &self,
+        token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<Completion, OrchestratorError>;
     /// Whether `start`/`complete` return only after the workflow has moved on to its next wait
     /// (the embedded executor) rather than handing over to an asynchronous service.
     fn completes_synchronously(&self) -> bool {

@@ -309,6 +309,9 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
             }
         }
     }
+    if let Some(da) = &def.deemed_approval {
+        check_deemed(def, da, &mut p);
+    }
     let mut codes = BTreeSet::new();
     let mut agency_days = 0;
     let mut surveys = 0;
@@ -458,6 +461,14 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
         check_paths(s.fields.iter(), &at, &mut p);
         match (s.kind, s.sla.clock, s.sla.days) {
             (StepKind::Decision, Some(ClockKind::Agency), Some(d)) if d > 0 => agency_days += d,
+            // Fiktif positif's recording step runs after the agency's time is over: days of its
+            // own, on no clock.
+            (StepKind::Decision, None, Some(d))
+                if d > 0
+                    && def
+                        .deemed_approval
+                        .as_ref()
+                        .is_some_and(|da| da.step == s.code) => {}
             (StepKind::Decision, _, _) => p.push(format!(
                 "{at}: a staff step needs sla {{\"clock\": \"agency\", \"days\": N > 0}}"
             )),
@@ -542,6 +553,65 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
         }
     }
     p
+}
+
+/// Fiktif positif: stages of staff steps (each in one stage), days above the warning, and a
+/// staff decision step that records OSS's issuance and is in no stage.
+fn check_deemed(def: &PermitDef, da: &super::DeemedApprovalDef, p: &mut Vec<String>) {
+    let at = "deemed_approval";
+    if da.source.trim().is_empty() {
+        p.push(format!("{at}: needs a source (the articles)"));
+    }
+    if da.stages.is_empty() {
+        p.push(format!("{at}: needs at least one stage"));
+    }
+    let mut seen = BTreeSet::new();
+    for st in &da.stages {
+        if st.days == 0 || st.days <= da.warn_days {
+            p.push(format!(
+                "{at}: stage `{}` needs more days than warn_days",
+                st.code
+            ));
+        }
+        if st.steps.is_empty() {
+            p.push(format!("{at}: stage `{}` has no steps", st.code));
+        }
+        for s in &st.steps {
+            match def.step(s.as_str()) {
+                None => p.push(format!("{at}: stage `{}`: no step `{s}`", st.code)),
+                Some(d) if !d.is_staff() => p.push(format!(
+                    "{at}: stage `{}`: step `{s}` is not a staff step",
+                    st.code
+                )),
+                Some(_) => {}
+            }
+            if !seen.insert(s.as_str()) {
+                p.push(format!("{at}: step `{s}` is in two stages"));
+            }
+        }
+    }
+    match def.step(da.step.as_str()) {
+        None => p.push(format!("{at}: no step `{}`", da.step)),
+        Some(d) => {
+            if !d.is_staff() || d.kind != StepKind::Decision {
+                p.push(format!("{at}: step `{}` must be a staff decision", da.step));
+            }
+            if seen.contains(da.step.as_str()) {
+                p.push(format!("{at}: step `{}` cannot be in a stage", da.step));
+            }
+            let records = d.outcomes.iter().any(|o| {
+                o.effects
+                    .iter()
+                    .any(|e| matches!(e, super::Effect::RecordIssuance { .. }))
+            });
+            if !records {
+                p.push(format!(
+                    "{at}: step `{}` must record the issuance (effect record_issuance)",
+                    da.step
+                ));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

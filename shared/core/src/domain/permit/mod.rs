@@ -361,6 +361,41 @@ pub struct ClockDef {
     pub source: Option<String>,
 }
 
+/// Fiktif positif as data (`permit.json` `deemed_approval`): UU 30/2014 Pasal 53 as amended by
+/// UU 6/2023 deems an application granted by law when the office does not decide within its
+/// time; under PP 28/2025 OSS then issues the permit itself. See `domain::deemed`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeemedApprovalDef {
+    /// The articles the rule rests on (shown in the catalogue and the console).
+    pub source: String,
+    /// The agency's head, the waiting role and its supervisor are warned this many working days
+    /// before a stage's date.
+    pub warn_days: u32,
+    /// The staff step that records the permit OSS issued by itself.
+    pub step: StepCode,
+    pub stages: Vec<DeemedStageDef>,
+}
+
+/// A stage with its own legal time: the working days the agency's steps in `steps` may take
+/// together.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeemedStageDef {
+    pub code: String,
+    pub label: String,
+    pub days: u32,
+    pub steps: Vec<StepCode>,
+}
+
+impl DeemedApprovalDef {
+    pub fn stage_of(&self, step: &str) -> Option<&DeemedStageDef> {
+        self.stages
+            .iter()
+            .find(|st| st.steps.iter().any(|s| s.as_str() == step))
+    }
+}
+
 /// The two clocks of a permit: the applicant's and the agency's.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -737,12 +772,31 @@ pub struct PermitDef {
     pub letters: Letters,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill: Option<BillDef>,
+    /// Fiktif positif: the stages after whose working days, undecided, the application is
+    /// deemed granted by law (`domain::deemed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deemed_approval: Option<DeemedApprovalDef>,
     /// Where the source was silent and the office chose (shown in the catalogue).
     #[serde(default)]
     pub assumptions: Vec<String>,
 }
 
 impl PermitDef {
+    /// The roles of the steps that sign the permit's letters (the agency's head).
+    pub fn signer_roles(&self) -> Vec<Role> {
+        let mut v: Vec<Role> = vec![];
+        for st in &self.steps {
+            let signs = st
+                .outcomes
+                .iter()
+                .any(|o| o.effects.iter().any(|e| matches!(e, Effect::SignLetter)));
+            if signs && !v.contains(&st.role) {
+                v.push(st.role.clone());
+            }
+        }
+        v
+    }
+
     pub fn step(&self, code: &str) -> Option<&StepDef> {
         self.steps.iter().find(|s| s.code == code)
     }
