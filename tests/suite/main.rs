@@ -15,6 +15,7 @@ mod deadlines;
 mod documents;
 mod durability;
 mod faults;
+mod fiktif_positif;
 mod malware_scan;
 mod openapi;
 mod overdue_scale;

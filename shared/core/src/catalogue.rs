@@ -375,7 +375,8 @@ fn check_deemed_routes(def: &Definition, permit: &PermitDef, errs: &mut Vec<Stri
     let awaits = |st: &State| -> Option<String> {
         let State::Task(t) = st else { return None };
         let p = t.parameters.get("Payload")?;
-        (p.get("action")?.as_str()? == "await").then(|| p.get("step")?.as_str().map(String::from))?
+        (p.get("action")?.as_str()? == "await")
+            .then(|| p.get("step")?.as_str().map(String::from))?
     };
     for (name, st) in &def.states {
         let Some(step) = awaits(st) else { continue };
@@ -383,9 +384,10 @@ fn check_deemed_routes(def: &Definition, permit: &PermitDef, errs: &mut Vec<Stri
             continue;
         }
         let State::Task(t) = st else { continue };
-        let first = t.catch.iter().position(|c| {
-            crate::asl::eval::error_matches(&c.error_equals, DEEMED_ERROR)
-        });
+        let first = t
+            .catch
+            .iter()
+            .position(|c| crate::asl::eval::error_matches(&c.error_equals, DEEMED_ERROR));
         let Some(i) = first else {
             errs.push(format!(
                 "state `{name}`: step `{step}` is in a fiktif positif stage and must catch `{DEEMED_ERROR}`"

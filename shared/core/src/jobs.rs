@@ -403,10 +403,7 @@ async fn case_deadline_alerts(
                 None => continue,
             };
             // A deemed case is alerted at its recording step like any other step.
-            let recording = def
-                .deemed_approval
-                .as_ref()
-                .is_some_and(|d| d.step == step);
+            let recording = def.deemed_approval.as_ref().is_some_and(|d| d.step == step);
             if case.status != CaseStatus::InProcess
                 && !(case.status == CaseStatus::DeemedGranted && recording)
             {
@@ -536,7 +533,9 @@ async fn deemed(
                 .await
             {
                 Ok(()) => run.notices_sent += 1,
-                Err(e) => tracing::warn!(case_id = %marked.id, error = %e, "deemed notice not sent"),
+                Err(e) => {
+                    tracing::warn!(case_id = %marked.id, error = %e, "deemed notice not sent")
+                }
             }
         }
         let notice = Notice::DeemedGranted {
@@ -544,7 +543,8 @@ async fn deemed(
             due_on: due,
         };
         run.notices_sent += notify_deemed_staff(s, &marked, def, &notice, &key).await;
-        run.deemed_granted.push(alert_of(&marked, DeadlineState::Overdue, due));
+        run.deemed_granted
+            .push(alert_of(&marked, DeadlineState::Overdue, due));
         fail_deemed(s, &marked).await;
         return Ok(None);
     }
@@ -621,7 +621,9 @@ async fn notify_deemed_staff(
         let k = format!("{key}/{r}");
         match s.notify(notice, case, Recipient::Role(r), &k).await {
             Ok(()) => sent += 1,
-            Err(e) => tracing::warn!(case_id = %case.id, error = %e, "fiktif positif notice not sent"),
+            Err(e) => {
+                tracing::warn!(case_id = %case.id, error = %e, "fiktif positif notice not sent")
+            }
         }
     }
     sent

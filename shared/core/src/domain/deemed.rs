@@ -248,12 +248,22 @@ mod tests {
                 "2026-03-05T11:00:00+08:00",
                 Some("2026-03-09T15:00:00+08:00"),
             ),
-            span("front_office_verification", "2026-03-09T15:00:00+08:00", None),
+            span(
+                "front_office_verification",
+                "2026-03-09T15:00:00+08:00",
+                None,
+            ),
         ];
         case.step = Some(StepCode::new("front_office_verification"));
         case.task_token = Some("t".into());
         let mut unknown = BTreeSet::new();
-        let c = &clocks(&case, &def, &cal, at("2026-03-10T09:00:00+08:00"), &mut unknown)[0];
+        let c = &clocks(
+            &case,
+            &def,
+            &cal,
+            at("2026-03-10T09:00:00+08:00"),
+            &mut unknown,
+        )[0];
         assert_eq!(c.used_days, 2, "5 and 10 March");
         assert_eq!(c.due_on, Some("2026-04-27".parse().unwrap()));
         assert_eq!(c.state, DeadlineState::OnTime);
@@ -261,7 +271,13 @@ mod tests {
             lapsed(&case, &def, &cal, at("2026-04-27T23:59:00+08:00")).is_none(),
             "the last day counts"
         );
-        let c = &clocks(&case, &def, &cal, at("2026-04-23T09:00:00+08:00"), &mut unknown)[0];
+        let c = &clocks(
+            &case,
+            &def,
+            &cal,
+            at("2026-04-23T09:00:00+08:00"),
+            &mut unknown,
+        )[0];
         assert_eq!(c.state, DeadlineState::NearDue, "3 working days left");
         let (stage, due) = lapsed(&case, &def, &cal, at("2026-04-28T00:00:00+08:00")).unwrap();
         assert_eq!(stage.code, "pemeriksaan_persetujuan");
