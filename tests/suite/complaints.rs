@@ -464,6 +464,10 @@ async fn registration_outcomes_and_sp4n_lapor() {
     let body = asked["body"].as_str().unwrap();
     assert!(body.contains("Sebutkan tanggal kejadian"), "{body}");
     assert!(body.contains("paling lambat 7 April 2026"), "{body}");
+    assert!(
+        body.contains(&format!("/#/pengaduan/lacak/{a_code}")),
+        "the link opens the portal's tracking page: {body}"
+    );
     let (_, t) = app.get(None, &format!("/complaints/track/{a_code}")).await;
     assert_eq!(t["status"], "Belum lengkap");
     assert_eq!(

@@ -1643,7 +1643,10 @@ impl ComplaintNotice {
         portal_url: &str,
     ) -> super::notices::Message {
         let code = &c.tracking_code;
-        let link = format!("{}/#/pengaduan/{code}", portal_url.trim_end_matches('/'));
+        let link = format!(
+            "{}/#/pengaduan/lacak/{code}",
+            portal_url.trim_end_matches('/')
+        );
         let (subject, lines): (String, Vec<String>) = match self {
             ComplaintNotice::Received => (
                 format!("{} Anda telah kami terima: {code}", c.kind.label()),
