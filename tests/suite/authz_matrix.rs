@@ -99,6 +99,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/complaints") => Roles(with(Capability::Complaints)),
         ("POST", "/complaints/recorded") => Roles(with(Capability::Complaints)),
         ("GET", "/complaints/track/{code}") => Public,
+        ("POST", "/complaints/track/{code}/completion") => Public,
         ("GET", "/complaints/{id}") => Roles(with(Capability::Complaints)),
         ("GET", "/complaints/{id}/events") => Roles(with(Capability::Complaints)),
         _ => return None,
@@ -234,6 +235,9 @@ fn body(method: &str, path: &str) -> Option<Value> {
         }
         "/complaints/recorded" => {
             json!({"kind": "input", "channel": "telephone", "text": "Penelepon meminta informasi jadwal survei lapangan.", "anonymous": true})
+        }
+        "/complaints/track/{code}/completion" => {
+            json!({"text": "Kejadian pada hari Senin pukul 10.00 di loket 2."})
         }
         p if p.contains("/steps/") => json!({"version": 0, "outcome": "approve"}),
         other => panic!("no matrix body for {method} {other}"),

@@ -396,3 +396,376 @@ async fn survey_bad_inputs_and_the_ikm_report() {
     );
     assert!(csv.contains("IKM,Mutu Baik (B),87.04,\r\n"), "{csv}");
 }
+
+/// The three outcomes of registration (b) and the SP4N-LAPOR! channel, on the runner's dev
+/// clock: an incomplete complaint completed on its last day is registered with the 60 days
+/// counted from its completion and goes on to c; one not completed closes the day after its last
+/// day (`closed_incomplete`); one outside the office's authority, received through SP4N-LAPOR!,
+/// closes as forwarded to the institution named; the report counts them per channel and outcome.
+/// Worked example of the clock (infra/calendar/2026.json): asked on Monday 16 March 2026, ten
+/// working days end on Tuesday 7 April 2026 (18–24 March and Good Friday 3 April are off).
+#[tokio::test]
+async fn registration_outcomes_and_sp4n_lapor() {
+    let app = TestApp::spawn_with_env(vec![("PD_DEV_CLOCK".into(), "1".into())]).await;
+    set_clock(&app, "2026-03-16T09:00:00+08:00").await;
+    let mut adu = app.login("pengaduan").await;
+    let file = |email: &'static str| {
+        json!({"kind": "complaint", "text": "Petugas meminta biaya tambahan di luar ketentuan.",
+               "name": "Warga Bontang", "email": email})
+    };
+    let (s, a) = app
+        .post(None, "/complaints", file("warga.a@warga.test"))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let (a_id, a_code) = (
+        a["id"].as_str().unwrap().to_string(),
+        a["tracking_code"].as_str().unwrap().to_string(),
+    );
+    let (_, b) = app
+        .post(None, "/complaints", file("warga.b@warga.test"))
+        .await;
+    let (b_id, b_code) = (
+        b["id"].as_str().unwrap().to_string(),
+        b["tracking_code"].as_str().unwrap().to_string(),
+    );
+
+    // b `incomplete` without saying what is missing: a field error, nothing changed.
+    let before = app.get(Some(&adu), &format!("/complaints/{a_id}")).await.1;
+    let (s, e) = app
+        .post(
+            Some(&adu),
+            &format!("/complaints/{a_id}/steps/registration"),
+            json!({"version": before["version"], "outcome": "incomplete"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["field"], "missing");
+    assert_eq!(e["errors"][0]["code"], "required");
+    assert!(e["detail"].as_str().is_some() && e["code"].as_str().is_some());
+    let same = app.get(Some(&adu), &format!("/complaints/{a_id}")).await.1;
+    assert_eq!(same["version"], before["version"]);
+
+    // Both incomplete: the complainant is asked by e-mail, the clock ends 7 April 2026.
+    for id in [&a_id, &b_id] {
+        let c = step(&app, &adu, id, "registration", json!({"outcome": "incomplete", "missing": "Sebutkan tanggal kejadian dan loket yang dimaksud."})).await;
+        assert_eq!(c["step"], "completion", "{c}");
+        assert_eq!(c["completion_due_on"], "2026-04-07");
+        assert_eq!(c["awaiting_decision"], false);
+        assert!(c["due_on"].is_null(), "no 60 days while incomplete");
+    }
+    let mail = app.outbox().await;
+    let asked = mail
+        .iter()
+        .find(|m| {
+            m["to"][0] == "warga.a@warga.test"
+                && m["subject"] == format!("Pengaduan belum lengkap: {a_code}")
+        })
+        .expect("the complainant is asked to complete it");
+    let body = asked["body"].as_str().unwrap();
+    assert!(body.contains("Sebutkan tanggal kejadian"), "{body}");
+    assert!(body.contains("paling lambat 7 April 2026"), "{body}");
+    assert!(
+        body.contains(&format!("/#/pengaduan/lacak/{a_code}")),
+        "the link opens the portal's tracking page: {body}"
+    );
+    let (_, t) = app.get(None, &format!("/complaints/track/{a_code}")).await;
+    assert_eq!(t["status"], "Belum lengkap");
+    assert_eq!(
+        t["incomplete"]["message"],
+        "Pengaduan belum lengkap — mohon lengkapi sebelum 7 April 2026 pukul 24.00 WITA."
+    );
+    // The officer cannot register it meanwhile.
+    let v = app.get(Some(&adu), &format!("/complaints/{a_id}")).await.1["version"].clone();
+    let (s, _) = app
+        .post(
+            Some(&adu),
+            &format!("/complaints/{a_id}/steps/registration"),
+            json!({"version": v, "outcome": "registered"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // On the last day the daily job closes nothing; A completes it (a too-short text first).
+    set_clock(&app, "2026-04-07T20:00:00+08:00").await;
+    // Sessions of the dev clock's past have expired.
+    adu = app.login("pengaduan").await;
+    let run = run_daily_job(&app).await;
+    assert_eq!(run["complaints_expired"], json!([]), "{run}");
+    let done = format!("/complaints/track/{a_code}/completion");
+    let (s, e) = app.post(None, &done, json!({"text": "Loket 2"})).await;
+    assert_eq!(
+        (s, e["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("text"))
+    );
+    let (s, e) = app
+        .post(
+            None,
+            &done,
+            json!({"text": "Kamis 12 Maret 2026 pukul 10.00 di loket 2.", "extra": 1}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["errors"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field")),
+        "{e}"
+    );
+    let (s, t) = app
+        .post(
+            None,
+            &done,
+            json!({"text": "Kamis 12 Maret 2026 pukul 10.00 di loket 2."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(t["status"], "Dalam penanganan");
+    assert_eq!(t["step"]["sop"], "b");
+    let (s, _) = app
+        .post(
+            None,
+            &done,
+            json!({"text": "Sekali lagi, tanggal 12 Maret 2026."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "completed once");
+    let c = app.get(Some(&adu), &format!("/complaints/{a_id}")).await.1;
+    assert_eq!(c["step"], "registration", "{c}");
+    assert_eq!(c["awaiting_decision"], true);
+    assert_eq!(
+        c["completion_requests"][0]["addition"],
+        "Kamis 12 Maret 2026 pukul 10.00 di loket 2."
+    );
+    // The day after the last day: the daily job ends B's wait, the workflow closes it.
+    set_clock(&app, "2026-04-08T07:00:00+08:00").await;
+    let run = run_daily_job(&app).await;
+    assert_eq!(run["complaints_expired"], json!([b_code]), "{run}");
+    // Registered a week later: the 60 days run from the complete complaint (7 April).
+    set_clock(&app, "2026-04-14T09:00:00+08:00").await;
+    // Sessions of the dev clock's past have expired.
+    adu = app.login("pengaduan").await;
+    let c = step(
+        &app,
+        &adu,
+        &a_id,
+        "registration",
+        json!({"outcome": "registered"}),
+    )
+    .await;
+    assert_eq!(c["due_on"], "2026-06-06", "{c}");
+    assert_eq!(
+        c["step"], "investigation",
+        "registration resumes and proceeds"
+    );
+
+    // B was never completed: closed by the daily job of 8 April (already done, nothing again).
+    let run = run_daily_job(&app).await;
+    assert_eq!(run["complaints_expired"], json!([]), "{run}");
+    let c = app.get(Some(&adu), &format!("/complaints/{b_id}")).await.1;
+    assert_eq!(
+        (c["status"].as_str(), c["closed_as"].as_str()),
+        (Some("closed"), Some("closed_incomplete")),
+        "{c}"
+    );
+    let (s, _) = app
+        .post(
+            None,
+            &format!("/complaints/track/{b_code}/completion"),
+            json!({"text": "Kamis 12 Maret 2026 di loket 2."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, t) = app.get(None, &format!("/complaints/track/{b_code}")).await;
+    assert_eq!(t["status"], "Ditutup: tidak dilengkapi");
+    let ev = app
+        .get(Some(&adu), &format!("/complaints/{b_id}/events"))
+        .await
+        .1;
+    assert_eq!(ev["chain_valid"], true);
+    let actions: Vec<(&str, &str)> = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        actions.contains(&("complaint.decided", "registration:incomplete")),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("complaint.completion_expired", "2026-04-07")),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("complaint.closed", "closed_incomplete")),
+        "{actions:?}"
+    );
+    assert!(
+        app.outbox()
+            .await
+            .iter()
+            .any(|m| m["to"][0] == "warga.b@warga.test"
+                && m["subject"] == format!("Pengaduan ditutup karena tidak dilengkapi: {b_code}"))
+    );
+
+    // SP4N-LAPOR!: the reference is required and shaped; refused ones store nothing.
+    let open_before = app.get(Some(&adu), "/complaints").await.1["count"].clone();
+    let lapor = |r: Option<&str>| {
+        let mut b = json!({"kind": "complaint", "channel": "sp4n_lapor",
+            "text": "Laporan LAPOR!: jalan di depan kantor kas rusak berat.",
+            "name": "Pelapor LAPOR", "email": "pelapor@warga.test"});
+        if let Some(r) = r {
+            b["lapor_reference"] = json!(r);
+        }
+        b
+    };
+    let (s, e) = app
+        .post(Some(&adu), "/complaints/recorded", lapor(None))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(
+        (
+            e["errors"][0]["field"].as_str(),
+            e["errors"][0]["code"].as_str()
+        ),
+        (Some("lapor_reference"), Some("required"))
+    );
+    let (s, e) = app
+        .post(Some(&adu), "/complaints/recorded", lapor(Some("12 34/5")))
+        .await;
+    assert_eq!(
+        (s, e["errors"][0]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_lapor_reference")
+        )
+    );
+    assert!(
+        e["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("SP4N-LAPOR!")
+    );
+    assert_eq!(
+        app.get(Some(&adu), "/complaints").await.1["count"],
+        open_before
+    );
+    let (s, l) = app
+        .post(Some(&adu), "/complaints/recorded", lapor(Some("#5123456")))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    assert_eq!(
+        (
+            l["channel"].as_str(),
+            l["channel_label"].as_str(),
+            l["lapor_reference"].as_str()
+        ),
+        (Some("sp4n_lapor"), Some("SP4N-LAPOR!"), Some("5123456"))
+    );
+    let l_id = l["id"].as_str().unwrap().to_string();
+    let l_code = l["tracking_code"].as_str().unwrap().to_string();
+
+    // Outside the office's authority: the institution is required; then closed, named, told.
+    let v = app.get(Some(&adu), &format!("/complaints/{l_id}")).await.1["version"].clone();
+    let (s, e) = app
+        .post(
+            Some(&adu),
+            &format!("/complaints/{l_id}/steps/registration"),
+            json!({"version": v, "outcome": "outside_authority", "forwarded_to": " "}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forwarded_to"))
+    );
+    let c = step(&app, &adu, &l_id, "registration", json!({"outcome": "outside_authority", "forwarded_to": "Dinas Pekerjaan Umum dan Penataan Ruang Kota Bontang"})).await;
+    assert_eq!(
+        (c["status"].as_str(), c["closed_as"].as_str()),
+        (Some("closed"), Some("outside_authority")),
+        "{c}"
+    );
+    assert_eq!(
+        c["forwarded_to"],
+        "Dinas Pekerjaan Umum dan Penataan Ruang Kota Bontang"
+    );
+    let (_, t) = app.get(None, &format!("/complaints/track/{l_code}")).await;
+    assert_eq!(
+        t["forwarded_to"],
+        "Dinas Pekerjaan Umum dan Penataan Ruang Kota Bontang"
+    );
+    assert_eq!(t["channel"], "SP4N-LAPOR!");
+    let told = app
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| {
+            m["to"][0] == "pelapor@warga.test"
+                && m["subject"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Pengaduan diteruskan")
+        })
+        .expect("the complainant is told where it went");
+    assert!(
+        told["body"]
+            .as_str()
+            .unwrap()
+            .contains("kami teruskan kepada Dinas Pekerjaan Umum dan Penataan Ruang Kota Bontang")
+    );
+    let ev = app
+        .get(Some(&adu), &format!("/complaints/{l_id}/events"))
+        .await
+        .1;
+    assert_eq!(ev["chain_valid"], true);
+    assert!(
+        ev["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "complaint.closed" && e["outcome"] == "outside_authority")
+    );
+
+    // The report of 16 March (A, B) and 14 April (the LAPOR! one), per channel and outcome.
+    let kasi = app.login("kasi").await;
+    let q = "/reports/complaints?from=2026-03-16&to=2026-04-14";
+    let (s, r) = app.get(Some(&kasi), q).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let count = |list: &str, code: &str| {
+        r[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap()["count"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(r["total"], 3);
+    assert_eq!(count("per_channel", "sp4n_lapor"), 1);
+    assert_eq!(count("per_channel", "portal"), 2);
+    assert_eq!(count("per_outcome", "closed_incomplete"), 1);
+    assert_eq!(count("per_outcome", "outside_authority"), 1);
+    assert_eq!(count("per_outcome", "open"), 1);
+    let csv = app
+        .http
+        .get(format!("{}{q}&format=csv&table=summary", app.api))
+        .bearer_auth(&kasi)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("saluran,sp4n_lapor,SP4N-LAPOR!,1\r\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("hasil,outside_authority,"), "{csv}");
+    assert!(
+        !r.to_string().contains("Pelapor LAPOR"),
+        "no personal data in the report"
+    );
+}

@@ -17,6 +17,7 @@ pub fn routes(_catalogue: &Catalogue) -> Routes {
         .get("/complaints", complaints::register)
         .post("/complaints/recorded", complaints::file_recorded)
         .public_get("/complaints/track/{code}", complaints::track)
+        .public_post("/complaints/track/{code}/completion", complaints::complete)
         .get("/complaints/{id}", complaints::get)
         .get("/complaints/{id}/events", complaints::events);
     ComplaintStep::ALL.into_iter().fold(r, |r, s| {

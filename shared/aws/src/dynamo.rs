@@ -229,8 +229,9 @@ fn complaint_item(c: &Complaint) -> Result<Item, StoreError> {
     item.insert("version".into(), n(c.version));
     // The register and the complaints' deadline index: open ones, earliest due first.
     if c.status == ComplaintStatus::Open {
+        // The clock now running: the last day to complete it while incomplete, else the 60 days.
         let due = c
-            .due_on
+            .clock_due_on()
             .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
         item.insert("GSI1PK".into(), s("COMPLAINTS#OPEN"));
         item.insert(

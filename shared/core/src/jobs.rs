@@ -39,6 +39,9 @@ pub struct OverdueRun {
     pub notices_sent: usize,
     /// Complaints near (within 5 days) or past their 60 days, alerted today.
     pub complaint_alerts: Vec<String>,
+    /// Incomplete complaints not completed by their last day: their wait ended (`expired`), the
+    /// workflow closes them as `closed_incomplete` (tracking codes).
+    pub complaints_expired: Vec<String>,
     /// Decisions re-sent to the orchestrator (stored but undelivered).
     pub redelivered: usize,
     /// Workflows restarted after a transient failure outlasted their retries.
@@ -328,6 +331,7 @@ pub async fn run_overdue(s: &Services) -> OverdueRun {
         already_alerted: 0,
         notices_sent: 0,
         complaint_alerts: vec![],
+        complaints_expired: vec![],
         redelivered: 0,
         redriven: 0,
         queue_digests: 0,
@@ -665,6 +669,10 @@ async fn complaint_deadline_alerts(s: &Services, run: &mut OverdueRun) -> Result
         .await?
     {
         run.examined += 1;
+        if c.step == Some(crate::domain::complaints::ComplaintStep::Completion) {
+            expire_completion(s, run, &c, today).await?;
+            continue;
+        }
         let Some(due) = c.due_on else { continue };
         if c.deadline_alert_on == Some(today) {
             run.already_alerted += 1;
@@ -702,5 +710,39 @@ async fn complaint_deadline_alerts(s: &Services, run: &mut OverdueRun) -> Result
         }
         run.complaint_alerts.push(marked.tracking_code.clone());
     }
+    Ok(())
+}
+
+/// An incomplete complaint past its last day to be completed: its wait ends as `expired` (the
+/// workflow then closes it as `closed_incomplete` and tells the complainant). Stored first, then
+/// delivered; a delivery that fails is re-sent by the redelivery sweep.
+async fn expire_completion(
+    s: &Services,
+    run: &mut OverdueRun,
+    c: &crate::domain::complaints::Complaint,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let now = s.clock.now();
+    let Some(change) = crate::domain::complaints::expire_completion(c, today, now) else {
+        return Ok(());
+    };
+    let pending = change.complaint.pending_completion.clone();
+    match s
+        .store
+        .commit_complaint_checked(crate::ports::ComplaintCommit::from_change(change))
+        .await
+    {
+        Ok(()) => {}
+        // Completed meanwhile (or moved on): the next run looks at it again.
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    if let Some(p) = pending
+        && let Err(e) = s.complaint_orchestrator.complete(&p.token, p.output).await
+    {
+        tracing::warn!(complaint_id = %c.id, error = %e, "completion expiry stored; delivery deferred to recovery");
+    }
+    tracing::info!(complaint_id = %c.id, "incomplete complaint not completed in time");
+    run.complaints_expired.push(c.tracking_code.clone());
     Ok(())
 }

@@ -786,7 +786,8 @@ impl ComplaintStore for SqliteStore {
                     ComplaintStatus::Open => "open",
                     ComplaintStatus::Closed => "closed",
                 };
-                let due = k.due_on.map(|d| d.to_string());
+                // The deadline index: the clock now running (completion, else the 60 days).
+                let due = k.clock_due_on().map(|d| d.to_string());
                 let pending = i64::from(k.pending_completion.is_some());
                 match commit.expected_version {
                     None => {

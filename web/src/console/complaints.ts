@@ -19,6 +19,7 @@ interface Complaint {
   channel: string;
   channel_label: string;
   about?: string;
+  lapor_reference?: string;
   text: string;
   complainant?: { name: string; email?: string; phone?: string };
   recorded_by?: Actor;
@@ -34,6 +35,11 @@ interface Complaint {
   findings?: string;
   follow_ups: { types: string[]; with_dinas_koperasi: boolean; notes: string; at?: string; by?: Actor }[];
   satisfaction: { outcome: string; note?: string; at?: string }[];
+  completion_requests?: { missing: string; asked_at: string; due_on: string; completed_at?: string; addition?: string; expired_at?: string; actor?: Actor }[];
+  completion_due_on?: string;
+  forwarded_to?: string;
+  closed_as?: string;
+  closed_as_label?: string;
   closed_at?: string;
   version: number;
 }
@@ -100,9 +106,20 @@ export function recordComplaintPage(p: Page): void {
   const anon = h('input', { type: 'checkbox', id: `${P}-anonymous`, name: 'anonymous', 'aria-controls': 'rec-identity' });
   anon.addEventListener('change', () => (identity.hidden = anon.checked));
   const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Catat pengaduan');
+  const lapor = field(P, {
+    name: 'lapor_reference',
+    label: 'Nomor pelacakan SP4N-LAPOR!',
+    required: true,
+    hint: 'Nomor laporan di lapor.go.id: 1–40 huruf, angka atau tanda hubung (-), contoh 12345678.',
+    attrs: { maxlength: 41, autocomplete: 'off', spellcheck: 'false' },
+  });
+  lapor.hidden = true;
+  const channel = field(P, { name: 'channel', label: 'Saluran', required: true, options: RECORDED_CHANNELS, emptyOption: '— Pilih saluran —' });
+  channel.querySelector('select')?.addEventListener('change', () => (lapor.hidden = valueOf(form, 'channel') !== 'sp4n_lapor'));
   add(form,
     summary.el,
-    field(P, { name: 'channel', label: 'Saluran', required: true, options: RECORDED_CHANNELS, emptyOption: '— Pilih saluran —' }),
+    channel,
+    lapor,
     choiceGroup(P, { name: 'kind', legend: 'Jenis', type: 'radio', required: true, choices: COMPLAINT_KINDS, checked: ['complaint'], inline: true }),
     field(P, { name: 'about', label: 'Nomor pendaftaran yang diadukan', hint: 'Contoh KK-2026-000123 atau PBG-2026-000045, bila ada.' }),
     field(P, { name: 'text', label: 'Isi pengaduan', textarea: true, required: true, hint: 'Paling sedikit 10 karakter.', attrs: { rows: 6, maxlength: 5000 } }),
@@ -110,12 +127,18 @@ export function recordComplaintPage(p: Page): void {
     identity,
     h('div', { class: 'actions' }, btn, h('a', { href: '#/pengaduan', class: 'btn btn-secondary' }, 'Batal')),
   );
-  add(p.root, heading('Catat pengaduan'), h('p', null, 'Untuk pengaduan yang diterima melalui kotak pengaduan, telepon, faksimile, website, e-mail atau langsung kepada petugas.'), form);
+  add(p.root, heading('Catat pengaduan'), h('p', null, 'Untuk pengaduan yang diterima melalui kotak pengaduan, telepon, faksimile, website, e-mail, langsung kepada petugas, atau diteruskan dari SP4N-LAPOR! (lapor.go.id).'), form);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const body: Record<string, unknown> = { channel: valueOf(form, 'channel'), kind: valueOf(form, 'kind'), text: valueOf(form, 'text'), anonymous: anon.checked };
     const errors = [];
     if (!body.channel) errors.push({ field: 'channel', code: 'required', detail: 'Wajib diisi.' });
+    if (body.channel === 'sp4n_lapor') {
+      const ref = valueOf(form, 'lapor_reference').replace(/^#/, '').trim();
+      if (!ref) errors.push({ field: 'lapor_reference', code: 'required', detail: 'Nomor pelacakan SP4N-LAPOR! wajib diisi untuk pengaduan dari SP4N-LAPOR!.' });
+      else if (!/^[A-Za-z0-9-]{1,40}$/.test(ref)) errors.push({ field: 'lapor_reference', code: 'invalid_lapor_reference', detail: 'Nomor pelacakan SP4N-LAPOR! terdiri atas 1–40 huruf, angka atau tanda hubung (-), contoh 12345678.' });
+      body.lapor_reference = ref;
+    }
     const text = String(body.text);
     if (!text) errors.push({ field: 'text', code: 'required', detail: 'Wajib diisi.' });
     else if (Array.from(text).length < 10) errors.push({ field: 'text', code: 'too_short', detail: 'Paling sedikit 10 karakter.' });
@@ -169,10 +192,14 @@ function drawComplaint(p: Page, c: Complaint, ev: EventList, flash: HTMLElement 
       ['Tahap', c.step_title ? `${c.sop}. ${c.step_title}` : null],
       ['Jenis', c.kind_label],
       ['Saluran', c.channel_label],
+      ['Nomor SP4N-LAPOR!', c.lapor_reference],
       ['Tentang berkas', c.about],
       ['Diterima', formatInstant(c.filed_at)],
       ['Dicatat', c.registered_at ? formatInstant(c.registered_at) : null],
       ['Batas waktu (60 hari)', c.due_on ? formatDate(c.due_on) : null],
+      ['Batas pengadu melengkapi', c.completion_due_on ? formatDate(c.completion_due_on) : null],
+      ['Diteruskan kepada', c.forwarded_to],
+      ['Ditutup sebagai', c.closed_as_label],
       ['Selesai', c.closed_at ? formatInstant(c.closed_at) : null],
     ]),
     section(
@@ -180,8 +207,33 @@ function drawComplaint(p: Page, c: Complaint, ev: EventList, flash: HTMLElement 
       'Tindakan',
       c.status === 'open' && c.step && c.awaiting_decision
         ? stepForm(p, c)
-        : notice('info', h('p', null, c.status === 'open' ? 'Pengaduan sedang diteruskan sistem ke tahap berikutnya. Muat ulang halaman sebentar lagi.' : 'Pengaduan ini sudah selesai ditangani.')),
+        : notice(
+            'info',
+            h(
+              'p',
+              null,
+              c.status !== 'open'
+                ? `Pengaduan ini sudah ditutup${c.closed_as_label ? ` (${c.closed_as_label})` : ''}.`
+                : c.completion_due_on
+                  ? `Menunggu pengadu melengkapi pengaduan paling lambat ${formatDate(c.completion_due_on)}. Bila tidak dilengkapi, pengaduan ditutup otomatis.`
+                  : 'Pengaduan sedang diteruskan sistem ke tahap berikutnya. Muat ulang halaman sebentar lagi.',
+            ),
+          ),
     ),
+    c.completion_requests?.length
+      ? section(
+          'c-completion',
+          'Kelengkapan pengaduan',
+          c.completion_requests.map((r, i) =>
+            dl([
+              [`Diminta ${i + 1}`, `${formatInstant(r.asked_at)} — batas ${formatDate(r.due_on)}`],
+              ['Yang perlu dilengkapi', r.missing],
+              ['Dilengkapi', r.completed_at ? formatInstant(r.completed_at) : r.expired_at ? 'Tidak dilengkapi sampai batas waktu' : 'Belum'],
+              ['Keterangan tambahan pengadu', r.addition],
+            ]),
+          ),
+        )
+      : null,
     section('c-text', 'Isi pengaduan', h('p', { class: 'complaint-text' }, c.text)),
     section(
       'c-who',
@@ -239,6 +291,18 @@ function stepForm(p: Page, c: Complaint): HTMLElement {
   const summary = new ErrorSummary(form);
   const outcomes = c.outcomes ?? [];
   const extras: Child[] = [];
+  if (step === 'registration') {
+    const missing = field(P, { name: 'missing', label: 'Yang perlu dilengkapi pengadu', textarea: true, required: true, hint: 'Dikirim kepada pengadu (e-mail, bila ada) dan tampil di halaman pelacakan; pengadu diberi waktu 10 hari kerja. Jangan cantumkan data pribadi.', attrs: { maxlength: 2000 } });
+    const forwarded = field(P, { name: 'forwarded_to', label: 'Diteruskan kepada (instansi yang berwenang)', required: true, hint: 'Contoh: Dinas Perhubungan Kota Bontang.', attrs: { maxlength: 200 } });
+    missing.hidden = true;
+    forwarded.hidden = true;
+    form.addEventListener('change', () => {
+      const o = valueOf(form, 'outcome');
+      missing.hidden = o !== 'incomplete';
+      forwarded.hidden = o !== 'outside_authority';
+    });
+    extras.push(missing, forwarded);
+  }
   if (step === 'investigation') extras.push(field(P, { name: 'findings', label: 'Hasil penelitian dan pemeriksaan', textarea: true, required: true, attrs: { maxlength: 4000 } }));
   if (step === 'follow_up') {
     extras.push(
@@ -265,7 +329,8 @@ function stepForm(p: Page, c: Complaint): HTMLElement {
       type: 'radio',
       required: true,
       choices: outcomes.map((o) => [o, COMPLAINT_OUTCOMES[o] ?? o] as [string, string]),
-      checked: outcomes.length === 1 ? outcomes : [],
+      // Registration: most complaints are complete, so `registered` is preselected.
+      checked: step === 'registration' && outcomes.includes('registered') ? ['registered'] : outcomes.length === 1 ? outcomes : [],
     }),
     extras,
     h('div', { class: 'actions' }, btn),
@@ -277,6 +342,16 @@ function stepForm(p: Page, c: Complaint): HTMLElement {
     if (!body.outcome) errors.push({ field: 'outcome', code: 'required', detail: 'Pilih salah satu hasil.' });
     const notes = valueOf(form, 'notes');
     if (notes) body.notes = notes;
+    if (step === 'registration' && body.outcome === 'incomplete') {
+      const m = valueOf(form, 'missing');
+      if (m) body.missing = m;
+      else errors.push({ field: 'missing', code: 'required', detail: 'Sebutkan apa yang perlu dilengkapi pengadu.' });
+    }
+    if (step === 'registration' && body.outcome === 'outside_authority') {
+      const f = valueOf(form, 'forwarded_to');
+      if (f) body.forwarded_to = f;
+      else errors.push({ field: 'forwarded_to', code: 'required', detail: 'Sebutkan instansi tujuan penerusan.' });
+    }
     if (step === 'investigation') {
       const f = valueOf(form, 'findings');
       if (f) body.findings = f;
@@ -299,7 +374,10 @@ function stepForm(p: Page, c: Complaint): HTMLElement {
         await post<Complaint>(`/complaints/${c.id}/steps/${step}`, body);
         const [fresh, ev2] = await Promise.all([get<Complaint>(`/complaints/${c.id}`), get<EventList>(`/complaints/${c.id}/events`)]);
         if (!p.current()) return;
-        const msg = fresh.status === 'closed' ? 'Tersimpan. Pengaduan selesai ditangani.' : `Tersimpan. Tahap berikutnya: ${fresh.step_title ?? ''}.`;
+        const msg =
+          fresh.status === 'closed'
+            ? `Tersimpan. Pengaduan ditutup${fresh.closed_as_label ? `: ${fresh.closed_as_label}` : ''}.`
+            : `Tersimpan. Tahap berikutnya: ${fresh.step_title ?? ''}.`;
         drawComplaint(p, fresh, ev2, h('div', { class: 'notice notice-success', tabindex: -1, id: 'complaint-done' }, h('p', null, msg)));
         announce(msg);
         document.getElementById('complaint-done')?.focus();

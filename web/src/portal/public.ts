@@ -269,6 +269,11 @@ interface ComplaintTrack {
   closed_at?: string | null;
   follow_up?: string[] | null;
   step?: { sop: string; title: string } | null;
+  /** While the complaint waits for the complainant to complete it. */
+  incomplete?: { missing: string; due_on: string; message: string } | null;
+  closed_as?: string | null;
+  /** Closed as outside the office's authority: the institution it went to. */
+  forwarded_to?: string | null;
 }
 
 export async function complaintPage(p: Page): Promise<void> {
@@ -391,8 +396,24 @@ export async function complaintTrackPage(p: Page, code: string): Promise<void> {
   try {
     const t = await get<ComplaintTrack>(`/complaints/track/${encodeURIComponent(code)}`, { anonymous: true });
     if (!p.current()) return;
-    add(p.root,
-      dl([
+    drawComplaintTrack(p, code, t, null);
+  } catch (e) {
+    if (e instanceof Problem && e.status === 404) add(p.root, notice('error', h('p', null, 'Kode pelacakan tidak ditemukan. Periksa kembali penulisannya.')));
+    else add(p.root, problemBox(e));
+    add(p.root, h('p', null, h('a', { href: '#/pengaduan' }, 'Kembali ke halaman pengaduan')));
+  }
+}
+
+function drawComplaintTrack(p: Page, code: string, t: ComplaintTrack, flash: HTMLElement | null): void {
+  replace(
+    p.root,
+    heading(`Pengaduan ${code}`, 'Lacak pengaduan'),
+    flash,
+    t.incomplete ? incompleteBox(p, code, t.incomplete) : null,
+    t.forwarded_to
+      ? notice('info', h('p', { id: 'complaint-forwarded' }, 'Pengaduan ini di luar kewenangan kami dan telah diteruskan kepada ', h('strong', null, t.forwarded_to), '.'))
+      : null,
+    dl([
         ['Kode pelacakan', t.tracking_code],
         ['Jenis', t.kind],
         ['Saluran', t.channel],
@@ -401,13 +422,48 @@ export async function complaintTrackPage(p: Page, code: string): Promise<void> {
         ['Tahap', t.step ? `${t.step.title} (huruf ${t.step.sop})` : null],
         ['Batas waktu penyelesaian', t.due_on ? formatDate(t.due_on) : null],
         ['Tindak lanjut', t.follow_up?.length ? t.follow_up.join(', ') : null],
+        ['Diteruskan kepada', t.forwarded_to ?? null],
         ['Selesai', t.closed_at ? formatInstant(t.closed_at) : null],
       ]),
-      h('p', { class: 'small' }, 'Demi kerahasiaan, isi pengaduan dan identitas pengadu tidak ditampilkan di halaman ini.'),
-    );
-  } catch (e) {
-    if (e instanceof Problem && e.status === 404) add(p.root, notice('error', h('p', null, 'Kode pelacakan tidak ditemukan. Periksa kembali penulisannya.')));
-    else add(p.root, problemBox(e));
-  }
-  add(p.root, h('p', null, h('a', { href: '#/pengaduan' }, 'Kembali ke halaman pengaduan')));
+    h('p', { class: 'small' }, 'Demi kerahasiaan, isi pengaduan dan identitas pengadu tidak ditampilkan di halaman ini.'),
+    h('p', null, h('a', { href: '#/pengaduan' }, 'Kembali ke halaman pengaduan')),
+  );
+}
+
+/** The officer found the complaint incomplete: what is missing, the last day, and the form. */
+function incompleteBox(p: Page, code: string, inc: { missing: string; due_on: string; message: string }): HTMLElement {
+  const P = 'lengkapi';
+  const form = h('form', { id: 'complaint-complete-form', novalidate: true, class: 'stack' });
+  const summary = new ErrorSummary(form);
+  const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Kirim kelengkapan');
+  add(form,
+    summary.el,
+    field(P, { name: 'text', label: 'Keterangan yang dilengkapi', textarea: true, required: true, hint: 'Paling sedikit 10 karakter. Jangan cantumkan data pribadi yang tidak diminta.', attrs: { maxlength: 5000, rows: 5 } }),
+    h('div', { class: 'actions' }, btn),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const text = valueOf(form, 'text');
+    if (!text) return summary.show('Periksa kembali isian yang ditandai.', [{ field: 'text', code: 'required', detail: 'Wajib diisi.' }]);
+    if (Array.from(text).length < 10) return summary.show('Periksa kembali isian yang ditandai.', [{ field: 'text', code: 'too_short', detail: 'Paling sedikit 10 karakter.' }]);
+    void busy(btn, async () => {
+      summary.clear();
+      try {
+        const t = await post<ComplaintTrack>(`/complaints/track/${encodeURIComponent(code)}/completion`, { text }, { anonymous: true });
+        if (!p.current()) return;
+        drawComplaintTrack(p, code, t, notice('success', h('p', { id: 'complaint-completed', tabindex: -1 }, 'Terima kasih. Kelengkapan pengaduan telah kami terima dan pengaduan akan dicatat oleh petugas.')));
+        document.getElementById('complaint-completed')?.focus();
+      } catch (e) {
+        summary.showProblem(e);
+      }
+    });
+  });
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'incomplete-title', id: 'complaint-incomplete' },
+    h('h2', { id: 'incomplete-title' }, inc.message),
+    h('p', null, h('strong', null, 'Yang perlu dilengkapi: '), inc.missing),
+    h('p', { class: 'small' }, `Bila tidak dilengkapi sampai ${formatDate(inc.due_on)}, pengaduan ditutup dan tidak ditindaklanjuti.`),
+    form,
+  );
 }

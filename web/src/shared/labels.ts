@@ -23,7 +23,9 @@ export const ACTION_LABELS: Record<string, string> = {
   'complaint.decided': 'Keputusan tahap pengaduan',
   'complaint.escalated': 'Keterlambatan pengaduan dilaporkan ke atasan',
   'complaint.identity_erased': 'Identitas pengadu dihapus sesuai jadwal retensi',
-  'complaint.closed': 'Pengaduan selesai',
+  'complaint.closed': 'Pengaduan ditutup',
+  'complaint.completed': 'Pengadu melengkapi pengaduan',
+  'complaint.completion_expired': 'Batas waktu melengkapi pengaduan lewat',
 };
 
 export function actionLabel(code: string): string {
@@ -76,6 +78,12 @@ export const SURVEY_PROFILE_LABELS: Record<string, Record<string, string>> = {
 
 export const COMPLAINT_OUTCOMES: Record<string, string> = {
   registered: 'Dicatat ke laporan elektronik',
+  incomplete: 'Belum lengkap (pengadu diminta melengkapi)',
+  outside_authority: 'Di luar kewenangan (diteruskan ke instansi lain)',
+  completed: 'Dilengkapi pengadu',
+  expired: 'Tidak dilengkapi sampai batas waktu',
+  handled: 'Selesai ditangani',
+  closed_incomplete: 'Ditutup: tidak dilengkapi, tidak ditindaklanjuti',
   investigated: 'Penelitian dan pemeriksaan selesai',
   followed_up: 'Tindak lanjut dilaksanakan',
   satisfied: 'Pengadu puas',
@@ -104,6 +112,7 @@ export const RECORDED_CHANNELS: [string, string][] = [
   ['service_website', 'Website layanan siperietnik.bontangkota.go.id'],
   ['email', 'E-mail dpmptsp@bontangkota.go.id'],
   ['in_person', 'Langsung kepada petugas pengaduan'],
+  ['sp4n_lapor', 'SP4N-LAPOR!'],
 ];
 
 export const COMPLAINT_STEPS: Record<string, string> = {
@@ -111,6 +120,7 @@ export const COMPLAINT_STEPS: Record<string, string> = {
   investigation: 'c. Penelitian dan pemeriksaan pengaduan',
   follow_up: 'd. Tindak lanjut hasil penelitian dan pemeriksaan',
   satisfaction_check: 'e. Verifikasi kepuasan pengadu atas tindak lanjut',
+  completion: 'b. Menunggu pengadu melengkapi pengaduan',
 };
 
 /** The `outcome` of a complaint's audit event, in words. */
@@ -124,6 +134,7 @@ export function complaintEventOutcome(action: string, outcome: string): string {
     const [step, out] = outcome.split(':');
     return `${COMPLAINT_STEPS[step] ?? step} — ${COMPLAINT_OUTCOMES[out] ?? out ?? ''}`;
   }
+  if (action === 'complaint.completion_expired') return `batas waktu ${outcome}`;
   return COMPLAINT_OUTCOMES[outcome] ?? outcome;
 }
 

@@ -7,8 +7,8 @@ use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, RequestOrigin};
 use crate::domain::complaints::{
-    self, Complaint, ComplaintDecisionInput, ComplaintInput, ComplaintNotice, ComplaintStatus,
-    ComplaintStep,
+    self, ClosedAs, Complaint, ComplaintDecisionInput, ComplaintInput, ComplaintNotice,
+    ComplaintStatus, ComplaintStep, CompletionInput,
 };
 use crate::domain::time::format_date_id;
 use crate::domain::{Actor, Caller, CaseId, Role};
@@ -46,23 +46,60 @@ fn full_view(c: &Complaint) -> Value {
     if let Some(step) = c.step {
         v["step_title"] = json!(step.title());
         v["sop"] = json!(step.sop());
-        v["awaiting_decision"] = json!(c.waiting_at() == Some(step));
-        v["outcomes"] = json!(step.outcomes());
+        v["awaiting_decision"] = json!(step.is_officer_step() && c.waiting_at() == Some(step));
+        v["outcomes"] = json!(if step.is_officer_step() {
+            step.outcomes()
+        } else {
+            &[]
+        });
+    }
+    if let Some(r) = c.open_completion() {
+        v["completion_due_on"] = json!(r.due_on);
+    }
+    if let Some(how) = c.closure() {
+        v["closed_as"] = json!(how.code());
+        v["closed_as_label"] = json!(how.label());
     }
     v
 }
 
+/// The public tracking page's line for a complaint waiting to be completed.
+fn incomplete_message(due: chrono::NaiveDate) -> String {
+    format!(
+        "Pengaduan belum lengkap — mohon lengkapi sebelum {} pukul 24.00 WITA.",
+        format_date_id(due)
+    )
+}
+
 /// What the public tracking page shows: progress, no identity, no text.
+/// The officer's statement of what is missing is shown while the complaint waits for it (it is
+/// addressed to the complainant); the forwarded institution once closed as outside authority.
 fn track_view(c: &Complaint) -> Value {
+    let status = match (c.status, c.closure()) {
+        (ComplaintStatus::Open, _) if c.open_completion().is_some() => "Belum lengkap",
+        (ComplaintStatus::Open, _) => "Dalam penanganan",
+        (_, Some(ClosedAs::Incomplete)) => "Ditutup: tidak dilengkapi",
+        (_, Some(ClosedAs::OutsideAuthority)) => {
+            "Ditutup: diteruskan kepada instansi yang berwenang"
+        }
+        _ => "Selesai",
+    };
     json!({
         "tracking_code": c.tracking_code,
         "kind": c.kind.label(),
         "channel": c.channel.label(),
-        "status": match c.status { ComplaintStatus::Open => "Dalam penanganan", ComplaintStatus::Closed => "Selesai" },
+        "status": status,
         "step": c.step.map(|s| json!({"sop": s.sop(), "title": s.title()})),
         "filed_on": format_date_id(crate::domain::time::wita_date(c.filed_at)),
         "due_on": c.due_on,
         "follow_up": c.follow_ups.last().map(|f| f.types.iter().map(|t| t.label()).collect::<Vec<_>>()),
+        "incomplete": c.open_completion().map(|r| json!({
+            "missing": r.missing,
+            "due_on": r.due_on,
+            "message": incomplete_message(r.due_on),
+        })),
+        "closed_as": c.closure().map(|h| h.code()),
+        "forwarded_to": (c.closure() == Some(ClosedAs::OutsideAuthority)).then_some(c.forwarded_to.as_deref()).flatten(),
         "closed_at": c.closed_at,
     })
 }
@@ -163,6 +200,49 @@ pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiRe
     Ok(Json(track_view(&c)))
 }
 
+/// POST /complaints/track/{code}/completion — public: the complainant completes an incomplete
+/// complaint (what the officer asked for) on or before its last day; registration resumes.
+pub async fn complete(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(input): JsonBody<CompletionInput>,
+) -> ApiResult<Json<Value>> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.len() > 32 {
+        return Err(ApiError::NotFound);
+    }
+    let c = s
+        .store
+        .complaint_by_tracking(&code)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let change = complaints::complete(&c, input, s.clock.now(), &origin)?;
+    let pending = change.complaint.pending_completion.clone();
+    let fallback = change.complaint.clone();
+    match s
+        .store
+        .commit_complaint_checked(ComplaintCommit::from_change(change))
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Err(ApiError::ConcurrentUpdate),
+        Err(e) => return Err(e.into()),
+    }
+    if let Some(p) = pending
+        && let Err(e) = s.complaint_orchestrator.complete(&p.token, p.output).await
+    {
+        tracing::warn!(complaint_id = %c.id, error = %e, "completion stored; delivery deferred to recovery");
+    }
+    tracing::info!(complaint_id = %c.id, "complaint completed by the complainant");
+    let now = if s.complaint_orchestrator.completes_synchronously() {
+        s.store.complaint(c.id).await?.unwrap_or(fallback)
+    } else {
+        fallback
+    };
+    Ok(Json(track_view(&now)))
+}
+
 /// GET /complaints — the register of open complaints (complaints officer).
 pub async fn register(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     officer(&caller)?;
@@ -229,7 +309,15 @@ async fn decide(
 ) -> ApiResult<Json<Value>> {
     officer(&caller)?;
     let c = load(&s, &id).await?;
-    let change = complaints::decide(&c, &caller, step, input, s.clock.now(), &origin)?;
+    let change = complaints::decide(
+        &c,
+        &caller,
+        step,
+        input,
+        &s.calendar,
+        s.clock.now(),
+        &origin,
+    )?;
     let pending = change.complaint.pending_completion.clone();
     let fallback = change.complaint.clone();
     match s

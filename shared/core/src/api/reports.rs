@@ -545,16 +545,27 @@ pub async fn complaints(
         |t| t.label().into(),
     );
     let outcome_of = |c: &crate::domain::complaints::Complaint| -> &'static str {
-        match (c.status, c.outcome()) {
-            (ComplaintStatus::Open, _) => "open",
-            (_, Some("satisfied")) => "satisfied",
-            (_, Some("unreachable")) => "unreachable",
+        use crate::domain::complaints::ClosedAs;
+        match (c.status, c.closure(), c.outcome()) {
+            (ComplaintStatus::Open, _, _) => "open",
+            (_, Some(ClosedAs::Incomplete), _) => "closed_incomplete",
+            (_, Some(ClosedAs::OutsideAuthority), _) => "outside_authority",
+            (_, _, Some("satisfied")) => "satisfied",
+            (_, _, Some("unreachable")) => "unreachable",
             _ => "closed",
         }
     };
     let outcome_labels = [
         ("satisfied", "Selesai, pengadu puas"),
         ("unreachable", "Selesai, pengadu tidak dapat dihubungi"),
+        (
+            "closed_incomplete",
+            "Ditutup, tidak dilengkapi pengadu (tidak ditindaklanjuti)",
+        ),
+        (
+            "outside_authority",
+            "Ditutup, di luar kewenangan (diteruskan ke instansi lain)",
+        ),
         ("open", "Dalam penanganan"),
     ];
     let per_outcome: Vec<Count> = outcome_labels

@@ -8,7 +8,16 @@
 //! superior) and the three follow-ups (mediasi; koordinasi dan cek lokasi; sanksi). Perpres
 //! 76/2013 on public-service complaint handling: the complainant's identity is confidential,
 //! handling is free of charge, and a complete complaint is resolved within 60 (enam puluh) days.
+//!
+//! Registration (b) has three outcomes: `registered` (complete: the 60 days start), `incomplete`
+//! (the officer states what is missing; the complainant completes it through the public tracking
+//! page within [`COMPLETION_WORKING_DAYS`] working days, or the complaint closes as
+//! `closed_incomplete`) and `outside_authority` (the officer names the institution it is
+//! forwarded to; the complaint closes). SP4N-LAPOR! (lapor.go.id, the national complaints system
+//! resting on Perpres 76/2013 and UU 25/2009) is a channel the officer records from, with the
+//! complaint's LAPOR! tracking number.
 
+use super::calendar::Calendar;
 use super::case::{
     Actor, AuditEvent, CaseId, EventDraft, GENESIS_HASH, Origin, PendingCompletion,
     RegistrationNumber,
@@ -35,6 +44,24 @@ use serde::{Deserialize, Serialize};
 /// Days to resolve a complete complaint (Perpres 76/2013).
 pub const RESOLUTION_DAYS: u64 = 60;
 
+/// Working days the complainant has to complete an incomplete complaint, counted from the day
+/// after the officer asks (the office's [`Calendar`]: weekends, national holidays and cuti
+/// bersama do not count); completing on the last day is in time.
+///
+/// This is the office's choice, not a number taken from a regulation: Perpres 76/2013 fixes the
+/// 60 days for a complete complaint but no period for completing one, and no regulation's
+/// number of days for it could be verified here. Ten working days (two working weeks) is what
+/// the complaints desk of DPMPTSP Kota Bontang sets; change it here if a regulation or the
+/// office's service standard fixes another.
+pub const COMPLETION_WORKING_DAYS: u32 = 10;
+
+/// The last day to complete a complaint asked to be completed on `asked_on`.
+pub fn completion_due_on(calendar: &Calendar, asked_on: NaiveDate) -> NaiveDate {
+    calendar
+        .add_working_days(asked_on, COMPLETION_WORKING_DAYS)
+        .value
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -46,10 +73,12 @@ pub enum Channel {
     ServiceWebsite,
     Email,
     InPerson,
+    /// SP4N-LAPOR! (lapor.go.id): recorded by the officer with the LAPOR! tracking number.
+    Sp4nLapor,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 8] = [
+    pub const ALL: [Channel; 9] = [
         Channel::Portal,
         Channel::ComplaintsBox,
         Channel::Telephone,
@@ -58,6 +87,7 @@ impl Channel {
         Channel::ServiceWebsite,
         Channel::Email,
         Channel::InPerson,
+        Channel::Sp4nLapor,
     ];
 
     pub fn label(self) -> &'static str {
@@ -70,6 +100,7 @@ impl Channel {
             Channel::ServiceWebsite => "Website layanan siperietnik.bontangkota.go.id",
             Channel::Email => "E-mail dpmptsp@bontangkota.go.id",
             Channel::InPerson => "Langsung kepada petugas pengaduan",
+            Channel::Sp4nLapor => "SP4N-LAPOR!",
         }
     }
 
@@ -83,6 +114,7 @@ impl Channel {
             Channel::ServiceWebsite => "service_website",
             Channel::Email => "email",
             Channel::InPerson => "in_person",
+            Channel::Sp4nLapor => "sp4n_lapor",
         }
     }
 }
@@ -138,7 +170,9 @@ impl FollowUpType {
     }
 }
 
-/// The steps b–e the complaint workflow waits on (f, the closing into the report, is automatic).
+/// The steps the complaint workflow waits on: b–e, decided by the complaints officer, and the
+/// complainant's completion of an incomplete complaint (f, the closing into the report, is
+/// automatic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintStep {
@@ -146,9 +180,13 @@ pub enum ComplaintStep {
     Investigation,
     FollowUp,
     SatisfactionCheck,
+    /// The complainant completes an incomplete complaint (through the public tracking page);
+    /// `expired` comes from the daily job once [`COMPLETION_WORKING_DAYS`] have passed.
+    Completion,
 }
 
 impl ComplaintStep {
+    /// The officer's steps b–e (each has a decision route).
     pub const ALL: [ComplaintStep; 4] = [
         ComplaintStep::Registration,
         ComplaintStep::Investigation,
@@ -156,12 +194,27 @@ impl ComplaintStep {
         ComplaintStep::SatisfactionCheck,
     ];
 
+    /// Every step the workflow waits on: the officer's and the complainant's completion.
+    pub const AWAITED: [ComplaintStep; 5] = [
+        ComplaintStep::Registration,
+        ComplaintStep::Investigation,
+        ComplaintStep::FollowUp,
+        ComplaintStep::SatisfactionCheck,
+        ComplaintStep::Completion,
+    ];
+
+    /// Whether the complaints officer decides it (b–e).
+    pub fn is_officer_step(self) -> bool {
+        self != ComplaintStep::Completion
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             ComplaintStep::Registration => "registration",
             ComplaintStep::Investigation => "investigation",
             ComplaintStep::FollowUp => "follow_up",
             ComplaintStep::SatisfactionCheck => "satisfaction_check",
+            ComplaintStep::Completion => "completion",
         }
     }
 
@@ -175,6 +228,7 @@ impl ComplaintStep {
             ComplaintStep::Investigation => "c",
             ComplaintStep::FollowUp => "d",
             ComplaintStep::SatisfactionCheck => "e",
+            ComplaintStep::Completion => "b",
         }
     }
 
@@ -184,15 +238,17 @@ impl ComplaintStep {
             ComplaintStep::Investigation => "Penelitian dan pemeriksaan pengaduan",
             ComplaintStep::FollowUp => "Tindak lanjut hasil penelitian dan pemeriksaan",
             ComplaintStep::SatisfactionCheck => "Verifikasi kepuasan pengadu atas tindak lanjut",
+            ComplaintStep::Completion => "Menunggu pengadu melengkapi pengaduan",
         }
     }
 
     pub fn outcomes(self) -> &'static [&'static str] {
         match self {
-            ComplaintStep::Registration => &["registered"],
+            ComplaintStep::Registration => &["registered", "incomplete", "outside_authority"],
             ComplaintStep::Investigation => &["investigated"],
             ComplaintStep::FollowUp => &["followed_up"],
             ComplaintStep::SatisfactionCheck => &["satisfied", "dissatisfied", "unreachable"],
+            ComplaintStep::Completion => &["completed", "expired"],
         }
     }
 }
@@ -233,6 +289,67 @@ pub enum ComplaintStatus {
     Closed,
 }
 
+/// How a closed complaint ended (complaints closed before this field existed: handled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedAs {
+    /// Through b–e into the report (f).
+    Handled,
+    /// Incomplete at registration and not completed in time: not followed up.
+    #[serde(rename = "closed_incomplete")]
+    Incomplete,
+    /// Outside the office's authority: forwarded to the institution named.
+    OutsideAuthority,
+}
+
+impl ClosedAs {
+    pub const ALL: [ClosedAs; 3] = [
+        ClosedAs::Handled,
+        ClosedAs::Incomplete,
+        ClosedAs::OutsideAuthority,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ClosedAs::Handled => "handled",
+            ClosedAs::Incomplete => "closed_incomplete",
+            ClosedAs::OutsideAuthority => "outside_authority",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClosedAs::Handled => "Selesai ditangani",
+            ClosedAs::Incomplete => "Ditutup: tidak dilengkapi pengadu, tidak ditindaklanjuti",
+            ClosedAs::OutsideAuthority => "Ditutup: di luar kewenangan, diteruskan",
+        }
+    }
+}
+
+/// The officer asked the complainant to complete the complaint (registration `incomplete`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletionRequest {
+    /// What is missing, in the officer's words (told to the complainant).
+    pub missing: String,
+    pub actor: Actor,
+    pub asked_at: DateTime<Utc>,
+    /// The last day to complete it ([`COMPLETION_WORKING_DAYS`] working days).
+    pub due_on: NaiveDate,
+    /// When the complainant completed it (in time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    /// What the complainant added (officers only, like the complaint's text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addition: Option<String>,
+    /// Not completed by `due_on`: the daily job closed the complaint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Complaint {
     /// Shares the id space of cases so that its audit trail lives beside theirs.
@@ -254,6 +371,9 @@ pub struct Complaint {
     /// The officer who recorded a complaint received through another channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recorded_by: Option<Actor>,
+    /// Channel SP4N-LAPOR!: the complaint's tracking number in LAPOR!.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lapor_reference: Option<String>,
     pub filed_at: DateTime<Utc>,
     pub status: ComplaintStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -273,8 +393,17 @@ pub struct Complaint {
     pub follow_ups: Vec<FollowUp>,
     #[serde(default)]
     pub satisfaction: Vec<SatisfactionRound>,
+    /// Registration `incomplete`: each time the complainant was asked to complete it.
+    #[serde(default)]
+    pub completion_requests: Vec<CompletionRequest>,
+    /// Registration `outside_authority`: the institution it is forwarded to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// How it closed (`None` while open, and on complaints closed before outcomes existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_as: Option<ClosedAs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline_alert_on: Option<NaiveDate>,
     pub version: u64,
@@ -292,6 +421,30 @@ impl Complaint {
         (self.status == ComplaintStatus::Closed)
             .then(|| self.satisfaction.last().map(|r| r.outcome.as_str()))
             .flatten()
+    }
+
+    /// How it closed (a closed complaint without the field was handled through b–e).
+    pub fn closure(&self) -> Option<ClosedAs> {
+        match self.status {
+            ComplaintStatus::Open => None,
+            ComplaintStatus::Closed => Some(self.closed_as.unwrap_or(ClosedAs::Handled)),
+        }
+    }
+
+    /// The open request to complete it, while the complaint waits for the complainant.
+    pub fn open_completion(&self) -> Option<&CompletionRequest> {
+        if self.status != ComplaintStatus::Open || self.step != Some(ComplaintStep::Completion) {
+            return None;
+        }
+        self.completion_requests
+            .last()
+            .filter(|r| r.completed_at.is_none() && r.expired_at.is_none())
+    }
+
+    /// The date of the clock now running, for the store's deadline index: the last day to
+    /// complete it while it waits for the complainant, else the 60 days.
+    pub fn clock_due_on(&self) -> Option<NaiveDate> {
+        self.open_completion().map(|r| r.due_on).or(self.due_on)
     }
 }
 
@@ -315,6 +468,35 @@ pub struct ComplaintInput {
     pub phone: Option<String>,
     /// Officers only: how it came in.
     pub channel: Option<Channel>,
+    /// Channel `sp4n_lapor` only (required there): the LAPOR! tracking number.
+    pub lapor_reference: Option<String>,
+}
+
+/// Longest LAPOR! tracking number accepted.
+pub const LAPOR_REFERENCE_MAX: usize = 40;
+
+/// The shape of a SP4N-LAPOR! tracking number: 1–40 letters, digits or dashes (a leading `#`,
+/// as LAPOR! prints it, is dropped). LAPOR! publishes no format or checksum: the shape only.
+pub fn parse_lapor_reference(raw: &str) -> Result<String, FieldError> {
+    let t = raw.trim();
+    let t = t.strip_prefix('#').unwrap_or(t).trim();
+    if t.is_empty() {
+        return Err(FieldError::new(
+            "",
+            "required",
+            "Nomor pelacakan SP4N-LAPOR! wajib diisi untuk pengaduan dari SP4N-LAPOR!.",
+        ));
+    }
+    if t.chars().count() > LAPOR_REFERENCE_MAX
+        || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(FieldError::new(
+            "",
+            "invalid_lapor_reference",
+            "Nomor pelacakan SP4N-LAPOR! terdiri atas 1–40 huruf, angka atau tanda hubung (-), contoh 12345678.",
+        ));
+    }
+    Ok(t.to_string())
 }
 
 /// 10 characters from an alphabet without look-alikes: ~50 bits, not guessable.
@@ -395,6 +577,28 @@ impl ComplaintInput {
             }
             (Some(_), Some(c)) => Some(c),
         };
+        let lapor_reference = match (channel, self.lapor_reference) {
+            (Some(Channel::Sp4nLapor), None) => {
+                e.push(FieldError::new(
+                    "lapor_reference",
+                    "required",
+                    "Nomor pelacakan SP4N-LAPOR! wajib diisi untuk pengaduan dari SP4N-LAPOR!.",
+                ));
+                None
+            }
+            (Some(Channel::Sp4nLapor), Some(r)) => {
+                e.optional("lapor_reference", Some(r), |r| parse_lapor_reference(&r))
+            }
+            (_, Some(_)) => {
+                e.push(FieldError::new(
+                    "lapor_reference",
+                    "not_applicable",
+                    "Nomor pelacakan SP4N-LAPOR! hanya untuk saluran SP4N-LAPOR!.",
+                ));
+                None
+            }
+            (_, None) => None,
+        };
         match (e.is_empty(), kind, text, channel) {
             (true, Some(kind), Some(text), Some(channel)) => Ok(Complaint {
                 id: CaseId::new(),
@@ -407,6 +611,7 @@ impl ComplaintInput {
                 filed_by: None,
                 recorded_by: officer
                     .and_then(|o| o.role_with(Capability::Complaints).map(|r| o.actor(r))),
+                lapor_reference,
                 filed_at: now,
                 status: ComplaintStatus::Open,
                 step: None,
@@ -417,7 +622,10 @@ impl ComplaintInput {
                 findings: None,
                 follow_ups: vec![],
                 satisfaction: vec![],
+                completion_requests: vec![],
+                forwarded_to: None,
                 closed_at: None,
+                closed_as: None,
                 deadline_alert_on: None,
                 version: 0,
                 audit_seq: 0,
@@ -440,7 +648,18 @@ pub struct ComplaintDecisionInput {
     pub follow_up: Option<Vec<String>>,
     /// d: handled together with Dinas Koperasi.
     pub with_dinas_koperasi: Option<bool>,
+    /// b `incomplete`: what the complainant is to complete (told to them).
+    pub missing: Option<String>,
+    /// b `outside_authority`: the institution the complaint is forwarded to.
+    pub forwarded_to: Option<String>,
     pub notes: Option<String>,
+}
+
+/// What the complainant adds to an incomplete complaint (public, by tracking code).
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionInput {
+    pub text: Option<String>,
 }
 
 /// A change of a complaint to commit.
@@ -489,12 +708,14 @@ pub fn erase_identity(c: &Complaint, days: u32, now: DateTime<Utc>) -> Option<Co
 }
 
 /// Validates and applies a decision by a complaints officer. Errors: 403 (not an officer),
-/// 422 (fields), 409 (not waiting at this step, stale version).
+/// 422 (fields), 409 (not waiting at this step, stale version). `calendar` counts the
+/// complainant's working days to complete an `incomplete` complaint.
 pub fn decide(
     c: &Complaint,
     caller: &Caller,
     step: ComplaintStep,
     input: ComplaintDecisionInput,
+    calendar: &Calendar,
     now: DateTime<Utc>,
     origin: &Origin,
 ) -> Result<ComplaintChange, super::DomainError> {
@@ -527,6 +748,46 @@ pub fn decide(
     let follow_up_given = input.follow_up.is_some();
     let mut findings = None;
     let mut follow_up = None;
+    let mut missing = None;
+    let mut forwarded_to = None;
+    if !step.is_officer_step() {
+        return Err(DomainError::InvalidState(
+            "Tahap ini dilengkapi oleh pengadu melalui halaman pelacakan.".into(),
+        ));
+    }
+    match (step, outcome) {
+        (ComplaintStep::Registration, Some("incomplete")) => {
+            missing = e.field("missing", input.missing.clone(), |t| {
+                validation::text(t, 5, 2000)
+            });
+        }
+        (ComplaintStep::Registration, Some("outside_authority")) => {
+            forwarded_to = e.field("forwarded_to", input.forwarded_to.clone(), |t| {
+                validation::text(t, 3, 200)
+            });
+        }
+        _ => {}
+    }
+    if input.missing.is_some()
+        && outcome.is_some()
+        && !(step == ComplaintStep::Registration && outcome == Some("incomplete"))
+    {
+        e.push(FieldError::new(
+            "missing",
+            "not_applicable",
+            "Isian ini hanya untuk pengaduan yang belum lengkap (pencatatan b).",
+        ));
+    }
+    if input.forwarded_to.is_some()
+        && outcome.is_some()
+        && !(step == ComplaintStep::Registration && outcome == Some("outside_authority"))
+    {
+        e.push(FieldError::new(
+            "forwarded_to",
+            "not_applicable",
+            "Isian ini hanya untuk pengaduan di luar kewenangan (pencatatan b).",
+        ));
+    }
     match step {
         ComplaintStep::Investigation => {
             findings = e.field("findings", input.findings.clone(), |t| {
@@ -610,10 +871,30 @@ pub fn decide(
     let (mut n, expected_version) = begin(c);
     let actor = caller.actor(officer_role);
     match step {
-        ComplaintStep::Registration => {
-            n.registered_at = Some(now);
-            n.due_on = super::time::wita_date(now).checked_add_days(Days::new(RESOLUTION_DAYS));
-        }
+        ComplaintStep::Registration => match outcome {
+            "incomplete" => n.completion_requests.push(CompletionRequest {
+                missing: missing.unwrap_or_default(),
+                actor: actor.clone(),
+                asked_at: now,
+                due_on: completion_due_on(calendar, super::time::wita_date(now)),
+                completed_at: None,
+                addition: None,
+                expired_at: None,
+            }),
+            "outside_authority" => n.forwarded_to = forwarded_to,
+            _ => {
+                // Complete since the complainant completed it, if they were asked to: the 60
+                // days of Perpres 76/2013 run from the complete complaint.
+                let complete_since = c
+                    .completion_requests
+                    .last()
+                    .and_then(|r| r.completed_at)
+                    .unwrap_or(now);
+                n.registered_at = Some(now);
+                n.due_on = super::time::wita_date(complete_since)
+                    .checked_add_days(Days::new(RESOLUTION_DAYS));
+            }
+        },
         ComplaintStep::Investigation => n.findings = findings,
         ComplaintStep::FollowUp => n.follow_ups.push(FollowUp {
             types: follow_up.unwrap_or_default(),
@@ -628,19 +909,27 @@ pub fn decide(
             actor: actor.clone(),
             at: now,
         }),
+        ComplaintStep::Completion => {}
     }
     n.task_token = None;
     n.pending_completion = Some(PendingCompletion {
         token,
         output: serde_json::json!({ "outcome": outcome }),
     });
+    let reason = match (&n.forwarded_to, outcome) {
+        (Some(to), "outside_authority") => Some(match &notes {
+            Some(x) => format!("Diteruskan kepada {to}. {x}"),
+            None => format!("Diteruskan kepada {to}."),
+        }),
+        _ => notes,
+    };
     let ev = AuditEvent::chain(
         &mut n,
         actor,
         EventDraft {
             action: "complaint.decided",
             outcome: Some(format!("{}:{outcome}", step.code())),
-            reason: notes,
+            reason,
             ..Default::default()
         },
         origin,
@@ -685,8 +974,9 @@ pub fn enter(
     })
 }
 
-/// Step f: the complaint is closed into the periodic report (None when already closed).
-pub fn close(c: &Complaint, now: DateTime<Utc>) -> Option<ComplaintChange> {
+/// Step f: the complaint is closed into the periodic report, `how` it ended (None when already
+/// closed).
+pub fn close(c: &Complaint, how: ClosedAs, now: DateTime<Utc>) -> Option<ComplaintChange> {
     if c.status == ComplaintStatus::Closed {
         return None;
     }
@@ -696,11 +986,113 @@ pub fn close(c: &Complaint, now: DateTime<Utc>) -> Option<ComplaintChange> {
     n.task_token = None;
     n.pending_completion = None;
     n.closed_at = Some(now);
+    n.closed_as = Some(how);
     let ev = AuditEvent::chain(
         &mut n,
         Actor::system(),
         EventDraft {
             action: "complaint.closed",
+            outcome: Some(how.code().to_string()),
+            ..Default::default()
+        },
+        &Origin::default(),
+        now,
+    );
+    Some(ComplaintChange {
+        complaint: n,
+        expected_version,
+        events: vec![ev],
+    })
+}
+
+/// The complainant completes an incomplete complaint through the public tracking page, on or
+/// before the last day. Errors: 422 (text), 409 (not waiting for completion, or too late).
+pub fn complete(
+    c: &Complaint,
+    input: CompletionInput,
+    now: DateTime<Utc>,
+    origin: &Origin,
+) -> Result<ComplaintChange, super::DomainError> {
+    use super::DomainError;
+    let mut e = Errors::default();
+    let text = e.field("text", input.text, |t| validation::text(t, 10, 5000));
+    let Some(request) = c.open_completion().filter(|_| c.waiting_at().is_some()) else {
+        return Err(DomainError::InvalidState(match c.status {
+            ComplaintStatus::Closed => "Pengaduan ini sudah ditutup.".into(),
+            ComplaintStatus::Open => "Pengaduan ini tidak sedang menunggu untuk dilengkapi.".into(),
+        }));
+    };
+    if super::time::wita_date(now) > request.due_on {
+        return Err(DomainError::InvalidState(format!(
+            "Batas waktu melengkapi pengaduan ({}) telah lewat.",
+            super::time::format_date_id(request.due_on)
+        )));
+    }
+    let (Some(text), true) = (text, e.is_empty()) else {
+        return Err(DomainError::Validation(e.0));
+    };
+    let token = c.task_token.clone().unwrap_or_default();
+    let (mut n, expected_version) = begin(c);
+    if let Some(r) = n.completion_requests.last_mut() {
+        r.completed_at = Some(now);
+        r.addition = Some(text);
+    }
+    n.task_token = None;
+    n.pending_completion = Some(PendingCompletion {
+        token,
+        output: serde_json::json!({ "outcome": "completed" }),
+    });
+    let ev = AuditEvent::chain(
+        &mut n,
+        Actor {
+            sub: "public".into(),
+            name: "Pengadu".into(),
+            role: None,
+        },
+        EventDraft {
+            action: "complaint.completed",
+            outcome: Some("completed".into()),
+            ..Default::default()
+        },
+        origin,
+        now,
+    );
+    Ok(ComplaintChange {
+        complaint: n,
+        expected_version,
+        events: vec![ev],
+    })
+}
+
+/// The daily job: a complaint still waiting for completion after its last day (`today` is
+/// later) ends the wait as `expired`; the workflow then closes it as `closed_incomplete`.
+/// `None` when it is not waiting, or not yet late.
+pub fn expire_completion(
+    c: &Complaint,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Option<ComplaintChange> {
+    let request = c.open_completion()?;
+    if c.waiting_at() != Some(ComplaintStep::Completion) || today <= request.due_on {
+        return None;
+    }
+    let due = request.due_on;
+    let token = c.task_token.clone().unwrap_or_default();
+    let (mut n, expected_version) = begin(c);
+    if let Some(r) = n.completion_requests.last_mut() {
+        r.expired_at = Some(now);
+    }
+    n.task_token = None;
+    n.pending_completion = Some(PendingCompletion {
+        token,
+        output: serde_json::json!({ "outcome": "expired" }),
+    });
+    let ev = AuditEvent::chain(
+        &mut n,
+        Actor::system(),
+        EventDraft {
+            action: "complaint.completion_expired",
+            outcome: Some(due.to_string()),
             ..Default::default()
         },
         &Origin::default(),
@@ -839,6 +1231,7 @@ mod tests {
                 notes: Some("x".into()),
                 ..Default::default()
             },
+            &Calendar::shipped(),
             now,
             &Origin::default(),
         )
@@ -862,6 +1255,7 @@ mod tests {
                 notes: Some("Cek lokasi bersama Dinas Koperasi; teguran tertulis.".into()),
                 ..Default::default()
             },
+            &Calendar::shipped(),
             now,
             &Origin::default(),
         )
@@ -884,16 +1278,332 @@ mod tests {
                 &not_officer,
                 ComplaintStep::FollowUp,
                 ComplaintDecisionInput::default(),
+                &Calendar::shipped(),
                 now,
                 &Origin::default()
             ),
             Err(super::super::DomainError::Forbidden { .. })
         ));
     }
+
+    fn wita(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn at_registration(now: DateTime<Utc>) -> Complaint {
+        let mut c = ComplaintInput {
+            kind: Some(Kind::Complaint),
+            text: Some("Petugas meminta biaya tambahan di luar ketentuan.".into()),
+            name: Some("Budi".into()),
+            email: Some("budi@warga.test".into()),
+            ..Default::default()
+        }
+        .parse(None, now)
+        .unwrap();
+        c.step = Some(ComplaintStep::Registration);
+        c.task_token = Some("t-reg".into());
+        c
+    }
+
+    fn register(
+        c: &Complaint,
+        input: ComplaintDecisionInput,
+        now: DateTime<Utc>,
+    ) -> Result<ComplaintChange, super::super::DomainError> {
+        decide(
+            c,
+            &officer(),
+            ComplaintStep::Registration,
+            ComplaintDecisionInput {
+                version: Some(c.version),
+                ..input
+            },
+            &Calendar::shipped(),
+            now,
+            &Origin::default(),
+        )
+    }
+
+    /// Worked example (infra/calendar/2026.json, SKB 2026): asked on Monday 16 March 2026, the
+    /// ten working days are 17 March; 25, 26, 27, 30, 31 March; 1, 2, 6, 7 April — 18–24 March
+    /// (cuti bersama Nyepi and Idulfitri, Nyepi, Idulfitri and its cuti bersama, the weekend)
+    /// and Good Friday 3 April do not count. Last day: Tuesday 7 April 2026.
+    #[test]
+    fn the_completion_clock_counts_working_days_across_the_holidays() {
+        let cal = Calendar::shipped();
+        assert_eq!(COMPLETION_WORKING_DAYS, 10);
+        assert_eq!(
+            completion_due_on(&cal, date("2026-03-16")),
+            date("2026-04-07")
+        );
+        // Asked on Thursday 2 April: 3 April is Good Friday; 6–10 and 13–17 April count.
+        assert_eq!(
+            completion_due_on(&cal, date("2026-04-02")),
+            date("2026-04-17")
+        );
+    }
+
+    #[test]
+    fn incomplete_then_completed_in_time_runs_the_60_days_from_completion() {
+        let asked = wita("2026-03-16T10:00:00+08:00");
+        let c = at_registration(asked);
+        // What is missing is required for `incomplete`.
+        let super::super::DomainError::Validation(errs) = register(
+            &c,
+            ComplaintDecisionInput {
+                outcome: Some("incomplete".into()),
+                ..Default::default()
+            },
+            asked,
+        )
+        .unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(
+            (errs[0].field.as_str(), &*errs[0].code),
+            ("missing", "required")
+        );
+        let ch = register(
+            &c,
+            ComplaintDecisionInput {
+                outcome: Some("incomplete".into()),
+                missing: Some("Tanggal kejadian dan nama loket.".into()),
+                ..Default::default()
+            },
+            asked,
+        )
+        .unwrap();
+        let mut c = ch.complaint;
+        assert_eq!(c.completion_requests[0].due_on, date("2026-04-07"));
+        assert!(c.registered_at.is_none() && c.due_on.is_none());
+        assert_eq!(
+            ch.events[0].outcome.as_deref(),
+            Some("registration:incomplete")
+        );
+        // The workflow waits for the complainant.
+        c = enter(&c, ComplaintStep::Completion, "t-compl".into(), asked)
+            .unwrap()
+            .complaint;
+        assert_eq!(c.clock_due_on(), Some(date("2026-04-07")));
+        // The officer cannot decide the complainant's step.
+        assert!(matches!(
+            decide(
+                &c,
+                &officer(),
+                ComplaintStep::Completion,
+                ComplaintDecisionInput::default(),
+                &Calendar::shipped(),
+                asked,
+                &Origin::default()
+            ),
+            Err(super::super::DomainError::InvalidState(_))
+        ));
+        // Not expired on the last day itself.
+        assert!(expire_completion(&c, date("2026-04-07"), asked).is_none());
+        // Too short an addition: 422.
+        assert!(matches!(
+            complete(
+                &c,
+                CompletionInput {
+                    text: Some("x".into())
+                },
+                asked,
+                &Origin::default()
+            ),
+            Err(super::super::DomainError::Validation(_))
+        ));
+        // Completed on the last day, 23:00 WITA: in time.
+        let done_at = wita("2026-04-07T23:00:00+08:00");
+        let ch = complete(
+            &c,
+            CompletionInput {
+                text: Some("Kejadian 12 Maret 2026 di loket 2.".into()),
+            },
+            done_at,
+            &Origin::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            ch.complaint.pending_completion.as_ref().unwrap().output["outcome"],
+            "completed"
+        );
+        assert_eq!(
+            ch.complaint.pending_completion.as_ref().unwrap().token,
+            "t-compl"
+        );
+        let mut c = ch.complaint;
+        c = enter(&c, ComplaintStep::Registration, "t-reg2".into(), done_at)
+            .unwrap()
+            .complaint;
+        assert_eq!(c.clock_due_on(), None, "no clock until registered");
+        // Registered a week later: the 60 days run from 7 April (complete), not 14 April.
+        let c = register(
+            &c,
+            ComplaintDecisionInput {
+                outcome: Some("registered".into()),
+                ..Default::default()
+            },
+            wita("2026-04-14T09:00:00+08:00"),
+        )
+        .unwrap()
+        .complaint;
+        assert_eq!(c.due_on, Some(date("2026-06-06")));
+    }
+
+    #[test]
+    fn incomplete_and_not_completed_expires_the_day_after_the_last_day() {
+        let asked = wita("2026-03-16T10:00:00+08:00");
+        let c = register(
+            &at_registration(asked),
+            ComplaintDecisionInput {
+                outcome: Some("incomplete".into()),
+                missing: Some("Tanggal kejadian.".into()),
+                ..Default::default()
+            },
+            asked,
+        )
+        .unwrap()
+        .complaint;
+        let c = enter(&c, ComplaintStep::Completion, "t-compl".into(), asked)
+            .unwrap()
+            .complaint;
+        let late = wita("2026-04-08T00:30:00+08:00");
+        assert!(matches!(
+            complete(&c, CompletionInput { text: Some("Kejadian 12 Maret 2026 di loket 2.".into()) }, late, &Origin::default()),
+            Err(super::super::DomainError::InvalidState(m)) if m.contains("7 April 2026")
+        ));
+        let ch = expire_completion(&c, date("2026-04-08"), late).unwrap();
+        assert_eq!(
+            ch.complaint.pending_completion.as_ref().unwrap().output["outcome"],
+            "expired"
+        );
+        assert_eq!(ch.events[0].action, "complaint.completion_expired");
+        let closed = close(&ch.complaint, ClosedAs::Incomplete, late)
+            .unwrap()
+            .complaint;
+        assert_eq!(closed.closure(), Some(ClosedAs::Incomplete));
+        assert!(expire_completion(&closed, date("2026-04-09"), late).is_none());
+    }
+
+    #[test]
+    fn outside_authority_names_the_institution() {
+        let now = wita("2026-03-16T10:00:00+08:00");
+        let c = at_registration(now);
+        let super::super::DomainError::Validation(errs) = register(
+            &c,
+            ComplaintDecisionInput {
+                outcome: Some("outside_authority".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(
+            (errs[0].field.as_str(), &*errs[0].code),
+            ("forwarded_to", "required")
+        );
+        let super::super::DomainError::Validation(errs) = register(
+            &c,
+            ComplaintDecisionInput {
+                outcome: Some("registered".into()),
+                forwarded_to: Some("Dinas Perhubungan".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(
+            (errs[0].field.as_str(), &*errs[0].code),
+            ("forwarded_to", "not_applicable")
+        );
+        let ch = register(
+            &c,
+            ComplaintDecisionInput {
+                outcome: Some("outside_authority".into()),
+                forwarded_to: Some("Dinas Perhubungan Kota Bontang".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            ch.complaint.forwarded_to.as_deref(),
+            Some("Dinas Perhubungan Kota Bontang")
+        );
+        assert!(ch.complaint.due_on.is_none());
+        assert_eq!(
+            ch.events[0].reason.as_deref(),
+            Some("Diteruskan kepada Dinas Perhubungan Kota Bontang.")
+        );
+    }
+
+    #[test]
+    fn sp4n_lapor_needs_its_reference_and_only_it() {
+        let now = Utc::now();
+        let input = |channel, r: Option<&str>| ComplaintInput {
+            kind: Some(Kind::Complaint),
+            text: Some("Laporan dari LAPOR!: izin kantor kas tak kunjung terbit.".into()),
+            anonymous: Some(true),
+            channel: Some(channel),
+            lapor_reference: r.map(String::from),
+            ..Default::default()
+        };
+        let errs = input(Channel::Sp4nLapor, None)
+            .parse(Some(&officer()), now)
+            .unwrap_err();
+        assert_eq!(
+            (errs[0].field.as_str(), &*errs[0].code),
+            ("lapor_reference", "required")
+        );
+        for bad in ["", "  ", "12 34", "ABC/123", &"9".repeat(41)] {
+            let errs = input(Channel::Sp4nLapor, Some(bad))
+                .parse(Some(&officer()), now)
+                .unwrap_err();
+            assert_eq!(errs[0].field, "lapor_reference", "{bad:?}");
+        }
+        let c = input(Channel::Sp4nLapor, Some(" #LAP-2026-1234567 "))
+            .parse(Some(&officer()), now)
+            .unwrap();
+        assert_eq!(c.channel.label(), "SP4N-LAPOR!");
+        assert_eq!(c.lapor_reference.as_deref(), Some("LAP-2026-1234567"));
+        let errs = input(Channel::Telephone, Some("123"))
+            .parse(Some(&officer()), now)
+            .unwrap_err();
+        assert_eq!(
+            (errs[0].field.as_str(), &*errs[0].code),
+            ("lapor_reference", "not_applicable")
+        );
+        // The public cannot claim the LAPOR! channel.
+        let errs = input(Channel::Sp4nLapor, Some("123"))
+            .parse(None, now)
+            .unwrap_err();
+        assert_eq!(errs[0].field, "channel");
+    }
+
+    #[test]
+    fn complaints_stored_before_the_outcomes_load() {
+        let now = Utc::now();
+        let mut v = serde_json::to_value(at_registration(now)).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("completion_requests");
+        o.insert("status".into(), serde_json::json!("closed"));
+        let c: Complaint = serde_json::from_value(v).unwrap();
+        assert!(c.completion_requests.is_empty() && c.lapor_reference.is_none());
+        assert_eq!(c.closure(), Some(ClosedAs::Handled));
+    }
 }
 
 /// Notices of the complaint process (Bahasa Indonesia). They never carry the complainant's
-/// identity or the complaint's text: staff read those in the register.
+/// identity or the complaint's text: staff read those in the register. (The request to complete
+/// one carries the officer's statement of what is missing, to the complainant only.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComplaintNotice {
     /// To the complainant: received, with the tracking code.
@@ -902,6 +1612,12 @@ pub enum ComplaintNotice {
     Queue { step: ComplaintStep },
     /// To the complainant: handled and closed.
     Closed,
+    /// To the complainant: incomplete, what is missing and the last day to complete it.
+    Incomplete,
+    /// To the complainant: not completed in time, closed without follow-up.
+    ClosedIncomplete,
+    /// To the complainant: outside the office's authority, forwarded to the institution named.
+    Forwarded,
     /// To the officer and the section head: a step waited past its timeout, or the 60 days
     /// are near or past.
     Late { overdue: bool },
@@ -913,6 +1629,9 @@ impl ComplaintNotice {
             ComplaintNotice::Received => "complaint_received",
             ComplaintNotice::Queue { .. } => "complaint_queue",
             ComplaintNotice::Closed => "complaint_closed",
+            ComplaintNotice::Incomplete => "complaint_incomplete",
+            ComplaintNotice::ClosedIncomplete => "complaint_closed_incomplete",
+            ComplaintNotice::Forwarded => "complaint_forwarded",
             ComplaintNotice::Late { .. } => "complaint_late",
         }
     }
@@ -924,7 +1643,10 @@ impl ComplaintNotice {
         portal_url: &str,
     ) -> super::notices::Message {
         let code = &c.tracking_code;
-        let link = format!("{}/#/pengaduan/{code}", portal_url.trim_end_matches('/'));
+        let link = format!(
+            "{}/#/pengaduan/lacak/{code}",
+            portal_url.trim_end_matches('/')
+        );
         let (subject, lines): (String, Vec<String>) = match self {
             ComplaintNotice::Received => (
                 format!("{} Anda telah kami terima: {code}", c.kind.label()),
@@ -958,6 +1680,61 @@ impl ComplaintNotice {
                 }
                 lines.push("Terima kasih atas masukan Anda untuk perbaikan layanan.".into());
                 (format!("Pengaduan selesai ditangani: {code}"), lines)
+            }
+            ComplaintNotice::Incomplete => {
+                let mut lines = vec![format!(
+                    "{} Anda dengan kode {code} belum lengkap sehingga belum dapat kami catat untuk ditindaklanjuti.",
+                    c.kind.label()
+                )];
+                if let Some(r) = c.completion_requests.last() {
+                    lines.push(format!("Yang perlu dilengkapi: {}", r.missing));
+                    lines.push(format!(
+                        "Mohon lengkapi melalui halaman pelacakan di bawah ini paling lambat {} ({COMPLETION_WORKING_DAYS} hari kerja). Bila tidak dilengkapi sampai batas itu, pengaduan ditutup dan tidak ditindaklanjuti.",
+                        super::time::format_date_id(r.due_on)
+                    ));
+                }
+                lines.push(format!(
+                    "Batas waktu penyelesaian {RESOLUTION_DAYS} hari (Perpres 76/2013) dihitung sejak pengaduan lengkap."
+                ));
+                (format!("Pengaduan belum lengkap: {code}"), lines)
+            }
+            ComplaintNotice::ClosedIncomplete => {
+                let mut lines = vec![format!(
+                    "{} Anda dengan kode {code} kami tutup dan tidak ditindaklanjuti karena tidak dilengkapi sampai batas waktu.",
+                    c.kind.label()
+                )];
+                if let Some(r) = c.completion_requests.last() {
+                    lines.push(format!(
+                        "Batas waktu melengkapi: {}.",
+                        super::time::format_date_id(r.due_on)
+                    ));
+                }
+                lines.push(
+                    "Anda dapat mengajukan pengaduan baru dengan keterangan yang lengkap.".into(),
+                );
+                (
+                    format!("Pengaduan ditutup karena tidak dilengkapi: {code}"),
+                    lines,
+                )
+            }
+            ComplaintNotice::Forwarded => {
+                let to = c
+                    .forwarded_to
+                    .as_deref()
+                    .unwrap_or("instansi yang berwenang");
+                (
+                    format!("Pengaduan diteruskan kepada instansi yang berwenang: {code}"),
+                    vec![
+                        format!(
+                            "{} Anda dengan kode {code} berada di luar kewenangan {} sehingga kami teruskan kepada {to}.",
+                            c.kind.label(),
+                            agency.name
+                        ),
+                        format!(
+                            "Pengaduan ini kami tutup. Tindak lanjutnya menjadi kewenangan {to}."
+                        ),
+                    ],
+                )
             }
             ComplaintNotice::Late { overdue } => {
                 let what = if *overdue {

@@ -5,15 +5,18 @@
 //!   the complaints officer is told.
 //! - `{"action":"escalate","step":…,"complaint_id":…}` — a step waited past its timeout: the
 //!   officer and the section head are told.
-//! - `{"action":"close","complaint_id":…}` — step f: closed into the periodic report; the
-//!   complainant (if reachable by e-mail) is told.
+//!   At `completion` (registration found it incomplete) the complainant is asked instead.
+//! - `{"action":"close","complaint_id":…[,"result":…]}` — step f: closed into the periodic
+//!   report; the complainant (if reachable by e-mail) is told. `result` is how it closed when
+//!   not handled through b–e: `closed_incomplete` (not completed in time) or
+//!   `outside_authority` (forwarded).
 
 use super::{lost_or_failed, store_err, token_key};
 use crate::asl::check::{StepInfo, Subject};
 use crate::asl::definition::{Definition, LoadError};
 use crate::domain::CaseId;
 use crate::domain::case::{Actor, AuditEvent, EventDraft, Origin};
-use crate::domain::complaints::{self, Complaint, ComplaintNotice, ComplaintStep};
+use crate::domain::complaints::{self, ClosedAs, Complaint, ComplaintNotice, ComplaintStep};
 use crate::ports::store::{ComplaintCommit, StoreError};
 use crate::ports::task::TaskError;
 use crate::retry::on_conflict;
@@ -35,16 +38,19 @@ impl Subject for ComplaintSubject {
         "complaint_id"
     }
     fn steps(&self) -> Vec<String> {
-        ComplaintStep::ALL
+        ComplaintStep::AWAITED
             .iter()
             .map(|s| s.code().to_string())
             .collect()
     }
     fn step(&self, code: &str) -> Option<StepInfo> {
-        let s = ComplaintStep::ALL.into_iter().find(|s| s.code() == code)?;
+        let s = ComplaintStep::AWAITED
+            .into_iter()
+            .find(|s| s.code() == code)?;
         Some(StepInfo {
             outcomes: s.outcomes().iter().map(|o| o.to_string()).collect(),
-            escalates: true,
+            // The complainant's completion is not escalated: the daily job ends it.
+            escalates: s.is_officer_step(),
             sla_days: None,
         })
     }
@@ -52,10 +58,11 @@ impl Subject for ComplaintSubject {
         false
     }
     fn closing(&self, result: Option<&str>) -> Result<(), String> {
-        match result {
-            None => Ok(()),
-            Some(r) => Err(format!(
-                "`close` of a complaint takes no result (got `{r}`)"
+        match result.map(ClosedAs::parse) {
+            None | Some(Some(ClosedAs::Incomplete | ClosedAs::OutsideAuthority)) => Ok(()),
+            Some(_) => Err(format!(
+                "`close` of a complaint takes no result, `closed_incomplete` or `outside_authority` (got `{}`)",
+                result.unwrap_or_default()
             )),
         }
     }
@@ -91,6 +98,9 @@ pub enum ComplaintTask {
     },
     Close {
         complaint_id: CaseId,
+        /// `closed_incomplete` or `outside_authority`; none: handled through b–e.
+        #[serde(default)]
+        result: Option<String>,
     },
 }
 
@@ -140,6 +150,17 @@ pub async fn handle(s: &Services, task: ComplaintTask) -> Result<Value, TaskErro
             })
             .await?;
             let key = token_key(&task_token);
+            if step == ComplaintStep::Completion {
+                s.notify_complaint(
+                    &ComplaintNotice::Incomplete,
+                    &c,
+                    ComplaintRecipient::Complainant,
+                    &key,
+                )
+                .await
+                .map_err(TaskError::transient)?;
+                return Ok(json!({"recorded": true}));
+            }
             for r in complaints::officer_roles() {
                 s.notify_complaint(
                     &ComplaintNotice::Queue { step },
@@ -190,19 +211,28 @@ pub async fn handle(s: &Services, task: ComplaintTask) -> Result<Value, TaskErro
             .await?;
             Ok(json!({"escalated": step.code()}))
         }
-        ComplaintTask::Close { complaint_id } => {
+        ComplaintTask::Close {
+            complaint_id,
+            result,
+        } => {
+            let how = match result.as_deref() {
+                None => ClosedAs::Handled,
+                Some(r) => ClosedAs::parse(r).ok_or_else(|| {
+                    TaskError::InvalidPayload(format!("complaint task: unknown close result `{r}`"))
+                })?,
+            };
             let now = s.clock.now();
-            let c = update(s, complaint_id, |c| complaints::close(c, now)).await?;
-            s.notify_complaint(
-                &ComplaintNotice::Closed,
-                &c,
-                ComplaintRecipient::Complainant,
-                "close",
-            )
-            .await
-            .map_err(TaskError::transient)?;
-            tracing::info!(complaint_id = %c.id, "complaint closed");
-            Ok(json!({"status": "closed"}))
+            let c = update(s, complaint_id, |c| complaints::close(c, how, now)).await?;
+            let notice = match c.closure().unwrap_or(how) {
+                ClosedAs::Handled => ComplaintNotice::Closed,
+                ClosedAs::Incomplete => ComplaintNotice::ClosedIncomplete,
+                ClosedAs::OutsideAuthority => ComplaintNotice::Forwarded,
+            };
+            s.notify_complaint(&notice, &c, ComplaintRecipient::Complainant, "close")
+                .await
+                .map_err(TaskError::transient)?;
+            tracing::info!(complaint_id = %c.id, closed_as = how.code(), "complaint closed");
+            Ok(json!({"status": "closed", "closed_as": how.code()}))
         }
     }
 }
@@ -262,7 +292,7 @@ mod tests {
         let t = super::super::Task::parse(json!({"action": "close", "complaint_id": id})).unwrap();
         assert!(matches!(
             t,
-            super::super::Task::Complaint(ComplaintTask::Close { complaint_id }) if complaint_id == id
+            super::super::Task::Complaint(ComplaintTask::Close { complaint_id, result: None }) if complaint_id == id
         ));
         let e =
             super::super::Task::parse(json!({"action": "await", "complaint_id": id})).unwrap_err();
