@@ -371,6 +371,9 @@ test('PBG: applied from the catalogue, technical assessment with the retribution
     const text = await readFile(await csv.path(), 'utf8');
     assert.match(text, /^\uFEFFizin,/);
     assert.ok(text.split('\r\n').slice(1).filter(Boolean).every((l) => l.startsWith('PBG,')), 'the CSV holds PBG rows only');
+    const [xlsx] = await Promise.all([k.waitForEvent('download'), k.locator('#report-sla button.xlsx').first().click()]);
+    assert.equal(xlsx.suggestedFilename(), `laporan-sla-steps-${todayWita()}-${todayWita()}.xlsx`);
+    assert.equal((await readFile(await xlsx.path())).subarray(0, 2).toString('latin1'), 'PK', 'the XLSX is a zip archive');
     await capture(k, 'reports-pbg');
     await context.close();
   }

@@ -27,3 +27,4 @@ mod settings;
 mod spine;
 mod spine_moto;
 mod upgrade;
+mod xlsx_reports;

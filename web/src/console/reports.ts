@@ -156,8 +156,9 @@ function stepName(s: SlaStep, withPermit: boolean): string {
   return `${withPermit ? `${s.permit_name} — ` : ''}${s.sop && s.sop !== '–' ? `${s.sop}. ` : ''}${s.title}`;
 }
 
-function csvButton(label: string, path: string, fallback: string, status: HTMLElement): HTMLButtonElement {
-  const btn = h('button', { type: 'button', class: 'btn btn-secondary btn-small csv' }, h('span', { 'aria-hidden': 'true' }, '⬇'), label);
+/** A download of one report table; `kind` (csv or xlsx) is the button's class and the file's format. */
+function downloadButton(kind: 'csv' | 'xlsx', label: string, path: string, fallback: string, status: HTMLElement): HTMLButtonElement {
+  const btn = h('button', { type: 'button', class: `btn btn-secondary btn-small ${kind}` }, h('span', { 'aria-hidden': 'true' }, '⬇'), label);
   btn.addEventListener('click', () =>
     busy(btn, async () => {
       try {
@@ -390,8 +391,10 @@ async function slaSection(period: Period, status: HTMLElement): Promise<Child> {
     h(
       'div',
       { class: 'actions' },
-      csvButton('Unduh CSV per tahap', `/reports/sla?${qs(period, { format: 'csv', table: 'steps' })}`, 'laporan-sla.csv', status),
-      csvButton('Unduh CSV berkas terlambat', `/reports/sla?${qs(period, { format: 'csv', table: 'overdue' })}`, 'laporan-sla-terlambat.csv', status),
+      downloadButton('csv', 'Unduh CSV per tahap', `/reports/sla?${qs(period, { format: 'csv', table: 'steps' })}`, 'laporan-sla.csv', status),
+      downloadButton('xlsx', 'Unduh XLSX per tahap', `/reports/sla?${qs(period, { format: 'xlsx', table: 'steps' })}`, 'laporan-sla.xlsx', status),
+      downloadButton('csv', 'Unduh CSV berkas terlambat', `/reports/sla?${qs(period, { format: 'csv', table: 'overdue' })}`, 'laporan-sla-terlambat.csv', status),
+      downloadButton('xlsx', 'Unduh XLSX berkas terlambat', `/reports/sla?${qs(period, { format: 'xlsx', table: 'overdue' })}`, 'laporan-sla-terlambat.xlsx', status),
     ),
     slaTable(staffSteps(r), 'sla-table'),
     overdueTable(r, 'sla-overdue-table'),
@@ -402,7 +405,12 @@ async function ikmSection(period: Period, status: HTMLElement): Promise<Child> {
   const r = await get<IkmReport>(`/reports/ikm?${qs(period)}`);
   const idx = r.index;
   return [
-    h('div', { class: 'actions' }, csvButton('Unduh CSV IKM', `/reports/ikm?${qs(period, { format: 'csv' })}`, 'laporan-ikm.csv', status)),
+    h(
+      'div',
+      { class: 'actions' },
+      downloadButton('csv', 'Unduh CSV IKM', `/reports/ikm?${qs(period, { format: 'csv' })}`, 'laporan-ikm.csv', status),
+      downloadButton('xlsx', 'Unduh XLSX IKM', `/reports/ikm?${qs(period, { format: 'xlsx' })}`, 'laporan-ikm.xlsx', status),
+    ),
     r.source ? h('p', { class: 'small' }, `Dasar: ${r.source}.`) : null,
     idx
       ? [
@@ -437,8 +445,10 @@ async function complaintsSection(period: Period, status: HTMLElement): Promise<C
     h(
       'div',
       { class: 'actions' },
-      csvButton('Unduh CSV ringkasan', `/reports/complaints?${qs(period, { format: 'csv', table: 'summary' }, false)}`, 'laporan-pengaduan.csv', status),
-      csvButton('Unduh CSV pengaduan terlambat', `/reports/complaints?${qs(period, { format: 'csv', table: 'late' }, false)}`, 'laporan-pengaduan-terlambat.csv', status),
+      downloadButton('csv', 'Unduh CSV ringkasan', `/reports/complaints?${qs(period, { format: 'csv', table: 'summary' }, false)}`, 'laporan-pengaduan.csv', status),
+      downloadButton('xlsx', 'Unduh XLSX ringkasan', `/reports/complaints?${qs(period, { format: 'xlsx', table: 'summary' }, false)}`, 'laporan-pengaduan.xlsx', status),
+      downloadButton('csv', 'Unduh CSV pengaduan terlambat', `/reports/complaints?${qs(period, { format: 'csv', table: 'late' }, false)}`, 'laporan-pengaduan-terlambat.csv', status),
+      downloadButton('xlsx', 'Unduh XLSX pengaduan terlambat', `/reports/complaints?${qs(period, { format: 'xlsx', table: 'late' }, false)}`, 'laporan-pengaduan-terlambat.xlsx', status),
     ),
     h(
       'dl',

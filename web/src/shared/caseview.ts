@@ -83,6 +83,20 @@ export function clocks(d: Deadlines, def: PermitDef | null | undefined): HTMLEle
       d.step
         ? clockCard('Tahap saat ini', d.step, d.step.step ? h('p', { class: 'small' }, stepTitle(def, d.step.step), d.step.role ? ` · ${stepDef(def, d.step.step)?.role_label || roleLabel(d.step.role)}` : '') : null)
         : null,
+      ...(d.deemed ?? []).map((f) =>
+        clockCard(
+          f.title,
+          f,
+          h(
+            'p',
+            { class: 'small deemed-note' },
+            f.lapsed
+              ? 'Batas waktu terlampaui tanpa keputusan: permohonan dianggap dikabulkan secara hukum dan izin diterbitkan otomatis oleh sistem OSS. '
+              : 'Bila belum diputuskan sampai tanggal ini, permohonan dianggap dikabulkan secara hukum (fiktif positif). ',
+            `Dasar: ${f.source}`,
+          ),
+        ),
+      ),
     ),
     d.today ? h('p', { class: 'small' }, `Dihitung dalam hari kerja per ${formatDate(d.today)} (Senin–Jumat, di luar hari libur nasional dan cuti bersama).`) : null,
   );

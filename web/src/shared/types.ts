@@ -177,11 +177,20 @@ export interface Clock {
   state_label?: string;
 }
 
+/** Fiktif positif: a stage's legal time (UU 30/2014 Pasal 53 as amended by UU 6/2023). */
+export interface DeemedClock extends Clock {
+  stage: string;
+  title: string;
+  lapsed: boolean;
+  source: string;
+}
+
 export interface Deadlines {
   today?: string;
   applicant?: Clock;
   agency?: Clock;
   step?: Clock;
+  deemed?: DeemedClock[];
   warnings?: string[];
 }
 

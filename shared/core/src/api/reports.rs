@@ -14,7 +14,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -34,9 +34,10 @@ pub fn may_read_reports(caller: &Caller) -> ApiResult<()> {
 pub struct PeriodQuery {
     pub from: Option<String>,
     pub to: Option<String>,
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv` or `xlsx`.
     pub format: Option<String>,
-    /// For CSV: `steps` (default) or `overdue`.
+    /// For CSV and XLSX: which table (the SLA's `steps` (default) or `overdue`, the
+    /// complaints' `summary` (default) or `late`).
     pub table: Option<String>,
     /// Only this permit's cases.
     pub permit: Option<String>,
@@ -46,7 +47,7 @@ pub struct PeriodQuery {
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    pub csv: bool,
+    pub format: ReportFormat,
     pub table: String,
     pub permit: Option<String>,
 }
@@ -56,16 +57,17 @@ impl PeriodQuery {
         let mut e = validation::Errors::default();
         let from = e.field("from", self.from, validation::date);
         let to = e.field("to", self.to, validation::date);
-        let csv = match self.format.as_deref() {
-            None | Some("json") => false,
-            Some("csv") => true,
+        let format = match self.format.as_deref() {
+            None | Some("json") => ReportFormat::Json,
+            Some("csv") => ReportFormat::Csv,
+            Some("xlsx") => ReportFormat::Xlsx,
             Some(_) => {
                 e.push(FieldError::new(
                     "format",
                     "invalid_choice",
-                    "Gunakan json atau csv.",
+                    "Gunakan json, csv atau xlsx.",
                 ));
-                false
+                ReportFormat::Json
             }
         };
         let table = self.table.unwrap_or_else(|| "steps".into());
@@ -82,7 +84,7 @@ impl PeriodQuery {
             (true, Some(from), Some(to)) => Ok(Period {
                 from,
                 to,
-                csv,
+                format,
                 table,
                 permit: self.permit,
             }),
@@ -222,6 +224,273 @@ pub fn step_rows(records: &[StepRecord], permits: &[&PermitDef]) -> Vec<StepRow>
         .collect()
 }
 
+/// How a report is served: `format=json` (the default), `csv` or `xlsx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl ReportFormat {
+    /// The file name's extension of a download (`None` for JSON).
+    fn extension(self) -> Option<&'static str> {
+        match self {
+            ReportFormat::Json => None,
+            ReportFormat::Csv => Some("csv"),
+            ReportFormat::Xlsx => Some("xlsx"),
+        }
+    }
+}
+
+/// One cell of a report table, typed: CSV writes its text, XLSX a cell of the same type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text as entered or named in the catalogue: a string cell in XLSX (never a formula).
+    Text(String),
+    /// A WITA date: ISO 8601 in CSV, an Excel date in XLSX.
+    Date(NaiveDate),
+    Int(i64),
+    /// A decimal: with `places`, exactly that many digits in CSV and XLSX's value rounded to
+    /// them (number format `0.00…`); without, the shortest text that reads back as the value.
+    Decimal {
+        value: f64,
+        places: Option<usize>,
+    },
+    /// No value (an unset target, no stays to measure): an empty field or cell.
+    Empty,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    pub fn opt_text(s: Option<String>) -> Cell {
+        s.map_or(Cell::Empty, Cell::Text)
+    }
+
+    pub fn int(n: impl Into<i64>) -> Cell {
+        Cell::Int(n.into())
+    }
+
+    pub fn opt_int(n: Option<impl Into<i64>>) -> Cell {
+        n.map_or(Cell::Empty, Cell::int)
+    }
+
+    pub fn count(n: usize) -> Cell {
+        Cell::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    pub fn opt_date(d: Option<NaiveDate>) -> Cell {
+        d.map_or(Cell::Empty, Cell::Date)
+    }
+
+    /// A decimal written as briefly as it reads back (`2`, `2.5`, `50`).
+    pub fn opt_decimal(v: Option<f64>) -> Cell {
+        v.map_or(Cell::Empty, |value| Cell::Decimal {
+            value,
+            places: None,
+        })
+    }
+
+    /// A decimal with a fixed number of digits after the point (`3.0000`, `87.04`).
+    pub fn fixed(value: f64, places: usize) -> Cell {
+        Cell::Decimal {
+            value,
+            places: Some(places),
+        }
+    }
+
+    /// The cell as CSV writes it, before quoting and neutralization.
+    fn plain(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Date(d) => Cow::Owned(d.to_string()),
+            Cell::Int(n) => Cow::Owned(n.to_string()),
+            Cell::Decimal {
+                value,
+                places: None,
+            } => Cow::Owned(value.to_string()),
+            Cell::Decimal {
+                value,
+                places: Some(p),
+            } => Cow::Owned(format!("{value:.p$}")),
+            Cell::Empty => Cow::Borrowed(""),
+        }
+    }
+}
+
+/// A report table: the one model both CSV and XLSX are written from, so their columns agree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The worksheet's name in XLSX (Indonesian, at most 31 characters).
+    pub sheet: &'static str,
+    /// The header row (the same in CSV and XLSX).
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The number format of date cells in XLSX.
+pub const XLSX_DATE_FORMAT: &str = "dd/mm/yyyy";
+/// The media type of an XLSX file.
+pub const XLSX_CONTENT_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+impl Table {
+    pub fn new(sheet: &'static str, headers: &[&'static str]) -> Table {
+        debug_assert!(sheet.chars().count() <= 31, "sheet name too long: {sheet}");
+        Table {
+            sheet,
+            headers: headers.to_vec(),
+            rows: vec![],
+        }
+    }
+
+    /// Adds a row: one cell per header.
+    pub fn push(&mut self, row: Vec<Cell>) {
+        debug_assert_eq!(row.len(), self.headers.len(), "{row:?}");
+        self.rows.push(row);
+    }
+
+    /// CSV (RFC 4180, UTF-8 with a byte order mark, CRLF line ends); cells that a spreadsheet
+    /// would evaluate are neutralized ([`neutralized`]).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(UTF8_BOM);
+        out.push_str(&self.headers.join(","));
+        out.push_str("\r\n");
+        for r in &self.rows {
+            let line: Vec<String> = r.iter().map(|c| csv_field(&c.plain())).collect();
+            out.push_str(&line.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+
+    /// An XLSX workbook of one worksheet: the header row bold and frozen, dates as Excel dates
+    /// ([`XLSX_DATE_FORMAT`]), numbers as numbers, text as string cells exactly as given (a text
+    /// starting with `=` stays text: no neutralization is needed), columns as wide as their
+    /// longest cell (within 8–60 characters).
+    pub fn to_xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name(self.sheet)?;
+        let bold = Format::new().set_bold();
+        let date = Format::new().set_num_format(XLSX_DATE_FORMAT);
+        let mut fixed: std::collections::BTreeMap<usize, Format> = Default::default();
+        for (c, h) in self.headers.iter().enumerate() {
+            sheet.write_string_with_format(0, column(c), *h, &bold)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1)
+                .map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)?;
+            for (c, cell) in row.iter().enumerate() {
+                let c = column(c);
+                match cell {
+                    Cell::Text(s) => {
+                        sheet.write_string(r, c, s)?;
+                    }
+                    Cell::Date(d) => {
+                        let d = ExcelDateTime::from_ymd(
+                            u16::try_from(d.year()).map_err(|_| {
+                                rust_xlsxwriter::XlsxError::DateTimeRangeError(d.to_string())
+                            })?,
+                            d.month() as u8,
+                            d.day() as u8,
+                        )?;
+                        sheet.write_datetime_with_format(r, c, d, &date)?;
+                    }
+                    Cell::Int(n) => {
+                        sheet.write_number(r, c, *n as f64)?;
+                    }
+                    Cell::Decimal {
+                        value,
+                        places: None,
+                    } => {
+                        sheet.write_number(r, c, *value)?;
+                    }
+                    Cell::Decimal {
+                        value,
+                        places: Some(p),
+                    } => {
+                        let format = fixed.entry(*p).or_insert_with(|| {
+                            Format::new().set_num_format(format!("0.{}", "0".repeat(*p)))
+                        });
+                        let scale = 10f64.powi(i32::try_from(*p).unwrap_or(15));
+                        sheet.write_number_with_format(
+                            r,
+                            c,
+                            (value * scale).round() / scale,
+                            format,
+                        )?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        for (c, w) in self.column_widths().into_iter().enumerate() {
+            sheet.set_column_width(column(c), w)?;
+        }
+        book.save_to_buffer()
+    }
+
+    /// Each column's width in characters: its longest cell or header, plus 2, within 8–60.
+    pub fn column_widths(&self) -> Vec<f64> {
+        self.headers
+            .iter()
+            .enumerate()
+            .map(|(c, h)| {
+                let longest = self
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|cell| match cell {
+                        Cell::Date(_) => XLSX_DATE_FORMAT.len(),
+                        other => other.plain().chars().count(),
+                    })
+                    .chain([h.chars().count()])
+                    .max()
+                    .unwrap_or(0);
+                (longest + 2).clamp(8, 60) as f64
+            })
+            .collect()
+    }
+
+    /// The table as a download of `format`, named `{stem}.csv` or `{stem}.xlsx`.
+    pub fn response(&self, format: ReportFormat, stem: &str) -> ApiResult<Response> {
+        let (body, content_type) = match format {
+            ReportFormat::Csv => (
+                self.to_csv().into_bytes(),
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            ReportFormat::Xlsx => (
+                self.to_xlsx()
+                    .map_err(|e| ApiError::Internal(format!("xlsx: {e}")))?,
+                HeaderValue::from_static(XLSX_CONTENT_TYPE),
+            ),
+            ReportFormat::Json => {
+                return Err(ApiError::Internal("a table is no JSON report".into()));
+            }
+        };
+        let name = format!("{stem}.{}", format.extension().unwrap_or("bin"));
+        let mut resp = body.into_response();
+        let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, content_type);
+        if let Ok(v) = HeaderValue::from_str(&super::documents::attachment(&name)) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+        Ok(resp)
+    }
+}
+
+/// A column index as the XLSX writer takes it (report tables have a handful of columns).
+fn column(c: usize) -> u16 {
+    u16::try_from(c).unwrap_or(u16::MAX)
+}
+
 fn csv_field(s: &str) -> String {
     let s = neutralized(s);
     if s.contains([',', '"', '\n', '\r']) {
@@ -246,38 +515,69 @@ fn neutralized(s: &str) -> std::borrow::Cow<'_, str> {
 /// The byte order mark that makes spreadsheet programs read the file as UTF-8.
 const UTF8_BOM: &str = "\u{feff}";
 
-/// CSV (RFC 4180, UTF-8 with a byte order mark, CRLF line ends) from a header and rows; cells
-/// that a spreadsheet would evaluate are neutralized ([`neutralized`]).
-pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::from(UTF8_BOM);
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for r in rows {
-        let line: Vec<String> = r.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-pub fn csv_response(body: String, file_name: &str) -> Response {
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
+/// The SLA report's per-step table (`table=steps`).
+pub fn sla_steps_table(rows: &[StepRow]) -> Table {
+    let mut t = Table::new(
+        "SLA per tahap",
+        &[
+            "izin",
+            "tahap",
+            "sop",
+            "peran",
+            "target_hari_kerja",
+            "ditangani",
+            "median_hari_kerja",
+            "p90_hari_kerja",
+            "tepat_waktu",
+            "persen_tepat_waktu",
+        ],
     );
-    if let Ok(v) = HeaderValue::from_str(&super::documents::attachment(file_name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
+    for r in rows {
+        t.push(vec![
+            Cell::text(&r.permit_name),
+            Cell::text(&r.title),
+            Cell::text(&r.sop),
+            Cell::text(r.role.label()),
+            Cell::opt_int(r.target_days),
+            Cell::count(r.handled),
+            Cell::opt_decimal(r.median_days),
+            Cell::opt_int(r.p90_days),
+            Cell::count(r.on_time),
+            Cell::opt_decimal(r.on_time_percent),
+        ]);
     }
-    resp
+    t
 }
 
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
+/// The SLA report's overdue cases (`table=overdue`).
+pub fn sla_overdue_table(overdue: &[OverdueRow]) -> Table {
+    let mut t = Table::new(
+        "Berkas terlambat",
+        &[
+            "nomor_pendaftaran",
+            "izin",
+            "tahap",
+            "sop",
+            "peran",
+            "batas_waktu",
+            "hari_kerja_terlambat",
+        ],
+    );
+    for o in overdue {
+        t.push(vec![
+            Cell::opt_text(o.registration_number.clone()),
+            Cell::text(&o.permit_name),
+            Cell::text(&o.title),
+            Cell::text(&o.sop),
+            Cell::text(o.role.label()),
+            Cell::Date(o.due_on),
+            Cell::int(o.working_days_late),
+        ]);
+    }
+    t
 }
 
-/// GET /reports/sla?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv[&table=overdue]]
+/// GET /reports/sla?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv|xlsx[&table=overdue]]
 pub async fn sla(
     State(s): State<AppState>,
     caller: Caller,
@@ -325,68 +625,10 @@ pub async fn sla(
         }
     }
     overdue.sort_by(|a, b| (a.due_on, &a.case_id).cmp(&(b.due_on, &b.case_id)));
-    if period.csv {
-        let name = format!(
-            "laporan-sla-{}-{}-{}.csv",
-            period.table, period.from, period.to
-        );
-        let body = match period.table.as_str() {
-            "overdue" => csv(
-                &[
-                    "nomor_pendaftaran",
-                    "izin",
-                    "tahap",
-                    "sop",
-                    "peran",
-                    "batas_waktu",
-                    "hari_kerja_terlambat",
-                ],
-                &overdue
-                    .iter()
-                    .map(|o| {
-                        vec![
-                            opt(o.registration_number.clone()),
-                            o.permit_name.clone(),
-                            o.title.clone(),
-                            o.sop.clone(),
-                            o.role.label(),
-                            o.due_on.to_string(),
-                            o.working_days_late.to_string(),
-                        ]
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-            "steps" => csv(
-                &[
-                    "izin",
-                    "tahap",
-                    "sop",
-                    "peran",
-                    "target_hari_kerja",
-                    "ditangani",
-                    "median_hari_kerja",
-                    "p90_hari_kerja",
-                    "tepat_waktu",
-                    "persen_tepat_waktu",
-                ],
-                &rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.permit_name.clone(),
-                            r.title.clone(),
-                            r.sop.clone(),
-                            r.role.label(),
-                            opt(r.target_days),
-                            r.handled.to_string(),
-                            opt(r.median_days),
-                            opt(r.p90_days),
-                            r.on_time.to_string(),
-                            opt(r.on_time_percent),
-                        ]
-                    })
-                    .collect::<Vec<_>>(),
-            ),
+    if period.format != ReportFormat::Json {
+        let table = match period.table.as_str() {
+            "overdue" => sla_overdue_table(&overdue),
+            "steps" => sla_steps_table(&rows),
             _ => {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "table",
@@ -395,7 +637,8 @@ pub async fn sla(
                 )]));
             }
         };
-        return Ok(csv_response(body, &name));
+        let stem = format!("laporan-sla-{}-{}-{}", period.table, period.from, period.to);
+        return table.response(period.format, &stem);
     }
     Ok(Json(json!({
         "period": {"from": period.from, "to": period.to},
@@ -425,28 +668,36 @@ mod tests {
         assert_eq!(percentile(&[], 90.0), None);
     }
 
+    /// A one-column table of text cells.
+    fn texts(cells: &[&str]) -> Table {
+        let mut t = Table::new("Uji", &["x"]);
+        for c in cells {
+            t.push(vec![Cell::text(*c)]);
+        }
+        t
+    }
+
     #[test]
     fn csv_quotes_what_needs_quoting() {
-        let out = csv(&["a", "b"], &[vec!["x,y".into(), "say \"hi\"".into()]]);
-        assert_eq!(out, "\u{feff}a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
+        let mut t = Table::new("Uji", &["a", "b"]);
+        t.push(vec![Cell::text("x,y"), Cell::text("say \"hi\"")]);
+        assert_eq!(t.to_csv(), "\u{feff}a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
     }
 
     #[test]
     fn formulas_stay_text_and_numbers_stay_numbers() {
-        let out = csv(
-            &["x"],
-            &[
-                vec!["=1+1".into()],
-                vec!["@SUM(A1:A2)".into()],
-                vec!["+62 812".into()],
-                vec!["-cmd|' /C calc'!A0".into()],
-                vec!["\t=1".into()],
-                vec!["-3".into()],
-                vec!["-2.5".into()],
-                vec!["87.04".into()],
-                vec!["a=b".into()],
-            ],
-        );
+        let out = texts(&[
+            "=1+1",
+            "@SUM(A1:A2)",
+            "+62 812",
+            "-cmd|' /C calc'!A0",
+            "\t=1",
+            "-3",
+            "-2.5",
+            "87.04",
+            "a=b",
+        ])
+        .to_csv();
         let lines: Vec<&str> = out.trim_start_matches('\u{feff}').split("\r\n").collect();
         assert_eq!(
             lines,
@@ -464,6 +715,219 @@ mod tests {
                 ""
             ]
         );
+    }
+
+    #[test]
+    fn typed_cells_are_written_in_csv_as_before() {
+        let mut t = Table::new("Uji", &["d", "i", "m", "p", "f2", "f4", "e", "n"]);
+        t.push(vec![
+            Cell::Date(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()),
+            Cell::int(-3),
+            Cell::opt_decimal(Some(2.0)),
+            Cell::opt_decimal(Some(66.7)),
+            Cell::fixed(87.04, 2),
+            Cell::fixed(1.0 / 3.0, 4),
+            Cell::opt_int(None::<u32>),
+            Cell::opt_decimal(None),
+        ]);
+        assert_eq!(
+            t.to_csv(),
+            "\u{feff}d,i,m,p,f2,f4,e,n\r\n2026-03-10,-3,2,66.7,87.04,0.3333,,\r\n"
+        );
+    }
+
+    fn step_row() -> StepRow {
+        StepRow {
+            permit: "kantor-kas-ksp".into(),
+            permit_name: "Izin Pembukaan Kantor Kas KSP".into(),
+            step: StepCode::new("front_office_verification"),
+            sop: "g".into(),
+            title: "Verifikasi pendaftaran oleh petugas front office".into(),
+            role: Role::new("front_office"),
+            role_label: Role::new("front_office").label(),
+            target_days: Some(1),
+            handled: 2,
+            median_days: Some(2.0),
+            p90_days: Some(3),
+            on_time: 1,
+            on_time_percent: Some(50.0),
+        }
+    }
+
+    /// The SLA table's CSV is byte for byte what the report wrote before the table model.
+    #[test]
+    fn sla_steps_csv_is_unchanged() {
+        let mut unmeasured = step_row();
+        unmeasured.handled = 0;
+        unmeasured.on_time = 0;
+        unmeasured.median_days = None;
+        unmeasured.p90_days = None;
+        unmeasured.on_time_percent = None;
+        unmeasured.target_days = None;
+        assert_eq!(
+            sla_steps_table(&[step_row(), unmeasured]).to_csv(),
+            "\u{feff}izin,tahap,sop,peran,target_hari_kerja,ditangani,median_hari_kerja,\
+             p90_hari_kerja,tepat_waktu,persen_tepat_waktu\r\n\
+             Izin Pembukaan Kantor Kas KSP,Verifikasi pendaftaran oleh petugas front office,g,\
+             Petugas Front Office,1,2,2,3,1,50\r\n\
+             Izin Pembukaan Kantor Kas KSP,Verifikasi pendaftaran oleh petugas front office,g,\
+             Petugas Front Office,,0,,,0,\r\n"
+        );
+    }
+
+    #[test]
+    fn the_tables_have_typed_columns_and_short_sheet_names() {
+        let due = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let overdue = sla_overdue_table(&[OverdueRow {
+            case_id: "c1".into(),
+            registration_number: None,
+            permit: "kantor-kas-ksp".into(),
+            permit_name: "=1+1".into(),
+            step: StepCode::new("front_office_verification"),
+            title: "Verifikasi".into(),
+            sop: "g".into(),
+            role: Role::new("front_office"),
+            role_label: Role::new("front_office").label(),
+            due_on: due,
+            working_days_late: 2,
+        }]);
+        assert_eq!(
+            overdue.rows[0],
+            [
+                Cell::Empty,
+                Cell::text("=1+1"),
+                Cell::text("Verifikasi"),
+                Cell::text("g"),
+                Cell::text("Petugas Front Office"),
+                Cell::Date(due),
+                Cell::Int(2),
+            ]
+        );
+        let late = complaints_late_table(&[LateComplaint {
+            tracking_code: "ADU-AAAAA-BBBBB".into(),
+            channel: "Portal Perizinan Digital",
+            due_on: due,
+            closed_on: None,
+            open: true,
+        }]);
+        assert_eq!(late.rows[0][2], Cell::Date(due));
+        assert_eq!(late.rows[0][3], Cell::Empty);
+        let counts = vec![Count {
+            code: "portal".into(),
+            label: "Portal".into(),
+            count: 2,
+        }];
+        let summary = complaints_summary_table(&[("saluran", &counts)], 2);
+        assert_eq!(
+            summary.to_csv(),
+            "\u{feff}dimensi,kode,uraian,jumlah\r\nsaluran,portal,Portal,2\r\n\
+             jumlah,total,Jumlah pengaduan,2\r\n"
+        );
+        assert!(ikm_table(None).rows.is_empty());
+        for t in [
+            sla_steps_table(&[]),
+            overdue,
+            late,
+            summary,
+            ikm_table(None),
+        ] {
+            assert!(t.sheet.chars().count() <= 31, "{}", t.sheet);
+            assert!(t.rows.iter().all(|r| r.len() == t.headers.len()));
+        }
+    }
+
+    #[test]
+    fn column_widths_follow_the_longest_cell() {
+        let mut t = Table::new("Uji", &["a", "tanggal", "uraian"]);
+        t.push(vec![
+            Cell::Int(1),
+            Cell::Date(NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()),
+            Cell::text("x".repeat(100)),
+        ]);
+        assert_eq!(t.column_widths(), [8.0, 12.0, 60.0]);
+    }
+
+    /// One part of an XLSX file (a zip archive), as text.
+    fn xlsx_part(xlsx: &[u8], name: &str) -> String {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("a zip archive");
+        let mut part = zip.by_name(name).expect(name);
+        let mut out = String::new();
+        part.read_to_string(&mut out).expect("UTF-8 XML");
+        out
+    }
+
+    #[test]
+    fn xlsx_has_a_frozen_bold_header_typed_cells_and_text_that_is_never_a_formula() {
+        let mut t = Table::new(
+            "Berkas terlambat",
+            &["izin", "batas_waktu", "jumlah", "nilai"],
+        );
+        t.push(vec![
+            Cell::text("=1+1"),
+            Cell::Date(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()),
+            Cell::Int(7),
+            Cell::fixed(1.0 / 3.0, 4),
+        ]);
+        let xlsx = t.to_xlsx().expect("an XLSX file");
+        assert!(xlsx.starts_with(b"PK"), "a zip archive");
+        let book = xlsx_part(&xlsx, "xl/workbook.xml");
+        assert!(book.contains(r#"<sheet name="Berkas terlambat""#), "{book}");
+        let sheet = xlsx_part(&xlsx, "xl/worksheets/sheet1.xml");
+        assert!(
+            sheet.contains(
+                r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
+            ),
+            "{sheet}"
+        );
+        assert!(!sheet.contains("<f>"), "no formula: {sheet}");
+        // A1 (the header) and A2 (the text) are shared strings; B2 is 10 March 2026 as an
+        // Excel serial date (46091), C2 and D2 numbers (D2 rounded to its four digits).
+        assert!(sheet.contains(r#"<c r="A2" t="s""#), "{sheet}");
+        assert!(sheet.contains("<v>46091</v>"), "{sheet}");
+        assert!(sheet.contains("<c r=\"C2\"><v>7</v></c>"), "{sheet}");
+        assert!(sheet.contains("<v>0.3333</v>"), "{sheet}");
+        let strings = xlsx_part(&xlsx, "xl/sharedStrings.xml");
+        assert!(
+            strings.contains("<t>=1+1</t>"),
+            "exact, not neutralized: {strings}"
+        );
+        assert!(!strings.contains("'=1+1"), "{strings}");
+        let styles = xlsx_part(&xlsx, "xl/styles.xml");
+        assert!(styles.contains(r#"formatCode="dd/mm/yyyy""#), "{styles}");
+        assert!(styles.contains(r#"formatCode="0.0000""#), "{styles}");
+        assert!(styles.contains("<b/>"), "a bold header: {styles}");
+    }
+
+    #[test]
+    fn unknown_formats_list_xlsx() {
+        let q = PeriodQuery {
+            from: Some("2026-03-01".into()),
+            to: Some("2026-03-31".into()),
+            format: Some("ods".into()),
+            table: None,
+            permit: None,
+        };
+        let Err(ApiError::Validation(e)) = q.parse() else {
+            panic!("ods is refused");
+        };
+        assert_eq!(e[0].field, "format");
+        assert_eq!(e[0].code, "invalid_choice");
+        assert!(e[0].detail.contains("xlsx"), "{}", e[0].detail);
+        for (f, want) in [
+            (None, ReportFormat::Json),
+            (Some("csv"), ReportFormat::Csv),
+            (Some("xlsx"), ReportFormat::Xlsx),
+        ] {
+            let q = PeriodQuery {
+                from: Some("2026-03-01".into()),
+                to: Some("2026-03-31".into()),
+                format: f.map(String::from),
+                table: None,
+                permit: None,
+            };
+            assert_eq!(q.parse().ok().map(|p| p.format), Some(want));
+        }
     }
 }
 
@@ -501,7 +965,7 @@ fn counts<K: Ord + Copy>(
         .collect()
 }
 
-/// GET /reports/complaints?from&to[&format=csv[&table=late]] — complaints filed in the period:
+/// GET /reports/complaints?from&to[&format=csv|xlsx[&table=late]] — complaints filed in the period:
 /// counts per channel, kind, follow-up type and outcome, median resolution time (calendar days,
 /// filed to closed), the open and the late ones. No personal data, no complaint text.
 pub async fn complaints(
@@ -597,7 +1061,7 @@ pub async fn complaints(
         })
         .collect();
     days.sort_unstable();
-    let late: Vec<Value> = list
+    let late: Vec<LateComplaint> = list
         .iter()
         .filter_map(|c| {
             let due = c.due_on?;
@@ -606,67 +1070,27 @@ pub async fn complaints(
                 Some(d) => d > due,
                 None => today > due,
             };
-            is_late.then(|| {
-                json!({
-                    "tracking_code": c.tracking_code,
-                    "channel": c.channel.label(),
-                    "due_on": due,
-                    "closed_on": done,
-                    "open": c.status == ComplaintStatus::Open,
-                })
+            is_late.then(|| LateComplaint {
+                tracking_code: c.tracking_code.clone(),
+                channel: c.channel.label(),
+                due_on: due,
+                closed_on: done,
+                open: c.status == ComplaintStatus::Open,
             })
         })
         .collect();
-    if period.csv {
-        let name = format!(
-            "laporan-pengaduan-{}-{}-{}.csv",
-            period.table, period.from, period.to
-        );
-        let body = match period.table.as_str() {
-            "steps" | "summary" => {
-                let mut rows = vec![];
-                for (dim, list) in [
+    if period.format != ReportFormat::Json {
+        let table = match period.table.as_str() {
+            "steps" | "summary" => complaints_summary_table(
+                &[
                     ("saluran", &per_channel),
                     ("jenis", &per_kind),
                     ("tindak_lanjut", &per_follow_up),
                     ("hasil", &per_outcome),
-                ] {
-                    for c in list {
-                        rows.push(vec![
-                            dim.to_string(),
-                            c.code.clone(),
-                            c.label.clone(),
-                            c.count.to_string(),
-                        ]);
-                    }
-                }
-                rows.push(vec![
-                    "jumlah".into(),
-                    "total".into(),
-                    "Jumlah pengaduan".into(),
-                    list.len().to_string(),
-                ]);
-                csv(&["dimensi", "kode", "uraian", "jumlah"], &rows)
-            }
-            "late" => csv(
-                &[
-                    "kode_pelacakan",
-                    "saluran",
-                    "batas_waktu",
-                    "tanggal_selesai",
                 ],
-                &late
-                    .iter()
-                    .map(|l| {
-                        vec![
-                            l["tracking_code"].as_str().unwrap_or("").to_string(),
-                            l["channel"].as_str().unwrap_or("").to_string(),
-                            l["due_on"].as_str().unwrap_or("").to_string(),
-                            l["closed_on"].as_str().unwrap_or("").to_string(),
-                        ]
-                    })
-                    .collect::<Vec<_>>(),
+                list.len(),
             ),
+            "late" => complaints_late_table(&late),
             _ => {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "table",
@@ -675,7 +1099,11 @@ pub async fn complaints(
                 )]));
             }
         };
-        return Ok(csv_response(body, &name));
+        let stem = format!(
+            "laporan-pengaduan-{}-{}-{}",
+            period.table, period.from, period.to
+        );
+        return table.response(period.format, &stem);
     }
     Ok(Json(json!({
         "period": {"from": period.from, "to": period.to},
@@ -693,7 +1121,7 @@ pub async fn complaints(
     .into_response())
 }
 
-/// GET /reports/ikm?from&to[&format=csv] — the satisfaction index of the period
+/// GET /reports/ikm?from&to[&format=csv|xlsx] — the satisfaction index of the period
 /// (PermenPANRB 14/2017): NRR per element, IKM, band, respondents, suggestions (without names).
 pub async fn ikm(
     State(s): State<AppState>,
@@ -713,41 +1141,9 @@ pub async fn ikm(
         .iter()
         .filter_map(|r| r.suggestion.as_deref())
         .collect();
-    if period.csv {
-        let mut rows: Vec<Vec<String>> = vec![];
-        if let Some(i) = &index {
-            for e in &i.elements {
-                rows.push(vec![
-                    e.code.to_uppercase(),
-                    e.name.to_string(),
-                    format!("{:.4}", e.nrr),
-                    format!("{:.4}", e.weighted),
-                ]);
-            }
-            rows.push(vec![
-                "IKM".into(),
-                format!(
-                    "Mutu {} ({})",
-                    i.band_label,
-                    serde_json::to_value(i.band)
-                        .ok()
-                        .and_then(|b| b.as_str().map(String::from))
-                        .unwrap_or_default()
-                ),
-                format!("{:.2}", i.ikm),
-                String::new(),
-            ]);
-            rows.push(vec![
-                "RESPONDEN".into(),
-                "Jumlah responden".into(),
-                i.respondents.to_string(),
-                String::new(),
-            ]);
-        }
-        return Ok(csv_response(
-            csv(&["unsur", "uraian", "nilai", "nilai_tertimbang"], &rows),
-            &format!("laporan-ikm-{}-{}.csv", period.from, period.to),
-        ));
+    if period.format != ReportFormat::Json {
+        let stem = format!("laporan-ikm-{}-{}", period.from, period.to);
+        return ikm_table(index.as_ref()).response(period.format, &stem);
     }
     Ok(Json(json!({
         "period": {"from": period.from, "to": period.to},
@@ -758,6 +1154,100 @@ pub async fn ikm(
         "suggestions": suggestions,
     }))
     .into_response())
+}
+
+/// A complaint past its 60 days (closed late, or still open after them).
+#[derive(Debug, Serialize)]
+pub struct LateComplaint {
+    pub tracking_code: String,
+    pub channel: &'static str,
+    pub due_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub open: bool,
+}
+
+/// The complaints report's counts per dimension (`table=summary`), then the total.
+pub fn complaints_summary_table(dimensions: &[(&str, &Vec<Count>)], total: usize) -> Table {
+    let mut t = Table::new(
+        "Ringkasan pengaduan",
+        &["dimensi", "kode", "uraian", "jumlah"],
+    );
+    for (dim, counts) in dimensions {
+        for c in counts.iter() {
+            t.push(vec![
+                Cell::text(*dim),
+                Cell::text(&c.code),
+                Cell::text(&c.label),
+                Cell::count(c.count),
+            ]);
+        }
+    }
+    t.push(vec![
+        Cell::text("jumlah"),
+        Cell::text("total"),
+        Cell::text("Jumlah pengaduan"),
+        Cell::count(total),
+    ]);
+    t
+}
+
+/// The complaints report's late complaints (`table=late`).
+pub fn complaints_late_table(late: &[LateComplaint]) -> Table {
+    let mut t = Table::new(
+        "Pengaduan terlambat",
+        &[
+            "kode_pelacakan",
+            "saluran",
+            "batas_waktu",
+            "tanggal_selesai",
+        ],
+    );
+    for l in late {
+        t.push(vec![
+            Cell::text(&l.tracking_code),
+            Cell::text(l.channel),
+            Cell::Date(l.due_on),
+            Cell::opt_date(l.closed_on),
+        ]);
+    }
+    t
+}
+
+/// The IKM report's table: NRR and weighted NRR per element, the index with its band, the
+/// respondents; no rows without respondents.
+pub fn ikm_table(index: Option<&crate::domain::survey::Ikm>) -> Table {
+    let mut t = Table::new(
+        "Indeks Kepuasan Masyarakat",
+        &["unsur", "uraian", "nilai", "nilai_tertimbang"],
+    );
+    let Some(i) = index else {
+        return t;
+    };
+    for e in &i.elements {
+        t.push(vec![
+            Cell::text(e.code.to_uppercase()),
+            Cell::text(e.name),
+            Cell::fixed(e.nrr, 4),
+            Cell::fixed(e.weighted, 4),
+        ]);
+    }
+    let band = serde_json::to_value(i.band)
+        .ok()
+        .and_then(|b| b.as_str().map(String::from))
+        .unwrap_or_default();
+    t.push(vec![
+        Cell::text("IKM"),
+        Cell::text(format!("Mutu {} ({band})", i.band_label)),
+        Cell::fixed(i.ikm, 2),
+        Cell::Empty,
+    ]);
+    t.push(vec![
+        Cell::text("RESPONDEN"),
+        Cell::text("Jumlah responden"),
+        Cell::count(i.respondents),
+        Cell::Empty,
+    ]);
+    t
 }
 
 /// Most events one security report lists.
