@@ -604,6 +604,89 @@ mod tests {
     }
 
     #[test]
+    fn a_computed_wait_is_entered_only_through_its_deadline_task() {
+        // A Choice going straight to the revision wait would leave its TimeoutSecondsPath
+        // reading nothing (or a stale value).
+        let e = problems_after(|_, w| {
+            w["States"]["FrontOfficeVerificationOutcome"]["Choices"][1]["Next"] =
+                "ApplicantRevision".into();
+        });
+        assert!(
+            e.contains("state `FrontOfficeVerificationOutcome` enters `ApplicantRevision` but is not a `deadline` task of step Some(\"applicant_revision\") writing $.deadline.Payload.timeout_seconds"),
+            "{e}"
+        );
+        let e = problems_after(|_, w| {
+            w["States"]["ApplicantRevisionDeadline"]["ResultPath"] = "$.clock".into();
+        });
+        assert!(
+            e.contains("enters `ApplicantRevision` but is not a `deadline` task"),
+            "{e}"
+        );
+        let e = problems_after(|_, w| {
+            w["States"]["ApplicantRevision"]["TimeoutSeconds"] = 86_400.into();
+        });
+        assert!(
+            e.contains(
+                "state `ApplicantRevision`: has both `TimeoutSeconds` and `TimeoutSecondsPath`"
+            ),
+            "{e}"
+        );
+        let e = problems_after(|_, w| {
+            w["States"]["NotifyFileComplete"]["TimeoutSecondsPath"] =
+                "$.deadline.Payload.timeout_seconds".into();
+            w["States"]["NotifyFileComplete"]
+                .as_object_mut()
+                .unwrap()
+                .remove("TimeoutSeconds");
+        });
+        assert!(
+            e.contains("state `NotifyFileComplete`: only a human step of a domain that computes deadlines may use TimeoutSecondsPath"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn every_stage_wait_catches_the_fiktif_positif_into_the_recording_step() {
+        let e = problems_after(|_, w| {
+            let c = w["States"]["TechnicalVerification"]["Catch"]
+                .as_array_mut()
+                .unwrap();
+            c.remove(0);
+        });
+        // Without its own catch the catch-all takes it (to WorkflowFailed).
+        assert!(
+            e.contains("state `TechnicalVerification`: `Perizinan.DeemedGranted` must be caught by name, before any catch-all"),
+            "{e}"
+        );
+        let e = problems_after(|_, w| {
+            w["States"]["TechnicalVerification"]["Catch"] = serde_json::json!([
+                {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.timeout", "Next": "EscalateTechnicalVerification"}
+            ]);
+        });
+        assert!(
+            e.contains("state `TechnicalVerification`: step `technical_verification` is in a fiktif positif stage and must catch `Perizinan.DeemedGranted`"),
+            "{e}"
+        );
+        let e = problems_after(|_, w| {
+            w["States"]["TechnicalVerification"]["Catch"][0]["Next"] = "Effectuation".into();
+        });
+        assert!(
+            e.contains("`Perizinan.DeemedGranted` must go to the wait at step `deemed_issuance`"),
+            "{e}"
+        );
+        let e = problems_after(|p, _| {
+            p["deemed_approval"]["stages"][0]["steps"]
+                .as_array_mut()
+                .unwrap()
+                .push("applicant_revision".into());
+        });
+        assert!(
+            e.contains("deemed_approval: stage `pemeriksaan_persetujuan`: step `applicant_revision` is not a staff step"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn permits_may_not_disagree_on_a_step_code_or_a_counter() {
         let (permit, workflow) = kantor_kas();
         let example = SHIPPED

@@ -1436,12 +1436,16 @@ mod tests {
     }
 
     fn harness(path: Option<&Path>) -> Harness {
+        harness_with(path, machine())
+    }
+
+    fn harness_with(path: Option<&Path>, def: Definition) -> Harness {
         let clock = Arc::new(SystemClock::default());
         let ex = match path {
             Some(p) => {
-                Executor::open(p, vec![("test".into(), machine())], "test", clock.clone()).unwrap()
+                Executor::open(p, vec![("test".into(), def)], "test", clock.clone()).unwrap()
             }
-            None => Executor::in_memory(vec![("test".into(), machine())], clock.clone()).unwrap(),
+            None => Executor::in_memory(vec![("test".into(), def)], clock.clone()).unwrap(),
         }
         .with_retry_time_scale(0.0);
         let tokens = Arc::new(Mutex::new(vec![]));
@@ -1612,6 +1616,88 @@ mod tests {
             ("SUCCEEDED", "TimedOut")
         );
         assert_eq!(d.output.unwrap()["error"]["Error"], "States.Timeout");
+    }
+
+    /// `TimeoutSecondsPath` reads the wait's timeout from its input; a path that selects no
+    /// positive integer fails the execution with `States.Runtime`, as on Step Functions. A
+    /// SendTaskFailure's error is caught by name.
+    #[tokio::test]
+    async fn computed_timeouts_and_task_failures() {
+        let def = json!({
+            "StartAt": "Wait",
+            "States": {
+                "Wait": {"Type": "Task", "Resource": perizinan::asl::definition::INVOKE_WAIT,
+                    "TimeoutSecondsPath": "$.clock.seconds",
+                    "Parameters": {"FunctionName": "${Fn}", "Payload": {"token.$": "$$.Task.Token"}},
+                    "ResultPath": "$.decision", "Next": "Done",
+                    "Catch": [
+                        {"ErrorEquals": ["Perizinan.DeemedGranted"], "ResultPath": "$.deemed", "Next": "Deemed"},
+                        {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "TimedOut"}]},
+                "Done": {"Type": "Succeed"},
+                "Deemed": {"Type": "Succeed"},
+                "TimedOut": {"Type": "Succeed"}
+            }
+        });
+        let def = Definition::load(
+            &def.to_string(),
+            &Map::from([("Fn".to_string(), "f".to_string())]),
+        )
+        .unwrap();
+        let h = harness_with(None, def);
+        h.ex.start_execution("test", "e1", json!({"clock": {"seconds": 300}}))
+            .await
+            .unwrap();
+        h.clock.advance(chrono::Duration::seconds(299));
+        assert_eq!(h.ex.fire_timeouts().await.unwrap(), 0);
+        h.clock.advance(chrono::Duration::seconds(2));
+        assert_eq!(h.ex.fire_timeouts().await.unwrap(), 1);
+        let d = h.ex.describe("e1").await.unwrap().unwrap();
+        assert_eq!(
+            (d.status.as_str(), d.state.as_str()),
+            ("SUCCEEDED", "TimedOut")
+        );
+        let submitted: Vec<_> =
+            h.ex.history("e1")
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.kind == "TaskSubmitted")
+                .collect();
+        assert_eq!(
+            submitted[0].detail.as_ref().unwrap()["timeout_seconds"],
+            300
+        );
+
+        for (name, input) in [
+            ("e2", json!({"clock": {"seconds": "300"}})),
+            ("e3", json!({})),
+        ] {
+            h.ex.start_execution("test", name, input).await.unwrap();
+            let d = h.ex.describe(name).await.unwrap().unwrap();
+            assert_eq!(
+                (d.status.as_str(), d.error.as_deref()),
+                ("FAILED", Some("States.Runtime")),
+                "{name}"
+            );
+        }
+
+        h.ex.start_execution("test", "e4", json!({"clock": {"seconds": 300}}))
+            .await
+            .unwrap();
+        let r =
+            h.ex.send_task_failure(&last_token(&h), "Perizinan.DeemedGranted", "stage lapsed")
+                .await
+                .unwrap();
+        assert_eq!(r, Completion::Delivered);
+        let d = h.ex.describe("e4").await.unwrap().unwrap();
+        assert_eq!(
+            (d.status.as_str(), d.state.as_str()),
+            ("SUCCEEDED", "Deemed")
+        );
+        assert_eq!(
+            d.output.unwrap()["deemed"]["Error"],
+            "Perizinan.DeemedGranted"
+        );
     }
 
     #[tokio::test]
