@@ -227,3 +227,31 @@ async fn wait_for_status(app: &TestApp, token: &str, id: &str, status: &str) -> 
         app.case(token, id).await
     )
 }
+
+/// The survey waits its SLA (5 working days in `permit.json`), counted in working days to the
+/// end of that day (WITA), not 14 calendar days.
+#[tokio::test]
+async fn the_survey_waits_its_sla_in_working_days() {
+    let app = TestApp::spawn().await;
+    let id = submitted_case(&app, "pemohon").await;
+    staff_g_to_p(&app, &id, "grant").await;
+    let t = app.login("pemohon").await;
+    let c = app.case(&t, &id).await;
+    assert_eq!(step_of(&c), "survey", "{c}");
+    let cal = perizinan::domain::calendar::Calendar::shipped();
+    let due = cal.add_working_days(today(), 5).value;
+    assert_eq!(c["deadlines"]["step"]["due_on"], due.to_string(), "{c}");
+    let expected = perizinan::domain::deadlines::seconds_until_end_of(due, chrono::Utc::now());
+    let ex = app.execution(&id).await;
+    let waits: Vec<u64> = ex["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "TaskSubmitted" && e["state"] == "Survey")
+        .filter_map(|e| e["detail"]["timeout_seconds"].as_u64())
+        .collect();
+    assert!(
+        waits.len() == 1 && waits[0] <= expected + 1 && waits[0] + 120 >= expected,
+        "{waits:?} vs {expected}"
+    );
+}

@@ -663,6 +663,11 @@ async fn orchestrator_contract_embedded_executor() {
                     .unwrap()
                     .push((p["step"].as_str().unwrap().to_string(), tok.to_string()));
             }
+            // A computed wait (the revision's TimeoutSecondsPath) reads the deadline task's
+            // answer: a day, as the workflow function would answer in shape.
+            if p["action"] == "deadline" {
+                return Ok(json!({"timeout_seconds": 86_400}));
+            }
             Ok(json!({}))
         }
     }));
