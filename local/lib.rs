@@ -19,7 +19,7 @@ use perizinan::catalogue::Catalogue;
 use perizinan::domain::{Origin, Role};
 use perizinan::ports::clock::SystemClock;
 use perizinan::ports::directory::StaticDirectory;
-use perizinan::settings::Settings;
+use perizinan::settings::{Backend, Settings};
 use perizinan_embedded::files::{SignedQuery, UrlError};
 use perizinan_embedded::{BootError, Embedded, EmbeddedConfig};
 use serde::{Deserialize, Serialize};
@@ -449,13 +449,61 @@ async fn site(State(l): State<Local>, uri: axum::http::Uri) -> Response {
     }
 }
 
-/// What the portal and console need to know about this deployment.
-async fn site_config() -> Json<Value> {
+/// What the portal and console need to know about this deployment. Without the dev login
+/// (not on loopback) there is no sign-in: the public pages only.
+async fn site_config(dev_surfaces: bool) -> Json<Value> {
+    let auth = if dev_surfaces {
+        json!({"mode": "dev", "users": "/api/auth/dev/users", "login": "/api/auth/dev/login"})
+    } else {
+        json!({"mode": "none"})
+    };
     Json(json!({
         "api": "/api",
-        "auth": {"mode": "dev", "users": "/api/auth/dev/users", "login": "/api/auth/dev/login"},
+        "auth": auth,
         "environment": "lokal",
     }))
+}
+
+/// DNS rebinding: a page on another site whose name resolves to this machine reaches the
+/// runner with that name in `Host`. Only IP addresses (which rebinding cannot forge),
+/// `localhost` and `PD_ALLOWED_HOSTS` are answered; anything else is a 421.
+async fn host_check(
+    State(allowed): State<Arc<Vec<String>>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_string()));
+    match host {
+        Some(h) if host_allowed(&h, &allowed) => next.run(req).await,
+        _ => ApiError::HostNotAllowed.into_response(),
+    }
+}
+
+/// `host[:port]` (IPv6 in brackets) is an IP address, `localhost` or one of `allowed`.
+pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, after)) if after.is_empty() || after.starts_with(':') => {
+                return ip.parse::<std::net::Ipv6Addr>().is_ok();
+            }
+            _ => return false,
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((n, port)) if port.chars().all(|c| c.is_ascii_digit()) => n,
+            Some(_) => return false,
+            None => host,
+        }
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name == "localhost"
+        || allowed.iter().any(|a| *a == name)
 }
 
 fn executor(l: &Local) -> Result<&perizinan_embedded::executor::Executor, ApiError> {
@@ -608,6 +656,11 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), BootError> {
     let (host, port) = (cfg.runner.host, cfg.runner.port);
+    // The dev surfaces (a login as anyone, the outbox, the clock, the jobs) only where nobody
+    // else can reach them: a loopback bind with the embedded backend, unless asked for loudly.
+    let local_only = host.is_loopback() && cfg.backend.unwrap_or_default() == Backend::Embedded;
+    let dev_surfaces = local_only || cfg.runner.insecure_dev_surfaces;
+    let allowed_hosts = cfg.runner.allowed_hosts.clone();
     let listener = tokio::net::TcpListener::bind((host, port))
         .await
         .map_err(|e| BootError(format!("cannot listen on {host}:{port}: {e}")))?;
@@ -674,13 +727,17 @@ pub async fn run(
     };
     let local_web_available = local.web.available();
     let state: AppState = embedded.services.clone();
-    let api = perizinan::api::guard::with_guards(routes, state)
-        .route("/auth/dev/users", get(dev_users).with_state(local.clone()))
-        .route("/auth/dev/login", post(dev_login).with_state(local.clone()))
+    let mut api = perizinan::api::guard::with_guards(routes, state);
+    if dev_surfaces {
+        api = api
+            .route("/auth/dev/users", get(dev_users).with_state(local.clone()))
+            .route("/auth/dev/login", post(dev_login).with_state(local.clone()));
+    }
+    let api = api
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(axum::middleware::from_fn_with_state(local.clone(), gateway));
-    let app = Router::new()
+    let mut app = Router::new()
         .nest("/api", api)
         .route(
             "/_files/{*key}",
@@ -688,19 +745,30 @@ pub async fn run(
                 .get(file_get)
                 .layer(DefaultBodyLimit::max(MAX_FILE_BYTES)),
         )
-        .route("/_signed/{*key}", get(signed_get))
-        .route("/_outbox", get(outbox_json))
-        .route("/_outbox/{file}", get(outbox_raw))
-        .route("/outbox", get(outbox_html))
-        .route("/_dev/executions/{name}", get(dev_execution))
-        .route("/_dev/timeouts", post(dev_timeouts))
-        .route("/_dev/faults", get(dev_faults))
-        .route("/_dev/stats", get(dev_stats))
-        .route("/_dev/clock", get(dev_clock_get).post(dev_clock_set))
-        .route("/_jobs/overdue", post(job_overdue))
-        .route("/config.json", get(site_config))
+        .route("/_signed/{*key}", get(signed_get));
+    if dev_surfaces {
+        app = app
+            .route("/_outbox", get(outbox_json))
+            .route("/_outbox/{file}", get(outbox_raw))
+            .route("/outbox", get(outbox_html))
+            .route("/_dev/executions/{name}", get(dev_execution))
+            .route("/_dev/timeouts", post(dev_timeouts))
+            .route("/_dev/faults", get(dev_faults))
+            .route("/_dev/stats", get(dev_stats))
+            .route("/_dev/clock", get(dev_clock_get).post(dev_clock_set))
+            .route("/_jobs/overdue", post(job_overdue));
+    }
+    let app = app
+        .route(
+            "/config.json",
+            get(move || site_config(dev_surfaces)),
+        )
         .fallback(site)
-        .with_state(local);
+        .with_state(local)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(allowed_hosts),
+            host_check,
+        ));
 
     let morning = embedded.clone();
     tokio::spawn(async move {
@@ -731,12 +799,30 @@ pub async fn run(
         println!("  Konsol:     {base}/console/");
     }
     println!("  API:        {base}/api");
-    println!("  Dev login:  {base}/api/auth/dev/users  (POST {base}/api/auth/dev/login)");
-    println!(
-        "  Outbox:     {base}/outbox  (berkas .eml di {})",
-        data_dir.join("outbox").display()
-    );
-    println!("  Jobs:       POST {base}/_jobs/overdue (otomatis setiap hari pukul 07.00 WITA)");
+    if dev_surfaces {
+        if !local_only {
+            println!(
+                "  PERINGATAN: PD_INSECURE_DEV_SURFACES=1 — siapa pun yang menjangkau {base} dapat masuk sebagai petugas mana pun, membaca outbox dan mengatur jam. Jangan gunakan di jaringan yang tidak tepercaya."
+            );
+            tracing::warn!(%base, "dev surfaces served beyond loopback (PD_INSECURE_DEV_SURFACES=1)");
+        }
+        println!("  Dev login:  {base}/api/auth/dev/users  (POST {base}/api/auth/dev/login)");
+        println!(
+            "  Outbox:     {base}/outbox  (berkas .eml di {})",
+            data_dir.join("outbox").display()
+        );
+        println!(
+            "  Jobs:       POST {base}/_jobs/overdue (otomatis setiap hari pukul 07.00 WITA)"
+        );
+    } else {
+        println!(
+            "  Dev login, outbox, /_dev dan /_jobs tidak dilayani: alamat ini bukan loopback atau backend-nya AWS (PD_INSECURE_DEV_SURFACES=1 untuk memaksanya)."
+        );
+        println!(
+            "  Berkas .eml: {}; pekerjaan harian otomatis pukul 07.00 WITA",
+            data_dir.join("outbox").display()
+        );
+    }
     println!("  Data:       {}", data_dir.display());
     if resumed + redelivered > 0 {
         println!("  Dipulihkan: {resumed} eksekusi, {redelivered} keputusan dikirim ulang");

@@ -72,6 +72,30 @@ def translate_and_lint(template, label):
     return [f"{label}: {l}" for l in lines]
 
 
+def security_assertions(template):
+    """What the security review asks of the stack, as assertions on the template (issue 17):
+    every function's log group exists with the retention of `infra/config/retention.json`."""
+    problems = []
+    with open(os.path.join(INFRA, "config", "retention.json"), encoding="utf-8") as f:
+        days = json.load(f)["function_log_days"]
+    res = template["Resources"]
+    groups = {}
+    for name, r in res.items():
+        if r.get("Type") == "AWS::Logs::LogGroup":
+            lg = r.get("Properties", {}).get("LogGroupName")
+            sub = lg.get("Fn::Sub") if isinstance(lg, dict) else None
+            if isinstance(sub, str) and sub.startswith("/aws/lambda/${") and sub.endswith("}"):
+                groups[sub[len("/aws/lambda/${"):-1]] = r["Properties"].get("RetentionInDays")
+    for name, r in res.items():
+        if r.get("Type") != "AWS::Serverless::Function":
+            continue
+        if name not in groups:
+            problems.append(f"{name}: no log group /aws/lambda/${{{name}}} with a retention")
+        elif groups[name] != days:
+            problems.append(f"{name}: log retention {groups[name]} days, the register says {days}")
+    return problems
+
+
 def main():
     with open(os.path.join(INFRA, "template.yaml"), encoding="utf-8") as f:
         template = yaml_parse(f.read())
@@ -97,6 +121,18 @@ def main():
             print(f"infra check FAILED: a template with a {label} passed")
             return 1
         print(f"{label}: refused as it should be ({found[0][:120]}…)")
+    problems = security_assertions(template)
+    if problems:
+        print("\n".join(problems))
+        print("infra check FAILED")
+        return 1
+    no_logs = copy.deepcopy(template)
+    del no_logs["Resources"]["SignFunctionLogs"]
+    found = security_assertions(no_logs)
+    if found != ["SignFunction: no log group /aws/lambda/${SignFunction} with a retention"]:
+        print(f"infra check FAILED: a function without a log group was not found ({found})")
+        return 1
+    print(f"security assertions: clean; a function without its log group is refused ({found[0]})")
     print("infra check passed")
     return 0
 

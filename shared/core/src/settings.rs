@@ -136,6 +136,14 @@ pub struct RunnerSettings {
     pub timer_interval: Duration,
     /// `PD_RETRY_TIME_SCALE` (default 1): multiplies the ASL's Retry waits.
     pub retry_time_scale: f64,
+    /// `PD_INSECURE_DEV_SURFACES=1`: serve the dev login, the outbox, `/_dev/*` and
+    /// `/_jobs/*` even on an address other than loopback or with the AWS backend. Without it
+    /// they exist only on a loopback bind with the embedded backend: anyone reaching the port
+    /// could otherwise sign in as the agency's head.
+    pub insecure_dev_surfaces: bool,
+    /// `PD_ALLOWED_HOSTS` (comma-separated host names): the names a request's `Host` may carry
+    /// besides `localhost` and IP addresses (which DNS rebinding cannot forge).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for RunnerSettings {
@@ -149,6 +157,8 @@ impl Default for RunnerSettings {
             web_dir: None,
             timer_interval: Duration::from_secs(15),
             retry_time_scale: 1.0,
+            insecure_dev_surfaces: false,
+            allowed_hosts: vec![],
         }
     }
 }
@@ -354,6 +364,26 @@ impl Settings {
             }
         };
         r.dev_clock = flag("PD_DEV_CLOCK", "1")?;
+        r.insecure_dev_surfaces = flag("PD_INSECURE_DEV_SURFACES", "1")?;
+        if let Some(v) = get("PD_ALLOWED_HOSTS") {
+            r.allowed_hosts = v
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect();
+            let bad = r.allowed_hosts.iter().find(|h| {
+                !h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            });
+            if let Some(b) = bad {
+                return Err(SettingError::invalid(
+                    "PD_ALLOWED_HOSTS",
+                    b,
+                    "nama host dipisah koma, tanpa port",
+                    "comma-separated host names, without ports",
+                ));
+            }
+        }
         if let Some(v) = get("PD_DEV_CLOCK_AT") {
             let at = DateTime::parse_from_rfc3339(&v).map_err(|_| {
                 SettingError::invalid(
@@ -660,6 +690,14 @@ mod tests {
             (vec![("PD_FAULT_RATE", "1.5")], "PD_FAULT_RATE"),
             (vec![("PORT", "80800")], "PORT"),
             (vec![("PD_ORCHESTRATOR", "airflow")], "PD_ORCHESTRATOR"),
+            (
+                vec![("PD_INSECURE_DEV_SURFACES", "yes")],
+                "PD_INSECURE_DEV_SURFACES",
+            ),
+            (
+                vec![("PD_ALLOWED_HOSTS", "izin.example:8080")],
+                "PD_ALLOWED_HOSTS",
+            ),
         ] {
             let e = from(&vars).unwrap_err();
             assert_eq!(e.variable, variable, "{vars:?}");

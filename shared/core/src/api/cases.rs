@@ -161,9 +161,12 @@ pub async fn update(
 async fn full_view(s: &AppState, case: &Case, caller: &Caller) -> ApiResult<Json<Value>> {
     let def = permit_of(s, case)?;
     let docs = s.store.documents(case.id).await?;
-    serde_json::to_value(case_view(case, def, caller, Some(&docs), s))
-        .map(Json)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    let mut v = serde_json::to_value(case_view(case, def, caller, Some(&docs), s))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !caller.is_staff() {
+        views::for_applicant(&mut v);
+    }
+    Ok(Json(v))
 }
 
 /// GET /cases/{id}

@@ -17,6 +17,9 @@ pub enum ApiError {
     NotFound,
     #[error("route not found")]
     NoRoute,
+    /// The request's `Host` is not a name this server answers to (DNS rebinding).
+    #[error("host not allowed")]
+    HostNotAllowed,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("forbidden: role {0} required")]
@@ -132,6 +135,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
+            ApiError::HostNotAllowed => StatusCode::MISDIRECTED_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Forbidden(_) | ApiError::ForbiddenOther(_) | ApiError::Segregation => {
                 StatusCode::FORBIDDEN
@@ -163,6 +167,7 @@ impl ApiError {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::NotFound => "not_found",
             ApiError::NoRoute => "no_route",
+            ApiError::HostNotAllowed => "host_not_allowed",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Forbidden(_) => "forbidden_role",
             ApiError::ForbiddenOther(_) => "forbidden",
@@ -199,6 +204,10 @@ impl ApiError {
             ApiError::NoRoute => (
                 "Tidak ditemukan",
                 "Alamat layanan yang diminta tidak tersedia.".into(),
+            ),
+            ApiError::HostNotAllowed => (
+                "Host tidak dilayani",
+                "Server ini tidak melayani nama host pada permintaan. Buka alamat yang dicetak saat server dijalankan (mis. http://127.0.0.1:8080).".into(),
             ),
             ApiError::MethodNotAllowed => (
                 "Metode tidak diizinkan",

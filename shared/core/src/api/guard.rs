@@ -8,7 +8,7 @@
 //!   retry that arrives while the first still runs waits for it. The same key on a different
 //!   request is refused (422); an unsuccessful response is not kept (the request changed
 //!   nothing, so a retry runs again). The key is scoped to the caller, so users cannot see each
-//!   other's responses. The shape follows Powertools for AWS Lambda's idempotency utility
+//!   other's responses; an anonymous caller's key is scoped to its request (method, path, body). The shape follows Powertools for AWS Lambda's idempotency utility
 //!   (record per key, in-progress lock with expiry, payload hash, stored response).
 //! - **Security log.** Every refused request (401, 403) is recorded with who (subject and roles,
 //!   never a token), what (method, route, path, problem code) and when, plus the request id and
@@ -151,20 +151,27 @@ async fn idempotency(State(s): State<AppState>, req: Request, next: Next) -> Res
         Ok(k) if valid_key(k) => k.to_string(),
         _ => return ApiError::IdempotencyKeyInvalid.into_response(),
     };
-    let scope = req
+    let sub = req
         .extensions()
         .get::<Authenticated>()
-        .map_or_else(|| "anonymous".to_string(), |a| format!("sub:{}", a.0.sub));
+        .map(|a| a.0.sub.clone());
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_REQUEST_BYTES).await else {
         return ApiError::PayloadTooLarge.into_response();
     };
-    let scoped_key = hex_sha256(&[scope.as_bytes(), key.as_bytes()]);
     let target = parts
         .uri
         .path_and_query()
         .map_or(parts.uri.path(), |p| p.as_str());
     let fingerprint = hex_sha256(&[parts.method.as_str().as_bytes(), target.as_bytes(), &bytes]);
+    // A signed-in caller's keys are theirs. Anonymous callers share no scope: a key binds to
+    // the very request it came with, so the same key from someone else with another body is
+    // another request (never a 422 that tells them the key is taken, never their response).
+    let scope = match &sub {
+        Some(sub) => format!("sub:{sub}"),
+        None => format!("anonymous:{fingerprint}"),
+    };
+    let scoped_key = hex_sha256(&[scope.as_bytes(), key.as_bytes()]);
     let req = Request::from_parts(parts, Body::from(bytes));
     run_once(&s, scoped_key, fingerprint, req, next).await
 }

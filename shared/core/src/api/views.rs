@@ -278,6 +278,29 @@ pub fn case_view<'a>(
     }
 }
 
+/// The applicant's own view of their case: what was decided, by which role and official, and
+/// why — not the staff's account ids (`sub`) nor the letter's internal drafts and their notes
+/// (the signed letter is theirs).
+pub fn for_applicant(v: &mut serde_json::Value) {
+    fn strip_subs(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                // An actor: `sub` beside `name`.
+                if o.contains_key("sub") && o.contains_key("name") {
+                    o.remove("sub");
+                }
+                o.values_mut().for_each(strip_subs);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip_subs),
+            _ => {}
+        }
+    }
+    if let Some(letter) = v.get_mut("letter").and_then(serde_json::Value::as_object_mut) {
+        letter.remove("drafts");
+    }
+    strip_subs(v);
+}
+
 /// A row of a list or work queue.
 #[derive(Serialize)]
 pub struct CaseSummary<'a> {

@@ -111,6 +111,9 @@ pub struct RetentionPolicy {
     pub security_log_days: u32,
     /// Idempotent responses are replayed this long.
     pub idempotency_hours: u32,
+    /// The functions' log groups keep their events this long (`RetentionInDays` of every
+    /// `…FunctionLogs` in `infra/template.yaml`, checked by `scripts/check_infra.py`).
+    pub function_log_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +132,7 @@ impl RetentionPolicy {
             ("complaint_identity_days", p.complaint_identity_days),
             ("security_log_days", p.security_log_days),
             ("idempotency_hours", p.idempotency_hours),
+            ("function_log_days", p.function_log_days),
         ] {
             if v == 0 {
                 return Err(RetentionError::Zero(name));
@@ -158,16 +162,17 @@ mod tests {
         assert_eq!(p.abandoned_draft_days, 90);
         assert_eq!(p.complaint_identity_days, 365);
         assert_eq!(p.idempotency_ttl(), Duration::hours(24));
+        assert_eq!(p.function_log_days, 90);
     }
 
     #[test]
     fn zero_and_unknown_fields_are_refused() {
-        let zero = r#"{"abandoned_draft_days":0,"complaint_identity_days":1,"security_log_days":1,"idempotency_hours":1}"#;
+        let zero = r#"{"abandoned_draft_days":0,"complaint_identity_days":1,"security_log_days":1,"idempotency_hours":1,"function_log_days":1}"#;
         assert!(matches!(
             RetentionPolicy::parse(zero),
             Err(RetentionError::Zero("abandoned_draft_days"))
         ));
-        let unknown = r#"{"abandoned_draft_days":1,"complaint_identity_days":1,"security_log_days":1,"idempotency_hours":1,"x":1}"#;
+        let unknown = r#"{"abandoned_draft_days":1,"complaint_identity_days":1,"security_log_days":1,"idempotency_hours":1,"function_log_days":1,"x":1}"#;
         assert!(RetentionPolicy::parse(unknown).is_err());
     }
 }

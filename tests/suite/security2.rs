@@ -1,0 +1,95 @@
+//! Security round 2 (issue 17), the items of this module: anonymous callers share no
+//! idempotency scope; the applicant's own view of a case carries no staff account ids and no
+//! internal letter drafts.
+
+use crate::common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn anonymous_complaint(app: &TestApp, key: &str, text: &str) -> (StatusCode, Value, bool) {
+    let r = app
+        .http
+        .post(format!("{}/complaints", app.api))
+        .header("Idempotency-Key", key)
+        .json(&json!({"kind": "complaint", "text": text, "anonymous": true}))
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    let replayed = r
+        .headers()
+        .get("idempotent-replayed")
+        .is_some_and(|v| v == "true");
+    (s, r.json().await.unwrap(), replayed)
+}
+
+#[tokio::test]
+async fn anonymous_idempotency_keys_bind_to_their_request() {
+    let app = TestApp::spawn().await;
+    let key = "kunci-yang-sama-0001";
+    let (s, a, replayed) =
+        anonymous_complaint(&app, key, "Loket perizinan dibuka terlambat setengah jam.").await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, false), "{a}");
+    // Someone else with the same key and another complaint: a complaint of its own, neither a
+    // 422 telling them the key is taken nor the first complainant's response.
+    let (s, b, replayed) =
+        anonymous_complaint(&app, key, "Petugas tidak menjelaskan persyaratan dengan jelas.").await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, false), "{b}");
+    assert_ne!(a["id"], b["id"]);
+    assert_ne!(a["tracking_code"], b["tracking_code"]);
+    // The first complainant's retry is still a replay of their own response.
+    let (s, again, replayed) =
+        anonymous_complaint(&app, key, "Loket perizinan dibuka terlambat setengah jam.").await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, true), "{again}");
+    assert_eq!(again["id"], a["id"]);
+}
+
+fn subs_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(s)) = o.get("sub") {
+                out.push(s.clone());
+            }
+            o.values().for_each(|x| subs_in(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| subs_in(x, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_applicants_view_has_no_staff_ids_or_drafts() {
+    let app = TestApp::spawn().await;
+    let id = submitted_case(&app, "pemohon").await;
+    staff_g_to_p(&app, &id, "grant").await;
+    let mut staff_subs = vec![];
+    for user in ["fo", "bo", "kasi", "kabid", "kadis", "teknis", "diskop"] {
+        let t = app.login(user).await;
+        let (_, me) = app.get(Some(&t), "/me").await;
+        staff_subs.push(me["sub"].as_str().unwrap().to_string());
+    }
+    // Staff see who did what, and the drafts.
+    let kasi = app.login("kasi").await;
+    let staff_view = app.case(&kasi, &id).await;
+    let mut seen = vec![];
+    subs_in(&staff_view, &mut seen);
+    assert!(seen.iter().any(|s| staff_subs.contains(s)), "{staff_view}");
+    assert!(!staff_view["letter"]["drafts"].as_array().unwrap().is_empty());
+
+    // The applicant sees what was decided, by which role and official, not their account ids.
+    let t = app.login("pemohon").await;
+    let own = app.case(&t, &id).await;
+    let text = own.to_string();
+    for sub in &staff_subs {
+        assert!(!text.contains(sub.as_str()), "staff id {sub} in the applicant's view: {own}");
+    }
+    let mut seen = vec![];
+    subs_in(&own, &mut seen);
+    assert!(seen.is_empty(), "{seen:?}");
+    assert!(own["letter"].get("drafts").is_none(), "{own}");
+    assert!(own["letter"]["signed"]["number"].is_string(), "the signed letter is theirs: {own}");
+    assert_eq!(own["decisions"][0]["actor"]["role"], "front_office", "{own}");
+    assert!(own["decisions"][0]["actor"]["name"].is_string());
+}
