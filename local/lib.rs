@@ -467,11 +467,7 @@ async fn site_config(dev_surfaces: bool) -> Json<Value> {
 /// DNS rebinding: a page on another site whose name resolves to this machine reaches the
 /// runner with that name in `Host`. Only IP addresses (which rebinding cannot forge),
 /// `localhost` and `PD_ALLOWED_HOSTS` are answered; anything else is a 421.
-async fn host_check(
-    State(allowed): State<Arc<Vec<String>>>,
-    req: Request,
-    next: Next,
-) -> Response {
+async fn host_check(State(allowed): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {
     let host = req
         .headers()
         .get(header::HOST)
@@ -501,9 +497,7 @@ pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
         }
     };
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    name.parse::<std::net::Ipv4Addr>().is_ok()
-        || name == "localhost"
-        || allowed.iter().any(|a| *a == name)
+    name.parse::<std::net::Ipv4Addr>().is_ok() || name == "localhost" || allowed.contains(&name)
 }
 
 fn executor(l: &Local) -> Result<&perizinan_embedded::executor::Executor, ApiError> {
@@ -746,6 +740,18 @@ pub async fn run(
                 .layer(DefaultBodyLimit::max(MAX_FILE_BYTES)),
         )
         .route("/_signed/{*key}", get(signed_get));
+    if !dev_surfaces {
+        // Not served here: a 404 problem, not the web front end's page.
+        for p in [
+            "/_outbox",
+            "/_outbox/{file}",
+            "/outbox",
+            "/_dev/{*rest}",
+            "/_jobs/{*rest}",
+        ] {
+            app = app.route(p, axum::routing::any(no_route));
+        }
+    }
     if dev_surfaces {
         app = app
             .route("/_outbox", get(outbox_json))
@@ -759,10 +765,7 @@ pub async fn run(
             .route("/_jobs/overdue", post(job_overdue));
     }
     let app = app
-        .route(
-            "/config.json",
-            get(move || site_config(dev_surfaces)),
-        )
+        .route("/config.json", get(move || site_config(dev_surfaces)))
         .fallback(site)
         .with_state(local)
         .layer(axum::middleware::from_fn_with_state(
@@ -811,9 +814,7 @@ pub async fn run(
             "  Outbox:     {base}/outbox  (berkas .eml di {})",
             data_dir.join("outbox").display()
         );
-        println!(
-            "  Jobs:       POST {base}/_jobs/overdue (otomatis setiap hari pukul 07.00 WITA)"
-        );
+        println!("  Jobs:       POST {base}/_jobs/overdue (otomatis setiap hari pukul 07.00 WITA)");
     } else {
         println!(
             "  Dev login, outbox, /_dev dan /_jobs tidak dilayani: alamat ini bukan loopback atau backend-nya AWS (PD_INSECURE_DEV_SURFACES=1 untuk memaksanya)."

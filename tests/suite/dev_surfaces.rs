@@ -69,7 +69,12 @@ async fn a_foreign_host_header_is_refused() {
     )])
     .await;
     let port = app.base.rsplit(':').next().unwrap().to_string();
-    for host in ["evil.example", "evil.example:80", "127.0.0.1.evil.example", "localhost.evil"] {
+    for host in [
+        "evil.example",
+        "evil.example:80",
+        "127.0.0.1.evil.example",
+        "localhost.evil",
+    ] {
         for (m, p) in [("GET", "/api/permits"), ("GET", "/_outbox"), ("GET", "/")] {
             let (s, e) = call(&app, m, p, Some(host)).await;
             assert_eq!(

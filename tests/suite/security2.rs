@@ -34,8 +34,12 @@ async fn anonymous_idempotency_keys_bind_to_their_request() {
     assert_eq!((s, replayed), (StatusCode::CREATED, false), "{a}");
     // Someone else with the same key and another complaint: a complaint of its own, neither a
     // 422 telling them the key is taken nor the first complainant's response.
-    let (s, b, replayed) =
-        anonymous_complaint(&app, key, "Petugas tidak menjelaskan persyaratan dengan jelas.").await;
+    let (s, b, replayed) = anonymous_complaint(
+        &app,
+        key,
+        "Petugas tidak menjelaskan persyaratan dengan jelas.",
+    )
+    .await;
     assert_eq!((s, replayed), (StatusCode::CREATED, false), "{b}");
     assert_ne!(a["id"], b["id"]);
     assert_ne!(a["tracking_code"], b["tracking_code"]);
@@ -76,20 +80,34 @@ async fn the_applicants_view_has_no_staff_ids_or_drafts() {
     let mut seen = vec![];
     subs_in(&staff_view, &mut seen);
     assert!(seen.iter().any(|s| staff_subs.contains(s)), "{staff_view}");
-    assert!(!staff_view["letter"]["drafts"].as_array().unwrap().is_empty());
+    assert!(
+        !staff_view["letter"]["drafts"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // The applicant sees what was decided, by which role and official, not their account ids.
     let t = app.login("pemohon").await;
     let own = app.case(&t, &id).await;
     let text = own.to_string();
     for sub in &staff_subs {
-        assert!(!text.contains(sub.as_str()), "staff id {sub} in the applicant's view: {own}");
+        assert!(
+            !text.contains(sub.as_str()),
+            "staff id {sub} in the applicant's view: {own}"
+        );
     }
     let mut seen = vec![];
     subs_in(&own, &mut seen);
     assert!(seen.is_empty(), "{seen:?}");
     assert!(own["letter"].get("drafts").is_none(), "{own}");
-    assert!(own["letter"]["signed"]["number"].is_string(), "the signed letter is theirs: {own}");
-    assert_eq!(own["decisions"][0]["actor"]["role"], "front_office", "{own}");
+    assert!(
+        own["letter"]["signed"]["number"].is_string(),
+        "the signed letter is theirs: {own}"
+    );
+    assert_eq!(
+        own["decisions"][0]["actor"]["role"], "front_office",
+        "{own}"
+    );
     assert!(own["decisions"][0]["actor"]["name"].is_string());
 }

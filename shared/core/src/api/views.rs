@@ -295,7 +295,10 @@ pub fn for_applicant(v: &mut serde_json::Value) {
             _ => {}
         }
     }
-    if let Some(letter) = v.get_mut("letter").and_then(serde_json::Value::as_object_mut) {
+    if let Some(letter) = v
+        .get_mut("letter")
+        .and_then(serde_json::Value::as_object_mut)
+    {
         letter.remove("drafts");
     }
     strip_subs(v);
