@@ -74,7 +74,8 @@ def translate_and_lint(template, label):
 
 def security_assertions(template):
     """What the security review asks of the stack, as assertions on the template (issue 17):
-    every function's log group exists with the retention of `infra/config/retention.json`."""
+    the API's response headers policy (9), the signing key's denies (12), every function's log
+    group with the retention of `infra/config/retention.json` (14)."""
     problems = []
     with open(os.path.join(INFRA, "config", "retention.json"), encoding="utf-8") as f:
         days = json.load(f)["function_log_days"]
@@ -86,6 +87,36 @@ def security_assertions(template):
             sub = lg.get("Fn::Sub") if isinstance(lg, dict) else None
             if isinstance(sub, str) and sub.startswith("/aws/lambda/${") and sub.endswith("}"):
                 groups[sub[len("/aws/lambda/${"):-1]] = r["Properties"].get("RetentionInDays")
+    # 9: the API's answers carry a response-headers policy that lets nothing load or frame.
+    behaviors = res["WebDistribution"]["Properties"]["DistributionConfig"].get("CacheBehaviors", [])
+    api = [b for b in behaviors if b.get("PathPattern") == "/api/*"]
+    ref = api[0].get("ResponseHeadersPolicyId") if api else None
+    policy = res.get(ref.get("Ref")) if isinstance(ref, dict) else None
+    if policy is None:
+        problems.append("WebDistribution: /api/* has no response headers policy")
+    else:
+        sec = policy["Properties"]["ResponseHeadersPolicyConfig"].get("SecurityHeadersConfig", {})
+        csp = sec.get("ContentSecurityPolicy", {}).get("ContentSecurityPolicy", "")
+        if "default-src 'none'" not in csp or "frame-ancestors 'none'" not in csp:
+            problems.append(f"{ref['Ref']}: CSP must be default-src 'none' with frame-ancestors 'none'")
+        for h in ("ContentTypeOptions", "StrictTransportSecurity", "FrameOptions"):
+            if h not in sec:
+                problems.append(f"{ref['Ref']}: no {h}")
+    # 12: nobody but the sign function signs, and no grants, whatever the account allows itself.
+    stmts = res["DocumentSigningKey"]["Properties"]["KeyPolicy"]["Statement"]
+    def denies(action):
+        for st in stmts:
+            acts = st.get("Action")
+            acts = acts if isinstance(acts, list) else [acts]
+            if st.get("Effect") == "Deny" and st.get("Principal") == "*" and action in acts:
+                return st
+        return None
+    sign = denies("kms:Sign")
+    cond = (sign or {}).get("Condition", {}).get("ArnNotEquals", {}).get("aws:PrincipalArn")
+    if not sign or cond != {"Fn::GetAtt": ["SignFunctionRole", "Arn"]}:
+        problems.append("DocumentSigningKey: no Deny of kms:Sign to every principal but SignFunctionRole")
+    if not denies("kms:CreateGrant"):
+        problems.append("DocumentSigningKey: no Deny of kms:CreateGrant")
     for name, r in res.items():
         if r.get("Type") != "AWS::Serverless::Function":
             continue
@@ -132,7 +163,20 @@ def main():
     if found != ["SignFunction: no log group /aws/lambda/${SignFunction} with a retention"]:
         print(f"infra check FAILED: a function without a log group was not found ({found})")
         return 1
-    print(f"security assertions: clean; a function without its log group is refused ({found[0]})")
+    open_key = copy.deepcopy(template)
+    key = open_key["Resources"]["DocumentSigningKey"]["Properties"]["KeyPolicy"]
+    key["Statement"] = [st for st in key["Statement"] if st.get("Effect") != "Deny"]
+    no_headers = copy.deepcopy(template)
+    for b in no_headers["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]:
+        b.pop("ResponseHeadersPolicyId", None)
+    for label, t, want in [("open key policy", open_key, "DocumentSigningKey"),
+                           ("API without headers", no_headers, "WebDistribution")]:
+        found2 = security_assertions(t)
+        if not any(f.startswith(want) for f in found2):
+            print(f"infra check FAILED: the {label} was not found ({found2})")
+            return 1
+    print(f"security assertions: clean; a function without its log group is refused ({found[0]}), "
+          "and so are a key policy without its denies and an API without its headers policy")
     print("infra check passed")
     return 0
 

@@ -1,6 +1,7 @@
 //! Security round 2 (issue 17), the items of this module: anonymous callers share no
 //! idempotency scope; the applicant's own view of a case carries no staff account ids and no
-//! internal letter drafts.
+//! internal letter drafts; the API's answers carry security headers; upload tickets are capped
+//! per requirement and expire.
 
 use crate::common;
 
@@ -110,4 +111,79 @@ async fn the_applicants_view_has_no_staff_ids_or_drafts() {
         "{own}"
     );
     assert!(own["decisions"][0]["actor"]["name"].is_string());
+}
+
+#[tokio::test]
+async fn every_api_answer_says_it_is_data() {
+    let app = TestApp::spawn().await;
+    let t = app.login("pemohon").await;
+    for (token, path) in [(None, "/permits"), (Some(t.as_str()), "/cases")] {
+        let mut req = app.http.get(format!("{}{path}", app.api));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(
+            h["content-security-policy"],
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            "{path}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+    }
+}
+
+async fn ticket(app: &TestApp, t: &str, id: &str) -> (StatusCode, Value) {
+    app.post(
+        Some(t),
+        &format!("/cases/{id}/documents"),
+        json!({"requirement": "member_list", "file_name": "daftar.pdf", "media_type": "application/pdf", "size": 1000}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn upload_tickets_are_capped_per_requirement_and_expire() {
+    let app = TestApp::spawn_with_env(vec![("PD_DEV_CLOCK".into(), "1".into())]).await;
+    set_clock(&app, "2026-12-07T09:00:00+08:00").await;
+    let t = app.login("pemohon").await;
+    let c = app
+        .create_case(&t, application_applied_on("2026-12-04"))
+        .await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let mut first = None;
+    for _ in 0..5 {
+        let (s, v) = ticket(&app, &t, &id).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        first.get_or_insert(v["document"]["id"].as_str().unwrap().to_string());
+    }
+    let (s, e) = ticket(&app, &t, &id).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("5 alamat unggah"), "{e}");
+    // Another requirement is not held up.
+    let (s, v) = app
+        .post(
+            Some(&t),
+            &format!("/cases/{id}/documents"),
+            json!({"requirement": "oss_permit_copy", "file_name": "oss.pdf", "media_type": "application/pdf", "size": 1000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    // 16 minutes on, the five URLs have expired: a new one is handed out; the first ticket can
+    // no longer be confirmed 31 minutes after it was handed out.
+    set_clock(&app, "2026-12-07T09:16:00+08:00").await;
+    let t = app.login("pemohon").await;
+    let (s, v) = ticket(&app, &t, &id).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    set_clock(&app, "2026-12-07T09:31:00+08:00").await;
+    let t = app.login("pemohon").await;
+    let first = first.unwrap();
+    let (s, e) = app
+        .post(Some(&t), &format!("/cases/{id}/documents/{first}/confirm"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("kedaluwarsa"), "{e}");
 }

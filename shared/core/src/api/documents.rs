@@ -23,6 +23,18 @@ use uuid::Uuid;
 
 /// How long an upload URL stays valid.
 pub const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// Upload URLs of one requirement of a case that may be open (handed out, not confirmed, not
+/// expired) at once: enough for a retry or two, not a store of pending records without end.
+pub const MAX_OPEN_UPLOADS: usize = 5;
+
+/// A pending upload may be confirmed this long after its URL was handed out (the URL's 15
+/// minutes plus time to finish a slow upload); after it, a new URL is needed.
+pub const CONFIRM_WITHIN: Duration = Duration::from_secs(30 * 60);
+
+fn within(created: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>, d: Duration) -> bool {
+    chrono::Duration::from_std(d).is_ok_and(|d| now - created < d)
+}
 /// How long a download URL stays valid.
 pub const DOWNLOAD_TTL: Duration = Duration::from_secs(5 * 60);
 
@@ -207,6 +219,24 @@ pub async fn request_upload(
     else {
         return Err(ApiError::Validation(errs));
     };
+    let now = s.clock.now();
+    let open = s
+        .store
+        .documents(case.id)
+        .await?
+        .iter()
+        .filter(|d| {
+            d.requirement == r.code
+                && d.status == DocumentStatus::Pending
+                && within(d.created_at, now, UPLOAD_TTL)
+        })
+        .count();
+    if open >= MAX_OPEN_UPLOADS {
+        return Err(ApiError::InvalidState(format!(
+            "Sudah ada {open} alamat unggah yang belum dikonfirmasi untuk dokumen {}; unggah dan konfirmasi salah satunya, atau tunggu 15 menit hingga alamat itu kedaluwarsa.",
+            r.name
+        )));
+    }
     let doc_id = Uuid::now_v7();
     let key = format!("cases/{}/{}", case.id, doc_id);
     let doc = DocumentRecord {
@@ -222,7 +252,7 @@ pub async fn request_upload(
         size: None,
         sha256: None,
         uploaded_by: caller.sub.clone(),
-        created_at: s.clock.now(),
+        created_at: now,
         stored_at: None,
     };
     let ticket = s
@@ -268,6 +298,11 @@ pub async fn confirm(
             ));
         }
         DocumentStatus::Pending => {}
+    }
+    if !within(doc.created_at, s.clock.now(), CONFIRM_WITHIN) {
+        return Err(ApiError::InvalidState(
+            "Alamat unggah ini sudah kedaluwarsa; minta alamat unggah yang baru lalu unggah ulang berkasnya.".into(),
+        ));
     }
     own_editable(&case, def, &caller)?;
     if !accepts_upload(&case, def, &doc.requirement) {

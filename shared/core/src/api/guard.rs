@@ -10,6 +10,8 @@
 //!   nothing, so a retry runs again). The key is scoped to the caller, so users cannot see each
 //!   other's responses; an anonymous caller's key is scoped to its request (method, path, body). The shape follows Powertools for AWS Lambda's idempotency utility
 //!   (record per key, in-progress lock with expiry, payload hash, stored response).
+//! - **Security headers.** Every answer says it is data: CSP `default-src 'none'`, `nosniff`,
+//!   `no-referrer`, `no-store` (unless the route set its own).
 //! - **Security log.** Every refused request (401, 403) is recorded with who (subject and roles,
 //!   never a token), what (method, route, path, problem code) and when, plus the request id and
 //!   source address, and logged as a warning.
@@ -70,7 +72,31 @@ pub fn with_guards<S: Clone + Send + Sync + 'static>(
     router
         .layer(from_fn_with_state(state.clone(), idempotency))
         .layer(from_fn_with_state(state.clone(), security_log))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// The API's answers are data, never pages: whatever reaches a browser from `/api` may not
+/// load, run or frame anything, is not sniffed into another type, not cached, and sends no
+/// referrer (the same as CloudFront's `ApiSecurityHeaders` policy in front of it). A header a
+/// route set itself (a download's) is kept.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    for (name, value) in [
+        (
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
+        (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (axum::http::header::REFERRER_POLICY, "no-referrer"),
+        (axum::http::header::CACHE_CONTROL, "no-store"),
+    ] {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    resp
 }
 
 fn hex_sha256(parts: &[&[u8]]) -> String {
