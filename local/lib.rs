@@ -180,6 +180,46 @@ struct Local {
     users: Arc<Vec<DemoUser>>,
     dev_clock: bool,
     web: web::Web,
+    complaints: Arc<SourceLimit>,
+}
+
+/// A sliding-hour limit per source address (anonymous complaints: each starts a workflow and
+/// e-mails the officer, so one source may not file without end). In AWS the HTTP API throttles
+/// the route for the whole stage.
+pub struct SourceLimit {
+    per_hour: usize,
+    seen: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, std::collections::VecDeque<std::time::Instant>>>,
+}
+
+impl SourceLimit {
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
+
+    pub fn new(per_hour: u32) -> Self {
+        Self {
+            per_hour: per_hour as usize,
+            seen: Default::default(),
+        }
+    }
+
+    /// Counts a request from `ip` now; `Err(seconds)` when it is over the limit (then it is
+    /// not counted), with the time until the oldest counted one leaves the window.
+    pub fn check(&self, ip: std::net::IpAddr, now: std::time::Instant) -> Result<(), u64> {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() > 10_000 {
+            seen.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < Self::WINDOW));
+        }
+        let q = seen.entry(ip).or_default();
+        while q.front().is_some_and(|t| now.duration_since(*t) >= Self::WINDOW) {
+            q.pop_front();
+        }
+        if q.len() >= self.per_hour {
+            let oldest = q.front().copied().unwrap_or(now);
+            let wait = Self::WINDOW.saturating_sub(now.duration_since(oldest));
+            return Err(wait.as_secs().max(1));
+        }
+        q.push_back(now);
+        Ok(())
+    }
 }
 
 /// The gateway's part: a request id, the source address, and the verified caller.
@@ -198,6 +238,16 @@ async fn gateway(State(l): State<Local>, mut req: Request, next: Next) -> Respon
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let path = req.uri().path();
+    if bearer.is_none()
+        && req.method() == axum::http::Method::POST
+        && (path == "/complaints" || path == "/api/complaints")
+        && let Some(ip) = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+        && let Err(secs) = l.complaints.check(ip, std::time::Instant::now())
+    {
+        tracing::warn!(retry_after = secs, "anonymous complaints over the per-source limit");
+        return ApiError::TooManyRequests(secs).into_response();
+    }
     if let Some(auth) = bearer {
         // The scheme is case-insensitive (RFC 9110 §11.1).
         let token = auth
@@ -655,6 +705,7 @@ pub async fn run(
     let local_only = host.is_loopback() && cfg.backend.unwrap_or_default() == Backend::Embedded;
     let dev_surfaces = local_only || cfg.runner.insecure_dev_surfaces;
     let allowed_hosts = cfg.runner.allowed_hosts.clone();
+    let complaints_per_hour = cfg.runner.anonymous_complaints_per_hour;
     let listener = tokio::net::TcpListener::bind((host, port))
         .await
         .map_err(|e| BootError(format!("cannot listen on {host}:{port}: {e}")))?;
@@ -718,6 +769,7 @@ pub async fn run(
         users: Arc::new(users),
         dev_clock,
         web: web::Web::new(web_dir),
+        complaints: Arc::new(SourceLimit::new(complaints_per_hour)),
     };
     let local_web_available = local.web.available();
     let state: AppState = embedded.services.clone();

@@ -187,3 +187,56 @@ async fn upload_tickets_are_capped_per_requirement_and_expire() {
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert!(e["detail"].as_str().unwrap().contains("kedaluwarsa"), "{e}");
 }
+
+/// 1,000 anonymous complaints from one address: the first 20 of the hour are filed (each starts
+/// its workflow and tells the officer); the rest are 429 with `Retry-After`, and start nothing.
+/// A signed-in officer recording complaints is not limited.
+#[tokio::test]
+async fn anonymous_complaints_from_one_source_are_throttled() {
+    let app = TestApp::spawn().await;
+    let mut filed = 0;
+    let mut throttled = 0;
+    for i in 0..1000 {
+        let r = app
+            .http
+            .post(format!("{}/complaints", app.api))
+            .json(&json!({"kind": "complaint", "text": format!("Pengaduan berulang nomor {i} tentang antrean."), "anonymous": true}))
+            .send()
+            .await
+            .unwrap();
+        match r.status() {
+            StatusCode::CREATED => filed += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                throttled += 1;
+                let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                assert!((1..=3600).contains(&wait), "{wait}");
+                if throttled == 1 {
+                    let e: Value = r.json().await.unwrap();
+                    assert_eq!(e["code"], "too_many_requests", "{e}");
+                    assert!(e["detail"].as_str().unwrap().contains("Coba lagi dalam"), "{e}");
+                }
+            }
+            other => panic!("complaint {i}: {other}"),
+        }
+    }
+    assert_eq!((filed, throttled), (20, 980));
+    let adu = app.login("pengaduan").await;
+    let (s, register) = app.get(Some(&adu), "/complaints").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(register["count"], 20, "only the filed ones exist");
+    let officer_mail = app
+        .outbox()
+        .await
+        .iter()
+        .filter(|m| m["to"][0] == "pengaduan@dpmptsp-bontang.test")
+        .count();
+    assert!(officer_mail <= 20, "{officer_mail} e-mails to the officer");
+    let (s, v) = app
+        .post(
+            Some(&adu),
+            "/complaints/recorded",
+            json!({"kind": "complaint", "channel": "telephone", "text": "Pengaduan lewat telepon tentang antrean."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}

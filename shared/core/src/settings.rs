@@ -144,6 +144,9 @@ pub struct RunnerSettings {
     /// `PD_ALLOWED_HOSTS` (comma-separated host names): the names a request's `Host` may carry
     /// besides `localhost` and IP addresses (which DNS rebinding cannot forge).
     pub allowed_hosts: Vec<String>,
+    /// `PD_ANONYMOUS_COMPLAINTS_PER_HOUR` (default 20): complaints one source address may file
+    /// without signing in, per sliding hour; the next is a 429 that starts nothing.
+    pub anonymous_complaints_per_hour: u32,
 }
 
 impl Default for RunnerSettings {
@@ -159,6 +162,7 @@ impl Default for RunnerSettings {
             retry_time_scale: 1.0,
             insecure_dev_surfaces: false,
             allowed_hosts: vec![],
+            anonymous_complaints_per_hour: 20,
         }
     }
 }
@@ -365,6 +369,10 @@ impl Settings {
         };
         r.dev_clock = flag("PD_DEV_CLOCK", "1")?;
         r.insecure_dev_surfaces = flag("PD_INSECURE_DEV_SURFACES", "1")?;
+        if let Some(v) = get("PD_ANONYMOUS_COMPLAINTS_PER_HOUR") {
+            r.anonymous_complaints_per_hour =
+                positive::<u32>("PD_ANONYMOUS_COMPLAINTS_PER_HOUR", &v)?;
+        }
         if let Some(v) = get("PD_ALLOWED_HOSTS") {
             r.allowed_hosts = v
                 .split(',')
@@ -697,6 +705,10 @@ mod tests {
             (
                 vec![("PD_ALLOWED_HOSTS", "izin.example:8080")],
                 "PD_ALLOWED_HOSTS",
+            ),
+            (
+                vec![("PD_ANONYMOUS_COMPLAINTS_PER_HOUR", "0")],
+                "PD_ANONYMOUS_COMPLAINTS_PER_HOUR",
             ),
         ] {
             let e = from(&vars).unwrap_err();

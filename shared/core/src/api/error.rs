@@ -61,6 +61,10 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("request with this idempotency key still in progress")]
     IdempotencyInProgress,
+    /// Too many requests from one source (the runner's limit on anonymous complaints); retry
+    /// after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests(u64),
     #[error("dependency unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -157,6 +161,7 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -189,6 +194,7 @@ impl ApiError {
             ApiError::IdempotencyKeyInvalid => "idempotency_key_invalid",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_in_progress",
+            ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -276,6 +282,13 @@ impl ApiError {
                 "Permintaan sedang diproses",
                 "Permintaan dengan Idempotency-Key yang sama masih diproses. Coba lagi sebentar lagi.".into(),
             ),
+            ApiError::TooManyRequests(secs) => (
+                "Terlalu banyak permintaan",
+                format!(
+                    "Terlalu banyak pengaduan dikirim dari alamat ini dalam satu jam terakhir. Coba lagi dalam {} menit, atau sampaikan melalui saluran pengaduan lain (telepon, e-mail, atau langsung kepada petugas).",
+                    secs.div_ceil(60).max(1)
+                ),
+            ),
             ApiError::Unavailable(_) => (
                 "Layanan sementara tidak tersedia",
                 "Layanan sedang sibuk atau terganggu; tidak ada data yang berubah. Silakan coba beberapa saat lagi.".into(),
@@ -340,6 +353,10 @@ impl IntoResponse for ApiError {
         if matches!(self, ApiError::IdempotencyInProgress) {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let ApiError::TooManyRequests(secs) = &self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
         }
         resp.extensions_mut().insert(ProblemCode(self.code()));
         resp
