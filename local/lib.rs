@@ -188,7 +188,9 @@ struct Local {
 /// the route for the whole stage.
 pub struct SourceLimit {
     per_hour: usize,
-    seen: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, std::collections::VecDeque<std::time::Instant>>>,
+    seen: std::sync::Mutex<
+        std::collections::HashMap<std::net::IpAddr, std::collections::VecDeque<std::time::Instant>>,
+    >,
 }
 
 impl SourceLimit {
@@ -206,10 +208,16 @@ impl SourceLimit {
     pub fn check(&self, ip: std::net::IpAddr, now: std::time::Instant) -> Result<(), u64> {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.len() > 10_000 {
-            seen.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < Self::WINDOW));
+            seen.retain(|_, q| {
+                q.back()
+                    .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
+            });
         }
         let q = seen.entry(ip).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= Self::WINDOW) {
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Self::WINDOW)
+        {
             q.pop_front();
         }
         if q.len() >= self.per_hour {
@@ -242,10 +250,16 @@ async fn gateway(State(l): State<Local>, mut req: Request, next: Next) -> Respon
     if bearer.is_none()
         && req.method() == axum::http::Method::POST
         && (path == "/complaints" || path == "/api/complaints")
-        && let Some(ip) = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+        && let Some(ip) = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
         && let Err(secs) = l.complaints.check(ip, std::time::Instant::now())
     {
-        tracing::warn!(retry_after = secs, "anonymous complaints over the per-source limit");
+        tracing::warn!(
+            retry_after = secs,
+            "anonymous complaints over the per-source limit"
+        );
         return ApiError::TooManyRequests(secs).into_response();
     }
     if let Some(auth) = bearer {

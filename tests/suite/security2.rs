@@ -160,8 +160,15 @@ async fn upload_tickets_are_capped_per_requirement_and_expire() {
         first.get_or_insert(v["document"]["id"].as_str().unwrap().to_string());
     }
     let (s, e) = ticket(&app, &t, &id).await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
-    assert!(e["detail"].as_str().unwrap().contains("5 alamat unggah"), "{e}");
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("invalid_state")),
+        "{e}"
+    );
+    assert!(
+        e["detail"].as_str().unwrap().contains("5 alamat unggah"),
+        "{e}"
+    );
     // Another requirement is not held up.
     let (s, v) = app
         .post(
@@ -182,7 +189,11 @@ async fn upload_tickets_are_capped_per_requirement_and_expire() {
     let t = app.login("pemohon").await;
     let first = first.unwrap();
     let (s, e) = app
-        .post(Some(&t), &format!("/cases/{id}/documents/{first}/confirm"), json!({}))
+        .post(
+            Some(&t),
+            &format!("/cases/{id}/documents/{first}/confirm"),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert!(e["detail"].as_str().unwrap().contains("kedaluwarsa"), "{e}");
@@ -208,12 +219,19 @@ async fn anonymous_complaints_from_one_source_are_throttled() {
             StatusCode::CREATED => filed += 1,
             StatusCode::TOO_MANY_REQUESTS => {
                 throttled += 1;
-                let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                let wait: u64 = r.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
                 assert!((1..=3600).contains(&wait), "{wait}");
                 if throttled == 1 {
                     let e: Value = r.json().await.unwrap();
                     assert_eq!(e["code"], "too_many_requests", "{e}");
-                    assert!(e["detail"].as_str().unwrap().contains("Coba lagi dalam"), "{e}");
+                    assert!(
+                        e["detail"].as_str().unwrap().contains("Coba lagi dalam"),
+                        "{e}"
+                    );
                 }
             }
             other => panic!("complaint {i}: {other}"),
@@ -235,7 +253,7 @@ async fn anonymous_complaints_from_one_source_are_throttled() {
         .post(
             Some(&adu),
             "/complaints/recorded",
-            json!({"kind": "complaint", "channel": "telephone", "text": "Pengaduan lewat telepon tentang antrean."}),
+            json!({"kind": "complaint", "channel": "telephone", "text": "Pengaduan lewat telepon tentang antrean.", "anonymous": true}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");

@@ -32,7 +32,11 @@ pub const MAX_OPEN_UPLOADS: usize = 5;
 /// minutes plus time to finish a slow upload); after it, a new URL is needed.
 pub const CONFIRM_WITHIN: Duration = Duration::from_secs(30 * 60);
 
-fn within(created: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>, d: Duration) -> bool {
+fn within(
+    created: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    d: Duration,
+) -> bool {
     chrono::Duration::from_std(d).is_ok_and(|d| now - created < d)
 }
 /// How long a download URL stays valid.
