@@ -244,6 +244,20 @@ fn body(method: &str, path: &str) -> Option<Value> {
     })
 }
 
+/// The staff who need to see the matrix's case (kantor kas, at the survey: past every staff
+/// step but the effectuation): the office's roles that work on the permit and Dinas Koperasi,
+/// whose steps it has passed. Not the payment operator (PBG only), the PUTR roles (another
+/// permit's agency) nor the complaints officer: for them the case does not exist (404).
+const SEE_THE_CASE: [&str; 7] = [
+    "front_office",
+    "back_office",
+    "section_head",
+    "division_head",
+    "agency_head",
+    "dinas_koperasi_technical",
+    "dinas_koperasi_official",
+];
+
 fn expected(rule: &Rule, role: Option<&Role>, scope: Scope, case_scoped: bool) -> Outcome {
     let Some(role) = role else {
         return match rule {
@@ -266,7 +280,9 @@ fn expected(rule: &Rule, role: Option<&Role>, scope: Scope, case_scoped: bool) -
         Rule::Staff => role.is_staff(),
         Rule::Roles(roles) => roles.contains(role),
     };
-    if ok {
+    if ok && case_scoped && role.is_staff() && !SEE_THE_CASE.contains(&role.code()) {
+        Outcome::Hidden
+    } else if ok {
         Outcome::Passes
     } else {
         Outcome::Forbidden

@@ -1,7 +1,8 @@
 //! Security round 2 (issue 17), the items of this module: anonymous callers share no
 //! idempotency scope; the applicant's own view of a case carries no staff account ids and no
 //! internal letter drafts; the API's answers carry security headers; upload tickets are capped
-//! per requirement and expire.
+//! per requirement and expire; anonymous complaints are limited per source; staff see a case
+//! on a need to know.
 
 use crate::common;
 
@@ -257,4 +258,48 @@ async fn anonymous_complaints_from_one_source_are_throttled() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
+/// Need to know: Dinas Koperasi sees a case from its first step on; the complaints officer and
+/// another permit's agency never; the office's own staff from submission on.
+#[tokio::test]
+async fn staff_see_a_case_only_when_they_need_to() {
+    let app = TestApp::spawn().await;
+    let id = submitted_case(&app, "pemohon").await;
+    let get = |user: &'static str| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            let t = app.login(user).await;
+            let (s, _) = app.get(Some(&t), &format!("/cases/{id}")).await;
+            let (d, _) = app.get(Some(&t), &format!("/cases/{id}/documents")).await;
+            (s, d)
+        }
+    };
+    for user in ["teknis", "diskop", "pengaduan", "putr", "kasir"] {
+        assert_eq!(
+            get(user).await,
+            (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            "{user} at the front office's step"
+        );
+    }
+    for user in ["fo", "bo", "kasi", "kabid", "kadis"] {
+        assert_eq!(get(user).await, (StatusCode::OK, StatusCode::OK), "{user}");
+    }
+    // Forwarded to Dinas Koperasi: its technical team and official see it now (the official
+    // supervises the team).
+    for (user, step, body) in decisions_g_to_p("grant").into_iter().take(3) {
+        app.act_ok(user, &id, step, body).await;
+    }
+    let t = app.login("pemohon").await;
+    assert_eq!(step_of(&app.case(&t, &id).await), "technical_verification");
+    for user in ["teknis", "diskop"] {
+        assert_eq!(get(user).await, (StatusCode::OK, StatusCode::OK), "{user}");
+    }
+    for user in ["pengaduan", "putr", "kasir"] {
+        assert_eq!(
+            get(user).await,
+            (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            "{user}"
+        );
+    }
 }

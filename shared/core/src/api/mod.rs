@@ -37,7 +37,7 @@ pub async fn load_visible(s: &Services, id: &str, caller: &Caller) -> ApiResult<
 /// [`load_visible`] for an id already parsed.
 pub async fn visible_case(s: &Services, id: CaseId, caller: &Caller) -> ApiResult<Case> {
     let case = s.store.case(id).await?.ok_or(ApiError::NotFound)?;
-    if caller.can_see(&case) {
+    if caller.can_see(&case, s.permit_of(&case)) {
         Ok(case)
     } else {
         Err(ApiError::NotFound)

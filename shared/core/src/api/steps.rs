@@ -123,7 +123,7 @@ async fn decide(
         tracing::info!(case_id = %case.id, step = %code, "applicant step completed");
         case
     } else {
-        actions::check_role(first, caller, step)?;
+        actions::check_role(first, def, caller, step)?;
         let d = actions::parse_decision(def, step, input, wita_date(s.clock.now()))?;
         let case = retry::on_conflict(
             || ApiError::ConcurrentUpdate,

@@ -56,7 +56,7 @@ pub async fn answer(
                 def.short_name
             ))
         })?;
-    actions::check_role(&case, &caller, step)?;
+    actions::check_role(&case, def, &caller, step)?;
     let now = s.clock.now();
     let (version, response) = input
         .parse(case.id, def.code.clone(), now)

@@ -141,8 +141,13 @@ fn waiting_error(case: &Case, def: &PermitDef, step: &StepDef) -> DomainError {
 
 /// The first checks of a decision, before its body is read: the case is visible to the caller
 /// (else 404) and the caller holds the step's role (else 403).
-pub fn check_role(case: &Case, caller: &Caller, step: &StepDef) -> Result<(), DomainError> {
-    if !caller.can_see(case) {
+pub fn check_role(
+    case: &Case,
+    def: &PermitDef,
+    caller: &Caller,
+    step: &StepDef,
+) -> Result<(), DomainError> {
+    if !caller.can_see(case, Some(def)) {
         return Err(DomainError::NotFound);
     }
     let ok = if step.role.is_applicant() {
@@ -169,7 +174,7 @@ pub fn authorize_decision(
     step: &StepDef,
     version: u64,
 ) -> Result<Actor, DomainError> {
-    check_role(case, caller, step)?;
+    check_role(case, def, caller, step)?;
     if !case.is_waiting_at(step.code.as_str()) {
         return Err(waiting_error(case, def, step));
     }
