@@ -280,7 +280,8 @@ class Seed:
     def wait_step(self, id_: str, step: str, timeout: float = 30.0) -> dict:
         deadline = time.monotonic() + timeout
         while True:
-            c = self.case(id_, "fo")
+            # The section head sees every permit's cases (its staff work on each of them).
+            c = self.case(id_, "kasi")
             s = c.get("step") or {}
             if s.get("code") == step and s.get("awaiting_decision"):
                 return c
