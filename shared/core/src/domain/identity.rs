@@ -82,7 +82,9 @@ pub fn role_sees(role: &Role, case: &Case, def: &PermitDef) -> bool {
             .map(|s| s.code.as_str())
             .collect();
         if !own_steps.is_empty() {
-            let agency = Roles::current().get(role.code()).and_then(|d| d.agency.clone());
+            let agency = Roles::current()
+                .get(role.code())
+                .and_then(|d| d.agency.clone());
             let of_office = agency.is_some_and(|a| office.contains(&a));
             let reached = case
                 .timeline
@@ -104,7 +106,11 @@ pub fn role_sees(role: &Role, case: &Case, def: &PermitDef) -> bool {
     let office: Vec<String> = def
         .signer_roles()
         .iter()
-        .filter_map(|r| Roles::current().get(r.code()).and_then(|d| d.agency.clone()))
+        .filter_map(|r| {
+            Roles::current()
+                .get(r.code())
+                .and_then(|d| d.agency.clone())
+        })
         .collect();
     sees(role, case, def, &office, 0)
 }
