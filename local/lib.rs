@@ -817,8 +817,7 @@ pub async fn run(
         ] {
             app = app.route(p, axum::routing::any(no_route));
         }
-    }
-    if dev_surfaces {
+    } else {
         app = app
             .route("/_outbox", get(outbox_json))
             .route("/_outbox/{file}", get(outbox_raw))

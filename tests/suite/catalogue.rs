@@ -407,18 +407,7 @@ fn catalogue_with_copy(
     edit: impl FnOnce(&mut Value, &mut Value),
 ) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("infra/permits");
-    let out = dir.join("permits");
-    for e in std::fs::read_dir(&root).unwrap() {
-        let e = e.unwrap();
-        if !e.path().is_dir() {
-            continue;
-        }
-        let to = out.join(e.file_name());
-        std::fs::create_dir_all(&to).unwrap();
-        for f in ["permit.json", "workflow.asl.json", "example.json"] {
-            std::fs::copy(e.path().join(f), to.join(f)).unwrap();
-        }
-    }
+    let out = copy_shipped_catalogue(dir);
     let src = root.join("kantor-cabang-pembantu-ksp");
     let read = |f: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(src.join(f)).unwrap()).unwrap()

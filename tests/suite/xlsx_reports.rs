@@ -186,19 +186,7 @@ async fn csv(app: &TestApp, token: &str, path: &str) -> String {
 
 /// The shipped catalogue copied into `dir`, the kantor kas permit's short name set to `name`.
 fn catalogue_naming_kantor_kas(dir: &Path, name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("infra/permits");
-    let out = dir.join("permits");
-    for e in std::fs::read_dir(&root).unwrap() {
-        let e = e.unwrap();
-        if !e.path().is_dir() {
-            continue;
-        }
-        let to = out.join(e.file_name());
-        std::fs::create_dir_all(&to).unwrap();
-        for f in ["permit.json", "workflow.asl.json", "example.json"] {
-            std::fs::copy(e.path().join(f), to.join(f)).unwrap();
-        }
-    }
+    let out = copy_shipped_catalogue(dir);
     let file = out.join("kantor-kas-ksp/permit.json");
     let mut permit: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     permit["short_name"] = json!(name);

@@ -504,12 +504,9 @@ async fn deemed(
     };
     let now = s.clock.now();
     let today = run.date;
-    let at_stage = case
-        .waiting_at()
-        .and_then(|st| da.stage_of(st.as_str()))
-        .is_some();
+    let stage = case.waiting_at().and_then(|st| da.stage_of(st.as_str()));
     if case.status == CaseStatus::DeemedGranted {
-        if at_stage {
+        if stage.is_some() {
             fail_deemed(s, &case).await;
             return Ok(None);
         }
@@ -559,10 +556,7 @@ async fn deemed(
             c.running
                 && c.state == DeadlineState::NearDue
                 && !case.deemed_warned.contains(&c.stage)
-                && case
-                    .waiting_at()
-                    .and_then(|st| da.stage_of(st.as_str()))
-                    .is_some_and(|st| st.code == c.stage)
+                && stage.is_some_and(|st| st.code == c.stage)
         });
     let Some(w) = warn else {
         return Ok(Some(case));

@@ -566,3 +566,22 @@ pub fn kantor_kas_draft(owner: &str) -> perizinan::domain::Case {
         .expect("the test application is valid");
     perizinan::domain::Case::new_draft(def.code.clone(), owner.into(), form, Utc::now())
 }
+
+/// Copies the shipped permit catalogue (`infra/permits/*/`) to `dir/permits` (for a runner with
+/// `PD_PERMITS_DIR` and an edited copy); returns that folder.
+pub fn copy_shipped_catalogue(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("infra/permits");
+    let out = dir.join("permits");
+    for e in std::fs::read_dir(&root).unwrap() {
+        let e = e.unwrap();
+        if !e.path().is_dir() {
+            continue;
+        }
+        let to = out.join(e.file_name());
+        std::fs::create_dir_all(&to).unwrap();
+        for f in ["permit.json", "workflow.asl.json", "example.json"] {
+            std::fs::copy(e.path().join(f), to.join(f)).unwrap();
+        }
+    }
+    out
+}

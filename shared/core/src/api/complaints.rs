@@ -218,8 +218,20 @@ pub async fn complete(
         .await?
         .ok_or(ApiError::NotFound)?;
     let change = complaints::complete(&c, input, s.clock.now(), &origin)?;
+    let now = commit_and_deliver(&s, change).await?;
+    tracing::info!(complaint_id = %c.id, "complaint completed by the complainant");
+    Ok(Json(track_view(&now)))
+}
+
+/// Stores a complaint's change; if it carries the answer of a waiting step, hands it to the
+/// orchestrator (a lost delivery is re-sent by recovery). Returns the complaint as it is after
+/// the workflow moved on (the embedded executor) or as stored (Step Functions).
+async fn commit_and_deliver(
+    s: &AppState,
+    change: complaints::ComplaintChange,
+) -> ApiResult<crate::domain::complaints::Complaint> {
     let pending = change.complaint.pending_completion.clone();
-    let fallback = change.complaint.clone();
+    let stored = change.complaint.clone();
     match s
         .store
         .commit_complaint_checked(ComplaintCommit::from_change(change))
@@ -232,15 +244,13 @@ pub async fn complete(
     if let Some(p) = pending
         && let Err(e) = s.complaint_orchestrator.complete(&p.token, p.output).await
     {
-        tracing::warn!(complaint_id = %c.id, error = %e, "completion stored; delivery deferred to recovery");
+        tracing::warn!(complaint_id = %stored.id, error = %e, "complaint change stored; delivery deferred to recovery");
     }
-    tracing::info!(complaint_id = %c.id, "complaint completed by the complainant");
-    let now = if s.complaint_orchestrator.completes_synchronously() {
-        s.store.complaint(c.id).await?.unwrap_or(fallback)
+    if s.complaint_orchestrator.completes_synchronously() {
+        Ok(s.store.complaint(stored.id).await?.unwrap_or(stored))
     } else {
-        fallback
-    };
-    Ok(Json(track_view(&now)))
+        Ok(stored)
+    }
 }
 
 /// GET /complaints — the register of open complaints (complaints officer).
@@ -318,27 +328,7 @@ async fn decide(
         s.clock.now(),
         &origin,
     )?;
-    let pending = change.complaint.pending_completion.clone();
-    let fallback = change.complaint.clone();
-    match s
-        .store
-        .commit_complaint_checked(ComplaintCommit::from_change(change))
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict(_)) => return Err(ApiError::ConcurrentUpdate),
-        Err(e) => return Err(e.into()),
-    }
-    if let Some(p) = pending
-        && let Err(e) = s.complaint_orchestrator.complete(&p.token, p.output).await
-    {
-        tracing::warn!(complaint_id = %c.id, error = %e, "decision stored; delivery deferred to recovery");
-    }
+    let now = commit_and_deliver(&s, change).await?;
     tracing::info!(complaint_id = %c.id, step = step.code(), "complaint decision");
-    let now = if s.complaint_orchestrator.completes_synchronously() {
-        s.store.complaint(c.id).await?.unwrap_or(fallback)
-    } else {
-        fallback
-    };
     Ok(Json(full_view(&now)))
 }

@@ -7,14 +7,14 @@ use crate::catalogue::Catalogue;
 use crate::domain::deadlines::StepRecord;
 use crate::domain::permit::{PermitDef, StepCode, StepKind};
 use crate::domain::roles::Capability;
-use crate::domain::time::{wita, wita_date};
+use crate::domain::time::{wita_date, wita_start_of};
 use crate::domain::validation::{self, FieldError};
 use crate::domain::{Caller, Role};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -112,16 +112,9 @@ impl Period {
 impl Period {
     /// `[from 00:00 WITA, to + 1 day 00:00 WITA)` in UTC.
     pub fn instants(&self) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
-        let start = |d: NaiveDate| {
-            wita()
-                .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-                .single()
-                .expect("WITA has no gaps")
-                .with_timezone(&Utc)
-        };
         (
-            start(self.from),
-            start(self.to.succ_opt().unwrap_or(self.to)),
+            wita_start_of(self.from),
+            wita_start_of(self.to.succ_opt().unwrap_or(self.to)),
         )
     }
 }

@@ -668,10 +668,12 @@ fn applicant_time_left(case: &Case, def: &PermitDef, ctx: &Ctx<'_>) -> Result<()
         return Ok(());
     }
     let start = super::deadlines::applicant_clock_start(case, def);
-    let ended = ctx
-        .calendar
-        .add_working_days(start, def.clocks.applicant.days)
-        .value;
+    // The day the clock reached its target (it runs now: the applicant holds the file).
+    let ended = dl.applicant.due_on.unwrap_or_else(|| {
+        ctx.calendar
+            .add_working_days(start, def.clocks.applicant.days)
+            .value
+    });
     let from = match def.clocks.applicant.from.as_deref() {
         Some(_) => format!("sejak permohonan di OSS tanggal {}", format_date_id(start)),
         None => format!("sejak permohonan dibuat tanggal {}", format_date_id(start)),

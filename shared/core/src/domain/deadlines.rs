@@ -135,9 +135,7 @@ fn applicant_clock_started_at(case: &Case, def: &PermitDef) -> DateTime<Utc> {
         .from
         .as_deref()
         .and_then(|f| case.application.date(f))
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| t.and_local_timezone(super::time::wita()).single())
-        .map_or(case.created_at, |t| t.with_timezone(&Utc))
+        .map_or(case.created_at, super::time::wita_start_of)
 }
 
 pub(super) struct Used {
@@ -320,13 +318,10 @@ pub fn deadlines(case: &Case, def: &PermitDef, cal: &Calendar, now: DateTime<Utc
 /// Seconds from `now` to the end of `day` in WITA (its midnight), at least one: the timeout of
 /// a wait that may last through the deadline's whole last day.
 pub fn seconds_until_end_of(day: NaiveDate, now: DateTime<Utc>) -> u64 {
-    let end = day
-        .succ_opt()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| t.and_local_timezone(super::time::wita()).single())
-        .map(|t| t.with_timezone(&Utc));
-    match end {
-        Some(end) => (end - now).num_seconds().max(1) as u64,
+    match day.succ_opt() {
+        Some(next) => (super::time::wita_start_of(next) - now)
+            .num_seconds()
+            .max(1) as u64,
         None => 1,
     }
 }

@@ -20,12 +20,12 @@
 //! waiting task with [`DEEMED_ERROR`] so the workflow goes to the recording step, and tells the
 //! applicant and the staff.
 
+use super::CaseStatus;
 use super::calendar::Calendar;
 use super::case::Case;
 use super::deadlines::{DeadlineState, used};
 use super::permit::{DeemedStageDef, PermitDef, StepDef};
 use super::time::wita_date;
-use super::{CaseStatus, permit::ClockKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -189,9 +189,6 @@ pub fn cap_step_due(
     else {
         return due;
     };
-    if step.sla.clock != Some(ClockKind::Agency) && step.sla.clock.is_some() {
-        return due;
-    }
     let mut unknown = BTreeSet::new();
     let spent = used(cal, &intervals(case, stage, now), &mut unknown).days;
     let left = stage.days.saturating_sub(spent);

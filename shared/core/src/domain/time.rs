@@ -10,6 +10,12 @@ pub fn wita() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// The instant a WITA calendar day begins (00:00 WITA), in UTC.
+pub fn wita_start_of(d: NaiveDate) -> DateTime<Utc> {
+    // UTC+8 has no gaps or folds: every local midnight exists once.
+    (d.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(8)).and_utc()
+}
+
 /// The WITA calendar date of an instant.
 pub fn wita_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&wita()).date_naive()
@@ -58,6 +64,7 @@ mod tests {
         let b: DateTime<Utc> = "2026-12-31T16:00:00Z".parse().unwrap();
         assert_eq!(wita_date(a).to_string(), "2026-12-31");
         assert_eq!(wita_date(b).to_string(), "2027-01-01");
+        assert_eq!(wita_start_of("2027-01-01".parse().unwrap()), b);
     }
 
     #[test]
