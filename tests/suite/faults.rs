@@ -200,10 +200,11 @@ async fn one_case(c: &Client, tokens: &BTreeMap<&str, String>) -> String {
         ),
     ]);
     for (user, step, extra) in steps {
-        // Wait until the workflow has the case at this step.
+        // Wait until the workflow has the case at this step (read as its applicant: a
+        // technical agency sees the case only from its own step on).
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
-            let case = c.case(&tokens[user], &id).await;
+            let case = c.case(applicant, &id).await;
             let at = step_of(&case);
             if at == step {
                 break;
