@@ -84,6 +84,7 @@ async fn external_ports(
 /// under `data_dir`, or DynamoDB with `PD_BACKEND=aws`). Reads only.
 pub async fn audit_verify(
     cfg: &Config,
+    anchor: Option<&perizinan::audit::Anchor>,
     progress: impl FnMut(usize),
 ) -> Result<perizinan::audit::AuditReport, BootError> {
     let store: Arc<dyn perizinan::ports::Store> = match on_aws(cfg) {
@@ -102,7 +103,8 @@ pub async fn audit_verify(
             )
         }
     };
-    perizinan::audit::verify_all(store.as_ref(), progress)
+    let key = perizinan_embedded::system::existing_audit_key(cfg);
+    perizinan::audit::verify_all(store.as_ref(), key.as_deref(), anchor, progress)
         .await
         .map_err(|e| BootError(format!("reading the store: {e}")))
 }
@@ -181,6 +183,10 @@ struct Local {
     dev_clock: bool,
     web: web::Web,
     complaints: Arc<SourceLimit>,
+    /// `PD_ORIGIN_SECRET`: the runner plays the stack's CloudFront origin — `/api` answers only
+    /// requests carrying the secret and takes the viewer's address from
+    /// `CloudFront-Viewer-Address` (as the functions do in AWS).
+    origin_secret: Option<Arc<str>>,
 }
 
 /// A sliding-hour limit per source address (anonymous complaints: each starts a workflow and
@@ -237,6 +243,16 @@ async fn gateway(State(l): State<Local>, mut req: Request, next: Next) -> Respon
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
+    let mut source_ip = source_ip;
+    if let Some(secret) = &l.origin_secret {
+        let through = perizinan::api::edge::check(req.headers(), secret);
+        perizinan::api::edge::strip(req.headers_mut());
+        match through {
+            Ok(t) => source_ip = t.viewer_ip.or(source_ip),
+            Err(_) => return ApiError::NotThroughEdge.into_response(),
+        }
+    }
+    let source: Option<std::net::IpAddr> = source_ip.as_deref().and_then(|ip| ip.parse().ok());
     req.extensions_mut().insert(RequestOrigin(Origin {
         source_ip,
         request_id: Some(request_id.clone()),
@@ -250,10 +266,7 @@ async fn gateway(State(l): State<Local>, mut req: Request, next: Next) -> Respon
     if bearer.is_none()
         && req.method() == axum::http::Method::POST
         && (path == "/complaints" || path == "/api/complaints")
-        && let Some(ip) = req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
+        && let Some(ip) = source
         && let Err(secs) = l.complaints.check(ip, std::time::Instant::now())
     {
         tracing::warn!(
@@ -333,6 +346,10 @@ async fn dev_login(
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(user.sub()));
     claims.insert("name".into(), json!(user.name));
+    if user.roles.iter().any(|r| r.is_staff()) {
+        // As the directory (Cognito's admin-only attribute) names staff in the stack.
+        claims.insert(perizinan::auth::STAFF_NAME_CLAIM.into(), json!(user.name));
+    }
     claims.insert("email".into(), json!(user.email));
     claims.insert("cognito:username".into(), json!(user.username));
     claims.insert(
@@ -368,6 +385,10 @@ fn url_error(e: UrlError) -> Response {
             "Content-Type tidak sesuai.",
         ),
         UrlError::NotFound => (StatusCode::NOT_FOUND, "Berkas tidak ditemukan."),
+        UrlError::Used => (
+            StatusCode::CONFLICT,
+            "Alamat unggah ini sudah dipakai; minta alamat unggah yang baru.",
+        ),
         UrlError::Io(m) => {
             tracing::error!(error = %m, "file storage failure");
             (
@@ -759,6 +780,10 @@ pub async fn run(
         None => SystemClock::default(),
     });
     let web_dir = cfg.runner.web_dir.clone();
+    let origin_secret: Option<Arc<str>> = cfg
+        .origin_secret
+        .as_ref()
+        .map(|s| Arc::from(String::from_utf8_lossy(&s.0).as_ref()));
     let every = cfg.runner.timer_interval;
     let mut settings = cfg;
     settings.data_dir = data_dir.clone();
@@ -784,6 +809,7 @@ pub async fn run(
         dev_clock,
         web: web::Web::new(web_dir),
         complaints: Arc::new(SourceLimit::new(complaints_per_hour)),
+        origin_secret,
     };
     let local_web_available = local.web.available();
     let state: AppState = embedded.services.clone();

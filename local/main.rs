@@ -6,7 +6,7 @@
 //! `perizinan::settings`), with the embedded executor or, with
 //! `PD_ORCHESTRATOR=stepfunctions`, Step Functions.
 //!
-//! `perizinan audit-verify [--data-dir DIR]` checks every audit trail (hash chain and head) of
+//! `perizinan audit-verify [--data-dir DIR] [--anchor FILE]` checks every audit trail (hash chain, head and the head's MAC; with `--anchor`, a day's anchor from the write-once store) of
 //! the store and prints a digest; it exits 1 when a trail was tampered with.
 //!
 //! For tests and demonstrations: `PD_DEV_CLOCK=1` (a settable clock; `PD_DEV_CLOCK_AT=<RFC 3339>`
@@ -19,7 +19,7 @@ use local::Config;
 use std::process::ExitCode;
 
 fn usage() -> &'static str {
-    "penggunaan: perizinan [audit-verify | api-doc [--check]] [--port N] [--host IP] [--data-dir DIR]"
+    "penggunaan: perizinan [audit-verify [--anchor BERKAS] | api-doc [--check]] [--port N] [--host IP] [--data-dir DIR]"
 }
 
 fn parse_args(args: Vec<String>) -> Result<Config, String> {
@@ -117,9 +117,24 @@ fn api_doc(check: bool) -> ExitCode {
 }
 
 /// Prints the audit verification's report (in Indonesian: it is read by the agency's staff).
-async fn audit_verify(cfg: Config) -> ExitCode {
+async fn audit_verify(cfg: Config, anchor: Option<std::path::PathBuf>) -> ExitCode {
     use std::io::Write;
-    let report = local::audit_verify(&cfg, |n| {
+    let anchor = match anchor.map(|p| {
+        std::fs::read(&p)
+            .map_err(|e| format!("{}: {e}", p.display()))
+            .and_then(|b| {
+                serde_json::from_slice::<perizinan::audit::Anchor>(&b)
+                    .map_err(|e| format!("{}: bukan berkas jangkar ({e})", p.display()))
+            })
+    }) {
+        None => None,
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => {
+            eprintln!("gagal membaca jangkar: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = local::audit_verify(&cfg, anchor.as_ref(), |n| {
         eprint!("\rmemeriksa jejak audit: {n} berkas");
         let _ignored = std::io::stderr().flush();
     })
@@ -131,6 +146,18 @@ async fn audit_verify(cfg: Config) -> ExitCode {
                 "{} permohonan, {} pengaduan, {} peristiwa audit diperiksa",
                 r.cases, r.complaints, r.events
             );
+            println!(
+                "{} kepala jejak berkunci (MAC diperiksa), {} tanpa kunci",
+                r.keyed, r.unkeyed
+            );
+            if let Some(a) = &anchor {
+                println!(
+                    "jangkar {} ({} kepala): {} diperiksa",
+                    a.date,
+                    a.heads.len(),
+                    r.anchored
+                );
+            }
             for f in &r.failures {
                 println!("RUSAK  {} {}: {}", f.kind, f.id, f.problem);
             }
@@ -158,8 +185,17 @@ async fn main() -> ExitCode {
         return api_doc(args.iter().any(|a| a == "--check"));
     }
     let verify = args.first().is_some_and(|a| a == "audit-verify");
+    let mut anchor: Option<std::path::PathBuf> = None;
     if verify {
         args.remove(0);
+        if let Some(i) = args.iter().position(|a| a == "--anchor") {
+            args.remove(i);
+            if i >= args.len() {
+                eprintln!("--anchor memerlukan berkas jangkar (anchors/<tanggal>.json)");
+                return ExitCode::from(2);
+            }
+            anchor = Some(args.remove(i).into());
+        }
     }
     let cfg = match parse_args(args) {
         Ok(c) => c,
@@ -169,7 +205,7 @@ async fn main() -> ExitCode {
         }
     };
     if verify {
-        return audit_verify(cfg).await;
+        return audit_verify(cfg, anchor).await;
     }
     match local::run(cfg, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

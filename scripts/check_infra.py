@@ -1,12 +1,14 @@
 """Checks infra/template.yaml with real tools: translated by aws-sam-translator (what
 `sam deploy` does), the result linted by cfn-lint (which alone misses bad Ref/GetAtt inside
 SAM resources). Then proves the check can fail: the same pipeline on the template with a bad
-Ref, and with a bad GetAtt, must be refused.
+Ref, and with a bad GetAtt, must be refused. Last, the security review's assertions (issue 17),
+each also shown to fail on a copy of the template with its property broken.
 
 Usage: python scripts/check_infra.py   (run by scripts/test with the project's venv)
 """
 
 import copy
+import fnmatch
 import json
 import os
 import subprocess
@@ -72,10 +74,73 @@ def translate_and_lint(template, label):
     return [f"{label}: {l}" for l in lines]
 
 
+def _list(x):
+    return x if isinstance(x, list) else [x]
+
+
+def _text(x):
+    """A resource or value as text: a !Sub's string, `${X.Arn}` for a GetAtt, else the string."""
+    if isinstance(x, dict) and isinstance(x.get("Fn::Sub"), str):
+        return x["Fn::Sub"]
+    if isinstance(x, dict) and isinstance(x.get("Fn::GetAtt"), list):
+        return "${" + ".".join(x["Fn::GetAtt"]) + "}"
+    return x if isinstance(x, str) else None
+
+
+def _statements(fn):
+    """A SAM function's inline policy statements, and its other policies (templates, managed
+    policy names), which these checks cannot read."""
+    stmts, other = [], []
+    for p in fn.get("Properties", {}).get("Policies", []) or []:
+        if isinstance(p, dict) and "Statement" in p:
+            stmts.extend(_list(p["Statement"]))
+        else:
+            other.append(p)
+    return stmts, other
+
+
+def _matches(pattern, action):
+    return fnmatch.fnmatchcase(action.lower(), str(pattern).lower())
+
+
+def _allows(stmts, action, resource, prefixes=()):
+    """Whether an Allow statement grants `action` on `resource` (its text, as `_text` gives it),
+    and, for a bucket, lets it list each of `prefixes` (an s3:prefix StringLike condition)."""
+    for st in stmts:
+        if st.get("Effect") != "Allow":
+            continue
+        if not any(_matches(a, action) for a in _list(st.get("Action", []))):
+            continue
+        if resource not in [_text(r) for r in _list(st.get("Resource", []))]:
+            continue
+        listed = _list(st.get("Condition", {}).get("StringLike", {}).get("s3:prefix", []))
+        if all(p in listed for p in prefixes):
+            return True
+    return False
+
+
+def _hours(client, which, default_value, default_unit):
+    """A Cognito client's token lifetime in hours (Cognito's defaults when unset)."""
+    props = client.get("Properties", {})
+    value = props.get(f"{which}TokenValidity", default_value)
+    unit = props.get("TokenValidityUnits", {}).get(f"{which}Token", default_unit)
+    per_hour = {"seconds": 3600, "minutes": 60, "hours": 1, "days": 1 / 24}
+    return value / per_hour[unit] if isinstance(value, (int, float)) and unit in per_hour else None
+
+
+def _secret_ref(value, secret):
+    """Whether a value is the dynamic reference to the Secrets Manager secret `secret`."""
+    return f"{{{{resolve:secretsmanager:${{{secret}}}:SecretString" in (_text(value) or "")
+
+
 def security_assertions(template):
     """What the security review asks of the stack, as assertions on the template (issue 17):
-    the API's response headers policy (9), the signing key's denies (12), every function's log
-    group with the retention of `infra/config/retention.json` (14)."""
+    uploads kept apart until confirmed and erased by every version (1, 2), MFA, the directory
+    name and token lifetimes (5), the API behind CloudFront only, with the viewer's address
+    and standard logs (8), the API's response headers policy (9), the signing key's denies and
+    public verification from a function that cannot sign (12), the keyed, anchored audit chain
+    (13), every function's log group with the retention of `infra/config/retention.json`
+    (14)."""
     problems = []
     with open(os.path.join(INFRA, "config", "retention.json"), encoding="utf-8") as f:
         days = json.load(f)["function_log_days"]
@@ -124,7 +189,261 @@ def security_assertions(template):
             problems.append(f"{name}: no log group /aws/lambda/${{{name}}} with a retention")
         elif groups[name] != days:
             problems.append(f"{name}: log retention {groups[name]} days, the register says {days}")
+    problems += _upload_assertions(res)
+    problems += _identity_assertions(res)
+    problems += _edge_assertions(template)
+    problems += _verification_assertions(res)
+    problems += _audit_assertions(template)
     return problems
+
+
+def _upload_assertions(res):
+    """1, 2: applicants write incoming/ only, unconfirmed bytes go after a day and are never
+    downloaded through a URL; erasure reaches every version."""
+    problems = []
+    rules = res["UploadsBucket"]["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])
+    live = [r for r in rules if r.get("Status") == "Enabled"]
+    by_prefix = {r.get("Prefix"): r for r in live}
+    if not any("AbortIncompleteMultipartUpload" in r for r in live):
+        problems.append("UploadsBucket: no rule aborting incomplete multipart uploads")
+    inc = by_prefix.get("incoming/", {})
+    if inc.get("ExpirationInDays") != 1 or inc.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") != 1:
+        problems.append("UploadsBucket: incoming/ objects and their old versions must expire after 1 day")
+    cases = by_prefix.get("cases/", {})
+    if cases.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") != 1 or cases.get("ExpiredObjectDeleteMarker") is not True:
+        problems.append("UploadsBucket: cases/ needs NoncurrentDays 1 and ExpiredObjectDeleteMarker")
+    deny = [st for st in res["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+            if st.get("Effect") == "Deny" and st.get("Principal") == "*"
+            and "s3:GetObject" in _list(st.get("Action"))
+            and "${UploadsBucket.Arn}/incoming/*" in [_text(r) for r in _list(st.get("Resource"))]
+            and st.get("Condition") == {"StringEquals": {"s3:authType": "REST-QUERY-STRING"}}]
+    if not deny:
+        problems.append("UploadsBucketPolicy: no Deny of presigned (REST-QUERY-STRING) reads of incoming/*")
+    bucket, both = "${UploadsBucket.Arn}", ("cases/*", "incoming/*")
+    for fn in ("UploadFunction", "OverdueFunction"):
+        stmts, _ = _statements(res[fn])
+        for prefix in both:
+            if not _allows(stmts, "s3:DeleteObjectVersion", f"{bucket}/{prefix}"):
+                problems.append(f"{fn}: cannot delete every version under {prefix}")
+        if not _allows(stmts, "s3:ListBucketVersions", bucket, both):
+            problems.append(f"{fn}: cannot list versions under cases/ and incoming/")
+    stmts, _ = _statements(res["UploadFunction"])
+    if not _allows(stmts, "s3:PutObject", f"{bucket}/incoming/*"):
+        problems.append("UploadFunction: cannot sign uploads to incoming/")
+    scanned = res["UploadsMalwareProtection"]["Properties"]["ProtectedResource"]["S3Bucket"].get("ObjectPrefixes")
+    if scanned != ["cases/"]:
+        problems.append(f"UploadsMalwareProtection: scans {scanned}, not cases/ (the confirmed copies) alone")
+    return problems
+
+
+def _identity_assertions(res):
+    """5: MFA for every user, staff names only administrators set, short-lived tokens."""
+    problems = []
+    pool = res["UserPool"]["Properties"]
+    if pool.get("MfaConfiguration") != "ON" or "SOFTWARE_TOKEN_MFA" not in pool.get("EnabledMfas", []):
+        problems.append("UserPool: MFA must be ON with SOFTWARE_TOKEN_MFA")
+    if not any(a.get("Name") == "staff_name" and a.get("AttributeDataType") == "String"
+               for a in pool.get("Schema", [])):
+        problems.append("UserPool: no custom attribute staff_name (the directory's staff names)")
+    for name, r in res.items():
+        if r.get("Type") != "AWS::Cognito::UserPoolClient":
+            continue
+        writes = r["Properties"].get("WriteAttributes")
+        if writes is None or "custom:staff_name" in writes:
+            problems.append(f"{name}: WriteAttributes must be listed, without custom:staff_name")
+        for which, limit, default_value, default_unit in [
+            ("Id", 1, 1, "hours"), ("Access", 1, 1, "hours"), ("Refresh", 24, 30, "days")
+        ]:
+            hours = _hours(r, which, default_value, default_unit)
+            if hours is None or hours > limit:
+                problems.append(f"{name}: {which} tokens live {hours} hours, at most {limit}")
+    return problems
+
+
+def _edge_assertions(template):
+    """8: the API answers CloudFront only (origin secret, execute-api off with a custom
+    domain), learns the viewer's address, and the distribution keeps standard logs."""
+    problems = []
+    res = template["Resources"]
+    dist = res["WebDistribution"]["Properties"]["DistributionConfig"]
+    api = [o for o in dist.get("Origins", []) if o.get("Id") == "api"]
+    headers = {h.get("HeaderName"): h.get("HeaderValue") for o in api for h in o.get("OriginCustomHeaders", [])}
+    if not _secret_ref(headers.get("X-Origin-Verify"), "OriginVerifySecret"):
+        problems.append("WebDistribution: the api origin sends no X-Origin-Verify from OriginVerifySecret")
+    env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    if not _secret_ref(env.get("PD_ORIGIN_SECRET"), "OriginVerifySecret"):
+        problems.append("Globals: PD_ORIGIN_SECRET is not OriginVerifySecret")
+    if not dist.get("Logging", {}).get("Bucket"):
+        problems.append("WebDistribution: no standard logging")
+    if "DisableExecuteApiEndpoint" not in res["HttpApi"]["Properties"]:
+        problems.append("HttpApi: no DisableExecuteApiEndpoint")
+    behaviors = [b for b in dist.get("CacheBehaviors", []) if b.get("PathPattern") == "/api/*"]
+    def policy(key, config):
+        ref = behaviors[0].get(key) if behaviors else None
+        r = res.get(ref.get("Ref")) if isinstance(ref, dict) else None
+        return r["Properties"][config] if r else None
+    orp = policy("OriginRequestPolicyId", "OriginRequestPolicyConfig")
+    hc = (orp or {}).get("HeadersConfig", {})
+    names = [h.lower() for h in hc.get("Headers", [])]
+    if hc.get("HeaderBehavior") != "whitelist" or "cloudfront-viewer-address" not in names or "host" in names:
+        problems.append("WebDistribution: /api/* must forward CloudFront-Viewer-Address and not Host "
+                        "(a listed origin request policy of this stack)")
+    cp = policy("CachePolicyId", "CachePolicyConfig")
+    key = (cp or {}).get("ParametersInCacheKeyAndForwardedToOrigin", {}).get("HeadersConfig", {})
+    if key.get("HeaderBehavior") != "whitelist" or "authorization" not in [h.lower() for h in key.get("Headers", [])]:
+        problems.append("WebDistribution: /api/* does not forward Authorization (the cache policy's list)")
+    return problems
+
+
+def _verification_assertions(res):
+    """12, second half: public verification runs in a function that cannot sign."""
+    problems = []
+    for ev_name, ev in res["SignFunction"]["Properties"].get("Events", {}).items():
+        if ev.get("Type") == "HttpApi" and str(ev.get("Properties", {}).get("Path", "")).startswith("/verify"):
+            problems.append(f"SignFunction: route {ev_name} ({ev['Properties']['Path']}) belongs to the verify function")
+    stmts, other = _statements(res["VerifyFunction"])
+    if other:
+        problems.append(f"VerifyFunction: policies these checks cannot read ({other})")
+    if any(st.get("Effect") == "Allow" and any(_matches(a, "kms:Sign") for a in _list(st.get("Action", [])))
+           for st in stmts):
+        problems.append("VerifyFunction: its policy allows kms:Sign")
+    role = {"Fn::GetAtt": ["VerifyFunctionRole", "Arn"]}
+    for st in res["DocumentSigningKey"]["Properties"]["KeyPolicy"]["Statement"]:
+        principal = st.get("Principal", {})
+        aws = _list(principal.get("AWS", [])) if isinstance(principal, dict) else []
+        if st.get("Effect") == "Allow" and role in aws and any(_matches(a, "kms:Sign") for a in _list(st.get("Action", []))):
+            problems.append(f"DocumentSigningKey: {st.get('Sid')} lets VerifyFunctionRole sign")
+    return problems
+
+
+def _audit_assertions(template):
+    """13: the audit chain is keyed (HMAC) and anchored daily in the Object Lock bucket."""
+    problems = []
+    env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    if not _secret_ref(env.get("PD_AUDIT_KEY"), "AuditChainKey"):
+        problems.append("Globals: PD_AUDIT_KEY is not AuditChainKey")
+    stmts, _ = _statements(template["Resources"]["OverdueFunction"])
+    if not _allows(stmts, "s3:PutObject", "${SignedDocumentsBucket.Arn}/anchors/*"):
+        problems.append("OverdueFunction: cannot write audit anchors (signed bucket, anchors/)")
+    return problems
+
+
+def _mutants(template):
+    """The template with one security property broken each, and what must then be reported."""
+    def rules(r):
+        return r["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+
+    def drop_rule(r, keep):
+        rules(r)[:] = [x for x in rules(r) if keep(x)]
+
+    def drop_action(r, fn, action):
+        for p in r[fn]["Properties"]["Policies"]:
+            for st in p.get("Statement", []):
+                st["Action"] = [a for a in _list(st["Action"]) if a != action]
+
+    def bucket_policy(r):
+        return r["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    def pool(r):
+        return r["UserPool"]["Properties"]
+
+    def client(r):
+        return r["UserPoolClient"]["Properties"]
+
+    def dist(r):
+        return r["WebDistribution"]["Properties"]["DistributionConfig"]
+
+    def api_origin(r):
+        return next(o for o in dist(r)["Origins"] if o["Id"] == "api")
+
+    def api_behavior(r):
+        return next(b for b in dist(r)["CacheBehaviors"] if b["PathPattern"] == "/api/*")
+
+    def env(t):
+        return t["Globals"]["Function"]["Environment"]["Variables"]
+
+    def access_token_in_minutes(r):
+        client(r)["AccessTokenValidity"] = 120
+        client(r)["TokenValidityUnits"]["AccessToken"] = "minutes"
+
+    def default_refresh(r):
+        client(r).pop("RefreshTokenValidity")
+        client(r)["TokenValidityUnits"].pop("RefreshToken")
+
+    def verify_route_on_sign(r):
+        verify = r["VerifyFunction"]["Properties"]["Events"].pop("Verify")
+        r["SignFunction"]["Properties"]["Events"]["Verify"] = verify
+
+    def verify_role_signs(r):
+        for st in r["DocumentSigningKey"]["Properties"]["KeyPolicy"]["Statement"]:
+            if st.get("Principal") == {"AWS": {"Fn::GetAtt": ["VerifyFunctionRole", "Arn"]}}:
+                st["Action"] = ["kms:GetPublicKey", "kms:Sign"]
+
+    def verify_function_kms(r):
+        r["VerifyFunction"]["Properties"]["Policies"][0]["Statement"].append(
+            {"Effect": "Allow", "Action": "kms:*", "Resource": {"Fn::GetAtt": ["DocumentSigningKey", "Arn"]}})
+
+    edits = [
+        ("unconfirmed uploads kept", "UploadsBucket: incoming/",
+         lambda r, t: drop_rule(r, lambda x: x.get("Prefix") != "incoming/")),
+        ("erased versions' markers kept", "UploadsBucket: cases/",
+         lambda r, t: [x.pop("ExpiredObjectDeleteMarker", None) for x in rules(r)]),
+        ("incomplete uploads kept", "UploadsBucket: no rule aborting",
+         lambda r, t: drop_rule(r, lambda x: "AbortIncompleteMultipartUpload" not in x)),
+        ("unconfirmed uploads downloadable", "UploadsBucketPolicy: no Deny of presigned",
+         lambda r, t: bucket_policy(r).__delitem__(
+             [st.get("Sid") for st in bucket_policy(r)].index("DenyPresignedReadsOfUnconfirmedUploads"))),
+        ("an upload function deleting current versions only", "UploadFunction: cannot delete every version",
+         lambda r, t: drop_action(r, "UploadFunction", "s3:DeleteObjectVersion")),
+        ("an upload function listing no versions", "UploadFunction: cannot list versions",
+         lambda r, t: drop_action(r, "UploadFunction", "s3:ListBucketVersions")),
+        ("an upload function that cannot write incoming/", "UploadFunction: cannot sign uploads",
+         lambda r, t: drop_action(r, "UploadFunction", "s3:PutObject")),
+        ("retention deleting current versions only", "OverdueFunction: cannot delete every version",
+         lambda r, t: drop_action(r, "OverdueFunction", "s3:DeleteObjectVersion")),
+        ("retention listing no versions", "OverdueFunction: cannot list versions",
+         lambda r, t: drop_action(r, "OverdueFunction", "s3:ListBucketVersions")),
+        ("GuardDuty on incoming/ too", "UploadsMalwareProtection",
+         lambda r, t: r["UploadsMalwareProtection"]["Properties"]["ProtectedResource"]["S3Bucket"].update(
+             ObjectPrefixes=["cases/", "incoming/"])),
+        ("optional MFA", "UserPool: MFA", lambda r, t: pool(r).update(MfaConfiguration="OPTIONAL")),
+        ("no directory attribute", "UserPool: no custom attribute staff_name",
+         lambda r, t: pool(r).update(Schema=[a for a in pool(r)["Schema"] if a["Name"] != "staff_name"])),
+        ("users writing their staff name", "UserPoolClient: WriteAttributes",
+         lambda r, t: client(r)["WriteAttributes"].append("custom:staff_name")),
+        ("a client writing every attribute", "UserPoolClient: WriteAttributes",
+         lambda r, t: client(r).pop("WriteAttributes")),
+        ("8-hour ID tokens", "UserPoolClient: Id tokens", lambda r, t: client(r).update(IdTokenValidity=8)),
+        ("a 120-minute access token", "UserPoolClient: Access tokens", lambda r, t: access_token_in_minutes(r)),
+        ("30-day refresh tokens (Cognito's default)", "UserPoolClient: Refresh tokens",
+         lambda r, t: default_refresh(r)),
+        ("an api origin without the secret", "WebDistribution: the api origin sends no X-Origin-Verify",
+         lambda r, t: api_origin(r).pop("OriginCustomHeaders")),
+        ("functions without the secret", "Globals: PD_ORIGIN_SECRET", lambda r, t: env(t).pop("PD_ORIGIN_SECRET")),
+        ("a distribution without logs", "WebDistribution: no standard logging", lambda r, t: dist(r).pop("Logging")),
+        ("execute-api never turned off", "HttpApi: no DisableExecuteApiEndpoint",
+         lambda r, t: r["HttpApi"]["Properties"].pop("DisableExecuteApiEndpoint")),
+        ("Managed-AllViewerExceptHostHeader", "WebDistribution: /api/* must forward CloudFront-Viewer-Address",
+         lambda r, t: api_behavior(r).update(OriginRequestPolicyId="b689b0a8-53d0-40ab-baf2-68738e2966ac")),
+        ("the viewer's Host forwarded", "WebDistribution: /api/* must forward CloudFront-Viewer-Address",
+         lambda r, t: r["ApiOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"].append("Host")),
+        ("Managed-CachingDisabled (Authorization dropped)", "WebDistribution: /api/* does not forward Authorization",
+         lambda r, t: api_behavior(r).update(CachePolicyId="4135ea2d-6df8-44a3-9df3-4b5a84be39ad")),
+        ("a /verify route on the sign function", "SignFunction: route Verify", lambda r, t: verify_route_on_sign(r)),
+        ("the verify role among the key's signers", "DocumentSigningKey: TheVerifyFunctionReadsThePublicKey lets",
+         lambda r, t: verify_role_signs(r)),
+        ("kms:* on the verify function", "VerifyFunction: its policy allows kms:Sign",
+         lambda r, t: verify_function_kms(r)),
+        ("an unkeyed audit chain", "Globals: PD_AUDIT_KEY", lambda r, t: env(t).pop("PD_AUDIT_KEY")),
+        ("no audit anchors", "OverdueFunction: cannot write audit anchors",
+         lambda r, t: drop_action(r, "OverdueFunction", "s3:PutObject")),
+    ]
+    out = []
+    for label, want, edit in edits:
+        t = copy.deepcopy(template)
+        edit(t["Resources"], t)
+        out.append((label, t, want))
+    return out
 
 
 def main():
@@ -177,6 +496,15 @@ def main():
             return 1
     print(f"security assertions: clean; a function without its log group is refused ({found[0]}), "
           "and so are a key policy without its denies and an API without its headers policy")
+    mutants = _mutants(template)
+    for label, t, want in mutants:
+        found2 = security_assertions(t)
+        hits = [f for f in found2 if want in f]
+        if not hits:
+            print(f"infra check FAILED: {label} was not found (wanted `{want}`, got {found2})")
+            return 1
+        print(f"  {label}: refused ({hits[0]})")
+    print(f"security assertions (issue 17, 1 2 5 8 12 13): each of {len(mutants)} broken properties is refused")
     print("infra check passed")
     return 0
 

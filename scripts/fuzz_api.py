@@ -111,6 +111,8 @@ class Runner:
     def start(self, timeout: float = 120.0) -> None:
         env = dict(os.environ)
         env.setdefault("RUST_LOG", "warn")
+        # The seed files one complaint without sign-in; a low proof of work keeps it quick.
+        env.setdefault("PD_COMPLAINT_POW_BITS", "8")
         logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [self.binary, "--port", "0", "--host", "127.0.0.1", "--data-dir", str(self.data_dir)],
@@ -424,7 +426,8 @@ class Seed:
         # Complaints: one filed anonymously on the portal (waits at registration), one recorded by
         # telephone and registered (waits at investigation), one handled to the end (closed).
         filed = self.api.call("POST", "/complaints", expect=(201,), body={
-            "kind": "complaint", "text": "Antrean loket terlalu lama.", "anonymous": True})
+            "kind": "complaint", "text": "Antrean loket terlalu lama.", "anonymous": True,
+            "proof": self.solved_proof()})
         self.complaint_ids.append(filed["id"])
         self.tracking_codes.append(filed["tracking_code"])
         rec = self.record_complaint("telephone", "Petugas tidak ramah di loket.", self.reg_numbers[-1])
@@ -435,6 +438,19 @@ class Seed:
         self.complaint_step(closed, "follow_up", {"outcome": "followed_up", "follow_up": ["mediation"],
                                                   "with_dinas_koperasi": False, "notes": "Halaman diperbarui."})
         self.complaint_step(closed, "satisfaction_check", {"outcome": "satisfied"})
+
+    def solved_proof(self) -> dict:
+        """A challenge of GET /complaints/challenge and a nonce: SHA-256(challenge ":" nonce) with
+        the leading zero bits asked (filing without sign-in needs it)."""
+        import hashlib
+        ch = self.api.call("GET", "/complaints/challenge")
+        bits, challenge = ch["difficulty"], ch["challenge"]
+        n = 0
+        while True:
+            h = int.from_bytes(hashlib.sha256(f"{challenge}:{n}".encode()).digest(), "big")
+            if h >> (256 - bits) == 0 if bits else True:
+                return {"challenge": challenge, "nonce": str(n)}
+            n += 1
 
     def record_complaint(self, channel: str, text: str, about: str | None) -> str:
         body = {"kind": "complaint", "text": text, "channel": channel, "name": "Budi Santoso",

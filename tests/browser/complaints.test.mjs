@@ -1,12 +1,15 @@
 // Complaints in a real browser: an anonymous complaint through the portal and its public
 // tracking, a complaint recorded by the officer from the telephone, the officer's register and
-// steps b–e, the complaints report with its CSV; then, on the runner's dev clock, a case past
-// its deadline is marked late in the front office's queue and on the heads' dashboard.
+// steps b–e, the complaints report with its CSV; a named portal complaint whose address is
+// confirmed through the e-mail's link, closed by the officer as a duplicate; the register's
+// "Muat lagi"; then, on the runner's dev clock, a case past its deadline is marked late in the
+// front office's queue and on the heads' dashboard. Filing from the portal solves the API's
+// proof of work (the default 18 bits) in the browser.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { accessibilityProblems, launchBrowser, newPage, screenshot, signIn, startRunner, submittedCase, todayWita } from './harness.mjs';
+import { accessibilityProblems, api, apiLogin, launchBrowser, newPage, screenshot, signIn, startRunner, submittedCase, todayWita } from './harness.mjs';
 
 let runner;
 let browser;
@@ -45,8 +48,11 @@ test('complaints from the portal and the officer, and late cases marked in the q
   await page.check('#adu-anonymous');
   assert.equal(await page.isVisible('#adu-name'), false, 'identity fields hidden when anonymous');
   await page.fill('#adu-about', lateCase.registration_number);
+  // The proof of work at the default difficulty takes the browser a few seconds at most.
+  const started = Date.now();
   await page.click('#complaint-form button[type=submit]');
   const code = (await page.locator('#tracking-code').textContent()).trim();
+  assert.ok(Date.now() - started < 15_000, `filed in ${Date.now() - started} ms`);
   assert.match(code, /^ADU-[A-Z0-9]{5}-[A-Z0-9]{5}$/);
   await capture(page, 'complaint-filed-phone');
   // Tracking it shows progress, never the text.
@@ -123,6 +129,65 @@ test('complaints from the portal and the officer, and late cases marked in the q
   assert.equal(csv.suggestedFilename(), `laporan-pengaduan-summary-${todayWita()}-${todayWita()}.csv`);
   // UTF-8 with a byte order mark, so that spreadsheet programs read the letters right.
   assert.match(await readFile(await csv.path(), 'utf8'), /^\uFEFFdimensi,kode,uraian,jumlah\r\n/);
+
+  // --- A named complaint from the portal with an e-mail address: one confirmation request.
+  await page.goto('/#/pengaduan');
+  await page.locator('#complaint-form').waitFor();
+  await page.fill('#adu-text', 'Petugas meminta biaya tambahan di luar ketentuan.');
+  await page.fill('#adu-name', 'Warga Bontang');
+  await page.fill('#adu-email', 'warga.portal@warga.test');
+  await page.click('#complaint-form button[type=submit]');
+  await page.locator('#complaint-email-pending').waitFor();
+  const named = (await page.locator('#tracking-code').textContent()).trim();
+  const outbox = async () => (await (await fetch(`${runner.base}/_outbox`)).json()).items.filter((m) => m.to[0] === 'warga.portal@warga.test');
+  let mails = await outbox();
+  assert.equal(mails.length, 1, JSON.stringify(mails.map((m) => m.subject)));
+  assert.equal(mails[0].subject, `Konfirmasi alamat e-mail untuk pengaduan ${named}`);
+  await page.goto(`/#/pengaduan/lacak/${named}`);
+  await page.locator('#complaint-email-unconfirmed', { hasText: 'belum dikonfirmasi' }).waitFor();
+  const link = /(http\S*#\/pengaduan\/konfirmasi\?\S+)/.exec(mails[0].body)[1];
+  await page.goto(`/${link.slice(link.indexOf('#'))}`);
+  await page.locator('#complaint-confirm').click();
+  await page.locator('#complaint-confirmed').waitFor();
+  await capture(page, 'complaint-email-confirmed');
+  await page.goto(`/#/pengaduan/lacak/${named}`);
+  await page.locator('main dl', { hasText: 'Terkonfirmasi' }).waitFor();
+
+  // The officer closes it as a duplicate of Sri Handayani's: the code is required; the
+  // complainant, now confirmed, is told.
+  const adu = await apiLogin(runner.base, 'pengaduan');
+  const open = await api(runner.base, 'GET', '/complaints?limit=200', { token: adu });
+  const sri = open.items.find((c) => c.complainant?.name === 'Sri Handayani');
+  const mine = open.items.find((c) => c.tracking_code === named);
+  await o.goto(`/console/#/pengaduan/${mine.id}`);
+  await o.locator('#complaint-step-registration').waitFor();
+  assert.match(await o.locator('#complaint-step-registration').textContent(), /Spam/);
+  await o.check('#complaint-step-registration input[name=outcome][value=duplicate]');
+  await o.click('#complaint-step-registration button[type=submit]');
+  await o.locator('#c-registration-duplicate_of-error', { hasText: 'kode pelacakan' }).waitFor();
+  await o.fill('#c-registration-duplicate_of', sri.tracking_code);
+  await o.click('#complaint-step-registration button[type=submit]');
+  await o.locator('#complaint-done', { hasText: 'sama dengan pengaduan' }).waitFor();
+  mails = await outbox();
+  assert.equal(mails.length, 2);
+  assert.match(mails[1].subject, /sama dengan pengaduan lain/);
+
+  // --- The register a page at a time: 50, then "Muat lagi" for the rest.
+  for (let i = 0; i < 50; i++) {
+    await api(runner.base, 'POST', '/complaints/recorded', {
+      token: adu,
+      body: { kind: 'input', channel: 'complaints_box', anonymous: true, text: `Masukan nomor ${i} dari kotak pengaduan.` },
+    });
+  }
+  const total = (await api(runner.base, 'GET', '/complaints?limit=200', { token: adu })).count;
+  assert.ok(total > 50, `${total} open`);
+  await o.goto('/console/#/pengaduan');
+  await register.waitFor();
+  assert.equal(await register.locator('tbody tr').count(), 50);
+  await o.locator('#complaints-more', { hasText: 'Muat lagi' }).click();
+  await o.locator('#complaints-count', { hasText: `${total} pengaduan terbuka.` }).waitFor();
+  assert.equal(await register.locator('tbody tr').count(), total);
+  assert.equal(await o.isVisible('#complaints-more'), false, 'nothing more to load');
   await off.close();
   await pub.close();
 

@@ -96,6 +96,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/reports/complaints") => Roles(complaints_report),
         ("GET", "/reports/security") => Roles(with(Capability::SecurityLog)),
         ("POST", "/complaints") => Public,
+        ("GET", "/complaints/challenge") => Public,
+        ("POST", "/complaints/{id}/email/confirm") => Public,
         ("GET", "/complaints") => Roles(with(Capability::Complaints)),
         ("POST", "/complaints/recorded") => Roles(with(Capability::Complaints)),
         ("GET", "/complaints/track/{code}") => Public,
@@ -236,6 +238,7 @@ fn body(method: &str, path: &str) -> Option<Value> {
         "/complaints/recorded" => {
             json!({"kind": "input", "channel": "telephone", "text": "Penelepon meminta informasi jadwal survei lapangan.", "anonymous": true})
         }
+        "/complaints/{id}/email/confirm" => json!({"token": "bukan-token"}),
         "/complaints/track/{code}/completion" => {
             json!({"text": "Kejadian pada hari Senin pukul 10.00 di loket 2."})
         }

@@ -26,13 +26,11 @@ async fn step(app: &TestApp, token: &str, id: &str, step: &str, body: Value) -> 
 async fn complaints_a_to_f_confidential_and_reported() {
     let app = TestApp::spawn().await;
     // a: anonymous, through the portal, without signing in.
-    let (s, filed) = app
-        .post(
-            None,
-            "/complaints",
-            json!({"kind": "complaint", "text": "Antrean di loket perizinan terlalu lama tanpa kepastian.", "anonymous": true}),
-        )
-        .await;
+    let (s, filed) = crate::complaint_abuse::file_anonymously(
+        &app,
+        json!({"kind": "complaint", "text": "Antrean di loket perizinan terlalu lama tanpa kepastian.", "anonymous": true}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{filed}");
     let code = filed["tracking_code"].as_str().unwrap().to_string();
     let anon = filed["id"].as_str().unwrap().to_string();
@@ -162,9 +160,11 @@ async fn complaints_a_to_f_confidential_and_reported() {
         (s, e["errors"][0]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("channel"))
     );
-    let (s, third) = app
-        .post(None, "/complaints", json!({"kind": "input", "text": "Mohon formulir daring dibuat lebih sederhana.", "anonymous": true}))
-        .await;
+    let (s, third) = crate::complaint_abuse::file_anonymously(
+        &app,
+        json!({"kind": "input", "text": "Mohon formulir daring dibuat lebih sederhana.", "anonymous": true}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED);
     let third_id = third["id"].as_str().unwrap().to_string();
     step(
@@ -413,21 +413,20 @@ async fn registration_outcomes_and_sp4n_lapor() {
         json!({"kind": "complaint", "text": "Petugas meminta biaya tambahan di luar ketentuan.",
                "name": "Warga Bontang", "email": email})
     };
-    let (s, a) = app
-        .post(None, "/complaints", file("warga.a@warga.test"))
-        .await;
+    let (s, a) = crate::complaint_abuse::file_anonymously(&app, file("warga.a@warga.test")).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     let (a_id, a_code) = (
         a["id"].as_str().unwrap().to_string(),
         a["tracking_code"].as_str().unwrap().to_string(),
     );
-    let (_, b) = app
-        .post(None, "/complaints", file("warga.b@warga.test"))
-        .await;
+    let (_, b) = crate::complaint_abuse::file_anonymously(&app, file("warga.b@warga.test")).await;
     let (b_id, b_code) = (
         b["id"].as_str().unwrap().to_string(),
         b["tracking_code"].as_str().unwrap().to_string(),
     );
+    // Filed without sign-in: both confirm their addresses (else no e-mail reaches them).
+    crate::complaint_abuse::confirm_address(&app, &a_code, "warga.a@warga.test").await;
+    crate::complaint_abuse::confirm_address(&app, &b_code, "warga.b@warga.test").await;
 
     // b `incomplete` without saying what is missing: a field error, nothing changed.
     let before = app.get(Some(&adu), &format!("/complaints/{a_id}")).await.1;

@@ -844,6 +844,25 @@ async fn complaint_store_contract(store: Arc<dyn Store>) {
             .iter()
             .any(|c| c.id == a.id)
     );
+    // The register's pages: in the order of `register_key`, each page after the last one's.
+    let all = store.open_complaints_page(None, 10).await.unwrap();
+    let keys: Vec<String> = all.iter().map(|c| c.register_key()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert!(!keys.is_empty() && keys == sorted, "{keys:?}");
+    let mut paged = vec![];
+    let mut after: Option<String> = None;
+    while let Some(c) = store
+        .open_complaints_page(after.as_deref(), 1)
+        .await
+        .unwrap()
+        .first()
+    {
+        after = Some(c.register_key());
+        paged.push(c.id);
+        assert!(paged.len() <= all.len(), "pages do not end");
+    }
+    assert_eq!(paged, all.iter().map(|c| c.id).collect::<Vec<_>>());
     let due = store.complaints_due_by(common::today(), 10).await.unwrap();
     assert_eq!(due.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a.id]);
     assert!(
@@ -1042,7 +1061,7 @@ async fn retention_and_audit_contract(store: Arc<dyn Store>) {
         };
         assert_eq!(h.kind, kind);
     }
-    let report = perizinan::audit::verify_all(store.as_ref(), |_| {})
+    let report = perizinan::audit::verify_all(store.as_ref(), None, None, |_| {})
         .await
         .unwrap();
     assert!(report.ok(), "{:?}", report.failures);

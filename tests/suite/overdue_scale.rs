@@ -351,7 +351,8 @@ async fn every_job_of_the_run_runs_when_another_fails() {
             "case_deadlines",
             "complaint_deadlines",
             "redelivery",
-            "retention"
+            "retention",
+            "audit_anchor"
         ],
         "{run:?}"
     );

@@ -10,12 +10,17 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn anonymous_complaint(app: &TestApp, key: &str, text: &str) -> (StatusCode, Value, bool) {
+async fn anonymous_complaint(
+    app: &TestApp,
+    key: &str,
+    text: &str,
+    proof: &Value,
+) -> (StatusCode, Value, bool) {
     let r = app
         .http
         .post(format!("{}/complaints", app.api))
         .header("Idempotency-Key", key)
-        .json(&json!({"kind": "complaint", "text": text, "anonymous": true}))
+        .json(&json!({"kind": "complaint", "text": text, "anonymous": true, "proof": proof}))
         .send()
         .await
         .unwrap();
@@ -31,8 +36,14 @@ async fn anonymous_complaint(app: &TestApp, key: &str, text: &str) -> (StatusCod
 async fn anonymous_idempotency_keys_bind_to_their_request() {
     let app = TestApp::spawn().await;
     let key = "kunci-yang-sama-0001";
-    let (s, a, replayed) =
-        anonymous_complaint(&app, key, "Loket perizinan dibuka terlambat setengah jam.").await;
+    let first = crate::complaint_abuse::solved_proof(&app).await;
+    let (s, a, replayed) = anonymous_complaint(
+        &app,
+        key,
+        "Loket perizinan dibuka terlambat setengah jam.",
+        &first,
+    )
+    .await;
     assert_eq!((s, replayed), (StatusCode::CREATED, false), "{a}");
     // Someone else with the same key and another complaint: a complaint of its own, neither a
     // 422 telling them the key is taken nor the first complainant's response.
@@ -40,14 +51,20 @@ async fn anonymous_idempotency_keys_bind_to_their_request() {
         &app,
         key,
         "Petugas tidak menjelaskan persyaratan dengan jelas.",
+        &crate::complaint_abuse::solved_proof(&app).await,
     )
     .await;
     assert_eq!((s, replayed), (StatusCode::CREATED, false), "{b}");
     assert_ne!(a["id"], b["id"]);
     assert_ne!(a["tracking_code"], b["tracking_code"]);
     // The first complainant's retry is still a replay of their own response.
-    let (s, again, replayed) =
-        anonymous_complaint(&app, key, "Loket perizinan dibuka terlambat setengah jam.").await;
+    let (s, again, replayed) = anonymous_complaint(
+        &app,
+        key,
+        "Loket perizinan dibuka terlambat setengah jam.",
+        &first,
+    )
+    .await;
     assert_eq!((s, replayed), (StatusCode::CREATED, true), "{again}");
     assert_eq!(again["id"], a["id"]);
 }
@@ -212,7 +229,8 @@ async fn anonymous_complaints_from_one_source_are_throttled() {
         let r = app
             .http
             .post(format!("{}/complaints", app.api))
-            .json(&json!({"kind": "complaint", "text": format!("Pengaduan berulang nomor {i} tentang antrean."), "anonymous": true}))
+            .json(&json!({"kind": "complaint", "text": format!("Pengaduan berulang nomor {i} tentang antrean."), "anonymous": true,
+                "proof": crate::complaint_abuse::solved_proof(&app).await}))
             .send()
             .await
             .unwrap();

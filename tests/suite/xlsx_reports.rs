@@ -236,13 +236,11 @@ async fn every_report_downloads_as_xlsx_with_typed_cells() {
     assert_eq!(s, StatusCode::OK, "{r}");
 
     // A complaint filed and registered today (60 days to resolve it).
-    let (s, filed) = app
-        .post(
-            None,
-            "/complaints",
-            json!({"kind": "complaint", "text": "Antrean di loket perizinan terlalu lama.", "anonymous": true}),
-        )
-        .await;
+    let (s, filed) = crate::complaint_abuse::file_anonymously(
+        &app,
+        json!({"kind": "complaint", "text": "Antrean di loket perizinan terlalu lama.", "anonymous": true}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{filed}");
     let complaint = filed["id"].as_str().unwrap();
     let tracking = filed["tracking_code"].as_str().unwrap();

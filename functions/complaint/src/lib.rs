@@ -14,12 +14,14 @@ use perizinan::domain::complaints::ComplaintStep;
 pub fn routes(_catalogue: &Catalogue) -> Routes {
     let r = Routes::new("complaint")
         .public_post("/complaints", complaints::file_public)
+        .public_get("/complaints/challenge", complaints::challenge)
         .get("/complaints", complaints::register)
         .post("/complaints/recorded", complaints::file_recorded)
         .public_get("/complaints/track/{code}", complaints::track)
         .public_post("/complaints/track/{code}/completion", complaints::complete)
         .get("/complaints/{id}", complaints::get)
-        .get("/complaints/{id}/events", complaints::events);
+        .get("/complaints/{id}/events", complaints::events)
+        .public_post("/complaints/{id}/email/confirm", complaints::confirm_email);
     ComplaintStep::ALL.into_iter().fold(r, |r, s| {
         r.route(
             Method::POST,

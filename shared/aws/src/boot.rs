@@ -159,6 +159,11 @@ pub async fn from_env() -> Result<Services, BootError> {
         .into());
     }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
+    // Chain heads are keyed with the stack's audit secret (issue 17 finding 13).
+    match &settings.audit_key {
+        Some(k) => perizinan::audit::set_key(k.0.clone()),
+        None => tracing::warn!("PD_AUDIT_KEY not set: audit heads are written without a MAC"),
+    }
     let calendar = settings.calendar()?;
     let catalogue = settings.catalogue(&calendar, Checks::Definitions)?;
     let verify_base_url = required(&settings.verify_base_url, "PD_VERIFY_BASE_URL")?.to_string();

@@ -609,6 +609,8 @@ impl AuditLog for DynamoStore {
                 id: CaseId,
                 audit_seq: u64,
                 audit_head: String,
+                #[serde(default)]
+                audit_mac: Option<String>,
             }
             let h: Head = data_of(&item)?;
             let kind = match item.get("SK") {
@@ -620,6 +622,7 @@ impl AuditLog for DynamoStore {
                 id: h.id,
                 seq: h.audit_seq,
                 head: h.audit_head,
+                mac: h.audit_mac,
             });
         }
         let next = match page.last_evaluated_key {
@@ -971,6 +974,35 @@ impl ComplaintStore for DynamoStore {
                 Some(limit),
             )
             .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn open_complaints_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        // `GSI1SK` is `Complaint::register_key`: the page starts after the previous one's last.
+        let items = match after {
+            None => {
+                self.query_all(
+                    Some(BY_STEP),
+                    "GSI1PK = :pk",
+                    vec![(":pk", s("COMPLAINTS#OPEN"))],
+                    Some(limit),
+                )
+                .await?
+            }
+            Some(a) => {
+                self.query_all(
+                    Some(BY_STEP),
+                    "GSI1PK = :pk AND GSI1SK > :after",
+                    vec![(":pk", s("COMPLAINTS#OPEN")), (":after", s(a))],
+                    Some(limit),
+                )
+                .await?
+            }
+        };
         Self::parse_all(&items)
     }
 

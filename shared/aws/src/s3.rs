@@ -299,14 +299,54 @@ impl DocumentStore for S3Documents {
         }
     }
 
+    /// Erases the object: every version and delete marker of the key (the bucket is
+    /// versioned, so a plain DELETE would only hide it behind a marker). Versions are listed by
+    /// the key as prefix and only the exact key's are deleted.
     async fn delete(&self, key: &str) -> Result<(), DocumentError> {
-        self.client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(unavailable)?;
+        let mut key_marker: Option<String> = None;
+        let mut version_marker: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(key)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let versions = page
+                .versions()
+                .iter()
+                .map(|v| (v.key(), v.version_id()))
+                .chain(
+                    page.delete_markers()
+                        .iter()
+                        .map(|m| (m.key(), m.version_id())),
+                );
+            for (k, version) in versions {
+                if k != Some(key) {
+                    continue;
+                }
+                self.client
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .set_version_id(version.map(str::to_string))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+            }
+            if page.is_truncated() != Some(true) {
+                break;
+            }
+            key_marker = page.next_key_marker().map(str::to_string);
+            version_marker = page.next_version_id_marker().map(str::to_string);
+            if key_marker.is_none() && version_marker.is_none() {
+                break;
+            }
+        }
         Ok(())
     }
 }

@@ -44,8 +44,17 @@ pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
     }
     roles.sort();
     roles.dedup();
+    // A staff member's name goes on decisions, letters and the audit trail: it is the
+    // directory's (`custom:staff_name`, which only administrators can write — the app client's
+    // WriteAttributes leave it out), never the self-editable `name` (issue 17 finding 5).
+    let name = if roles.iter().any(Role::is_staff) {
+        s(STAFF_NAME_CLAIM).filter(|n| !n.trim().is_empty())
+    } else {
+        s("name")
+    };
     Some(Caller {
-        name: s("name")
+        name: name
+            .or_else(|| s("email"))
             .or_else(|| s("cognito:username"))
             .unwrap_or_else(|| sub.clone()),
         email: s("email"),
@@ -53,6 +62,9 @@ pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
         roles,
     })
 }
+
+/// The directory's name of a staff member (a Cognito custom attribute set by administrators).
+pub const STAFF_NAME_CLAIM: &str = "custom:staff_name";
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -171,6 +183,28 @@ mod tests {
             "self-signed-up users are applicants"
         );
         assert!(caller_from_claims(&Map::new()).is_none());
+    }
+
+    #[test]
+    fn staff_names_come_from_the_directory_not_the_user() {
+        // The user set `name` to someone else's; the letter and the audit trail must not care.
+        let mut m = claims(json!(["agency_head"]));
+        m.insert("name".into(), json!("Walikota Bontang"));
+        m.insert("email".into(), json!("kepala@dpmptsp.test"));
+        assert_eq!(
+            caller_from_claims(&m).unwrap().name,
+            "kepala@dpmptsp.test",
+            "no directory name yet: the verified e-mail, not the self-written name"
+        );
+        m.insert(STAFF_NAME_CLAIM.into(), json!("Drs. H. Andi Pratama"));
+        assert_eq!(caller_from_claims(&m).unwrap().name, "Drs. H. Andi Pratama");
+        // An applicant's own name is theirs to write.
+        assert_eq!(
+            caller_from_claims(&claims(json!(["applicant"])))
+                .unwrap()
+                .name,
+            "Andi"
+        );
     }
 
     #[test]

@@ -57,6 +57,44 @@ pub struct OverdueRun {
     pub deemed_granted: Vec<Alert>,
     /// Fiktif positif warnings sent on this run (once per case and stage).
     pub deemed_warnings: Vec<Alert>,
+    /// The day's anchor of the audit chains in the write-once store (`None`: already written
+    /// today, or the job failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_anchor: Option<AnchorWritten>,
+}
+
+/// What the day's audit anchor holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnchorWritten {
+    pub key: String,
+    pub digest: String,
+    pub heads: usize,
+}
+
+/// Writes the day's anchor (every record's audit head) once, write-once: a second run the
+/// same day finds it there and leaves it (`crate::audit`).
+pub async fn write_audit_anchor(s: &Services) -> Result<Option<AnchorWritten>, StoreError> {
+    let now = s.clock.now();
+    let today = wita_date(now);
+    let key = crate::audit::anchor_key(today);
+    let anchor = crate::audit::anchor(s.store.as_ref(), today, now).await?;
+    let bytes = serde_json::to_vec(&anchor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    match s
+        .signed_documents
+        .put_new(&key, bytes.into(), "application/json")
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(%key, heads = anchor.heads.len(), digest = %anchor.digest, "audit anchor written");
+            Ok(Some(AnchorWritten {
+                key,
+                digest: anchor.digest,
+                heads: anchor.heads.len(),
+            }))
+        }
+        Err(crate::ports::DocumentError::Exists) => Ok(None),
+        Err(e) => Err(StoreError::Unavailable(Box::new(e))),
+    }
 }
 
 /// A job of the overdue run that failed.
@@ -197,6 +235,8 @@ pub struct RetentionRun {
     pub files_failed: usize,
     /// Closed complaints whose complainant identity was erased.
     pub complaint_identities_erased: usize,
+    /// Uploads that arrived more than a day ago and were never confirmed, deleted.
+    pub arrivals_expired: u64,
     /// Refused-request records past their `retain_until` (DynamoDB: expired by TTL instead).
     pub security_events_expired: u64,
     /// Idempotency records past their expiry (DynamoDB: TTL).
@@ -244,7 +284,17 @@ pub async fn run_retention(s: &Services) -> Result<RetentionRun, StoreError> {
             .iter()
             .filter(|d| matches!(d.status, DocumentStatus::Stored | DocumentStatus::Pending))
         {
-            match s.documents.delete(&d.key).await {
+            // The confirmed copy and what arrived at the upload URL, every version of each.
+            let arrived = crate::api::documents::incoming_key(case.id, d.id);
+            let both = if arrived == d.key {
+                s.documents.delete(&d.key).await
+            } else {
+                match s.documents.delete(&arrived).await {
+                    Ok(()) => s.documents.delete(&d.key).await,
+                    Err(e) => Err(e),
+                }
+            };
+            match both {
                 Ok(()) => run.files_deleted += 1,
                 Err(e) => {
                     run.files_failed += 1;
@@ -273,6 +323,16 @@ pub async fn run_retention(s: &Services) -> Result<RetentionRun, StoreError> {
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e),
         }
+    }
+    // Bytes sent to an upload URL and never confirmed (S3: the bucket's lifecycle rule on
+    // `incoming/` does this, and the call is a no-op).
+    match s
+        .documents
+        .expire_arrivals(now - chrono::Duration::days(1))
+        .await
+    {
+        Ok(n) => run.arrivals_expired = n,
+        Err(e) => tracing::warn!(error = %e, "retention: arrivals not expired"),
     }
     run.security_events_expired = s.security_log.expire_security_events(now).await?;
     run.idempotency_records_purged = s.idempotency.purge_expired_idempotency(now).await?;
@@ -339,6 +399,7 @@ pub async fn run_overdue(s: &Services) -> OverdueRun {
         failed: vec![],
         deemed_granted: vec![],
         deemed_warnings: vec![],
+        audit_anchor: None,
     };
     let mut failed: Vec<(&'static str, StoreError)> = vec![];
     // Each job runs whatever happened to the one before: one failing does not skip the rest.
@@ -362,6 +423,11 @@ pub async fn run_overdue(s: &Services) -> OverdueRun {
     match run_retention(s).await {
         Ok(r) => run.retention = r,
         Err(e) => failed.push(("retention", e)),
+    }
+    // Last, so that the anchor holds the heads this run's own changes left.
+    match write_audit_anchor(s).await {
+        Ok(a) => run.audit_anchor = a,
+        Err(e) => failed.push(("audit_anchor", e)),
     }
     for (job, e) in &failed {
         tracing::warn!(job, error = %e, "overdue run: job failed");

@@ -44,6 +44,8 @@ pub struct ServicesBuilder {
     idempotency_lock: chrono::Duration,
     staff_notices: StaffNotices,
     malware_scan_required: bool,
+    complaint_pow_bits: u8,
+    complaint_key: Option<Vec<u8>>,
 }
 
 impl ServicesBuilder {
@@ -54,6 +56,10 @@ impl ServicesBuilder {
         self.directory = settings.role_mailboxes.clone();
         self.staff_notices = settings.staff_notices;
         self.malware_scan_required = settings.malware_scan_required;
+        self.complaint_pow_bits = settings.complaint_pow_bits;
+        if let Some(k) = &settings.complaint_key {
+            self.complaint_key = Some(k.0.clone());
+        }
         self.idempotency_lock = settings.idempotency_lock;
         self.agency = settings.agency()?;
         self.retention = settings.retention()?;
@@ -83,6 +89,13 @@ impl ServicesBuilder {
         self
     }
 
+    /// Keys the complaint guards with `secret` unless `PD_COMPLAINT_KEY` set one (the embedded
+    /// default passes one derived from its installation secret).
+    pub fn complaint_key_default(mut self, secret: Vec<u8>) -> Self {
+        self.complaint_key.get_or_insert(secret);
+        self
+    }
+
     pub fn portal_url(mut self, url: impl Into<String>) -> Self {
         self.portal_url = url.into();
         self
@@ -107,8 +120,22 @@ impl ServicesBuilder {
                 (Arc::new(catalogue), Arc::new(calendar))
             }
         };
+        // `PD_COMPLAINT_KEY`, else (the functions in the stack) subkeys of the audit key, which
+        // every function has from Secrets Manager (`PD_AUDIT_KEY`), else one per process.
+        let complaint_guard = match self.complaint_key.as_deref().or(crate::audit::key()) {
+            Some(k) => {
+                crate::domain::complaints::abuse::ComplaintGuard::new(k, self.complaint_pow_bits)
+            }
+            None => {
+                tracing::warn!(
+                    "PD_COMPLAINT_KEY not set: complaint challenges and e-mail confirmation links hold only in this process"
+                );
+                crate::domain::complaints::abuse::ComplaintGuard::random(self.complaint_pow_bits)
+            }
+        };
         let p = self.ports;
         Ok(Services {
+            complaint_guard,
             store: p.store.clone(),
             idempotency: p.store.clone(),
             security_log: p.store,
@@ -178,6 +205,9 @@ pub struct Services {
     /// Uploaded documents are handed out only with the malware scanner's clean verdict
     /// (`PD_MALWARE_SCAN=required`; AWS, with GuardDuty Malware Protection for S3).
     pub malware_scan_required: bool,
+    /// Anonymous complaints: the proof-of-work challenges and the e-mail confirmation links
+    /// (`PD_COMPLAINT_POW_BITS`, `PD_COMPLAINT_KEY`).
+    pub complaint_guard: crate::domain::complaints::abuse::ComplaintGuard,
 }
 
 /// How staff are told that a case arrived in their queue. Applicants are always told at once.
@@ -220,6 +250,8 @@ impl Services {
             idempotency_lock: settings.idempotency_lock,
             staff_notices: StaffNotices::Immediate,
             malware_scan_required: false,
+            complaint_pow_bits: settings.complaint_pow_bits,
+            complaint_key: None,
         }
     }
 
@@ -238,10 +270,10 @@ impl Services {
         key: &str,
     ) -> Result<(), crate::ports::MailError> {
         let addresses = match to {
+            // Only a confirmed address (issue 17 item 3): an unconfirmed one gets the single
+            // confirmation request, sent by the complaint function itself.
             ComplaintRecipient::Complainant => c
-                .complainant
-                .as_ref()
-                .and_then(|p| p.email.as_ref())
+                .notice_address()
                 .map(|e| vec![e.as_str().to_string()])
                 .unwrap_or_default(),
             ComplaintRecipient::Role(r) => self.directory.addresses(&r).await,

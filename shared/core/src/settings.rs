@@ -10,7 +10,8 @@
 //! - what the office serves: `PD_PERMITS_DIR`, `PD_CALENDAR_DIR`, `PD_ROLES_FILE`,
 //!   `PD_RETENTION_FILE`, `PD_AGENCY_FILE` (each defaults to the data shipped in `infra/`);
 //! - how it serves: `PD_PORTAL_URL`, `PD_VERIFY_BASE_URL`, `PD_MAIL_FROM`, `PD_ROLE_MAILBOXES`,
-//!   `PD_STAFF_NOTICES`, `PD_MALWARE_SCAN`, `PD_IDEMPOTENCY_LOCK_SECONDS`;
+//!   `PD_STAFF_NOTICES`, `PD_MALWARE_SCAN`, `PD_IDEMPOTENCY_LOCK_SECONDS`,
+//!   `PD_COMPLAINT_POW_BITS`, `PD_COMPLAINT_KEY`, `PD_ORIGIN_SECRET`, `PD_AUDIT_KEY`;
 //! - the runner's own ([`RunnerSettings`]) and the tests' fault layer ([`FaultSettings`]).
 
 use crate::catalogue::{Catalogue, Checks};
@@ -58,6 +59,42 @@ impl SettingError {
             format!("nilai {value:?} tidak valid ({expected_id})"),
             format!("{value:?} is not valid ({expected_en})"),
         )
+    }
+}
+
+/// The secret of `PD_COMPLAINT_KEY` (never printed: its `Debug` is redacted).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ComplaintKey(pub Vec<u8>);
+
+impl ComplaintKey {
+    /// At least 32 bytes, as hex or base64 (standard or URL-safe).
+    pub fn parse(v: &str) -> Option<Self> {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let v = v.trim();
+        hex::decode(v)
+            .ok()
+            .or_else(|| STANDARD.decode(v).ok())
+            .or_else(|| URL_SAFE_NO_PAD.decode(v.trim_end_matches('=')).ok())
+            .filter(|k| k.len() >= 32)
+            .map(Self)
+    }
+}
+
+impl std::fmt::Debug for ComplaintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ComplaintKey(…)")
+    }
+}
+
+/// A secret setting's bytes (`PD_ORIGIN_SECRET`, `PD_AUDIT_KEY`): never printed, its `Debug`
+/// is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
     }
 }
 
@@ -226,6 +263,21 @@ pub struct Settings {
     pub retention_file: Option<PathBuf>,
     /// `PD_AGENCY_FILE`: the letterhead and contacts (default: DPMPTSP Kota Bontang).
     pub agency_file: Option<PathBuf>,
+    /// `PD_COMPLAINT_POW_BITS` (default 18, 0–26): the proof of work an anonymous complaint
+    /// carries, in leading zero bits of SHA-256 (`domain::complaints::abuse`).
+    pub complaint_pow_bits: u8,
+    /// `PD_COMPLAINT_KEY` (at least 32 bytes, hex or base64): keys the complaint challenges and
+    /// e-mail confirmation links. Unset: the embedded default derives it from its
+    /// `data/secret.key`, a function from the audit key (`PD_AUDIT_KEY`, the stack's secret);
+    /// without either, per process (logged as a warning).
+    pub complaint_key: Option<ComplaintKey>,
+    /// `PD_ORIGIN_SECRET` (at least 16 bytes): behind CloudFront, the value of its
+    /// `X-Origin-Verify` header; requests without it are refused (`api::edge`).
+    pub origin_secret: Option<Secret>,
+    /// `PD_AUDIT_KEY` (at least 32 bytes): keys the audit chain heads (`audit`). Unset: the
+    /// embedded default derives it from `data/secret.key`; a function writes unkeyed heads
+    /// (logged as a warning).
+    pub audit_key: Option<Secret>,
     pub runner: RunnerSettings,
     pub faults: FaultSettings,
 }
@@ -249,6 +301,10 @@ impl Default for Settings {
             roles_file: None,
             retention_file: None,
             agency_file: None,
+            complaint_pow_bits: crate::domain::complaints::abuse::DEFAULT_POW_BITS,
+            complaint_key: None,
+            origin_secret: None,
+            audit_key: None,
             runner: RunnerSettings::default(),
             faults: FaultSettings::default(),
         }
@@ -343,6 +399,46 @@ impl Settings {
         s.roles_file = path("PD_ROLES_FILE");
         s.retention_file = path("PD_RETENTION_FILE");
         s.agency_file = path("PD_AGENCY_FILE");
+        if let Some(v) = get("PD_COMPLAINT_POW_BITS") {
+            let max = crate::domain::complaints::abuse::MAX_POW_BITS;
+            s.complaint_pow_bits = v
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|b| *b <= max)
+                .ok_or_else(|| {
+                    SettingError::invalid(
+                        "PD_COMPLAINT_POW_BITS",
+                        &v,
+                        &format!("bilangan bulat 0–{max}"),
+                        &format!("a whole number 0–{max}"),
+                    )
+                })?;
+        }
+        if let Some(v) = get("PD_COMPLAINT_KEY") {
+            s.complaint_key = Some(ComplaintKey::parse(&v).ok_or_else(|| {
+                SettingError::new(
+                    "PD_COMPLAINT_KEY",
+                    "harus paling sedikit 32 bita, hex atau base64",
+                    "must be at least 32 bytes, hex or base64",
+                )
+            })?);
+        }
+        for (var, min, slot) in [
+            ("PD_ORIGIN_SECRET", 16, &mut s.origin_secret),
+            ("PD_AUDIT_KEY", 32, &mut s.audit_key),
+        ] {
+            if let Some(v) = get(var) {
+                if v.len() < min {
+                    return Err(SettingError::new(
+                        var,
+                        format!("harus paling sedikit {min} karakter"),
+                        format!("must be at least {min} characters"),
+                    ));
+                }
+                *slot = Some(Secret(v.into_bytes()));
+            }
+        }
 
         let r = &mut s.runner;
         if let Some(v) = get("HOST") {
@@ -626,6 +722,26 @@ mod tests {
         assert_eq!(s.backend, None);
         assert_eq!(s.idempotency_lock, chrono::Duration::seconds(60));
         assert_eq!(s.portal_url_or_local(), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn the_complaint_guard_settings() {
+        assert_eq!(from(&[]).unwrap().complaint_pow_bits, 18);
+        let s = from(&[
+            ("PD_COMPLAINT_POW_BITS", "0"),
+            ("PD_COMPLAINT_KEY", &"ab".repeat(32)),
+        ])
+        .unwrap();
+        assert_eq!(s.complaint_pow_bits, 0);
+        assert_eq!(s.complaint_key, Some(ComplaintKey(vec![0xab; 32])));
+        assert_eq!(format!("{:?}", s.complaint_key), "Some(ComplaintKey(…))");
+        for (var, v) in [
+            ("PD_COMPLAINT_POW_BITS", "27"),
+            ("PD_COMPLAINT_POW_BITS", "-1"),
+            ("PD_COMPLAINT_KEY", "abcd"),
+        ] {
+            assert_eq!(from(&[(var, v)]).unwrap_err().variable, var, "{v}");
+        }
     }
 
     #[test]

@@ -558,6 +558,19 @@ impl<T: DocumentStore + ?Sized> DocumentStore for Faulty<T> {
             .run(self.port, "delete", self.inner.delete(key), doc_err)
             .await
     }
+    async fn expire_arrivals(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, DocumentError> {
+        self.plan
+            .run(
+                self.port,
+                "expire_arrivals",
+                self.inner.expire_arrivals(before),
+                doc_err,
+            )
+            .await
+    }
     async fn scan_status(
         &self,
         key: &str,

@@ -35,6 +35,10 @@ pub enum UrlError {
     WrongType,
     #[error("not found")]
     NotFound,
+    /// The upload URL was used once already: an upload URL writes one object, once (as
+    /// the bytes checked at confirmation must be the bytes kept).
+    #[error("already used")]
+    Used,
     #[error("storage failure: {0}")]
     Io(String),
 }
@@ -165,9 +169,47 @@ impl LocalFiles {
             return Err(UrlError::WrongType);
         }
         let path = self.path(key).map_err(|_| UrlError::NotFound)?;
-        write_atomic(&path, &body)
+        self.use_once(&q.sig, q.exp).await?;
+        write_no_clobber(&path, &body)
             .await
-            .map_err(|e| UrlError::Io(e.to_string()))
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => UrlError::Used,
+                _ => UrlError::Io(e.to_string()),
+            })
+    }
+
+    /// Marks a signed PUT URL as used (a marker named by its signature, kept until the URL
+    /// expires): a second PUT with the same URL is refused even after the object was moved or
+    /// deleted. Markers of expired URLs are swept on the way.
+    async fn use_once(&self, sig: &str, exp: i64) -> Result<(), UrlError> {
+        let dir = self.root.join(".used-urls");
+        let io = |e: std::io::Error| UrlError::Io(e.to_string());
+        tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+        let now = self.clock.now().timestamp();
+        if let Ok(mut entries) = tokio::fs::read_dir(&dir).await {
+            while let Ok(Some(e)) = entries.next_entry().await {
+                let name = e.file_name();
+                let expired = name
+                    .to_str()
+                    .and_then(|n| n.split_once('-'))
+                    .and_then(|(t, _)| t.parse::<i64>().ok())
+                    .is_some_and(|t| t < now);
+                if expired {
+                    let _ = tokio::fs::remove_file(e.path()).await;
+                }
+            }
+        }
+        let digest = hex::encode(<Sha256 as sha2::Digest>::digest(sig.as_bytes()));
+        match tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dir.join(format!("{exp}-{digest}")))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(UrlError::Used),
+            Err(e) => Err(io(e)),
+        }
     }
 
     /// Verifies a signed GET and returns (bytes, media type, file name).
@@ -207,6 +249,22 @@ async fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let f = tokio::fs::File::open(&tmp).await?;
     f.sync_all().await?;
     tokio::fs::rename(&tmp, path).await
+}
+
+/// Writes a complete file at `path` only if there is none: a temporary file, then a hard link
+/// (which fails if the name is taken), so a reader never sees half a file and nothing is
+/// replaced.
+async fn write_no_clobber(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let tmp = path.with_extension(format!("part-{}", uuid::Uuid::new_v4().simple()));
+    tokio::fs::write(&tmp, bytes).await?;
+    let f = tokio::fs::File::open(&tmp).await?;
+    f.sync_all().await?;
+    let linked = tokio::fs::hard_link(&tmp, path).await;
+    let _ = tokio::fs::remove_file(&tmp).await;
+    linked
 }
 
 fn io_err(e: std::io::Error) -> DocumentError {
@@ -322,6 +380,31 @@ impl DocumentStore for LocalFiles {
         f.sync_all().await.map_err(io_err)
     }
 
+    /// What S3's lifecycle rule on `incoming/` does in the stack: arrivals older than
+    /// `before` (by the file's time) are removed.
+    async fn expire_arrivals(&self, before: DateTime<Utc>) -> Result<u64, DocumentError> {
+        let mut n = 0;
+        let mut dirs = vec![self.root.join("incoming")];
+        while let Some(dir) = dirs.pop() {
+            let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
+                continue;
+            };
+            while let Some(e) = entries.next_entry().await.map_err(io_err)? {
+                let meta = e.metadata().await.map_err(io_err)?;
+                if meta.is_dir() {
+                    dirs.push(e.path());
+                    continue;
+                }
+                let modified: DateTime<Utc> = meta.modified().map_err(io_err)?.into();
+                if modified < before {
+                    tokio::fs::remove_file(e.path()).await.map_err(io_err)?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
     async fn delete(&self, key: &str) -> Result<(), DocumentError> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),
@@ -397,6 +480,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(f.head("cases/a/b").await.unwrap().unwrap().size, 6);
+        // One URL, one write: not again, not even once the object is gone.
+        assert_eq!(
+            f.accept_put("cases/a/b", &q, pdf, Bytes::from_static(b"%PDF-2"))
+                .await,
+            Err(UrlError::Used)
+        );
 
         let url = f
             .presign_download(
@@ -419,6 +508,22 @@ mod tests {
             f.serve_get("cases/a/b", &g).await.unwrap_err(),
             UrlError::Expired
         );
+        // A used URL stays used once its object is gone (moved or deleted), until it expires.
+        let t = f
+            .presign_upload("incoming/a/c", "application/pdf", 10, Duration::from_secs(60))
+            .await
+            .unwrap();
+        let q = parse_query(&t.url);
+        f.accept_put("incoming/a/c", &q, pdf, Bytes::from_static(b"%PDF-1"))
+            .await
+            .unwrap();
+        f.delete("incoming/a/c").await.unwrap();
+        assert_eq!(
+            f.accept_put("incoming/a/c", &q, pdf, Bytes::from_static(b"%PDF-2"))
+                .await,
+            Err(UrlError::Used)
+        );
+        assert_eq!(f.head("incoming/a/c").await.unwrap(), None);
     }
 
     #[test]

@@ -354,20 +354,22 @@ impl AuditLog for SqliteStore {
         self.trip();
         let items = self.items.clone();
         let limit = limit.max(1);
-        let rows: Vec<(String, u64, String)> = self
+        let rows: Vec<(String, u64, String, Option<String>)> = self
             .db
             .call(move |c| {
                 let sql = if table == "case" {
-                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head')
+                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head'),
+                            json_extract(data, '$.audit_mac')
                      FROM cases WHERE id > ?1 ORDER BY id LIMIT ?2"
                 } else {
-                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head')
+                    "SELECT id, json_extract(data, '$.audit_seq'), json_extract(data, '$.audit_head'),
+                            json_extract(data, '$.audit_mac')
                      FROM complaints WHERE id > ?1 ORDER BY id LIMIT ?2"
                 };
                 let mut stmt = c.prepare_cached(sql).map_err(sql_err)?;
                 let rows = stmt
                     .query_map(params![after, limit as i64], |r| {
-                        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+                        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?, r.get(3)?))
                     })
                     .map_err(sql_err)?
                     .collect::<Result<Vec<_>, _>>()
@@ -378,7 +380,7 @@ impl AuditLog for SqliteStore {
             .await?;
         let kind: &'static str = if table == "case" { "case" } else { "complaint" };
         let mut heads = Vec::with_capacity(rows.len());
-        for (id, seq, head) in rows {
+        for (id, seq, head, mac) in rows {
             let id =
                 CaseId::parse(&id).ok_or_else(|| StoreError::Corrupt(format!("{kind} id {id}")))?;
             heads.push(AuditHead {
@@ -386,6 +388,7 @@ impl AuditLog for SqliteStore {
                 id,
                 seq,
                 head,
+                mac,
             });
         }
         let next = match heads.last() {
@@ -881,6 +884,30 @@ impl ComplaintStore for SqliteStore {
                     "SELECT data FROM complaints WHERE status = 'open'
                      ORDER BY due_on IS NULL, due_on, filed_at LIMIT ?1",
                     params![limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn open_complaints_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        let after = after.unwrap_or("").to_string();
+        self.db
+            .call(move |c| {
+                // The key of `Complaint::register_key`: fixed-width due date and instant, so the
+                // string order is the order of (due, filed, id).
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM complaints WHERE status = 'open'
+                       AND (COALESCE(due_on, '9999-12-31') || '#' || filed_at || '#' || id) > ?1
+                     ORDER BY COALESCE(due_on, '9999-12-31'), filed_at, id LIMIT ?2",
+                    params![after, limit as i64],
                 )
             })
             .await

@@ -161,6 +161,26 @@ pub fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, BootError> {
     Ok(key)
 }
 
+/// The audit key: `PD_AUDIT_KEY` where given (as in the stack), else derived from the
+/// installation's secret.
+pub fn audit_key_or(settings: &Settings, secret: &[u8]) -> Vec<u8> {
+    match &settings.audit_key {
+        Some(k) => k.0.clone(),
+        None => derive(secret, "audit"),
+    }
+}
+
+/// The audit key of the installation, without creating anything (for `audit-verify`):
+/// `PD_AUDIT_KEY`, else the one derived from `data_dir/secret.key` if there.
+pub fn existing_audit_key(settings: &Settings) -> Option<Vec<u8>> {
+    match &settings.audit_key {
+        Some(k) => Some(k.0.clone()),
+        None => std::fs::read(settings.data_dir.join("secret.key"))
+            .ok()
+            .map(|s| derive(&s, "audit")),
+    }
+}
+
 fn derive(secret: &[u8], purpose: &str) -> Vec<u8> {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
@@ -177,6 +197,7 @@ impl Embedded {
         std::fs::create_dir_all(dir.join("files"))
             .map_err(|e| BootError(format!("cannot create {}: {e}", dir.display())))?;
         let secret = load_or_create_secret(&dir.join("secret.key"))?;
+        perizinan::audit::set_key(audit_key_or(&cfg.settings, &secret));
         let clock: Arc<dyn Clock> = cfg.clock.clone();
         type Chosen = (
             Arc<dyn perizinan::ports::Store>,
@@ -294,7 +315,8 @@ impl Embedded {
         };
         let mut builder = Services::builder(ports, clock)
             .settings(&cfg.settings)?
-            .catalogue(Arc::new(cfg.catalogue), Arc::new(cfg.calendar));
+            .catalogue(Arc::new(cfg.catalogue), Arc::new(cfg.calendar))
+            .complaint_key_default(derive(&secret, "complaints"));
         if cfg.settings.portal_url.is_none() {
             builder = builder.portal_url(format!("{base}/"));
         }

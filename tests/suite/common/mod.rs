@@ -54,6 +54,9 @@ fn spawn_runner(dir: &Path, envs: &[(String, String)]) -> (Child, String) {
             "RUST_LOG",
             std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
         )
+        // A low proof of work for anonymous complaints (default 18 bits): the tests solve it in
+        // an unoptimised build; a test may set its own (`complaint_abuse` does).
+        .env("PD_COMPLAINT_POW_BITS", "8")
         // After the default, so that a test may set RUST_LOG itself.
         .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::piped())

@@ -38,6 +38,8 @@ interface Complaint {
   completion_requests?: { missing: string; asked_at: string; due_on: string; completed_at?: string; addition?: string; expired_at?: string; actor?: Actor }[];
   completion_due_on?: string;
   forwarded_to?: string;
+  duplicate_of?: string;
+  email_confirmed?: boolean;
   closed_as?: string;
   closed_as_label?: string;
   closed_at?: string;
@@ -52,26 +54,18 @@ export async function complaintsRegisterPage(p: Page): Promise<void> {
     h('p', null, h('a', { href: '#/pengaduan/catat', class: 'btn btn-primary' }, 'Catat pengaduan dari saluran lain')),
     loading(),
   );
-  const list = await get<List<Complaint>>('/complaints');
+  // The register comes a page at a time, in the API's order (earliest deadline first, then filing).
+  let list = await get<RegisterPage>('/complaints');
   if (!p.current()) return;
   p.root.querySelector('.loading')?.remove();
-  const items = [...list.items].sort((a, b) => (a.due_on ?? '9999').localeCompare(b.due_on ?? '9999') || a.filed_at.localeCompare(b.filed_at));
-  add(p.root, h('p', { role: 'status' }, `${items.length} pengaduan terbuka.`));
-  if (!items.length) return;
+  const status = h('p', { role: 'status', id: 'complaints-count' });
+  const shown: Complaint[] = [...list.items];
+  const setStatus = () => (status.textContent = list.next_cursor ? `${shown.length} pengaduan terbuka ditampilkan; masih ada berikutnya.` : `${shown.length} pengaduan terbuka.`);
+  setStatus();
+  add(p.root, status);
+  if (!shown.length) return;
   const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
-  add(p.root,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'responsive', id: 'complaints-register' },
-        h('caption', null, 'Pengaduan terbuka'),
-        h('thead', null, h('tr', null, ['Kode', 'Jenis', 'Saluran', 'Pengadu', 'Diterima', 'Tahap', 'Batas 60 hari'].map((t) => h('th', { scope: 'col' }, t)))),
-        h(
-          'tbody',
-          null,
-          items.map((c) => {
+  const row = (c: Complaint) => {
             const late = !!c.due_on && c.due_on < today;
             return h(
               'tr',
@@ -84,11 +78,41 @@ export async function complaintsRegisterPage(p: Page): Promise<void> {
               h('td', { 'data-label': 'Tahap' }, c.step_title ? `${c.sop}. ${c.step_title}` : COMPLAINT_STATUS[c.status] ?? c.status),
               h('td', { 'data-label': 'Batas 60 hari' }, c.due_on ? formatDate(c.due_on) : 'Dimulai saat dicatat'),
             );
-          }),
-        ),
+  };
+  const tbody = h('tbody', null, shown.map(row));
+  const more = h('button', { type: 'button', class: 'btn', id: 'complaints-more' }, 'Muat lagi');
+  more.hidden = !list.next_cursor;
+  more.addEventListener('click', () => {
+    void busy(more, async () => {
+      const next = await get<RegisterPage>(`/complaints?cursor=${encodeURIComponent(list.next_cursor ?? '')}`);
+      if (!p.current()) return;
+      list = next;
+      shown.push(...next.items);
+      add(tbody, next.items.map(row));
+      more.hidden = !next.next_cursor;
+      setStatus();
+      announce(status.textContent ?? '');
+    });
+  });
+  add(p.root,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'responsive', id: 'complaints-register' },
+        h('caption', null, 'Pengaduan terbuka'),
+        h('thead', null, h('tr', null, ['Kode', 'Jenis', 'Saluran', 'Pengadu', 'Diterima', 'Tahap', 'Batas 60 hari'].map((t) => h('th', { scope: 'col' }, t)))),
+        tbody,
       ),
     ),
+    h('div', { class: 'actions' }, more),
   );
+}
+
+/** A page of `GET /complaints`. */
+interface RegisterPage extends List<Complaint> {
+  next_cursor?: string | null;
 }
 
 export function recordComplaintPage(p: Page): void {
@@ -199,6 +223,7 @@ function drawComplaint(p: Page, c: Complaint, ev: EventList, flash: HTMLElement 
       ['Batas waktu (60 hari)', c.due_on ? formatDate(c.due_on) : null],
       ['Batas pengadu melengkapi', c.completion_due_on ? formatDate(c.completion_due_on) : null],
       ['Diteruskan kepada', c.forwarded_to],
+      ['Duplikat dari', c.duplicate_of ? h('span', { class: 'code' }, c.duplicate_of) : null],
       ['Ditutup sebagai', c.closed_as_label],
       ['Selesai', c.closed_at ? formatInstant(c.closed_at) : null],
     ]),
@@ -241,7 +266,7 @@ function drawComplaint(p: Page, c: Complaint, ev: EventList, flash: HTMLElement 
       c.complainant
         ? dl([
             ['Nama', c.complainant.name],
-            ['E-mail', c.complainant.email],
+            ['E-mail', c.complainant.email ? `${c.complainant.email}${c.email_confirmed === false ? ' (belum dikonfirmasi pengadu: tidak menerima pemberitahuan)' : ''}` : undefined],
             ['Telepon', c.complainant.phone],
           ])
         : h('p', null, 'Anonim.'),
@@ -294,14 +319,17 @@ function stepForm(p: Page, c: Complaint): HTMLElement {
   if (step === 'registration') {
     const missing = field(P, { name: 'missing', label: 'Yang perlu dilengkapi pengadu', textarea: true, required: true, hint: 'Dikirim kepada pengadu (e-mail, bila ada) dan tampil di halaman pelacakan; pengadu diberi waktu 10 hari kerja. Jangan cantumkan data pribadi.', attrs: { maxlength: 2000 } });
     const forwarded = field(P, { name: 'forwarded_to', label: 'Diteruskan kepada (instansi yang berwenang)', required: true, hint: 'Contoh: Dinas Perhubungan Kota Bontang.', attrs: { maxlength: 200 } });
+    const duplicate = field(P, { name: 'duplicate_of', label: 'Kode pelacakan pengaduan yang sama', required: true, hint: 'Pengaduan sebelumnya yang sudah tercatat, contoh ADU-ABCDE-23456. Kode ini tidak ditampilkan kepada pengadu.', attrs: { maxlength: 20, autocomplete: 'off', spellcheck: 'false' } });
     missing.hidden = true;
     forwarded.hidden = true;
+    duplicate.hidden = true;
     form.addEventListener('change', () => {
       const o = valueOf(form, 'outcome');
       missing.hidden = o !== 'incomplete';
       forwarded.hidden = o !== 'outside_authority';
+      duplicate.hidden = o !== 'duplicate';
     });
-    extras.push(missing, forwarded);
+    extras.push(missing, forwarded, duplicate);
   }
   if (step === 'investigation') extras.push(field(P, { name: 'findings', label: 'Hasil penelitian dan pemeriksaan', textarea: true, required: true, attrs: { maxlength: 4000 } }));
   if (step === 'follow_up') {
@@ -351,6 +379,11 @@ function stepForm(p: Page, c: Complaint): HTMLElement {
       const f = valueOf(form, 'forwarded_to');
       if (f) body.forwarded_to = f;
       else errors.push({ field: 'forwarded_to', code: 'required', detail: 'Sebutkan instansi tujuan penerusan.' });
+    }
+    if (step === 'registration' && body.outcome === 'duplicate') {
+      const d = valueOf(form, 'duplicate_of').toUpperCase();
+      if (d) body.duplicate_of = d;
+      else errors.push({ field: 'duplicate_of', code: 'required', detail: 'Sebutkan kode pelacakan pengaduan yang sama.' });
     }
     if (step === 'investigation') {
       const f = valueOf(form, 'findings');

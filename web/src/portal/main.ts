@@ -12,7 +12,7 @@ import { buildShell, currentPath, heading, navigate, notice, setFlash, startRout
 import { applyPage } from './apply';
 import { casePage, myCasesPage } from './cases';
 import { catalogPage } from './permits';
-import { complaintPage, complaintTrackPage, homePage, trackPage, verifyPage } from './public';
+import { complaintConfirmPage, complaintPage, complaintTrackPage, homePage, trackPage, verifyPage } from './public';
 
 setApp('portal');
 
@@ -125,6 +125,8 @@ async function main(): Promise<void> {
       { path: /^\/verifikasi\/([^/]+)$/, render: (p) => verifyPage(p, p.params[0]) },
       { path: /^\/pengaduan$/, render: complaintPage },
       { path: /^\/pengaduan\/lacak\/([^/]+)$/, render: (p) => complaintTrackPage(p, p.params[0]) },
+      // The link of the e-mail confirmation request.
+      { path: /^\/pengaduan\/konfirmasi(?:\?(.*))?$/, render: (p) => complaintConfirmPage(p, p.params[0] ?? '') },
       { path: /^\/izin$/, render: catalogPage },
       { path: /^\/ajukan$/, render: catalogPage },
       { path: /^\/ajukan\/([^/]+)$/, render: applicant((p) => applyPage(p, { permit: p.params[0] })) },

@@ -7,6 +7,7 @@ import { permitList, stepWithSop } from '../shared/catalogue';
 import { emailError, phoneError } from '../shared/fields';
 import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { COMPLAINT_KINDS } from '../shared/labels';
+import { solveChallenge } from '../shared/pow';
 import { currentUser } from '../shared/session';
 import { heading, loading, navigate, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
 
@@ -274,6 +275,39 @@ interface ComplaintTrack {
   closed_as?: string | null;
   /** Closed as outside the office's authority: the institution it went to. */
   forwarded_to?: string | null;
+  /** Whether notices reach the complainant's e-mail address (null without one). */
+  email_confirmed?: boolean | null;
+  /** While the address is not confirmed: what to tell the complainant. */
+  email_message?: string | null;
+}
+
+interface ComplaintChallenge {
+  challenge: string;
+  difficulty: number;
+  algorithm: string;
+  expires_at: string;
+}
+
+/**
+ * Filing without sign-in carries a proof of work (issue 17: no third-party captcha): a fresh
+ * challenge from the API, solved here in chunks while `status` says "Memverifikasi…".
+ */
+async function complaintProof(status: HTMLElement): Promise<{ challenge: string; nonce: string }> {
+  status.hidden = false;
+  status.textContent = 'Memverifikasi…';
+  try {
+    const ch = await get<ComplaintChallenge>('/complaints/challenge', { anonymous: true });
+    const expected = 2 ** ch.difficulty;
+    const nonce = await solveChallenge(ch.challenge, ch.difficulty, (tries) => {
+      const pct = Math.min(99, Math.round((100 * tries) / (2 * expected)));
+      status.textContent = `Memverifikasi… ${pct}%`;
+    });
+    status.textContent = 'Memverifikasi… selesai, mengirim pengaduan.';
+    return { challenge: ch.challenge, nonce };
+  } catch (e) {
+    status.hidden = true;
+    throw e;
+  }
 }
 
 export async function complaintPage(p: Page): Promise<void> {
@@ -290,6 +324,7 @@ export async function complaintPage(p: Page): Promise<void> {
     field(P, { name: 'phone', label: 'Nomor telepon', type: 'tel', attrs: { autocomplete: 'tel' } }),
   );
   const anon = h('input', { type: 'checkbox', id: `${P}-anonymous`, name: 'anonymous', 'aria-controls': 'identity' });
+  const powStatus = h('p', { id: 'complaint-pow', class: 'small', role: 'status', hidden: true });
   anon.addEventListener('change', () => {
     identity.hidden = anon.checked;
   });
@@ -305,7 +340,9 @@ export async function complaintPage(p: Page): Promise<void> {
     field(P, { name: 'text', label: 'Isi pengaduan, saran atau masukan', textarea: true, required: true, hint: 'Paling sedikit 10 karakter.', attrs: { maxlength: 5000, rows: 6 } }),
     h('div', { class: 'field choice', 'data-field': 'anonymous' }, anon, h('label', { for: `${P}-anonymous` }, 'Kirim tanpa nama (anonim)')),
     identity,
+    h('p', { class: 'hint' }, 'Bila Anda mencantumkan e-mail, kami mengirim satu pesan berisi tautan konfirmasi; pemberitahuan lain dikirim setelah alamat dikonfirmasi.'),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Kirim pengaduan')),
+    powStatus,
   );
   const receipt = h('div', { id: 'complaint-receipt' });
 
@@ -360,7 +397,9 @@ export async function complaintPage(p: Page): Promise<void> {
     void busy(form.querySelector('button[type=submit]'), async () => {
       summary.clear();
       try {
+        body.proof = await complaintProof(powStatus);
         const r = await post<{ id: string; tracking_code: string; tracking: ComplaintTrack }>('/complaints', body, { anonymous: true });
+        powStatus.hidden = true;
         form.reset();
         identity.hidden = false;
         replace(
@@ -371,10 +410,14 @@ export async function complaintPage(p: Page): Promise<void> {
             h('p', null, h('strong', null, 'Pengaduan Anda telah kami terima. ')),
             h('p', null, 'Kode pelacakan: ', h('strong', { class: 'code', id: 'tracking-code' }, r.tracking_code)),
             h('p', null, 'Simpan kode ini; kode tidak dapat dikirim ulang bila Anda mengadu tanpa nama. ', h('a', { href: `#/pengaduan/lacak/${r.tracking_code}` }, 'Lacak pengaduan ini')),
+            r.tracking.email_confirmed === false
+              ? h('p', { id: 'complaint-email-pending' }, 'Kami mengirim tautan konfirmasi ke e-mail Anda. Pemberitahuan perkembangan pengaduan dikirim lewat e-mail setelah alamat itu dikonfirmasi.')
+              : null,
           ),
         );
         receipt.querySelector<HTMLElement>('#complaint-receipt-box')?.focus();
       } catch (e) {
+        powStatus.hidden = true;
         summary.showProblem(e);
       }
     });
@@ -413,6 +456,7 @@ function drawComplaintTrack(p: Page, code: string, t: ComplaintTrack, flash: HTM
     t.forwarded_to
       ? notice('info', h('p', { id: 'complaint-forwarded' }, 'Pengaduan ini di luar kewenangan kami dan telah diteruskan kepada ', h('strong', null, t.forwarded_to), '.'))
       : null,
+    t.email_message ? notice('info', h('p', { id: 'complaint-email-unconfirmed' }, t.email_message)) : null,
     dl([
         ['Kode pelacakan', t.tracking_code],
         ['Jenis', t.kind],
@@ -424,6 +468,7 @@ function drawComplaintTrack(p: Page, code: string, t: ComplaintTrack, flash: HTM
         ['Tindak lanjut', t.follow_up?.length ? t.follow_up.join(', ') : null],
         ['Diteruskan kepada', t.forwarded_to ?? null],
         ['Selesai', t.closed_at ? formatInstant(t.closed_at) : null],
+        ['E-mail pemberitahuan', t.email_confirmed == null ? null : t.email_confirmed ? 'Terkonfirmasi' : 'Belum dikonfirmasi'],
       ]),
     h('p', { class: 'small' }, 'Demi kerahasiaan, isi pengaduan dan identitas pengadu tidak ditampilkan di halaman ini.'),
     h('p', null, h('a', { href: '#/pengaduan' }, 'Kembali ke halaman pengaduan')),
@@ -465,5 +510,43 @@ function incompleteBox(p: Page, code: string, inc: { missing: string; due_on: st
     h('p', null, h('strong', null, 'Yang perlu dilengkapi: '), inc.missing),
     h('p', { class: 'small' }, `Bila tidak dilengkapi sampai ${formatDate(inc.due_on)}, pengaduan ditutup dan tidak ditindaklanjuti.`),
     form,
+  );
+}
+
+/**
+ * The link of the confirmation request: `#/pengaduan/konfirmasi?kode=…&token=…`. Confirming
+ * takes a click (a mail scanner opening the link confirms nothing).
+ */
+export async function complaintConfirmPage(p: Page, query: string): Promise<void> {
+  const q = new URLSearchParams(query);
+  const code = (q.get('kode') ?? '').trim().toUpperCase();
+  const token = (q.get('token') ?? '').trim();
+  add(p.root, heading('Konfirmasi alamat e-mail', 'Pengaduan'));
+  if (!code || !token) {
+    add(p.root, notice('error', h('p', null, 'Tautan konfirmasi tidak lengkap. Buka tautan persis seperti di e-mail.')));
+    return;
+  }
+  const btn = h('button', { type: 'button', class: 'btn btn-primary', id: 'complaint-confirm' }, 'Konfirmasi alamat e-mail');
+  const out = h('div', { id: 'complaint-confirm-result' });
+  btn.addEventListener('click', () => {
+    void busy(btn, async () => {
+      try {
+        await post<ComplaintTrack>(`/complaints/${encodeURIComponent(code)}/email/confirm`, { token }, { anonymous: true });
+        if (!p.current()) return;
+        btn.hidden = true;
+        replace(
+          out,
+          notice('success', h('p', { id: 'complaint-confirmed', tabindex: -1 }, 'Terima kasih, alamat e-mail Anda telah dikonfirmasi. Pemberitahuan perkembangan pengaduan akan dikirim ke alamat ini. ', h('a', { href: `#/pengaduan/lacak/${encodeURIComponent(code)}` }, 'Lacak pengaduan'))),
+        );
+        document.getElementById('complaint-confirmed')?.focus();
+      } catch (e) {
+        replace(out, problemBox(e));
+      }
+    });
+  });
+  add(p.root,
+    h('p', null, 'Konfirmasi bahwa alamat e-mail ini milik Anda untuk menerima pemberitahuan pengaduan ', h('strong', { class: 'code' }, code), '.'),
+    h('div', { class: 'actions' }, btn),
+    out,
   );
 }

@@ -26,6 +26,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'complaint.closed': 'Pengaduan ditutup',
   'complaint.completed': 'Pengadu melengkapi pengaduan',
   'complaint.completion_expired': 'Batas waktu melengkapi pengaduan lewat',
+  'complaint.email_confirmed': 'Alamat e-mail pengadu dikonfirmasi',
 };
 
 export function actionLabel(code: string): string {
@@ -80,6 +81,13 @@ export const COMPLAINT_OUTCOMES: Record<string, string> = {
   registered: 'Dicatat ke laporan elektronik',
   incomplete: 'Belum lengkap (pengadu diminta melengkapi)',
   outside_authority: 'Di luar kewenangan (diteruskan ke instansi lain)',
+  spam: 'Spam (bukan pengaduan, ditutup tanpa pemberitahuan)',
+  duplicate: 'Duplikat (sama dengan pengaduan yang sudah tercatat)',
+  closed_spam: 'Ditutup: spam, tidak ditindaklanjuti',
+  closed_duplicate: 'Ditutup: sama dengan pengaduan yang sudah tercatat',
+  link: 'melalui tautan konfirmasi',
+  account: 'alamat akun pengadu yang sudah terverifikasi',
+  recorded_by_officer: 'dicatat oleh petugas pengaduan',
   completed: 'Dilengkapi pengadu',
   expired: 'Tidak dilengkapi sampai batas waktu',
   handled: 'Selesai ditangani',

@@ -104,6 +104,19 @@ pub fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
+/// Where the applicant's upload URL writes: a key only for arrivals. What the confirmation
+/// checked is copied to [`confirmed_key`], which no upload URL can write, so the bytes staff
+/// read are the bytes that were checked and hashed, whatever is sent to the URL afterwards
+/// (security review, issue 17 finding 1).
+pub fn incoming_key(case: CaseId, doc: Uuid) -> String {
+    format!("incoming/{case}/{doc}")
+}
+
+/// Where a confirmed document is kept (and read from).
+pub fn confirmed_key(case: CaseId, doc: Uuid) -> String {
+    format!("cases/{case}/{doc}")
+}
+
 /// The applicant's own case, open for uploads: in draft, in revision, or at an upload step.
 fn own_editable(case: &crate::domain::Case, def: &PermitDef, caller: &Caller) -> ApiResult<()> {
     if case.owner != caller.sub {
@@ -242,7 +255,7 @@ pub async fn request_upload(
         )));
     }
     let doc_id = Uuid::now_v7();
-    let key = format!("cases/{}/{}", case.id, doc_id);
+    let key = incoming_key(case.id, doc_id);
     let doc = DocumentRecord {
         id: doc_id,
         case_id: case.id,
@@ -364,9 +377,38 @@ pub async fn confirm(
     let bytes = bytes.unwrap_or_default();
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len() as u64;
+    // Keep exactly these bytes where no upload URL writes.
+    let kept = confirmed_key(case.id, doc.id);
+    match s
+        .documents
+        .put_new(&kept, bytes.clone(), &doc.media_type)
+        .await
+    {
+        Ok(()) => {}
+        // A retried confirmation (or an upload of an earlier release, whose URL wrote here):
+        // what is there must be what was checked.
+        Err(crate::ports::documents::DocumentError::Exists) => {
+            let there = s.documents.get(&kept).await?;
+            if hex::encode(Sha256::digest(&there)) != sha {
+                tracing::warn!(case_id = %case.id, document_id = %doc.id, "confirmed copy differs from the upload");
+                return Err(ApiError::InvalidState(
+                    "Berkas berubah saat dikonfirmasi; minta alamat unggah yang baru lalu unggah ulang berkasnya.".into(),
+                ));
+            }
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mut doc = doc.clone();
+    let arrived = std::mem::replace(&mut doc.key, kept);
     let stored =
         super::with_retries(|| store_document(&s, case.id, &doc, size, &sha, &caller, &origin))
             .await?;
+    if arrived != stored.key
+        && let Err(e) = s.documents.delete(&arrived).await
+    {
+        // The bucket's lifecycle expires arrivals after a day anyway.
+        tracing::warn!(case_id = %case.id, error = %e, "arrived upload not deleted");
+    }
     Ok(Json(json!({ "document": DocumentView::from(&stored) })))
 }
 

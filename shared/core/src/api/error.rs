@@ -20,6 +20,9 @@ pub enum ApiError {
     /// The request's `Host` is not a name this server answers to (DNS rebinding).
     #[error("host not allowed")]
     HostNotAllowed,
+    /// The request did not come through the portal's CDN (no or a wrong origin secret).
+    #[error("not through the edge")]
+    NotThroughEdge,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("forbidden: role {0} required")]
@@ -140,6 +143,7 @@ impl ApiError {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::HostNotAllowed => StatusCode::MISDIRECTED_REQUEST,
+            ApiError::NotThroughEdge => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Forbidden(_) | ApiError::ForbiddenOther(_) | ApiError::Segregation => {
                 StatusCode::FORBIDDEN
@@ -173,6 +177,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::NoRoute => "no_route",
             ApiError::HostNotAllowed => "host_not_allowed",
+            ApiError::NotThroughEdge => "origin_not_allowed",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Forbidden(_) => "forbidden_role",
             ApiError::ForbiddenOther(_) => "forbidden",
@@ -214,6 +219,10 @@ impl ApiError {
             ApiError::HostNotAllowed => (
                 "Host tidak dilayani",
                 "Server ini tidak melayani nama host pada permintaan. Buka alamat yang dicetak saat server dijalankan (mis. http://127.0.0.1:8080).".into(),
+            ),
+            ApiError::NotThroughEdge => (
+                "Akses tidak melalui portal",
+                "Layanan ini hanya dapat diakses melalui alamat portal resmi.".into(),
             ),
             ApiError::MethodNotAllowed => (
                 "Metode tidak diizinkan",

@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod complaints;
 pub mod documents;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod guard;

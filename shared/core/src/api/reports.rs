@@ -1007,6 +1007,8 @@ pub async fn complaints(
             (ComplaintStatus::Open, _, _) => "open",
             (_, Some(ClosedAs::Incomplete), _) => "closed_incomplete",
             (_, Some(ClosedAs::OutsideAuthority), _) => "outside_authority",
+            (_, Some(ClosedAs::Spam), _) => "closed_spam",
+            (_, Some(ClosedAs::Duplicate), _) => "closed_duplicate",
             (_, _, Some("satisfied")) => "satisfied",
             (_, _, Some("unreachable")) => "unreachable",
             _ => "closed",
@@ -1022,6 +1024,14 @@ pub async fn complaints(
         (
             "outside_authority",
             "Ditutup, di luar kewenangan (diteruskan ke instansi lain)",
+        ),
+        (
+            "closed_spam",
+            "Ditutup, spam (bukan pengaduan, tidak ditindaklanjuti)",
+        ),
+        (
+            "closed_duplicate",
+            "Ditutup, sama dengan pengaduan yang sudah tercatat",
         ),
         ("open", "Dalam penanganan"),
     ];

@@ -407,6 +407,10 @@ pub struct Case {
     /// Number of audit events and the hash of the last one (the chain's head).
     pub audit_seq: u64,
     pub audit_head: String,
+    /// HMAC of the head under the installation's audit key ([`crate::audit::head_mac`]):
+    /// whoever can write the table but lacks the key cannot set a head of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_mac: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -503,6 +507,7 @@ impl Case {
             version: 0,
             audit_seq: 0,
             audit_head: GENESIS_HASH.to_string(),
+            audit_mac: None,
             created_at: now,
             updated_at: now,
             submitted_at: None,
@@ -643,12 +648,28 @@ pub struct Origin {
 /// Something with an audit trail of its own: a case, or a complaint.
 pub trait Chained {
     /// Its id, and its trail's sequence and head hash.
-    fn chain_state(&mut self) -> (CaseId, &mut u64, &mut String);
+    fn chain_state(&mut self) -> ChainState<'_>;
+}
+
+/// A record's hold on its trail: kind (`case`, `complaint`), id, and the slots of sequence,
+/// head and the head's keyed MAC.
+pub struct ChainState<'a> {
+    pub kind: &'static str,
+    pub id: CaseId,
+    pub seq: &'a mut u64,
+    pub head: &'a mut String,
+    pub mac: &'a mut Option<String>,
 }
 
 impl Chained for Case {
-    fn chain_state(&mut self) -> (CaseId, &mut u64, &mut String) {
-        (self.id, &mut self.audit_seq, &mut self.audit_head)
+    fn chain_state(&mut self) -> ChainState<'_> {
+        ChainState {
+            kind: "case",
+            id: self.id,
+            seq: &mut self.audit_seq,
+            head: &mut self.audit_head,
+            mac: &mut self.audit_mac,
+        }
     }
 }
 
@@ -661,7 +682,13 @@ impl AuditEvent {
         origin: &Origin,
         at: DateTime<Utc>,
     ) -> AuditEvent {
-        let (id, seq, head) = subject.chain_state();
+        let ChainState {
+            kind,
+            id,
+            seq,
+            head,
+            mac,
+        } = subject.chain_state();
         let mut ev = AuditEvent {
             case_id: id,
             seq: *seq + 1,
@@ -679,6 +706,7 @@ impl AuditEvent {
         ev.hash = ev.compute_hash();
         *seq = ev.seq;
         *head = ev.hash.clone();
+        *mac = crate::audit::key().map(|k| crate::audit::head_mac(k, kind, id, ev.seq, &ev.hash));
         ev
     }
 

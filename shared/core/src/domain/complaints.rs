@@ -16,6 +16,16 @@
 //! forwarded to; the complaint closes). SP4N-LAPOR! (lapor.go.id, the national complaints system
 //! resting on Perpres 76/2013 and UU 25/2009) is a channel the officer records from, with the
 //! complaint's LAPOR! tracking number.
+//!
+//! Registration also closes what is not a complaint to handle: `spam` (closed without follow-up
+//! and without a notice) and `duplicate` (the officer names the earlier complaint's tracking
+//! code; closed, the complainant told that it is handled under the earlier one). Both are the
+//! office's choice (issue 17 item 3): Perpres 76/2013 names no such outcome, but its duty to
+//! handle a complaint presumes one that can be handled.
+//!
+//! Anonymous filing (no sign-in) is guarded without a third party ([`abuse`]): a proof of work
+//! on a challenge the server signed, and no e-mail to an address but one confirmation request
+//! until its owner opens the link in it.
 
 use super::calendar::Calendar;
 use super::case::{
@@ -244,7 +254,13 @@ impl ComplaintStep {
 
     pub fn outcomes(self) -> &'static [&'static str] {
         match self {
-            ComplaintStep::Registration => &["registered", "incomplete", "outside_authority"],
+            ComplaintStep::Registration => &[
+                "registered",
+                "incomplete",
+                "outside_authority",
+                "spam",
+                "duplicate",
+            ],
             ComplaintStep::Investigation => &["investigated"],
             ComplaintStep::FollowUp => &["followed_up"],
             ComplaintStep::SatisfactionCheck => &["satisfied", "dissatisfied", "unreachable"],
@@ -300,13 +316,21 @@ pub enum ClosedAs {
     Incomplete,
     /// Outside the office's authority: forwarded to the institution named.
     OutsideAuthority,
+    /// Registration `spam`: not a complaint (advertising, abuse, nonsense); no notice.
+    #[serde(rename = "closed_spam")]
+    Spam,
+    /// Registration `duplicate`: the same as an earlier complaint (`duplicate_of`).
+    #[serde(rename = "closed_duplicate")]
+    Duplicate,
 }
 
 impl ClosedAs {
-    pub const ALL: [ClosedAs; 3] = [
+    pub const ALL: [ClosedAs; 5] = [
         ClosedAs::Handled,
         ClosedAs::Incomplete,
         ClosedAs::OutsideAuthority,
+        ClosedAs::Spam,
+        ClosedAs::Duplicate,
     ];
 
     pub fn code(self) -> &'static str {
@@ -314,6 +338,8 @@ impl ClosedAs {
             ClosedAs::Handled => "handled",
             ClosedAs::Incomplete => "closed_incomplete",
             ClosedAs::OutsideAuthority => "outside_authority",
+            ClosedAs::Spam => "closed_spam",
+            ClosedAs::Duplicate => "closed_duplicate",
         }
     }
 
@@ -326,6 +352,8 @@ impl ClosedAs {
             ClosedAs::Handled => "Selesai ditangani",
             ClosedAs::Incomplete => "Ditutup: tidak dilengkapi pengadu, tidak ditindaklanjuti",
             ClosedAs::OutsideAuthority => "Ditutup: di luar kewenangan, diteruskan",
+            ClosedAs::Spam => "Ditutup: spam, bukan pengaduan, tidak ditindaklanjuti",
+            ClosedAs::Duplicate => "Ditutup: sama dengan pengaduan yang sudah tercatat",
         }
     }
 }
@@ -399,6 +427,18 @@ pub struct Complaint {
     /// Registration `outside_authority`: the institution it is forwarded to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded_to: Option<String>,
+    /// Registration `duplicate`: the tracking code of the earlier complaint (officers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// Filed without sign-in with an e-mail address: when its confirmation was asked for. While
+    /// set and [`email_confirmed_at`](Self::email_confirmed_at) is not, the address receives
+    /// nothing but that one request (complaints stored before this field: confirmed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_confirmation_requested_at: Option<DateTime<Utc>>,
+    /// When the address was confirmed: by its owner's link, or at filing (a signed-in
+    /// applicant's own verified address, an address an officer recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_confirmed_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
     /// How it closed (`None` while open, and on complaints closed before outcomes existed).
@@ -409,6 +449,9 @@ pub struct Complaint {
     pub version: u64,
     pub audit_seq: u64,
     pub audit_head: String,
+    /// The head's keyed MAC ([`crate::audit::head_mac`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_mac: Option<String>,
 }
 
 impl Complaint {
@@ -446,11 +489,49 @@ impl Complaint {
     pub fn clock_due_on(&self) -> Option<NaiveDate> {
         self.open_completion().map(|r| r.due_on).or(self.due_on)
     }
+
+    /// The complainant's e-mail address, if any (confirmed or not).
+    pub fn email(&self) -> Option<&super::values::Email> {
+        self.complainant.as_ref().and_then(|p| p.email.as_ref())
+    }
+
+    /// Whether the complainant gave an e-mail address that is not confirmed yet.
+    pub fn email_unconfirmed(&self) -> bool {
+        self.email().is_some()
+            && self.email_confirmation_requested_at.is_some()
+            && self.email_confirmed_at.is_none()
+    }
+
+    /// The address notices go to: the complainant's e-mail once confirmed (none otherwise).
+    pub fn notice_address(&self) -> Option<&super::values::Email> {
+        self.email().filter(|_| !self.email_unconfirmed())
+    }
+
+    /// The complaint's place in the register: open complaints ordered by the clock now running
+    /// (none last), then by filing, then by id — unique, and the same string as the DynamoDB
+    /// index's sort key (`ByStep`, `<due>#<filed>#<id>`), so a page ends where the next starts.
+    pub fn register_key(&self) -> String {
+        let due = self
+            .clock_due_on()
+            .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
+        format!(
+            "{due}#{}#{}",
+            self.filed_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            self.id
+        )
+    }
 }
 
 impl super::case::Chained for Complaint {
-    fn chain_state(&mut self) -> (CaseId, &mut u64, &mut String) {
-        (self.id, &mut self.audit_seq, &mut self.audit_head)
+    fn chain_state(&mut self) -> super::case::ChainState<'_> {
+        super::case::ChainState {
+            kind: "complaint",
+            id: self.id,
+            seq: &mut self.audit_seq,
+            head: &mut self.audit_head,
+            mac: &mut self.audit_mac,
+        }
     }
 }
 
@@ -470,6 +551,8 @@ pub struct ComplaintInput {
     pub channel: Option<Channel>,
     /// Channel `sp4n_lapor` only (required there): the LAPOR! tracking number.
     pub lapor_reference: Option<String>,
+    /// Filed without sign-in: the solved challenge of `GET /complaints/challenge`.
+    pub proof: Option<abuse::ProofInput>,
 }
 
 /// Longest LAPOR! tracking number accepted.
@@ -499,9 +582,34 @@ pub fn parse_lapor_reference(raw: &str) -> Result<String, FieldError> {
     Ok(t.to_string())
 }
 
+/// The shape of a tracking code (`ADU-XXXXX-XXXXX`, the alphabet of [`new_tracking_code`]),
+/// trimmed and upper-cased.
+pub fn parse_tracking_code(raw: &str) -> Result<String, FieldError> {
+    let t = raw.trim().to_ascii_uppercase();
+    let ok = t.len() == 15
+        && t.is_ascii()
+        && t.starts_with("ADU-")
+        && t.as_bytes()[9] == b'-'
+        && t[4..9]
+            .chars()
+            .chain(t[10..].chars())
+            .all(|c| TRACKING_ALPHABET.contains(&(c as u8)));
+    if ok {
+        Ok(t)
+    } else {
+        Err(FieldError::new(
+            "",
+            "invalid_tracking_code",
+            "Kode pelacakan tidak valid (contoh ADU-ABCDE-23456).",
+        ))
+    }
+}
+
+const TRACKING_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
 /// 10 characters from an alphabet without look-alikes: ~50 bits, not guessable.
 pub fn new_tracking_code() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    const ALPHABET: &[u8] = TRACKING_ALPHABET;
     let mut b = [0u8; 10];
     getrandom::fill(&mut b).expect("the OS random source works");
     let s: String = b
@@ -624,12 +732,16 @@ impl ComplaintInput {
                 satisfaction: vec![],
                 completion_requests: vec![],
                 forwarded_to: None,
+                duplicate_of: None,
+                email_confirmation_requested_at: None,
+                email_confirmed_at: None,
                 closed_at: None,
                 closed_as: None,
                 deadline_alert_on: None,
                 version: 0,
                 audit_seq: 0,
                 audit_head: GENESIS_HASH.to_string(),
+                audit_mac: None,
             }),
             _ => Err(e.0),
         }
@@ -652,6 +764,8 @@ pub struct ComplaintDecisionInput {
     pub missing: Option<String>,
     /// b `outside_authority`: the institution the complaint is forwarded to.
     pub forwarded_to: Option<String>,
+    /// b `duplicate`: the tracking code of the earlier complaint (which must exist).
+    pub duplicate_of: Option<String>,
     pub notes: Option<String>,
 }
 
@@ -750,6 +864,7 @@ pub fn decide(
     let mut follow_up = None;
     let mut missing = None;
     let mut forwarded_to = None;
+    let mut duplicate_of = None;
     if !step.is_officer_step() {
         return Err(DomainError::InvalidState(
             "Tahap ini dilengkapi oleh pengadu melalui halaman pelacakan.".into(),
@@ -766,7 +881,30 @@ pub fn decide(
                 validation::text(t, 3, 200)
             });
         }
+        (ComplaintStep::Registration, Some("duplicate")) => {
+            duplicate_of = e.field("duplicate_of", input.duplicate_of.clone(), |t| {
+                let code = parse_tracking_code(&t)?;
+                if code == c.tracking_code {
+                    return Err(FieldError::new(
+                        "",
+                        "self_reference",
+                        "Pengaduan tidak dapat menjadi duplikat dari dirinya sendiri.",
+                    ));
+                }
+                Ok(code)
+            });
+        }
         _ => {}
+    }
+    if input.duplicate_of.is_some()
+        && outcome.is_some()
+        && !(step == ComplaintStep::Registration && outcome == Some("duplicate"))
+    {
+        e.push(FieldError::new(
+            "duplicate_of",
+            "not_applicable",
+            "Isian ini hanya untuk pengaduan duplikat (pencatatan b).",
+        ));
     }
     if input.missing.is_some()
         && outcome.is_some()
@@ -882,6 +1020,8 @@ pub fn decide(
                 expired_at: None,
             }),
             "outside_authority" => n.forwarded_to = forwarded_to,
+            "duplicate" => n.duplicate_of = duplicate_of,
+            "spam" => {}
             _ => {
                 // Complete since the complainant completed it, if they were asked to: the 60
                 // days of Perpres 76/2013 run from the complete complaint.
@@ -916,10 +1056,14 @@ pub fn decide(
         token,
         output: serde_json::json!({ "outcome": outcome }),
     });
-    let reason = match (&n.forwarded_to, outcome) {
-        (Some(to), "outside_authority") => Some(match &notes {
+    let reason = match (&n.forwarded_to, &n.duplicate_of, outcome) {
+        (Some(to), _, "outside_authority") => Some(match &notes {
             Some(x) => format!("Diteruskan kepada {to}. {x}"),
             None => format!("Diteruskan kepada {to}."),
+        }),
+        (_, Some(code), "duplicate") => Some(match &notes {
+            Some(x) => format!("Sama dengan pengaduan {code}. {x}"),
+            None => format!("Sama dengan pengaduan {code}."),
         }),
         _ => notes,
     };
@@ -1096,6 +1240,93 @@ pub fn expire_completion(
             ..Default::default()
         },
         &Origin::default(),
+        now,
+    );
+    Some(ComplaintChange {
+        complaint: n,
+        expected_version,
+        events: vec![ev],
+    })
+}
+
+/// How the complainant's e-mail address stands when the complaint is filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailAtFiling {
+    /// Filed without sign-in (or with another address than the account's): its owner is asked
+    /// to confirm it, and it receives nothing else until then.
+    Unconfirmed,
+    /// The signed-in applicant's own address, verified by the identity provider (Cognito).
+    Account,
+    /// An address the complaints officer recorded (from the telephone, a letter, in person).
+    RecordedByOfficer,
+}
+
+impl EmailAtFiling {
+    pub fn code(self) -> &'static str {
+        match self {
+            EmailAtFiling::Unconfirmed => "unconfirmed",
+            EmailAtFiling::Account => "account",
+            EmailAtFiling::RecordedByOfficer => "recorded_by_officer",
+        }
+    }
+}
+
+/// Marks the complainant's address at filing (before [`filed`]); `None` without an address.
+/// A confirmed one carries the audit event that says why it counts as confirmed.
+pub fn email_at_filing(
+    c: &mut Complaint,
+    how: EmailAtFiling,
+    origin: &Origin,
+    now: DateTime<Utc>,
+) -> Option<AuditEvent> {
+    c.email()?;
+    match how {
+        EmailAtFiling::Unconfirmed => {
+            c.email_confirmation_requested_at = Some(now);
+            None
+        }
+        EmailAtFiling::Account | EmailAtFiling::RecordedByOfficer => {
+            c.email_confirmed_at = Some(now);
+            Some(AuditEvent::chain(
+                c,
+                Actor::system(),
+                EventDraft {
+                    action: "complaint.email_confirmed",
+                    outcome: Some(how.code().to_string()),
+                    ..Default::default()
+                },
+                origin,
+                now,
+            ))
+        }
+    }
+}
+
+/// The complainant opened the confirmation link: their address receives the notices from now
+/// on. `None` when there is nothing to confirm (no address, or already confirmed).
+pub fn confirm_email(
+    c: &Complaint,
+    origin: &Origin,
+    now: DateTime<Utc>,
+) -> Option<ComplaintChange> {
+    if !c.email_unconfirmed() {
+        return None;
+    }
+    let (mut n, expected_version) = begin(c);
+    n.email_confirmed_at = Some(now);
+    let ev = AuditEvent::chain(
+        &mut n,
+        Actor {
+            sub: "public".into(),
+            name: "Pengadu".into(),
+            role: None,
+        },
+        EventDraft {
+            action: "complaint.email_confirmed",
+            outcome: Some("link".into()),
+            ..Default::default()
+        },
+        origin,
         now,
     );
     Some(ComplaintChange {
@@ -1546,6 +1777,90 @@ mod tests {
     }
 
     #[test]
+    fn spam_and_duplicate_at_registration() {
+        let now = wita("2026-03-16T10:00:00+08:00");
+        let c = at_registration(now);
+        let ch = register(
+            &c,
+            ComplaintDecisionInput {
+                outcome: Some("spam".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+        assert_eq!(ch.events[0].outcome.as_deref(), Some("registration:spam"));
+        let closed = close(&ch.complaint, ClosedAs::Spam, now).unwrap().complaint;
+        assert_eq!(closed.closure().map(ClosedAs::code), Some("closed_spam"));
+        let code = |d: Option<&str>| {
+            let super::super::DomainError::Validation(errs) = register(
+                &c,
+                ComplaintDecisionInput {
+                    outcome: Some("duplicate".into()),
+                    duplicate_of: d.map(String::from),
+                    ..Default::default()
+                },
+                now,
+            )
+            .unwrap_err() else {
+                panic!()
+            };
+            (errs[0].field.clone(), errs[0].code.to_string())
+        };
+        assert_eq!(code(None), ("duplicate_of".into(), "required".into()));
+        assert_eq!(code(Some("ADU-0OOOO-11111")).1, "invalid_tracking_code");
+        assert_eq!(code(Some("ADÜ-AAAAA-2222")).1, "invalid_tracking_code");
+        assert_eq!(code(Some(&c.tracking_code)).1, "self_reference");
+        let ch = register(
+            &c,
+            ComplaintDecisionInput {
+                outcome: Some("duplicate".into()),
+                duplicate_of: Some(" adu-abcde-23456 ".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            ch.complaint.duplicate_of.as_deref(),
+            Some("ADU-ABCDE-23456")
+        );
+        assert_eq!(
+            ch.events[0].reason.as_deref(),
+            Some("Sama dengan pengaduan ADU-ABCDE-23456.")
+        );
+        // Stored names of the closures.
+        assert_eq!(
+            serde_json::to_value(ClosedAs::Duplicate).unwrap(),
+            "closed_duplicate"
+        );
+    }
+
+    #[test]
+    fn an_address_given_without_sign_in_is_unconfirmed_until_its_link() {
+        let now = Utc::now();
+        let mut c = at_registration(now);
+        assert!(c.notice_address().is_some(), "stored before: confirmed");
+        assert!(
+            email_at_filing(&mut c, EmailAtFiling::Unconfirmed, &Origin::default(), now).is_none()
+        );
+        assert!(c.email_unconfirmed() && c.notice_address().is_none());
+        let ch = confirm_email(&c, &Origin::default(), now).unwrap();
+        assert_eq!(ch.events[0].action, "complaint.email_confirmed");
+        assert!(ch.complaint.notice_address().is_some());
+        assert!(confirm_email(&ch.complaint, &Origin::default(), now).is_none());
+        let mut r = at_registration(now);
+        let ev = email_at_filing(
+            &mut r,
+            EmailAtFiling::RecordedByOfficer,
+            &Origin::default(),
+            now,
+        );
+        assert_eq!(ev.unwrap().outcome.as_deref(), Some("recorded_by_officer"));
+        assert!(r.notice_address().is_some());
+    }
+
+    #[test]
     fn sp4n_lapor_needs_its_reference_and_only_it() {
         let now = Utc::now();
         let input = |channel, r: Option<&str>| ComplaintInput {
@@ -1621,6 +1936,11 @@ pub enum ComplaintNotice {
     /// To the officer and the section head: a step waited past its timeout, or the 60 days
     /// are near or past.
     Late { overdue: bool },
+    /// To an address given without sign-in: the one message it gets until its owner confirms it
+    /// (receipt, tracking code, the confirmation link). `token` is never logged.
+    ConfirmEmail { token: String },
+    /// To the complainant (a confirmed address only): closed as the same as an earlier one.
+    Duplicate,
 }
 
 impl ComplaintNotice {
@@ -1633,6 +1953,8 @@ impl ComplaintNotice {
             ComplaintNotice::ClosedIncomplete => "complaint_closed_incomplete",
             ComplaintNotice::Forwarded => "complaint_forwarded",
             ComplaintNotice::Late { .. } => "complaint_late",
+            ComplaintNotice::ConfirmEmail { .. } => "complaint_confirm_email",
+            ComplaintNotice::Duplicate => "complaint_duplicate",
         }
     }
 
@@ -1736,6 +2058,32 @@ impl ComplaintNotice {
                     ],
                 )
             }
+            ComplaintNotice::ConfirmEmail { token } => (
+                format!("Konfirmasi alamat e-mail untuk pengaduan {code}"),
+                vec![
+                    format!(
+                        "{} dengan kode pelacakan {code} telah kami terima pada {} melalui portal dan mencantumkan alamat e-mail ini.",
+                        c.kind.label(),
+                        super::time::format_instant_id(c.filed_at)
+                    ),
+                    "Bila Anda yang mengajukannya dan ingin menerima pemberitahuan perkembangannya lewat e-mail, buka tautan konfirmasi berikut:".into(),
+                    format!(
+                        "{}/#/pengaduan/konfirmasi?kode={code}&token={token}",
+                        portal_url.trim_end_matches('/')
+                    ),
+                    "Sebelum dikonfirmasi kami tidak mengirim e-mail lain ke alamat ini; perkembangan pengaduan tetap dapat diikuti di halaman pelacakan. Bila Anda tidak mengajukan pengaduan ini, abaikan pesan ini.".into(),
+                ],
+            ),
+            ComplaintNotice::Duplicate => (
+                format!("Pengaduan ditutup karena sama dengan pengaduan lain: {code}"),
+                vec![
+                    format!(
+                        "{} Anda dengan kode {code} sama dengan pengaduan yang sudah tercatat sebelumnya, sehingga ditangani bersama pengaduan tersebut dan yang ini kami tutup.",
+                        c.kind.label()
+                    ),
+                    "Terima kasih atas laporan Anda.".into(),
+                ],
+            ),
             ComplaintNotice::Late { overdue } => {
                 let what = if *overdue {
                     "telah melewati"
@@ -1774,5 +2122,335 @@ impl ComplaintNotice {
             agency.email
         ));
         super::notices::Message { subject, body }
+    }
+}
+
+/// Guarding anonymous filing without a third party (issue 17 item 3): a proof of work on a
+/// challenge the server signed (stateless; the challenge's id is kept in the idempotency store
+/// until it expires, so that it is used once), and HMAC tokens that confirm an e-mail address.
+///
+/// The difficulty (18 leading zero bits by default, `PD_COMPLAINT_POW_BITS`, 0–26) and the
+/// challenge's 10 minutes are the office's choice: about 2^18 SHA-256 hashes take the portal's
+/// own SHA-256 (`web/src/shared/pow.ts`) well under a second in a browser, and a native script
+/// some tens of milliseconds per complaint. It prices a flood, with the per-source limit; it does
+/// not stop a determined sender — no e-mail to unconfirmed addresses and the `spam` outcome keep
+/// what gets through from being amplified.
+///
+/// The confirmation link has no expiry (the office's choice): it only lets its address receive
+/// that one complaint's notices, and it is void once the address is erased or changed.
+pub mod abuse {
+    use super::super::validation::FieldError;
+    use crate::domain::CaseId;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use chrono::{DateTime, Utc};
+    use hmac::{Hmac, Mac};
+    use serde::{Deserialize, Serialize};
+    use sha2::{Digest, Sha256};
+    use std::sync::Arc;
+
+    type HmacSha256 = Hmac<Sha256>;
+
+    /// Leading zero bits of SHA-256(challenge ":" nonce) by default.
+    pub const DEFAULT_POW_BITS: u8 = 18;
+    /// The most a deployment may ask (about 67 million hashes: a minute in a browser).
+    pub const MAX_POW_BITS: u8 = 26;
+    /// How long a challenge may be solved and used.
+    pub const CHALLENGE_MINUTES: i64 = 10;
+    /// Longest nonce accepted.
+    pub const NONCE_MAX: usize = 64;
+    const CHALLENGE_TAG: &str = "pd-pow-1";
+
+    /// The proof an anonymous complaint carries.
+    #[derive(Debug, Default, Clone, Deserialize, Serialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ProofInput {
+        pub challenge: Option<String>,
+        pub nonce: Option<String>,
+    }
+
+    /// A challenge handed out by `GET /complaints/challenge`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Challenge {
+        pub challenge: String,
+        pub difficulty: u8,
+        pub algorithm: &'static str,
+        pub expires_at: DateTime<Utc>,
+    }
+
+    /// A verified proof: the challenge's id (to be claimed once) and its expiry.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct VerifiedProof {
+        pub id: String,
+        pub expires_at: DateTime<Utc>,
+    }
+
+    /// The keys of the complaint guards (derived from one secret) and the difficulty.
+    #[derive(Clone)]
+    pub struct ComplaintGuard {
+        pow_key: Arc<Vec<u8>>,
+        email_key: Arc<Vec<u8>>,
+        pub pow_bits: u8,
+    }
+
+    impl std::fmt::Debug for ComplaintGuard {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("ComplaintGuard")
+                .field("pow_bits", &self.pow_bits)
+                .finish_non_exhaustive()
+        }
+    }
+
+    fn mac(key: &[u8], parts: &[&[u8]]) -> HmacSha256 {
+        let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+        for p in parts {
+            m.update(&(p.len() as u64).to_be_bytes());
+            m.update(p);
+        }
+        m
+    }
+
+    fn derive(secret: &[u8], purpose: &str) -> Vec<u8> {
+        mac(secret, &[b"perizinan-complaints", purpose.as_bytes()])
+            .finalize()
+            .into_bytes()
+            .to_vec()
+    }
+
+    /// Leading zero bits of `hash`.
+    pub fn leading_zero_bits(hash: &[u8]) -> u32 {
+        let mut n = 0;
+        for b in hash {
+            if *b == 0 {
+                n += 8;
+            } else {
+                n += b.leading_zeros();
+                break;
+            }
+        }
+        n
+    }
+
+    /// SHA-256(challenge ":" nonce).
+    pub fn work(challenge: &str, nonce: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(challenge.as_bytes());
+        h.update(b":");
+        h.update(nonce.as_bytes());
+        h.finalize().into()
+    }
+
+    /// Finds a nonce (decimal) for `challenge` at `bits` (what the portal does in the browser;
+    /// the tests use it).
+    pub fn solve(challenge: &str, bits: u8) -> String {
+        (0u64..)
+            .map(|n| n.to_string())
+            .find(|n| leading_zero_bits(&work(challenge, n)) >= u32::from(bits))
+            .expect("a nonce exists")
+    }
+
+    fn invalid(detail: &str) -> FieldError {
+        FieldError::new("proof", "proof_invalid", detail.to_string())
+    }
+
+    impl ComplaintGuard {
+        /// The guards keyed from `secret` (at least 32 bytes of an installation's secret).
+        pub fn new(secret: &[u8], pow_bits: u8) -> Self {
+            Self {
+                pow_key: Arc::new(derive(secret, "proof-of-work")),
+                email_key: Arc::new(derive(secret, "email-confirmation")),
+                pow_bits: pow_bits.min(MAX_POW_BITS),
+            }
+        }
+
+        /// Keyed with a fresh random secret (a process without a configured key: its
+        /// challenges and links hold only within that process).
+        pub fn random(pow_bits: u8) -> Self {
+            let mut k = [0u8; 32];
+            getrandom::fill(&mut k).expect("the OS random source works");
+            Self::new(&k, pow_bits)
+        }
+
+        /// A new challenge: `pd-pow-1.<id>.<expiry>.<bits>.<mac>` (an id of 128 random bits).
+        pub fn challenge(&self, now: DateTime<Utc>) -> Challenge {
+            let mut id = [0u8; 16];
+            getrandom::fill(&mut id).expect("the OS random source works");
+            let id = hex::encode(id);
+            let expires_at = now + chrono::Duration::minutes(CHALLENGE_MINUTES);
+            let body = format!(
+                "{CHALLENGE_TAG}.{id}.{}.{}",
+                expires_at.timestamp(),
+                self.pow_bits
+            );
+            let sig = B64.encode(
+                mac(&self.pow_key, &[body.as_bytes()])
+                    .finalize()
+                    .into_bytes(),
+            );
+            Challenge {
+                challenge: format!("{body}.{sig}"),
+                difficulty: self.pow_bits,
+                algorithm: "sha256",
+                expires_at: DateTime::from_timestamp(expires_at.timestamp(), 0)
+                    .unwrap_or(expires_at),
+            }
+        }
+
+        /// Checks a proof: signed here, not expired, at the difficulty asked now, and the work
+        /// done. Errors are field errors on `proof` (`proof_required`, `proof_invalid`).
+        pub fn check(
+            &self,
+            proof: Option<&ProofInput>,
+            now: DateTime<Utc>,
+        ) -> Result<VerifiedProof, FieldError> {
+            let (Some(challenge), Some(nonce)) = (
+                proof.and_then(|p| p.challenge.as_deref()),
+                proof.and_then(|p| p.nonce.as_deref()),
+            ) else {
+                return Err(FieldError::new(
+                    "proof",
+                    "proof_required",
+                    "Pengaduan tanpa masuk akun memerlukan verifikasi otomatis: muat ulang formulir dan kirim lagi.",
+                ));
+            };
+            let bad = "Verifikasi pengaduan tidak sah atau sudah kedaluwarsa: muat ulang formulir dan kirim lagi.";
+            if challenge.len() > 200 || nonce.is_empty() || nonce.len() > NONCE_MAX {
+                return Err(invalid(bad));
+            }
+            let Some((body, sig)) = challenge.rsplit_once('.') else {
+                return Err(invalid(bad));
+            };
+            let sig = B64.decode(sig).map_err(|_| invalid(bad))?;
+            mac(&self.pow_key, &[body.as_bytes()])
+                .verify_slice(&sig)
+                .map_err(|_| invalid(bad))?;
+            let parts: Vec<&str> = body.split('.').collect();
+            let [tag, id, exp, bits] = parts[..] else {
+                return Err(invalid(bad));
+            };
+            let (Ok(exp), Ok(bits)) = (exp.parse::<i64>(), bits.parse::<u8>()) else {
+                return Err(invalid(bad));
+            };
+            if tag != CHALLENGE_TAG || exp <= now.timestamp() || bits < self.pow_bits {
+                return Err(invalid(bad));
+            }
+            if leading_zero_bits(&work(challenge, nonce)) < u32::from(bits) {
+                return Err(invalid(
+                    "Verifikasi pengaduan tidak memenuhi tingkat kesulitan yang diminta: kirim lagi.",
+                ));
+            }
+            Ok(VerifiedProof {
+                id: id.to_string(),
+                expires_at: DateTime::from_timestamp(exp, 0).unwrap_or(now),
+            })
+        }
+
+        /// The token of the link that confirms `email` for complaint `id` (bound to both: a
+        /// changed or erased address makes it void).
+        pub fn email_token(&self, id: CaseId, email: &str) -> String {
+            let id = id.to_string();
+            let email = email.to_ascii_lowercase();
+            B64.encode(
+                mac(&self.email_key, &[id.as_bytes(), email.as_bytes()])
+                    .finalize()
+                    .into_bytes(),
+            )
+        }
+
+        /// Whether `token` confirms `email` for complaint `id` (constant time).
+        pub fn email_token_valid(&self, id: CaseId, email: &str, token: &str) -> bool {
+            let Ok(sig) = B64.decode(token.trim()) else {
+                return false;
+            };
+            let id = id.to_string();
+            let email = email.to_ascii_lowercase();
+            mac(&self.email_key, &[id.as_bytes(), email.as_bytes()])
+                .verify_slice(&sig)
+                .is_ok()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn proof(challenge: &str, nonce: &str) -> ProofInput {
+            ProofInput {
+                challenge: Some(challenge.into()),
+                nonce: Some(nonce.into()),
+            }
+        }
+
+        #[test]
+        fn a_solved_challenge_passes_and_nothing_else_does() {
+            let g = ComplaintGuard::new(&[7; 32], 10);
+            let now = Utc::now();
+            let c = g.challenge(now);
+            assert_eq!((c.difficulty, c.algorithm), (10, "sha256"));
+            let nonce = solve(&c.challenge, 10);
+            assert!(leading_zero_bits(&work(&c.challenge, &nonce)) >= 10);
+            let ok = g.check(Some(&proof(&c.challenge, &nonce)), now).unwrap();
+            assert_eq!(ok.id.len(), 32);
+            let code = |r: Result<VerifiedProof, FieldError>| r.unwrap_err().code.to_string();
+            assert_eq!(code(g.check(None, now)), "proof_required");
+            assert_eq!(
+                code(g.check(Some(&ProofInput::default()), now)),
+                "proof_required"
+            );
+            // Expired: 10 minutes on.
+            assert_eq!(
+                code(g.check(
+                    Some(&proof(&c.challenge, &nonce)),
+                    now + chrono::Duration::minutes(10)
+                )),
+                "proof_invalid"
+            );
+            // Another server's key, a changed difficulty, a wrong nonce.
+            let other = ComplaintGuard::new(&[8; 32], 10);
+            assert_eq!(
+                code(other.check(Some(&proof(&c.challenge, &nonce)), now)),
+                "proof_invalid"
+            );
+            let forged = c.challenge.replace(".10.", ".0.");
+            assert_eq!(
+                code(g.check(Some(&proof(&forged, "0")), now)),
+                "proof_invalid"
+            );
+            let wrong = (0u64..)
+                .map(|n| n.to_string())
+                .find(|n| leading_zero_bits(&work(&c.challenge, n)) < 10)
+                .unwrap();
+            assert_eq!(
+                code(g.check(Some(&proof(&c.challenge, &wrong)), now)),
+                "proof_invalid"
+            );
+            // Raised difficulty: an easier challenge handed out before is refused.
+            let harder = ComplaintGuard {
+                pow_bits: 12,
+                ..g.clone()
+            };
+            assert_eq!(
+                code(harder.check(Some(&proof(&c.challenge, &nonce)), now)),
+                "proof_invalid"
+            );
+        }
+
+        #[test]
+        fn leading_zero_bits_counts_bits() {
+            assert_eq!(leading_zero_bits(&[0, 0, 0x80]), 16);
+            assert_eq!(leading_zero_bits(&[0, 0x0f]), 12);
+            assert_eq!(leading_zero_bits(&[0xff]), 0);
+        }
+
+        #[test]
+        fn email_tokens_bind_the_complaint_and_the_address() {
+            let g = ComplaintGuard::new(&[7; 32], 18);
+            let id = CaseId::new();
+            let t = g.email_token(id, "Warga@Contoh.test");
+            assert!(g.email_token_valid(id, "warga@contoh.test", &t));
+            assert!(!g.email_token_valid(id, "lain@contoh.test", &t));
+            assert!(!g.email_token_valid(CaseId::new(), "warga@contoh.test", &t));
+            assert!(!g.email_token_valid(id, "warga@contoh.test", "AAAA"));
+        }
     }
 }

@@ -8,8 +8,8 @@
 //!   At `completion` (registration found it incomplete) the complainant is asked instead.
 //! - `{"action":"close","complaint_id":…[,"result":…]}` — step f: closed into the periodic
 //!   report; the complainant (if reachable by e-mail) is told. `result` is how it closed when
-//!   not handled through b–e: `closed_incomplete` (not completed in time) or
-//!   `outside_authority` (forwarded).
+//!   not handled through b–e: `closed_incomplete` (not completed in time),
+//!   `outside_authority` (forwarded), `closed_spam` (no notice) or `closed_duplicate`.
 
 use super::{lost_or_failed, store_err, token_key};
 use crate::asl::check::{StepInfo, Subject};
@@ -59,9 +59,15 @@ impl Subject for ComplaintSubject {
     }
     fn closing(&self, result: Option<&str>) -> Result<(), String> {
         match result.map(ClosedAs::parse) {
-            None | Some(Some(ClosedAs::Incomplete | ClosedAs::OutsideAuthority)) => Ok(()),
+            None
+            | Some(Some(
+                ClosedAs::Incomplete
+                | ClosedAs::OutsideAuthority
+                | ClosedAs::Spam
+                | ClosedAs::Duplicate,
+            )) => Ok(()),
             Some(_) => Err(format!(
-                "`close` of a complaint takes no result, `closed_incomplete` or `outside_authority` (got `{}`)",
+                "`close` of a complaint takes no result, `closed_incomplete`, `outside_authority`, `closed_spam` or `closed_duplicate` (got `{}`)",
                 result.unwrap_or_default()
             )),
         }
@@ -98,7 +104,8 @@ pub enum ComplaintTask {
     },
     Close {
         complaint_id: CaseId,
-        /// `closed_incomplete` or `outside_authority`; none: handled through b–e.
+        /// `closed_incomplete`, `outside_authority`, `closed_spam` or `closed_duplicate`;
+        /// none: handled through b–e.
         #[serde(default)]
         result: Option<String>,
     },
@@ -224,13 +231,18 @@ pub async fn handle(s: &Services, task: ComplaintTask) -> Result<Value, TaskErro
             let now = s.clock.now();
             let c = update(s, complaint_id, |c| complaints::close(c, how, now)).await?;
             let notice = match c.closure().unwrap_or(how) {
-                ClosedAs::Handled => ComplaintNotice::Closed,
-                ClosedAs::Incomplete => ComplaintNotice::ClosedIncomplete,
-                ClosedAs::OutsideAuthority => ComplaintNotice::Forwarded,
+                ClosedAs::Handled => Some(ComplaintNotice::Closed),
+                ClosedAs::Incomplete => Some(ComplaintNotice::ClosedIncomplete),
+                ClosedAs::OutsideAuthority => Some(ComplaintNotice::Forwarded),
+                // Spam is not answered: a notice would make the office an amplifier.
+                ClosedAs::Spam => None,
+                ClosedAs::Duplicate => Some(ComplaintNotice::Duplicate),
             };
-            s.notify_complaint(&notice, &c, ComplaintRecipient::Complainant, "close")
-                .await
-                .map_err(TaskError::transient)?;
+            if let Some(notice) = notice {
+                s.notify_complaint(&notice, &c, ComplaintRecipient::Complainant, "close")
+                    .await
+                    .map_err(TaskError::transient)?;
+            }
             tracing::info!(complaint_id = %c.id, closed_as = how.code(), "complaint closed");
             Ok(json!({"status": "closed", "closed_as": how.code()}))
         }

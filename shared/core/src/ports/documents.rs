@@ -87,7 +87,15 @@ pub trait DocumentStore: Send + Sync {
     /// [`DocumentError::Exists`] if the key is taken.
     async fn put_new(&self, key: &str, bytes: Bytes, media_type: &str)
     -> Result<(), DocumentError>;
+    /// Erases the object: every version of it, so that nothing of an erased file stays.
     async fn delete(&self, key: &str) -> Result<(), DocumentError>;
+    /// Deletes bytes that arrived at an upload URL (`incoming/`) before `before` and were
+    /// never confirmed. Returns how many. Stores whose own lifecycle expires them (the S3
+    /// bucket's rule on `incoming/`) have nothing to do.
+    async fn expire_arrivals(&self, before: DateTime<Utc>) -> Result<u64, DocumentError> {
+        let _ = before;
+        Ok(0)
+    }
     /// The malware scanner's verdict on the object.
     async fn scan_status(&self, key: &str) -> Result<ScanStatus, DocumentError>;
 }

@@ -59,6 +59,8 @@ pub struct AuditHead {
     pub id: CaseId,
     pub seq: u64,
     pub head: String,
+    /// The head's keyed MAC, where the record has one.
+    pub mac: Option<String>,
 }
 
 /// One page of [`AuditHead`]s and the cursor of the next page (`None` after the last).
@@ -228,6 +230,24 @@ pub trait ComplaintStore: AuditLog {
     /// Open complaints, earliest deadline first (the register's work list and the deadline
     /// index of complaints).
     async fn open_complaints(&self, limit: usize) -> Result<Vec<Complaint>, StoreError>;
+    /// A page of the register: open complaints in the order of
+    /// [`Complaint::register_key`] whose key is greater than `after` (the previous page's last),
+    /// at most `limit`. The default reads every open complaint; the adapters query their index.
+    async fn open_complaints_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        let mut all: Vec<(String, Complaint)> = self
+            .open_complaints(usize::MAX)
+            .await?
+            .into_iter()
+            .map(|c| (c.register_key(), c))
+            .filter(|(k, _)| after.is_none_or(|a| k.as_str() > a))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(all.into_iter().take(limit).map(|(_, c)| c).collect())
+    }
     /// Open complaints due on or before `cutoff`.
     async fn complaints_due_by(
         &self,
