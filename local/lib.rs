@@ -795,6 +795,17 @@ pub async fn run(
     ecfg.clock = clock;
     ecfg.directory = Some(directory);
     ecfg.renderer = Some(perizinan_letters::renderer());
+    // Signed letters carry their signature inside (PAdES B-T): the local CA and timestamp
+    // authority in `data/pki` (created on first start; trust `pki/ca.pem` to validate).
+    let agency = ecfg.settings.agency()?;
+    ecfg.sealer = Some(Arc::new(
+        perizinan_letters::sealer::LocalPki::load_or_create(
+            &data_dir.join("pki"),
+            &agency.head_position,
+            &agency.city,
+        )
+        .map_err(|e| BootError(format!("local CA (pki): {e}")))?,
+    ));
     if let Some((external, signed, signer)) = aws {
         ecfg.external = Some(external);
         ecfg.signed = Some(signed);

@@ -447,3 +447,142 @@ async fn signer_contract_local_key_and_kms() {
         }
     }
 }
+
+/// The signed letter carries its signature inside (PAdES B-T, issue 15), made by the runner's
+/// signer port with a certificate of its local CA and a timestamp of its local TSA: poppler's
+/// `pdfsig`, with that CA trusted in an NSS database, and pyHanko validate it; one changed byte
+/// and both refuse it. The verification page names the certificate and the timestamp.
+#[tokio::test]
+async fn the_signed_letter_carries_a_pades_signature_that_readers_validate() {
+    pades_letter_validates(&TestApp::spawn().await).await;
+}
+
+/// The same with the key in KMS (moto): the CMS signature is KMS's `Sign` of the signed
+/// attributes (as `RAW`, which moto implements; it does not implement `DIGEST`), under the local
+/// CA's certificate issued for the KMS key.
+#[tokio::test]
+async fn the_kms_signed_letter_carries_a_pades_signature_that_readers_validate() {
+    let fx = common::aws::Fixture::new(false).await;
+    pades_letter_validates(&TestApp::spawn_with_env(fx.runner_env()).await).await;
+}
+
+async fn pades_letter_validates(app: &TestApp) {
+    let id = submitted_case(app, "pemohon").await;
+    let c = to_signature(app, &id, "grant").await;
+    let doc_id = c["letter"]["signed"]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t = app.login("pemohon").await;
+    let (_, dl) = app
+        .get(Some(&t), &format!("/cases/{id}/letter/download"))
+        .await;
+    let (s, _, pdf) = fetch(app, dl["url"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("surat.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let mut bad = pdf.clone();
+    let at = bad
+        .windows(17)
+        .position(|w| w == b"Perizinan Digital")
+        .expect("the creator in /Info");
+    bad[at] = b'Q';
+    let tampered = dir.path().join("diubah.pdf");
+    std::fs::write(&tampered, &bad).unwrap();
+    let ca = app.data_dir().join("pki").join("ca.pem");
+    assert!(ca.is_file(), "the runner made its local CA");
+
+    let db = format!("sql:{}", dir.path().display());
+    run("certutil", &["-N", "--empty-password", "-d", &db]);
+    run(
+        "certutil",
+        &[
+            "-A",
+            "-n",
+            "ca",
+            "-t",
+            "CT,C,C",
+            "-i",
+            ca.to_str().unwrap(),
+            "-d",
+            &db,
+        ],
+    );
+    let pdfsig = |f: &Path| {
+        let out = Command::new(tool("pdfsig"))
+            .args(["-nssdir", &db])
+            .arg(f)
+            .output()
+            .expect("pdfsig runs");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let out = pdfsig(&file);
+    for line in [
+        "Signature Type: ETSI.CAdES.detached",
+        "Signature Validation: Signature is Valid.",
+        "Certificate Validation: Certificate is Trusted.",
+        "Total document signed",
+    ] {
+        assert!(out.contains(line), "missing {line:?}:\n{out}");
+    }
+    let out = pdfsig(&tampered);
+    assert!(
+        out.contains("Signature Validation: Digest Mismatch."),
+        "{out}"
+    );
+
+    let pyhanko = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/venv/bin/pyhanko");
+    let validate = |f: &Path| {
+        let out = Command::new(&pyhanko)
+            .args(["sign", "validate", "--trust-replace", "--trust"])
+            .arg(&ca)
+            .arg(f)
+            .output()
+            .expect("pyhanko runs (./scripts/test installs it into .tools/venv)");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = validate(&file);
+    assert!(
+        ok && out
+            .trim_end()
+            .ends_with(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED"),
+        "{out}"
+    );
+    let (ok, out) = validate(&tampered);
+    assert!(!ok && out.contains(":INVALID"), "{out}");
+
+    // The verification page: the certificate and the timestamp of the embedded signature.
+    let (s, v) = app.get(None, &format!("/verify/{doc_id}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let e = &v["embedded_signature"];
+    assert_eq!(e["format"], "PAdES B-T", "{v}");
+    assert!(
+        e["subject"].as_str().unwrap().contains("CN=Kepala Dinas"),
+        "{e}"
+    );
+    assert!(e["issuer"].as_str().unwrap().contains("Local CA"), "{e}");
+    assert!(!e["serial"].as_str().unwrap().is_empty());
+    assert!(
+        e["timestamp_label"].as_str().unwrap().contains("WITA"),
+        "{e}"
+    );
+    let html = app
+        .http
+        .get(format!("{}/verify/{doc_id}", app.api))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Cap waktu (RFC 3161)") && html.contains("PAdES B-T"),
+        "{html}"
+    );
+}

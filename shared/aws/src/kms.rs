@@ -25,19 +25,15 @@ impl KmsSigner {
     }
 }
 
-#[async_trait]
-impl Signer for KmsSigner {
-    fn key_id(&self) -> &str {
-        &self.key_id
-    }
-
-    async fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
+impl KmsSigner {
+    /// KMS `Sign` with ECDSA_SHA_256 of a digest (`Digest`) or of a message KMS hashes (`Raw`).
+    async fn sign(&self, message: Vec<u8>, kind: MessageType) -> Result<Vec<u8>, SignError> {
         let out = self
             .client
             .sign()
             .key_id(&self.key_id)
-            .message(Blob::new(digest.to_vec()))
-            .message_type(MessageType::Digest)
+            .message(Blob::new(message))
+            .message_type(kind)
             .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
             .send()
             .await
@@ -45,6 +41,29 @@ impl Signer for KmsSigner {
         out.signature
             .map(|b| b.into_inner())
             .ok_or_else(|| SignError::Invalid("KMS returned no signature".into()))
+    }
+}
+
+#[async_trait]
+impl Signer for KmsSigner {
+    fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    async fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
+        self.sign(digest.to_vec(), MessageType::Digest).await
+    }
+
+    /// Up to 4,096 bytes go to KMS as the message (`MessageType::Raw`; KMS takes the SHA-256
+    /// itself), longer ones as their digest.
+    async fn sign_message(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        if message.len() > 4096 {
+            use sha2::Digest;
+            return self
+                .sign_digest(&sha2::Sha256::digest(message).into())
+                .await;
+        }
+        self.sign(message.to_vec(), MessageType::Raw).await
     }
 
     async fn public_key_der(&self) -> Result<Vec<u8>, SignError> {

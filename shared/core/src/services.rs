@@ -36,6 +36,7 @@ pub struct ServicesBuilder {
     clock: Arc<dyn Clock>,
     catalogue: Option<(Arc<Catalogue>, Arc<Calendar>)>,
     renderer: Option<Arc<dyn LetterRenderer>>,
+    sealer: Option<Arc<dyn crate::ports::LetterSealer>>,
     directory: StaticDirectory,
     agency: Agency,
     retention: crate::domain::privacy::RetentionPolicy,
@@ -80,6 +81,12 @@ impl ServicesBuilder {
     /// Makes letters and bills (only where a step's effects need it: `sign`, the runner).
     pub fn renderer(mut self, renderer: Arc<dyn LetterRenderer>) -> Self {
         self.renderer = Some(renderer);
+        self
+    }
+
+    /// Embeds a signature in each signed letter (PAdES; the runner's local CA and TSA).
+    pub fn sealer(mut self, sealer: Arc<dyn crate::ports::LetterSealer>) -> Self {
+        self.sealer = Some(sealer);
         self
     }
 
@@ -143,6 +150,7 @@ impl ServicesBuilder {
             signed_documents: p.signed_documents,
             signer: p.signer,
             renderer: self.renderer,
+            sealer: self.sealer,
             verify_base_url: self.verify_base_url,
             mailer: p.mailer,
             orchestrator: p.orchestrator,
@@ -177,6 +185,9 @@ pub struct Services {
     /// Renders letters and bills as files (the letters crate's PDF renderer in `sign` and the
     /// runner; `None` in the functions whose steps make no document).
     pub renderer: Option<Arc<dyn LetterRenderer>>,
+    /// Embeds the signature in signed letters (PAdES B-T). Without one a letter is signed beside
+    /// the file only (the record's detached signature, checked on `/verify`).
+    pub sealer: Option<Arc<dyn crate::ports::LetterSealer>>,
     /// Public base URL of the verification endpoint (`…/verify/{id}` is what the QR encodes).
     pub verify_base_url: String,
     pub mailer: Arc<dyn Mailer>,
@@ -242,6 +253,7 @@ impl Services {
             clock,
             catalogue: None,
             renderer: None,
+            sealer: None,
             directory: StaticDirectory::default(),
             agency: Agency::default(),
             retention: crate::domain::privacy::RetentionPolicy::shipped(),
@@ -258,6 +270,12 @@ impl Services {
     /// These services with `renderer` making the letters and bills.
     pub fn with_renderer(mut self, renderer: Arc<dyn LetterRenderer>) -> Self {
         self.renderer = Some(renderer);
+        self
+    }
+
+    /// These services with `sealer` embedding the signature in signed letters.
+    pub fn with_sealer(mut self, sealer: Arc<dyn crate::ports::LetterSealer>) -> Self {
+        self.sealer = Some(sealer);
         self
     }
 

@@ -669,6 +669,16 @@ impl<T: Signer + ?Sized> Signer for Faulty<T> {
             )
             .await
     }
+    async fn sign_message(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        self.plan
+            .run(
+                self.port,
+                "sign_message",
+                self.inner.sign_message(message),
+                |e| SignError::Unavailable(Box::new(e)),
+            )
+            .await
+    }
     async fn public_key_der(&self) -> Result<Vec<u8>, SignError> {
         self.plan
             .run(

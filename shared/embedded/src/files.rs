@@ -510,7 +510,12 @@ mod tests {
         );
         // A used URL stays used once its object is gone (moved or deleted), until it expires.
         let t = f
-            .presign_upload("incoming/a/c", "application/pdf", 10, Duration::from_secs(60))
+            .presign_upload(
+                "incoming/a/c",
+                "application/pdf",
+                10,
+                Duration::from_secs(60),
+            )
             .await
             .unwrap();
         let q = parse_query(&t.url);

@@ -48,6 +48,8 @@ pub struct EmbeddedConfig {
     pub signer: Option<Arc<dyn perizinan::ports::Signer>>,
     /// Renders letters and bills (the letters crate's PDF renderer).
     pub renderer: Option<Arc<dyn perizinan::ports::LetterRenderer>>,
+    /// Embeds the signature in signed letters (the letters crate's local CA and TSA).
+    pub sealer: Option<Arc<dyn perizinan::ports::LetterSealer>>,
 }
 
 impl EmbeddedConfig {
@@ -69,6 +71,7 @@ impl EmbeddedConfig {
             signed: None,
             signer: None,
             renderer: None,
+            sealer: None,
         }
     }
 }
@@ -325,6 +328,9 @@ impl Embedded {
         }
         if let Some(d) = cfg.directory {
             builder = builder.directory(d);
+        }
+        if let Some(r) = cfg.sealer {
+            builder = builder.sealer(r);
         }
         if let Some(r) = cfg.renderer {
             builder = builder.renderer(r);

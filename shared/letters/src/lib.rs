@@ -1,8 +1,11 @@
 //! The letters crate: a case's documents as PDF files (`pdf`), behind the core's
-//! [`LetterRenderer`] port. Only the `sign` function and the local runner link it (with its
-//! fonts, the QR encoder and the PDF writer).
+//! [`LetterRenderer`] port, and their PAdES signatures (`pades`). Only the `sign` function and
+//! the local runner link it (with its fonts, the QR encoder, the PDF writer and the CMS/X.509
+//! crates).
 
+pub mod pades;
 pub mod pdf;
+pub mod sealer;
 
 use perizinan::domain::documents::BillText;
 use perizinan::domain::notices::Agency;

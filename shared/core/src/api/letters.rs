@@ -127,16 +127,40 @@ pub async fn sign_letter(
             })
             .map_err(render_error)?,
     );
+    // The signature inside the file (PAdES B-T), where the services have a sealer: what any PDF
+    // reader validates. The record's SHA-256 and detached signature then cover the sealed file.
+    let (rendered, embedded) = match &s.sealer {
+        Some(sealer) => {
+            let sealed = sealer
+                .seal(
+                    &rendered,
+                    s.signer.as_ref(),
+                    signed.signed_at,
+                    &signed.signer.name,
+                    &title_case(&text.title),
+                )
+                .await
+                .map_err(|e| ApiError::Unavailable(format!("sealer: {e}")))?;
+            (Bytes::from(sealed.pdf), Some(sealed.facts))
+        }
+        None => (rendered, None),
+    };
     let key = format!("signed/{id}.pdf");
-    let bytes = match s
+    let (bytes, embedded) = match s
         .signed_documents
         .put_new(&key, rendered.clone(), "application/pdf")
         .await
     {
-        Ok(()) => rendered,
+        Ok(()) => (rendered, embedded),
         Err(DocumentError::Exists) => {
             tracing::info!(case_id = %case.id, document_id = %id, "signed letter already stored by an earlier attempt");
-            s.signed_documents.get(&key).await?
+            let stored = s.signed_documents.get(&key).await?;
+            // The facts of the stored file's own signature, not of this attempt's.
+            let embedded = match &s.sealer {
+                Some(sealer) => sealer.facts(&stored).ok(),
+                None => None,
+            };
+            (stored, embedded)
         }
         Err(e) => return Err(e.into()),
     };
@@ -169,6 +193,7 @@ pub async fn sign_letter(
         algorithm: ALGORITHM.into(),
         key_id: s.signer.key_id().to_string(),
         key,
+        embedded,
         revoked: None,
         version: 0,
     };
@@ -283,6 +308,15 @@ async fn verification(s: &AppState, doc: &SignedDocument) -> ApiResult<Value> {
         "status_label": status.1,
         "revoked_at": doc.revoked.as_ref().map(|r| r.at),
         "revoked_reason": doc.revoked.as_ref().map(|r| r.reason.clone()),
+        // The signature inside the PDF (PAdES), as sealed: what a PDF reader checks.
+        "embedded_signature": doc.embedded.as_ref().map(|e| json!({
+            "format": format!("PAdES {}", e.level),
+            "subject": e.subject,
+            "issuer": e.issuer,
+            "serial": e.serial,
+            "timestamp": e.timestamp,
+            "timestamp_label": format_instant_id(e.timestamp),
+        })),
     }))
 }
 
@@ -300,6 +334,25 @@ fn html_page(v: &Value) -> String {
         Some("revoked") => ("✖ Dokumen telah dicabut", "#9b1c1c"),
         _ => ("✖ Tanda tangan tidak sah", "#9b1c1c"),
     };
+    let embedded = match v["embedded_signature"].as_object() {
+        Some(e) => {
+            let f = |k: &str| {
+                e.get(k)
+                    .and_then(Value::as_str)
+                    .map(esc)
+                    .unwrap_or_default()
+            };
+            format!(
+                "<tr><th>Tanda tangan dalam PDF</th><td>{}</td></tr><tr><th>Sertifikat penanda tangan</th><td>{}<br><small>diterbitkan oleh {}; nomor seri <code>{}</code></small></td></tr><tr><th>Cap waktu (RFC 3161)</th><td>{}</td></tr>",
+                f("format"),
+                f("subject"),
+                f("issuer"),
+                f("serial"),
+                f("timestamp_label"),
+            )
+        }
+        None => String::new(),
+    };
     let revoked = if v["status"] == "revoked" {
         format!(
             "<tr><th>Alasan pencabutan</th><td>{}</td></tr>",
@@ -312,7 +365,7 @@ fn html_page(v: &Value) -> String {
         r#"<!doctype html><html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Verifikasi Dokumen — Perizinan Digital</title>
 <style>body{{font-family:system-ui,sans-serif;margin:0;padding:1rem;background:#f5f6f8;color:#111}}main{{max-width:34rem;margin:auto;background:#fff;border-radius:.5rem;padding:1rem 1.25rem}}h1{{font-size:1.2rem}}.badge{{color:#fff;background:{colour};padding:.6rem .8rem;border-radius:.4rem;font-weight:600}}table{{width:100%;border-collapse:collapse;margin-top:1rem}}th,td{{text-align:left;padding:.45rem .3rem;border-bottom:1px solid #e5e7eb;vertical-align:top;font-size:.95rem}}th{{width:42%;color:#444;font-weight:500}}code{{word-break:break-all;font-size:.8rem}}</style></head>
 <body><main><h1>Verifikasi Dokumen Elektronik</h1><p class="badge" role="status">{badge}</p>
-<table><tr><th>Jenis dokumen</th><td>{title}</td></tr><tr><th>Izin</th><td>{permit}</td></tr><tr><th>Nomor</th><td>{number}</td></tr><tr><th>Pemegang</th><td>{holder}</td></tr><tr><th>Keputusan</th><td>{decision}</td></tr><tr><th>Ditandatangani oleh</th><td>{signer}<br>{position}</td></tr><tr><th>Tanggal tanda tangan</th><td>{signed}</td></tr><tr><th>Tanda tangan digital</th><td>{sig}</td></tr>{revoked}<tr><th>SHA-256</th><td><code>{hash}</code></td></tr></table>
+<table><tr><th>Jenis dokumen</th><td>{title}</td></tr><tr><th>Izin</th><td>{permit}</td></tr><tr><th>Nomor</th><td>{number}</td></tr><tr><th>Pemegang</th><td>{holder}</td></tr><tr><th>Keputusan</th><td>{decision}</td></tr><tr><th>Ditandatangani oleh</th><td>{signer}<br>{position}</td></tr><tr><th>Tanggal tanda tangan</th><td>{signed}</td></tr><tr><th>Tanda tangan digital</th><td>{sig}</td></tr>{embedded}{revoked}<tr><th>SHA-256</th><td><code>{hash}</code></td></tr></table>
 <p style="font-size:.85rem;color:#555">Pastikan isi dokumen yang Anda pegang sama dengan data di atas. Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Bontang.</p></main></body></html>"#,
         title = get("title"),
         permit = get("permit"),
@@ -331,6 +384,7 @@ fn html_page(v: &Value) -> String {
         colour = colour,
         badge = badge,
         revoked = revoked,
+        embedded = embedded,
     )
 }
 

@@ -294,6 +294,9 @@ pub struct SignedDocument {
     pub key_id: String,
     /// Where the bytes are (the write-once store).
     pub key: String,
+    /// The signature embedded in the PDF (PAdES), where the letter was sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<crate::ports::letters::SealFacts>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
     pub version: u64,

@@ -19,6 +19,15 @@ pub trait Signer: Send + Sync {
     fn key_id(&self) -> &str;
     /// Signs a SHA-256 digest; the signature is DER-encoded (as `openssl dgst` expects).
     async fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError>;
+    /// Signs a short message (ECDSA over its SHA-256), e.g. a CMS signature's signed
+    /// attributes: the same signature as [`Signer::sign_digest`] of its SHA-256, which is what
+    /// this default does; a signer that can hash for itself may send the message instead (KMS
+    /// takes up to 4,096 bytes as `RAW`).
+    async fn sign_message(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        use sha2::Digest;
+        self.sign_digest(&sha2::Sha256::digest(message).into())
+            .await
+    }
     /// The public key as SubjectPublicKeyInfo DER.
     async fn public_key_der(&self) -> Result<Vec<u8>, SignError>;
 }
