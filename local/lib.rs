@@ -245,10 +245,8 @@ async fn gateway(State(l): State<Local>, mut req: Request, next: Next) -> Respon
         .map(|c| c.0.ip().to_string());
     let mut source_ip = source_ip;
     if let Some(secret) = &l.origin_secret {
-        let through = perizinan::api::edge::check(req.headers(), secret);
-        perizinan::api::edge::strip(req.headers_mut());
-        match through {
-            Ok(t) => source_ip = t.viewer_ip.or(source_ip),
+        match perizinan::api::edge::admit(req.headers_mut(), secret) {
+            Ok(viewer) => source_ip = viewer.or(source_ip),
             Err(_) => return ApiError::NotThroughEdge.into_response(),
         }
     }

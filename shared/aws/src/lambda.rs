@@ -47,10 +47,8 @@ pub fn apply_edge(req: &mut Request, secret: Option<&str>) -> Result<(), ApiErro
     let Some(secret) = secret else {
         return Ok(());
     };
-    let through = edge::check(req.headers(), secret).map_err(|_| ApiError::NotThroughEdge);
-    edge::strip(req.headers_mut());
-    let through = through?;
-    if let Some(ip) = through.viewer_ip
+    let viewer = edge::admit(req.headers_mut(), secret).map_err(|_| ApiError::NotThroughEdge)?;
+    if let Some(ip) = viewer
         && let Some(o) = req.extensions_mut().get_mut::<RequestOrigin>()
     {
         o.0.source_ip = Some(ip);

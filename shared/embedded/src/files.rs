@@ -359,25 +359,10 @@ impl DocumentStore for LocalFiles {
         bytes: Bytes,
         _media_type: &str,
     ) -> Result<(), DocumentError> {
-        use tokio::io::AsyncWriteExt;
-        let path = self.path(key)?;
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(io_err)?;
+        match write_no_clobber(&self.path(key)?, &bytes).await {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(DocumentError::Exists),
+            other => other.map_err(io_err),
         }
-        let mut f = match tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .await
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(DocumentError::Exists);
-            }
-            Err(e) => return Err(io_err(e)),
-        };
-        f.write_all(&bytes).await.map_err(io_err)?;
-        f.sync_all().await.map_err(io_err)
     }
 
     /// What S3's lifecycle rule on `incoming/` does in the stack: arrivals older than

@@ -357,15 +357,10 @@ pub async fn confirm_email(
         return Ok(Json(track_view(&c)));
     };
     let next = change.complaint.clone();
-    match s
-        .store
+    // A conflict is a 409 (`From<StoreError>`).
+    s.store
         .commit_complaint_checked(ComplaintCommit::from_change(change))
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict(_)) => return Err(ApiError::ConcurrentUpdate),
-        Err(e) => return Err(e.into()),
-    }
+        .await?;
     tracing::info!(complaint_id = %c.id, "complainant's e-mail address confirmed");
     Ok(Json(track_view(&next)))
 }

@@ -48,6 +48,15 @@ pub fn strip(headers: &mut HeaderMap) {
     headers.remove(ORIGIN_SECRET_HEADER);
 }
 
+/// What the gateway layer does with a request behind the CDN (the Lambda adapter and the
+/// runner alike): checks the secret, takes it off the request, and returns the viewer's
+/// address when CloudFront sent one.
+pub fn admit(headers: &mut HeaderMap, secret: &str) -> Result<Option<String>, NotThroughEdge> {
+    let through = check(headers, secret);
+    strip(headers);
+    Ok(through?.viewer_ip)
+}
+
 /// The address of `CloudFront-Viewer-Address`: `198.51.100.10:46532`, or for IPv6
 /// `2001:db8::1:46532` — the address, a colon, the port (CloudFront Developer Guide, "Add
 /// CloudFront request headers").

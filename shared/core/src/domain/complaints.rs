@@ -36,6 +36,15 @@ use super::roles::{Capability, Roles};
 use super::validation::{self, Errors, FieldError};
 use super::{Caller, Role};
 
+/// The complainant acting through the public tracking page (no account).
+fn complainant() -> Actor {
+    Actor {
+        sub: "public".into(),
+        name: "Pengadu".into(),
+        role: None,
+    }
+}
+
 /// The roles that keep the complaints register (capability `complaints` in `infra/roles.json`).
 pub fn officer_roles() -> Vec<Role> {
     Roles::current().with(Capability::Complaints)
@@ -1188,11 +1197,7 @@ pub fn complete(
     });
     let ev = AuditEvent::chain(
         &mut n,
-        Actor {
-            sub: "public".into(),
-            name: "Pengadu".into(),
-            role: None,
-        },
+        complainant(),
         EventDraft {
             action: "complaint.completed",
             outcome: Some("completed".into()),
@@ -1316,11 +1321,7 @@ pub fn confirm_email(
     n.email_confirmed_at = Some(now);
     let ev = AuditEvent::chain(
         &mut n,
-        Actor {
-            sub: "public".into(),
-            name: "Pengadu".into(),
-            role: None,
-        },
+        complainant(),
         EventDraft {
             action: "complaint.email_confirmed",
             outcome: Some("link".into()),
