@@ -57,7 +57,7 @@ fn field_schema(f: &FieldDef, def: Option<&PermitDef>) -> Value {
             s.insert("type".into(), json!("string"));
             s.insert("format".into(), json!("date"));
         }
-        FieldType::Email | FieldType::Phone => {
+        FieldType::Email | FieldType::Phone | FieldType::Mobile => {
             s.insert("type".into(), json!("string"));
         }
         FieldType::Nib => {

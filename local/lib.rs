@@ -73,6 +73,7 @@ async fn external_ports(
             store: ports.store.clone(),
             documents: ports.documents.clone(),
             mailer: ports.mailer.clone(),
+            sms: ports.sms.clone(),
             orchestrator,
         },
         ports.signed_documents.clone(),
@@ -482,10 +483,75 @@ async fn outbox_json(State(l): State<Local>) -> Result<Json<Value>, ApiError> {
 }
 
 async fn outbox_raw(State(l): State<Local>, Path(file): Path<String>) -> Response {
+    let kind = if file.ends_with(".sms") {
+        "text/plain; charset=utf-8"
+    } else {
+        "message/rfc822"
+    };
     match l.embedded.outbox.as_ref().map(|o| o.raw(&file)) {
-        Some(Ok(bytes)) => ([(header::CONTENT_TYPE, "message/rfc822")], bytes).into_response(),
+        Some(Ok(bytes)) => ([(header::CONTENT_TYPE, kind)], bytes).into_response(),
         _ => ApiError::NotFound.into_response(),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutboxEvent {
+    /// `delivery`, `bounce` (hard), `soft_bounce`, `complaint` (e-mail) or `delivery`,
+    /// `failure` (SMS).
+    event: String,
+    #[serde(default)]
+    detail: Option<String>,
+}
+
+/// `POST /_outbox/{file}/events`: what the mail or SMS service would report about this message
+/// (the runner's outbox delivers nothing, so a test or a demo says what happened to it).
+async fn outbox_event(
+    State(l): State<Local>,
+    Path(file): Path<String>,
+    JsonBody(ev): JsonBody<OutboxEvent>,
+) -> Result<Json<Value>, ApiError> {
+    use perizinan::domain::delivery::{Channel, DeliveryEvent, Outcome};
+    let outbox = l.embedded.outbox.as_ref().ok_or(ApiError::NoRoute)?;
+    let entry = outbox
+        .list()
+        .map_err(|e| ApiError::Unavailable(format!("outbox: {e}")))?
+        .into_iter()
+        .find(|e| e.file == file)
+        .ok_or(ApiError::NotFound)?;
+    let channel = if entry.channel == "sms" {
+        Channel::Sms
+    } else {
+        Channel::Email
+    };
+    let outcome = match (channel, ev.event.as_str()) {
+        (_, "delivery") => Outcome::Delivered,
+        (Channel::Email, "bounce") => Outcome::HardBounce,
+        (Channel::Email, "soft_bounce") => Outcome::SoftBounce,
+        (Channel::Email, "complaint") => Outcome::Complaint,
+        (Channel::Sms, "failure") => Outcome::Failed,
+        _ => {
+            return Err(ApiError::Validation(vec![
+                perizinan::domain::validation::FieldError::new(
+                    "event",
+                    "invalid_choice",
+                    "Peristiwa tidak dikenal; e-mail: delivery, bounce, soft_bounce, complaint; SMS: delivery, failure.",
+                ),
+            ]));
+        }
+    };
+    let applied = perizinan::deliveries::apply(
+        &l.embedded.services,
+        &DeliveryEvent {
+            channel,
+            message_id: entry.message_id,
+            case_id: None,
+            outcome,
+            detail: ev.detail,
+        },
+    )
+    .await?;
+    Ok(Json(serde_json::to_value(applied).unwrap_or_default()))
 }
 
 fn esc(s: &str) -> String {
@@ -503,10 +569,29 @@ async fn outbox_html(State(l): State<Local>) -> Response {
         .and_then(|o| o.list().ok())
         .unwrap_or_default();
     let mut rows = String::new();
+    let sms_count = list.iter().filter(|m| m.channel == "sms").count();
     for m in list.iter().rev() {
+        let (title, kind, link) = if m.channel == "sms" {
+            let parts = m.segments.unwrap_or(1);
+            let enc = match m.encoding {
+                Some(perizinan::domain::sms::Encoding::Ucs2) => "UCS-2",
+                _ => "GSM-7",
+            };
+            (
+                format!("SMS dari {}", m.from),
+                format!(
+                    "SMS &middot; {parts} bagian ({enc}, {} karakter)",
+                    m.body.chars().count()
+                ),
+                ".txt",
+            )
+        } else {
+            (m.subject.clone(), "E-mail".to_string(), ".eml")
+        };
         rows.push_str(&format!(
-            "<article><h2>{}</h2><p><b>Kepada:</b> {} &middot; <b>Waktu:</b> {} &middot; <a href=\"/_outbox/{}\">.eml</a></p><pre>{}</pre></article>\n",
-            esc(&m.subject),
+            "<article class=\"{}\"><h2>{}</h2><p><b>{kind}</b> &middot; <b>Kepada:</b> {} &middot; <b>Waktu:</b> {} &middot; <a href=\"/_outbox/{}\">{link}</a></p><pre>{}</pre></article>\n",
+            esc(&m.channel),
+            esc(&title),
             esc(&m.to.join(", ")),
             esc(&perizinan::domain::time::format_instant_id(m.at)),
             esc(&m.file),
@@ -514,7 +599,7 @@ async fn outbox_html(State(l): State<Local>) -> Response {
         ));
     }
     Html(format!(
-        "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Kotak keluar e-mail</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}}article{{border-bottom:1px solid #ccc;padding:.5rem 0}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:.5rem}}</style></head><body><h1>Kotak keluar e-mail ({} pesan)</h1><p>Pesan yang dikirim sistem pada mesin ini (tidak benar-benar dikirim). Terbaru di atas.</p>{rows}</body></html>",
+        "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Kotak keluar e-mail dan SMS</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}}article{{border-bottom:1px solid #ccc;padding:.5rem 0}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:.5rem}}article.sms pre{{background:#eef6ff;max-width:24rem}}</style></head><body><h1>Kotak keluar e-mail dan SMS ({} pesan, {sms_count} SMS)</h1><p>Pesan yang dikirim sistem pada mesin ini (tidak benar-benar dikirim). Terbaru di atas.</p>{rows}</body></html>",
         list.len()
     ))
     .into_response()
@@ -846,6 +931,7 @@ pub async fn run(
         for p in [
             "/_outbox",
             "/_outbox/{file}",
+            "/_outbox/{file}/events",
             "/outbox",
             "/_dev/{*rest}",
             "/_jobs/{*rest}",
@@ -856,6 +942,7 @@ pub async fn run(
         app = app
             .route("/_outbox", get(outbox_json))
             .route("/_outbox/{file}", get(outbox_raw))
+            .route("/_outbox/{file}/events", post(outbox_event))
             .route("/outbox", get(outbox_html))
             .route("/_dev/executions/{name}", get(dev_execution))
             .route("/_dev/timeouts", post(dev_timeouts))

@@ -29,6 +29,8 @@ enum Rule {
     Staff,
     /// Holders of these roles.
     Roles(Vec<Role>),
+    /// The owner, or holders of these roles.
+    OwnerOr(Vec<Role>),
 }
 
 fn roles(codes: &[&str]) -> Rule {
@@ -73,6 +75,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/cases/{id}") => OwnerOrStaff,
         ("PUT", "/cases/{id}") => Owner,
         ("POST", "/cases/{id}/submit") => Owner,
+        ("POST", "/cases/{id}/contact") => OwnerOr(with(Capability::ApplicantContact)),
         ("GET", "/cases/{id}/events") => OwnerOrStaff,
         ("GET", "/track/{registration_number}") => Public,
         ("GET", "/permits") => Public,
@@ -282,6 +285,7 @@ fn expected(rule: &Rule, role: Option<&Role>, scope: Scope, case_scoped: bool) -
         Rule::OwnerOrStaff => owner || role.is_staff(),
         Rule::Staff => role.is_staff(),
         Rule::Roles(roles) => roles.contains(role),
+        Rule::OwnerOr(roles) => owner || roles.contains(role),
     };
     // A case a staff member need not see does not exist for them, whatever the route.
     if case_scoped && role.is_staff() && !SEE_THE_CASE.contains(&role.code()) {

@@ -554,6 +554,10 @@ fn email(key: &str) -> Email {
         subject: "Berkas sudah lengkap: KK-2026-000001".into(),
         body: "Yth. Bapak/Ibu,\nBerkas Anda lengkap — terima kasih.".into(),
         idempotency_key: key.into(),
+        tags: vec![(
+            "case_id".into(),
+            "0190e7a0-0000-7000-8000-000000000001".into(),
+        )],
     }
 }
 

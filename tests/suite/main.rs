@@ -28,6 +28,7 @@ mod round_trips;
 mod security2;
 mod security3;
 mod settings;
+mod sms;
 mod spine;
 mod spine_moto;
 mod upgrade;

@@ -161,6 +161,13 @@ fn services(
             signed_documents: documents.clone(),
             documents,
             mailer,
+            sms: Arc::new(
+                perizinan_embedded::outbox::Outbox::new(
+                    std::env::temp_dir().join(format!("pd-sms-{}", uuid::Uuid::new_v4())),
+                    "PD <noreply@example.test>".into(),
+                )
+                .unwrap(),
+            ),
             orchestrator,
             complaint_orchestrator,
             signer,

@@ -22,7 +22,7 @@ fn form_marker(ty: &FieldType, i: usize) -> (Value, Vec<String>) {
             let v = format!("rahasia.pemohon{i}@ksp-uji.test");
             (json!(v), vec![v])
         }
-        FieldType::Phone => {
+        FieldType::Phone | FieldType::Mobile => {
             let digits = format!("08139876{i:04}");
             (
                 json!(digits),

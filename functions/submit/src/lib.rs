@@ -15,6 +15,7 @@ pub fn routes(_catalogue: &Catalogue) -> Routes {
         .get("/cases/{id}", cases::get)
         .put("/cases/{id}", cases::update)
         .post("/cases/{id}/submit", cases::submit)
+        .post("/cases/{id}/contact", cases::correct_contact)
         .get("/cases/{id}/events", cases::events)
         .public_get("/track/{registration_number}", cases::track)
         .public_get("/permits", permits::list)

@@ -14,6 +14,7 @@ use crate::kms::KmsSigner;
 use crate::s3::S3Documents;
 use crate::ses::SesMailer;
 use crate::sfn::StepFunctions;
+use crate::sns::SnsSms;
 use perizinan::catalogue::{Catalogue, Checks};
 use perizinan::ports::Orchestrator;
 use perizinan::ports::clock::{Clock, SystemClock};
@@ -43,6 +44,8 @@ pub struct AwsPorts {
     /// KMS key `PD_SIGNING_KEY_ID`.
     pub signer: Arc<KmsSigner>,
     pub mailer: Arc<SesMailer>,
+    /// Text messages through SNS, from `PD_SMS_SENDER_ID`.
+    pub sms: Arc<SnsSms>,
 }
 
 impl AwsPorts {
@@ -93,6 +96,11 @@ impl AwsPorts {
             )),
             documents,
             signed_documents,
+            sms: Arc::new(SnsSms::new(
+                aws_sdk_sns::Client::new(&sdk),
+                settings.sms_sender_id.clone(),
+                aws.sms_max_price_usd.clone(),
+            )),
             mailer: Arc::new(SesMailer::new(
                 aws_sdk_sesv2::Client::new(&sdk),
                 required(&settings.mail_from, "PD_MAIL_FROM")?,
@@ -138,6 +146,7 @@ impl AwsPorts {
             documents: self.documents.clone(),
             signed_documents: self.signed_documents.clone(),
             mailer: self.mailer.clone(),
+            sms: self.sms.clone(),
             orchestrator: orchestrators.0,
             complaint_orchestrator: orchestrators.1,
             signer: self.signer.clone(),

@@ -14,6 +14,7 @@
 //! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open, (`COMPLAINTS#IDENTIFIED`, `<closed>#<id>`) while closed and naming its complainant; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
 //! | complaint audit event | `CASE#<complaint id>` | `EVT#<seq>` | – |
 //! | signed document (verification record) | `SIGNED#<id>` | `DOC` | – |
+//! | notice sending (`domain::delivery`) | `MESSAGE#<channel>#<message id>` | `MESSAGE` | `ByOwner` (`NOTICES#<case id>`, `<sent at>#<message id>`) |
 //! | idempotency record | `IDEM#<scoped key>` | `IDEM` | – (TTL `expires_at`) |
 //! | security event (refused request) | `SECURITY#<yyyy-mm-dd>` | `<at>#<id>` | – (TTL `expires_at`) |
 //!
@@ -33,6 +34,7 @@ use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use perizinan::domain::case::SignedDocument;
 use perizinan::domain::complaints::{Complaint, ComplaintStatus};
 use perizinan::domain::deadlines::StepRecord;
+use perizinan::domain::delivery::{Channel, NoticeDelivery};
 use perizinan::domain::survey::SurveyResponse;
 use perizinan::domain::{
     AuditEvent, Case, CaseId, CaseStatus, DocumentRecord, RegistrationNumber, StepCode,
@@ -43,7 +45,7 @@ use perizinan::ports::guard::{
 };
 use perizinan::ports::store::{
     AuditHead, AuditHeadPage, AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore,
-    LetterStore, Metered, StoreError, registration_key,
+    DeliveryStore, LetterStore, Metered, StoreError, registration_key,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -1071,6 +1073,87 @@ impl ComplaintStore for DynamoStore {
     ) -> Result<Vec<Complaint>, StoreError> {
         self.retention_list(IDENTIFIED_COMPLAINTS, before, limit)
             .await
+    }
+}
+
+fn delivery_pk(channel: Channel, message_id: &str) -> String {
+    format!("MESSAGE#{}#{message_id}", channel.code())
+}
+
+impl DynamoStore {
+    async fn put_delivery(&self, d: &NoticeDelivery, must_exist: bool) -> Result<bool, StoreError> {
+        let mut item = key(delivery_pk(d.channel, &d.message_id), "MESSAGE");
+        item.insert("data".into(), data(d)?);
+        item.insert("GSI2PK".into(), s(format!("NOTICES#{}", d.case_id)));
+        item.insert(
+            "GSI2SK".into(),
+            s(format!("{}#{}", ts(d.sent_at), d.message_id)),
+        );
+        self.trip();
+        self.meter_put(&item, 1);
+        let condition = if must_exist {
+            "attribute_exists(PK)"
+        } else {
+            "attribute_not_exists(PK)"
+        };
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for DynamoStore {
+    async fn put_deliveries(&self, deliveries: &[NoticeDelivery]) -> Result<(), StoreError> {
+        for d in deliveries {
+            // An existing record (a retried notice) stays as it is.
+            self.put_delivery(d, false).await?;
+        }
+        Ok(())
+    }
+
+    async fn deliveries(&self, case: CaseId) -> Result<Vec<NoticeDelivery>, StoreError> {
+        let items = self
+            .query_all(
+                Some(BY_OWNER),
+                "GSI2PK = :pk",
+                vec![(":pk", s(format!("NOTICES#{case}")))],
+                None,
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn delivery(
+        &self,
+        channel: Channel,
+        message_id: &str,
+    ) -> Result<Option<NoticeDelivery>, StoreError> {
+        self.get(delivery_pk(channel, message_id), "MESSAGE")
+            .await?
+            .map(|i| data_of(&i))
+            .transpose()
+    }
+
+    async fn update_delivery(&self, d: &NoticeDelivery) -> Result<(), StoreError> {
+        if self.put_delivery(d, true).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict(format!(
+                "no delivery {}",
+                d.message_id
+            )))
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The AWS adapters: DynamoDB, S3, SESv2, Step Functions and KMS, the Lambda glue (`lambda`) and
+//! The AWS adapters: DynamoDB, S3, SESv2, SNS (SMS), Step Functions and KMS, the Lambda glue (`lambda`) and
 //! a function's services built from its environment (`boot`). Every client's endpoint, region
 //! and credentials come from the SDK's standard configuration (`AWS_ENDPOINT_URL` points them at
 //! moto in tests); nothing is hard-coded.
@@ -10,5 +10,6 @@ pub mod lambda;
 pub mod s3;
 pub mod ses;
 pub mod sfn;
+pub mod sns;
 
 pub use boot::{AwsPorts, from_env, sdk_loader};

@@ -1,10 +1,11 @@
 //! Mail through Amazon SES (API v2): the same Indonesian messages as the outbox, sent as UTF-8
-//! simple content from the configured address and configuration set.
+//! simple content from the configured address and configuration set, tagged with the case and
+//! the notice so that the configuration set's delivery events name them.
 
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use perizinan::ports::mailer::{Email, MailError, Mailer};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
+use perizinan::ports::mailer::{Accepted, Email, MailError, Mailer};
 
 pub struct SesMailer {
     client: Client,
@@ -32,7 +33,7 @@ fn content(text: &str) -> Result<Content, MailError> {
 
 #[async_trait]
 impl Mailer for SesMailer {
-    async fn send(&self, email: &Email) -> Result<(), MailError> {
+    async fn send(&self, email: &Email) -> Result<Accepted, MailError> {
         if email.to.is_empty() {
             return Err(MailError::Invalid("no recipient".into()));
         }
@@ -40,7 +41,19 @@ impl Mailer for SesMailer {
             .subject(content(&email.subject)?)
             .body(Body::builder().text(content(&email.body)?).build())
             .build();
-        self.client
+        let tags = email
+            .tags
+            .iter()
+            .map(|(k, v)| {
+                MessageTag::builder()
+                    .name(k)
+                    .value(v)
+                    .build()
+                    .map_err(|e| MailError::Invalid(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = self
+            .client
             .send_email()
             .from_email_address(&self.from)
             .destination(
@@ -50,9 +63,12 @@ impl Mailer for SesMailer {
             )
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.configuration_set.clone())
+            .set_email_tags(Some(tags).filter(|t| !t.is_empty()))
             .send()
             .await
             .map_err(|e| MailError::Unavailable(Box::new(e)))?;
-        Ok(())
+        Ok(Accepted {
+            message_id: out.message_id.unwrap_or_default(),
+        })
     }
 }

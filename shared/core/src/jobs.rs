@@ -172,9 +172,10 @@ async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, Sto
             subject: msg.subject,
             body: msg.body,
             idempotency_key: key.clone(),
+            tags: vec![],
         };
         match s.mailer.send(&email).await {
-            Ok(()) => {
+            Ok(_) => {
                 let done = StoredResponse {
                     status: 200,
                     headers: vec![],

@@ -11,6 +11,7 @@ pub mod asl;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod deliveries;
 pub mod domain;
 pub mod flows;
 pub mod jobs;

@@ -22,6 +22,8 @@ pub struct Ports {
     pub documents: Arc<dyn DocumentStore>,
     pub signed_documents: Arc<dyn DocumentStore>,
     pub mailer: Arc<dyn Mailer>,
+    /// Text messages to applicants (SNS in AWS, the outbox locally).
+    pub sms: Arc<dyn crate::ports::SmsSender>,
     pub orchestrator: Arc<dyn Orchestrator>,
     pub complaint_orchestrator: Arc<dyn Orchestrator>,
     pub signer: Arc<dyn Signer>,
@@ -153,6 +155,7 @@ impl ServicesBuilder {
             sealer: self.sealer,
             verify_base_url: self.verify_base_url,
             mailer: p.mailer,
+            sms: p.sms,
             orchestrator: p.orchestrator,
             complaint_orchestrator: p.complaint_orchestrator,
             directory: Arc::new(self.directory),
@@ -191,6 +194,8 @@ pub struct Services {
     /// Public base URL of the verification endpoint (`…/verify/{id}` is what the QR encodes).
     pub verify_base_url: String,
     pub mailer: Arc<dyn Mailer>,
+    /// Text messages to applicants who chose SMS (`domain::sms`).
+    pub sms: Arc<dyn crate::ports::SmsSender>,
     /// Every permit's workflow (`infra/permits/<code>/workflow.asl.json`).
     pub orchestrator: Arc<dyn Orchestrator>,
     /// The complaint workflow (`infra/statemachine/pengaduan.asl.json`).
@@ -306,6 +311,7 @@ impl Services {
                 subject: msg.subject,
                 body: msg.body,
                 idempotency_key: format!("{}/{}/{key}", c.id, notice.code()),
+                tags: vec![("complaint_id".into(), c.id.to_string())],
             })
             .await?;
         tracing::info!(complaint_id = %c.id, notice = notice.code(), "notice sent");
@@ -327,6 +333,8 @@ impl Services {
     }
 
     /// Renders and sends a notice. `key` identifies this sending: the same key is one message.
+    /// The applicant's go by the channels they chose (`domain::delivery`), and each sending is
+    /// recorded for its delivery status.
     pub async fn notify(
         &self,
         notice: &Notice,
@@ -338,37 +346,177 @@ impl Services {
             tracing::warn!(case_id = %case.id, permit = %case.permit_code, "notice for a permit the catalogue does not serve");
             return Ok(());
         };
-        let addresses = match to {
-            Recipient::Applicant => case
-                .application
-                .str(&def.contact.email)
-                .filter(|_| !case.application.is_erased(&def.contact.email))
-                .map(|e| vec![e.to_string()])
-                .unwrap_or_default(),
-            Recipient::Role(r) => self.directory.addresses(&r).await,
+        let cx = RenderCtx {
+            agency: &self.agency,
+            def,
+            portal_url: &self.portal_url,
         };
+        let msg = render(notice, case, &cx);
+        let role = match to {
+            Recipient::Applicant => {
+                let sms = crate::domain::notices::sms_text(notice, case, &cx);
+                return self
+                    .notify_applicant(notice, case, def, (msg, sms), key, None)
+                    .await;
+            }
+            Recipient::Role(r) => r,
+        };
+        let addresses = self.directory.addresses(&role).await;
         if addresses.is_empty() {
             tracing::warn!(case_id = %case.id, notice = notice.code(), "no recipient for notice");
             return Ok(());
         }
-        let msg = render(
-            notice,
-            case,
-            &RenderCtx {
-                agency: &self.agency,
-                def,
-                portal_url: &self.portal_url,
-            },
-        );
         self.mailer
             .send(&Email {
                 to: addresses,
                 subject: msg.subject,
                 body: msg.body,
                 idempotency_key: format!("{}/{}/{key}", case.id, notice.code()),
+                tags: vec![("case_id".into(), case.id.to_string())],
             })
             .await?;
         tracing::info!(case_id = %case.id, notice = notice.code(), "notice sent");
         Ok(())
+    }
+
+    /// The applicant's notice by e-mail, SMS or both, as they chose; an address that bounced
+    /// is skipped (the SMS, where the notice has one, still goes, whatever was chosen: it is
+    /// how the applicant hears at all).
+    async fn notify_applicant(
+        &self,
+        notice: &Notice,
+        case: &Case,
+        def: &PermitDef,
+        (msg, sms_text): (crate::domain::notices::Message, Option<String>),
+        key: &str,
+        only: Option<crate::domain::delivery::Channel>,
+    ) -> Result<(), crate::ports::MailError> {
+        use crate::domain::delivery::{self, Channel, DeliveryStatus, NoticeDelivery};
+        let contact = crate::domain::notices::ApplicantContact::of(case, def);
+        let history = if contact.email.is_some() || contact.mobile.is_some() {
+            self.store.deliveries(case.id).await.unwrap_or_else(|e| {
+                tracing::warn!(case_id = %case.id, error = %e, "sendings not read; no address counts as suppressed");
+                vec![]
+            })
+        } else {
+            vec![]
+        };
+        let email = contact
+            .email
+            .clone()
+            .filter(|e| !delivery::is_suppressed(&history, Channel::Email, e));
+        let bounced = contact.email.is_some() && email.is_none();
+        let now = self.clock.now();
+        let message_key = format!("{}/{}/{key}", case.id, notice.code());
+        let mut sent = vec![];
+        let by_email = contact.by_email && only.is_none_or(|c| c == Channel::Email);
+        let by_sms = (contact.by_sms || bounced) && only.is_none_or(|c| c == Channel::Sms);
+        if by_email && let Some(to) = email {
+            let accepted = self
+                .mailer
+                .send(&Email {
+                    to: vec![to.clone()],
+                    subject: msg.subject,
+                    body: msg.body,
+                    idempotency_key: message_key.clone(),
+                    tags: vec![
+                        ("case_id".into(), case.id.to_string()),
+                        ("notice".into(), notice.code().to_string()),
+                    ],
+                })
+                .await?;
+            sent.push(NoticeDelivery {
+                case_id: case.id,
+                channel: Channel::Email,
+                message_id: accepted.message_id,
+                notice: notice.code().to_string(),
+                to,
+                status: DeliveryStatus::Sent,
+                sent_at: now,
+                updated_at: None,
+                detail: None,
+                segments: None,
+                key: key.to_string(),
+            });
+        } else if by_email && bounced {
+            tracing::warn!(case_id = %case.id, notice = notice.code(), "e-mail address suppressed after a bounce; not sent");
+        }
+        if by_sms && let (Some(to), Some(body)) = (contact.mobile, sms_text) {
+            let segments = crate::domain::sms::segments(&body).count;
+            let sms = crate::ports::Sms {
+                to: to.clone(),
+                body,
+                idempotency_key: message_key,
+            };
+            let (message_id, status, detail) = match self.sms.send(&sms).await {
+                Ok(a) => (a.message_id, DeliveryStatus::Sent, None),
+                Err(crate::ports::SmsError::Refused(why)) => {
+                    tracing::warn!(case_id = %case.id, notice = notice.code(), "text message refused");
+                    (
+                        format!("refused-{}", uuid::Uuid::new_v4()),
+                        DeliveryStatus::Failed,
+                        Some(why),
+                    )
+                }
+                Err(crate::ports::SmsError::Unavailable(e)) => {
+                    self.record_sent(case, &sent).await;
+                    return Err(crate::ports::MailError::Unavailable(e));
+                }
+            };
+            sent.push(NoticeDelivery {
+                case_id: case.id,
+                channel: Channel::Sms,
+                message_id,
+                notice: notice.code().to_string(),
+                to: to.as_str().to_string(),
+                status,
+                sent_at: now,
+                updated_at: None,
+                detail,
+                segments: Some(segments),
+                key: key.to_string(),
+            });
+        }
+        if sent.is_empty() {
+            tracing::warn!(case_id = %case.id, notice = notice.code(), "no recipient for notice");
+            return Ok(());
+        }
+        self.record_sent(case, &sent).await;
+        tracing::info!(case_id = %case.id, notice = notice.code(), channels = sent.len(), "notice sent");
+        Ok(())
+    }
+
+    /// Sends the applicant's permit notice `code` again on `channel` only (after the contact was
+    /// corrected), under a key of its own.
+    pub async fn resend(
+        &self,
+        code: &str,
+        case: &Case,
+        channel: crate::domain::delivery::Channel,
+        key: &str,
+    ) -> Result<(), crate::ports::MailError> {
+        let Some(def) = self.permit_of(case) else {
+            return Ok(());
+        };
+        let notice = Notice::permit(code);
+        let cx = RenderCtx {
+            agency: &self.agency,
+            def,
+            portal_url: &self.portal_url,
+        };
+        let msg = render(&notice, case, &cx);
+        let sms = crate::domain::notices::sms_text(&notice, case, &cx);
+        self.notify_applicant(&notice, case, def, (msg, sms), key, Some(channel))
+            .await
+    }
+
+    /// Records sendings for their delivery status; a failure is logged (the notice went out).
+    async fn record_sent(&self, case: &Case, sent: &[crate::domain::delivery::NoticeDelivery]) {
+        if sent.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.put_deliveries(sent).await {
+            tracing::warn!(case_id = %case.id, error = %e, "sendings not recorded");
+        }
     }
 }

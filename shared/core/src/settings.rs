@@ -135,6 +135,9 @@ pub struct AwsSettings {
     pub signing_key_id: Option<String>,
     /// `PD_SES_CONFIGURATION_SET`.
     pub ses_configuration_set: Option<String>,
+    /// `PD_SMS_MAX_PRICE_USD`: the most one SMS may cost (SNS `AWS.SNS.SMS.MaxPrice`); a
+    /// message that would cost more is not sent.
+    pub sms_max_price_usd: Option<String>,
     /// `PD_STATE_MACHINE_ARN_PREFIX`: each permit's state machine is this followed by its name.
     pub state_machine_arn_prefix: Option<String>,
     /// `PD_COMPLAINT_STATE_MACHINE_ARN`.
@@ -244,6 +247,10 @@ pub struct Settings {
     pub verify_base_url: Option<String>,
     /// `PD_MAIL_FROM`: the sender of every e-mail.
     pub mail_from: Option<String>,
+    /// `PD_SMS_SENDER_ID` (default `DPMPTSP`): the alphanumeric sender ID of text messages, 1–11
+    /// letters and digits with at least one letter (the SNS rule; Indonesian carriers require it
+    /// registered).
+    pub sms_sender_id: String,
     /// `PD_ROLE_MAILBOXES`: `{"front_office": ["fo@…"], …}`, who receives each role's notices.
     pub role_mailboxes: StaticDirectory,
     /// `PD_STAFF_NOTICES`: `immediate` (default) or `daily`.
@@ -292,6 +299,7 @@ impl Default for Settings {
             portal_url: None,
             verify_base_url: None,
             mail_from: None,
+            sms_sender_id: "DPMPTSP".into(),
             role_mailboxes: StaticDirectory::default(),
             staff_notices: StaffNotices::Immediate,
             malware_scan_required: false,
@@ -357,6 +365,22 @@ impl Settings {
             signed_bucket: get("PD_SIGNED_BUCKET"),
             signing_key_id: get("PD_SIGNING_KEY_ID"),
             ses_configuration_set: get("PD_SES_CONFIGURATION_SET"),
+            sms_max_price_usd: get("PD_SMS_MAX_PRICE_USD")
+                .map(|v| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|p| *p > 0.0 && *p < 1.0)
+                        .map(|_| v.clone())
+                        .ok_or_else(|| {
+                            SettingError::invalid(
+                                "PD_SMS_MAX_PRICE_USD",
+                                &v,
+                                "harga per SMS dalam USD, antara 0 dan 1",
+                                "a price per SMS in USD between 0 and 1",
+                            )
+                        })
+                })
+                .transpose()?,
             state_machine_arn_prefix: get("PD_STATE_MACHINE_ARN_PREFIX"),
             complaint_state_machine_arn: get("PD_COMPLAINT_STATE_MACHINE_ARN"),
             s3_path_style: flag("PD_S3_PATH_STYLE", "true")?,
@@ -374,6 +398,20 @@ impl Settings {
             .map(|v| url("PD_VERIFY_BASE_URL", v))
             .transpose()?;
         s.mail_from = get("PD_MAIL_FROM");
+        if let Some(id) = get("PD_SMS_SENDER_ID") {
+            let ok = (1..=11).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_alphanumeric())
+                && id.bytes().any(|b| b.is_ascii_alphabetic());
+            if !ok {
+                return Err(SettingError::invalid(
+                    "PD_SMS_SENDER_ID",
+                    &id,
+                    "1–11 huruf dan angka, sedikitnya satu huruf",
+                    "1–11 letters and digits with at least one letter",
+                ));
+            }
+            s.sms_sender_id = id;
+        }
         if let Some(raw) = get("PD_ROLE_MAILBOXES") {
             s.role_mailboxes = role_mailboxes(&raw)?;
         }

@@ -16,17 +16,20 @@ use chrono::{DateTime, Utc};
 use perizinan::domain::case::SignedDocument;
 use perizinan::domain::complaints::Complaint;
 use perizinan::domain::deadlines::StepRecord;
+use perizinan::domain::delivery::{Channel, NoticeDelivery};
 use perizinan::domain::survey::SurveyResponse;
 use perizinan::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use perizinan::ports::documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
 use perizinan::ports::guard::{
     Claim, IdempotencyRecord, IdempotencyStore, SecurityEvent, SecurityLog, StoredResponse,
 };
-use perizinan::ports::mailer::{Email, MailError, Mailer};
+use perizinan::ports::mailer::{Accepted, Email, MailError, Mailer};
 use perizinan::ports::orchestrator::{Completion, Orchestrator, OrchestratorError};
 use perizinan::ports::signer::{SignError, Signer};
+use perizinan::ports::sms::{Sms, SmsError, SmsSender};
 use perizinan::ports::store::{
-    AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore, LetterStore, Metered, StoreError,
+    AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore, DeliveryStore, LetterStore,
+    Metered, StoreError,
 };
 use perizinan::services::Ports;
 use perizinan::settings::FaultSettings;
@@ -414,6 +417,26 @@ impl<T: perizinan::ports::Store + ?Sized> LetterStore for Faulty<T> {
 }
 
 #[async_trait]
+impl<T: perizinan::ports::Store + ?Sized> DeliveryStore for Faulty<T> {
+    async fn put_deliveries(&self, d: &[NoticeDelivery]) -> Result<(), StoreError> {
+        store_call!(self, "put_deliveries", self.inner.put_deliveries(d))
+    }
+    async fn deliveries(&self, case: CaseId) -> Result<Vec<NoticeDelivery>, StoreError> {
+        store_call!(self, "deliveries", self.inner.deliveries(case))
+    }
+    async fn delivery(
+        &self,
+        channel: Channel,
+        message_id: &str,
+    ) -> Result<Option<NoticeDelivery>, StoreError> {
+        store_call!(self, "delivery", self.inner.delivery(channel, message_id))
+    }
+    async fn update_delivery(&self, d: &NoticeDelivery) -> Result<(), StoreError> {
+        store_call!(self, "update_delivery", self.inner.update_delivery(d))
+    }
+}
+
+#[async_trait]
 impl<T: perizinan::ports::Store + ?Sized> IdempotencyStore for Faulty<T> {
     async fn claim(
         &self,
@@ -588,10 +611,21 @@ impl<T: DocumentStore + ?Sized> DocumentStore for Faulty<T> {
 
 #[async_trait]
 impl<T: Mailer + ?Sized> Mailer for Faulty<T> {
-    async fn send(&self, email: &Email) -> Result<(), MailError> {
+    async fn send(&self, email: &Email) -> Result<Accepted, MailError> {
         self.plan
             .run(self.port, "send", self.inner.send(email), |e| {
                 MailError::Unavailable(Box::new(e))
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<T: SmsSender + ?Sized> SmsSender for Faulty<T> {
+    async fn send(&self, sms: &Sms) -> Result<Accepted, SmsError> {
+        self.plan
+            .run(self.port, "send", self.inner.send(sms), |e| {
+                SmsError::Unavailable(Box::new(e))
             })
             .await
     }
@@ -722,6 +756,10 @@ pub fn inject(ports: Ports, plan: &Arc<FaultPlan>) -> Ports {
         mailer: match wrap(ports.mailer.clone(), plan, "mailer") {
             Some(f) => Arc::new(f),
             None => ports.mailer,
+        },
+        sms: match wrap(ports.sms.clone(), plan, "sms") {
+            Some(f) => Arc::new(f),
+            None => ports.sms,
         },
         orchestrator: match wrap(ports.orchestrator.clone(), plan, "orchestrator") {
             Some(f) => Arc::new(f),

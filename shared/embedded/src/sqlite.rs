@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use perizinan::domain::case::SignedDocument;
 use perizinan::domain::complaints::{Complaint, ComplaintStatus};
 use perizinan::domain::deadlines::StepRecord;
+use perizinan::domain::delivery::{Channel, NoticeDelivery};
 use perizinan::domain::survey::SurveyResponse;
 use perizinan::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use perizinan::ports::guard::{
@@ -14,7 +15,7 @@ use perizinan::ports::guard::{
 };
 use perizinan::ports::store::{
     AuditHead, AuditHeadPage, AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore,
-    LetterStore, Metered, StoreError,
+    DeliveryStore, LetterStore, Metered, StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -186,6 +187,16 @@ CREATE TABLE IF NOT EXISTS signed_documents (
     version INTEGER NOT NULL,
     data TEXT NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS deliveries (
+    channel TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (channel, message_id)
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_case ON deliveries(case_id, sent_at);
 
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
@@ -991,6 +1002,93 @@ impl ComplaintStore for SqliteStore {
         closed.sort_by_key(|c| (c.closed_at, c.id));
         closed.truncate(limit);
         Ok(closed)
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for SqliteStore {
+    async fn put_deliveries(&self, deliveries: &[NoticeDelivery]) -> Result<(), StoreError> {
+        self.trip();
+        let rows = deliveries
+            .iter()
+            .map(|d| Ok((d.clone(), serde_json::to_string(d).map_err(corrupt)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql_err)?;
+                for (d, json) in &rows {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO deliveries (channel, message_id, case_id, sent_at, data)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![
+                            d.channel.code(),
+                            d.message_id,
+                            d.case_id.to_string(),
+                            d.sent_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                            json
+                        ],
+                    )
+                    .map_err(sql_err)?;
+                }
+                tx.commit().map_err(sql_err)
+            })
+            .await
+    }
+
+    async fn deliveries(&self, case: CaseId) -> Result<Vec<NoticeDelivery>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM deliveries WHERE case_id = ?1 ORDER BY sent_at, message_id",
+                    params![case.to_string()],
+                )
+            })
+            .await
+    }
+
+    async fn delivery(
+        &self,
+        channel: Channel,
+        message_id: &str,
+    ) -> Result<Option<NoticeDelivery>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        let id = message_id.to_string();
+        self.db
+            .call(move |c| {
+                Ok(read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM deliveries WHERE channel = ?1 AND message_id = ?2",
+                    params![channel.code(), id],
+                )?
+                .pop())
+            })
+            .await
+    }
+
+    async fn update_delivery(&self, d: &NoticeDelivery) -> Result<(), StoreError> {
+        self.trip();
+        let json = serde_json::to_string(d).map_err(corrupt)?;
+        let (channel, id) = (d.channel, d.message_id.clone());
+        self.db
+            .call(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE deliveries SET data = ?3 WHERE channel = ?1 AND message_id = ?2",
+                        params![channel.code(), id, json],
+                    )
+                    .map_err(sql_err)?;
+                if n == 0 {
+                    return Err(StoreError::Conflict(format!("no delivery {id}")));
+                }
+                Ok(())
+            })
+            .await
     }
 }
 

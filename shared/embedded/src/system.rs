@@ -82,6 +82,7 @@ pub struct External {
     pub store: Arc<dyn perizinan::ports::Store>,
     pub documents: Arc<dyn DocumentStore>,
     pub mailer: Arc<dyn Mailer>,
+    pub sms: Arc<dyn perizinan::ports::SmsSender>,
     /// Both orchestrators (case, complaint), or `None` for the embedded executors.
     pub orchestrator: Option<(Arc<dyn Orchestrator>, Arc<dyn Orchestrator>)>,
 }
@@ -206,13 +207,22 @@ impl Embedded {
             Arc<dyn perizinan::ports::Store>,
             Arc<dyn DocumentStore>,
             Arc<dyn Mailer>,
+            Arc<dyn perizinan::ports::SmsSender>,
             Option<Arc<LocalFiles>>,
             Option<Arc<Outbox>>,
             Option<(Arc<dyn Orchestrator>, Arc<dyn Orchestrator>)>,
         );
-        let (store, documents, mailer, files, outbox, external_orchestrator): Chosen =
+        let (store, documents, mailer, sms, files, outbox, external_orchestrator): Chosen =
             match cfg.external {
-                Some(x) => (x.store, x.documents, x.mailer, None, None, x.orchestrator),
+                Some(x) => (
+                    x.store,
+                    x.documents,
+                    x.mailer,
+                    x.sms,
+                    None,
+                    None,
+                    x.orchestrator,
+                ),
                 None => {
                     let store = SqliteStore::open(&dir.join("cases.sqlite"))
                         .map_err(|e| BootError(format!("case store: {e}")))?;
@@ -224,11 +234,13 @@ impl Embedded {
                     ));
                     let outbox = Arc::new(
                         Outbox::new(dir.join("outbox"), cfg.settings.mail_from_or_local())
-                            .map_err(|e| BootError(format!("outbox: {e}")))?,
+                            .map_err(|e| BootError(format!("outbox: {e}")))?
+                            .with_sms_sender(cfg.settings.sms_sender_id.clone()),
                     );
                     (
                         Arc::new(store),
                         files.clone(),
+                        outbox.clone(),
                         outbox.clone(),
                         Some(files),
                         Some(outbox),
@@ -308,6 +320,7 @@ impl Embedded {
             documents,
             signed_documents,
             mailer,
+            sms,
             orchestrator,
             complaint_orchestrator,
             signer,

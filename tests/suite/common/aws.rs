@@ -304,6 +304,37 @@ impl Fixture {
         SesMailer::new(aws_sdk_sesv2::Client::new(&self.main), &self.from, None)
     }
 
+    pub fn sms(&self) -> perizinan_aws::sns::SnsSms {
+        perizinan_aws::sns::SnsSms::new(
+            aws_sdk_sns::Client::new(&self.main),
+            "DPMPTSP",
+            Some("0.05".into()),
+        )
+    }
+
+    /// The text messages moto's SNS recorded: (message id, phone number, text).
+    pub async fn sms_messages(&self) -> Vec<(String, String, String)> {
+        let v: Value = self
+            .http
+            .get(format!("{}/moto-api/data.json", self.main_endpoint))
+            .send()
+            .await
+            .expect("moto data")
+            .json()
+            .await
+            .expect("moto data json");
+        v["sns"]["SMS"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| {
+                let f = |k: &str| m[k].as_str().unwrap_or_default().to_string();
+                (f("message_id"), f("phone_number"), f("message"))
+            })
+            .collect()
+    }
+
     pub fn step_functions(&self) -> StepFunctions {
         StepFunctions::with_prefix(
             aws_sdk_sfn::Client::new(self.sfn.as_ref().expect("fixture with Step Functions")),
@@ -337,6 +368,7 @@ impl Fixture {
                     signed_documents: Arc::new(self.signed_documents(clock.clone())),
                     signer: Arc::new(self.signer()),
                     mailer: Arc::new(self.mailer()),
+                    sms: Arc::new(self.sms()),
                     orchestrator: Arc::new(self.step_functions()),
                     complaint_orchestrator: Arc::new(self.complaint_step_functions()),
                 },

@@ -163,10 +163,133 @@ async fn full_view(s: &AppState, case: &Case, caller: &Caller) -> ApiResult<Json
     let docs = s.store.documents(case.id).await?;
     let mut v = serde_json::to_value(case_view(case, def, caller, Some(&docs), s))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // The applicant's notices as sent and delivered, and the channels that did not arrive
+    // ("e-mail pemohon tidak terkirim" in the console).
+    v["notices"] = serde_json::to_value(crate::deliveries::report(s, case).await)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     if !caller.is_staff() {
         views::for_applicant(&mut v);
     }
     Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub version: Option<u64>,
+    pub email: Option<Value>,
+    pub phone: Option<Value>,
+    pub notify_by: Option<Value>,
+}
+
+/// POST /cases/{id}/contact — the applicant, or the front office after calling them, corrects
+/// the e-mail address, the mobile number or the channels of the notices; the latest notice that
+/// did not arrive by a corrected channel is sent again to the new address.
+pub async fn correct_contact(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    RequestOrigin(origin): RequestOrigin,
+    JsonBody(input): JsonBody<ContactInput>,
+) -> ApiResult<Json<Value>> {
+    use crate::domain::delivery::{self, Channel};
+    use crate::domain::roles::Capability;
+    let case = load_visible(&s, &id, &caller).await?;
+    let role = if case.owner == caller.sub {
+        Role::applicant()
+    } else {
+        caller
+            .role_with(Capability::ApplicantContact)
+            .ok_or_else(|| {
+                ApiError::Forbidden(
+                    crate::domain::roles::Roles::current()
+                        .with(Capability::ApplicantContact)
+                        .into_iter()
+                        .next()
+                        .unwrap_or_else(Role::applicant),
+                )
+            })?
+    };
+    let def = permit_of(&s, &case)?;
+    let today = wita_date(s.clock.now());
+    let mut errs = vec![];
+    let mut changes: Vec<(String, Value)> = vec![];
+    let mut channels = vec![];
+    let fields = [
+        (
+            "email",
+            Some(def.contact.email.as_str()),
+            input.email,
+            Some(Channel::Email),
+        ),
+        (
+            "phone",
+            def.contact.phone.as_deref(),
+            input.phone,
+            Some(Channel::Sms),
+        ),
+        (
+            "notify_by",
+            def.contact.notify_by.as_deref(),
+            input.notify_by,
+            None,
+        ),
+    ];
+    for (name, path, given, channel) in fields {
+        let Some(v) = given else { continue };
+        let Some(f) = path.and_then(|p| def.field(p)) else {
+            errs.push(FieldError::new(
+                name,
+                "not_in_form",
+                "Formulir izin ini tidak memiliki isian tersebut.",
+            ));
+            continue;
+        };
+        match crate::domain::permit::form::parse_value(f, v, today, &|_| false) {
+            Ok(v) => {
+                if case.application.get(&f.path) != Some(&v) {
+                    changes.push((f.path.clone(), v));
+                    channels.extend(channel);
+                }
+            }
+            Err(mut e) => {
+                e.field = name.into();
+                errs.push(e);
+            }
+        }
+    }
+    if input.version.is_none() {
+        errs.push(FieldError::required("version"));
+    }
+    if errs.is_empty() && changes.is_empty() {
+        errs.push(FieldError::new(
+            "email",
+            "nothing_changed",
+            "Tidak ada kontak yang berubah; isi e-mail, nomor HP atau pilihan pemberitahuan yang baru.",
+        ));
+    }
+    let (Some(version), true) = (input.version, errs.is_empty()) else {
+        return Err(ApiError::Validation(errs));
+    };
+    let before = s.store.deliveries(case.id).await?;
+    let old = crate::domain::notices::ApplicantContact::of(&case, def);
+    let ch = actions::contact_corrected(&case, &caller, role, &changes, version, &s.ctx(&origin))?;
+    let case = commit_and_complete(&s, Commit::from_change(ch)).await?;
+    // The notice that did not reach the old address goes to the new one.
+    let old_mobile = old.mobile.as_ref().map(|m| m.as_str().to_string());
+    for channel in channels {
+        let old_to = match channel {
+            Channel::Email => old.email.as_deref(),
+            Channel::Sms => old_mobile.as_deref(),
+        };
+        if let Some(d) = delivery::undelivered(&before, channel, old_to) {
+            let key = format!("resend-v{}", case.version);
+            if let Err(e) = s.resend(&d.notice, &case, channel, &key).await {
+                tracing::warn!(case_id = %case.id, error = %e, "notice not sent again");
+            }
+        }
+    }
+    full_view(&s, &case, &caller).await
 }
 
 /// GET /cases/{id}

@@ -175,10 +175,11 @@ async fn send_confirmation_request(s: &AppState, c: &Complaint) {
             subject: msg.subject,
             body: msg.body,
             idempotency_key: format!("{}/complaint_confirm_email/filed", c.id),
+            tags: vec![("complaint_id".into(), c.id.to_string())],
         })
         .await;
     match sent {
-        Ok(()) => {
+        Ok(_) => {
             tracing::info!(complaint_id = %c.id, notice = "complaint_confirm_email", "notice sent")
         }
         Err(e) => tracing::warn!(complaint_id = %c.id, error = %e, "confirmation request not sent"),

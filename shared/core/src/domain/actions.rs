@@ -86,7 +86,7 @@ fn close_span(
     })
 }
 
-fn begin(case: &Case, now: DateTime<Utc>) -> (Case, u64) {
+pub(crate) fn begin(case: &Case, now: DateTime<Utc>) -> (Case, u64) {
     let mut next = case.clone();
     next.version += 1;
     next.updated_at = now;
@@ -817,6 +817,47 @@ pub fn update_application(
         caller.actor(Role::applicant()),
         EventDraft {
             action: "application.updated",
+            ..Default::default()
+        },
+        ctx.origin,
+        ctx.now,
+    );
+    Ok(Change {
+        case: next,
+        expected_version,
+        events: vec![ev],
+        records: vec![],
+    })
+}
+
+/// The applicant's contact corrected (`changes`: form paths and their parsed values), by the
+/// applicant or, after a call, by the front office acting as `role`. The trail names the fields
+/// changed, never their values.
+pub fn contact_corrected(
+    case: &Case,
+    caller: &Caller,
+    role: Role,
+    changes: &[(String, serde_json::Value)],
+    version: u64,
+    ctx: &Ctx<'_>,
+) -> Result<Change, DomainError> {
+    if version != case.version {
+        return Err(DomainError::VersionConflict {
+            given: version,
+            current: case.version,
+        });
+    }
+    let (mut next, expected_version) = begin(case, ctx.now);
+    for (path, v) in changes {
+        next.application.set(path, v.clone());
+    }
+    let fields: Vec<&str> = changes.iter().map(|(p, _)| p.as_str()).collect();
+    let ev = AuditEvent::chain(
+        &mut next,
+        caller.actor(role),
+        EventDraft {
+            action: "contact.corrected",
+            outcome: Some(fields.join(",")),
             ..Default::default()
         },
         ctx.origin,

@@ -139,6 +139,74 @@ fn step_words(def: &PermitDef, step: &StepCode) -> (String, String, String) {
     }
 }
 
+/// Where the applicant's notices go: the address and number of the application (not erased),
+/// and the channels they chose (`contact.notify_by`: `email`, `sms` or `both`; e-mail when
+/// unanswered, and when SMS was chosen without a mobile number to send it to).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicantContact {
+    pub email: Option<String>,
+    pub mobile: Option<super::values::Mobile>,
+    pub by_email: bool,
+    pub by_sms: bool,
+}
+
+impl ApplicantContact {
+    pub fn of(case: &Case, def: &PermitDef) -> Self {
+        let present = |path: &str| {
+            case.application
+                .str(path)
+                .filter(|_| !case.application.is_erased(path))
+                .map(str::to_string)
+        };
+        let email = present(&def.contact.email);
+        let mobile = def
+            .contact
+            .phone
+            .as_deref()
+            .and_then(present)
+            .and_then(|p| super::values::Mobile::parse(&p).ok());
+        let choice = def
+            .contact
+            .notify_by
+            .as_deref()
+            .and_then(|p| case.application.str(p))
+            .unwrap_or("email");
+        let by_sms = matches!(choice, "sms" | "both") && mobile.is_some();
+        let by_email = choice != "sms" || !by_sms;
+        Self {
+            email,
+            mobile,
+            by_email,
+            by_sms,
+        }
+    }
+}
+
+/// The text message of `notice` (only the permit's notices with an `sms` text have one): the
+/// text (which names the registration number), then the link to the portal's tracking page of
+/// that number, in GSM-7 and within `sms::MAX_SEGMENTS` parts (`domain::sms::fit`).
+pub fn sms_text(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Option<String> {
+    let Notice::Permit { code } = notice else {
+        return None;
+    };
+    let def = cx.def;
+    let template = def.notices.get(code)?.sms.as_deref()?;
+    let facts = CaseFacts {
+        case,
+        def,
+        agency: cx.agency,
+    };
+    let body = fill(template, &facts)?;
+    // The public tracking page of the registration number (no sign-in: a text may be read on
+    // a phone without the applicant's account); a case without a number yet, its own page.
+    let portal = cx.portal_url.trim_end_matches('/');
+    let link = match &case.registration_number {
+        Some(r) => format!("{portal}/#/lacak/{r}"),
+        None => format!("{portal}/#/permohonan/{}", case.id),
+    };
+    Some(super::sms::fit(&body, &link))
+}
+
 pub fn render(notice: &Notice, case: &Case, cx: &RenderCtx<'_>) -> Message {
     let facts = CaseFacts {
         case,

@@ -34,6 +34,9 @@ pub enum Capability {
     Complaints,
     /// Is told when a complaint's step waits too long.
     ComplaintEscalation,
+    /// Corrects an applicant's e-mail address or mobile number (after a notice did not arrive
+    /// and the applicant was called) and sends the notice again.
+    ApplicantContact,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

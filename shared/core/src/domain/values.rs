@@ -173,6 +173,64 @@ impl From<Phone> for String {
     }
 }
 
+/// An Indonesian mobile number that can receive SMS, kept in E.164 (`+628…`).
+///
+/// Source: the numbering plan of Permenkominfo No. 14 Tahun 2018 (Rencana Dasar Teknis
+/// Telekomunikasi Nasional) as notified to the ITU for E.164 country code 62: mobile networks
+/// are reached by the access code `8` after the trunk prefix `0` (numbers written `08…`), with
+/// a national significant number of 9 to 12 digits (e.g. `0811-234-567` to `0812-3456-78901`).
+/// The `8x` ranges in use by mobile networks are 81, 82, 83, 85, 87, 88 and 89; `0800` is
+/// freephone, `0809` premium rate, `0868` satellite: none of these receives SMS. A landline
+/// (`(0548) 20594`, an area code after the `0`) is not a mobile number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Mobile(String);
+
+impl Mobile {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        Self::parse_at("contact.phone", raw)
+    }
+
+    /// As [`Mobile::parse`], the error naming `field`.
+    pub fn parse_at(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let phone = Phone::parse(raw).map_err(|mut e| {
+            e.field = field.to_string();
+            e.code = "invalid_mobile".into();
+            e.detail = MOBILE_DETAIL.into();
+            e
+        })?;
+        Self::from_phone(&phone).ok_or_else(|| FieldError::new(field, "not_mobile", MOBILE_DETAIL))
+    }
+
+    /// The number, where it is a mobile one.
+    pub fn from_phone(p: &Phone) -> Option<Self> {
+        let nsn = p.as_str().strip_prefix("+62")?;
+        let network = nsn.get(..2)?;
+        let mobile = matches!(network, "81" | "82" | "83" | "85" | "87" | "88" | "89")
+            && (9..=12).contains(&nsn.len());
+        mobile.then(|| Self(p.as_str().to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+const MOBILE_DETAIL: &str =
+    "Nomor HP tidak valid untuk SMS; gunakan nomor seluler, contoh 0812-3456-7890.";
+
+impl TryFrom<String> for Mobile {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Mobile::parse(&s).map_err(|e| e.detail)
+    }
+}
+impl From<Mobile> for String {
+    fn from(m: Mobile) -> String {
+        m.0
+    }
+}
+
 /// Nomor Induk Kependudukan: exactly 16 ASCII digits.
 pub fn parse_nik(raw: &str) -> Result<String, FieldError> {
     let t = raw.trim();
@@ -190,6 +248,36 @@ pub fn parse_nik(raw: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mobile_numbers_are_e164_and_landlines_letters_and_short_numbers_are_refused() {
+        // Worked examples of the numbering plan (Permenkominfo 14/2018).
+        for (raw, e164) in [
+            ("0812-3456-7890", "+6281234567890"),
+            ("+62 857 1111 9999", "+6285711119999"),
+            ("62811234567", "+62811234567"),
+            ("0895.1234.56789", "+62895123456789"),
+        ] {
+            assert_eq!(Mobile::parse(raw).unwrap().as_str(), e164, "{raw}");
+        }
+        for (raw, code) in [
+            ("(0548) 20594", "not_mobile"),       // Bontang landline
+            ("021-5551234", "not_mobile"),        // Jakarta landline
+            ("0800-1-234567", "not_mobile"),      // freephone
+            ("0868-1234-5678", "not_mobile"),     // satellite
+            ("0812-345", "invalid_mobile"),       // too short
+            ("081234567", "not_mobile"),          // 8 digits after the 0: one short
+            ("0812-ABCD-7890", "invalid_mobile"), // letters
+        ] {
+            let e = Mobile::parse(raw).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.code.as_ref()),
+                ("contact.phone", code),
+                "{raw}"
+            );
+            assert!(e.detail.contains("Nomor HP"), "{raw}");
+        }
+    }
 
     #[test]
     fn nib_is_exactly_thirteen_digits() {

@@ -9,6 +9,7 @@ pub mod letters;
 pub mod mailer;
 pub mod orchestrator;
 pub mod signer;
+pub mod sms;
 pub mod store;
 pub mod task;
 
@@ -17,12 +18,13 @@ pub use directory::Directory;
 pub use documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
 pub use guard::{IdempotencyStore, SecurityLog};
 pub use letters::{LetterRenderer, LetterSealer};
-pub use mailer::{Email, MailError, Mailer};
+pub use mailer::{Accepted, Email, MailError, Mailer};
 pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
 pub use signer::{SignError, Signer};
+pub use sms::{Sms, SmsError, SmsSender};
 pub use store::{
-    AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore, CounterClaim, LetterStore,
-    Metered, StoreError,
+    AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore, CounterClaim, DeliveryStore,
+    LetterStore, Metered, StoreError,
 };
 pub use task::{TaskError, TaskFunction};
 
@@ -30,9 +32,19 @@ pub use task::{TaskError, TaskFunction};
 /// documents, audit trails, idempotency records, the security log. Each adapter (SQLite,
 /// DynamoDB, and the fault layer over either) implements them all, and the contract suites run
 /// on both.
-pub trait Store: CaseStore + ComplaintStore + LetterStore + IdempotencyStore + SecurityLog {}
+pub trait Store:
+    CaseStore + ComplaintStore + LetterStore + DeliveryStore + IdempotencyStore + SecurityLog
+{
+}
 
-impl<T: CaseStore + ComplaintStore + LetterStore + IdempotencyStore + SecurityLog + ?Sized> Store
-    for T
+impl<
+    T: CaseStore
+        + ComplaintStore
+        + LetterStore
+        + DeliveryStore
+        + IdempotencyStore
+        + SecurityLog
+        + ?Sized,
+> Store for T
 {
 }

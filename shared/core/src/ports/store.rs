@@ -316,3 +316,30 @@ fn landed(
         _ => Err(StoreError::Unavailable(original)),
     }
 }
+
+/// The applicant's notices as sent and as delivered (`domain::delivery`), beside the cases.
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// Records sendings; one whose channel and message id are recorded already is left as it
+    /// is (a retried notice).
+    async fn put_deliveries(
+        &self,
+        deliveries: &[crate::domain::delivery::NoticeDelivery],
+    ) -> Result<(), StoreError>;
+    /// A case's sendings, oldest first.
+    async fn deliveries(
+        &self,
+        case: CaseId,
+    ) -> Result<Vec<crate::domain::delivery::NoticeDelivery>, StoreError>;
+    /// The sending a delivery event names.
+    async fn delivery(
+        &self,
+        channel: crate::domain::delivery::Channel,
+        message_id: &str,
+    ) -> Result<Option<crate::domain::delivery::NoticeDelivery>, StoreError>;
+    /// Replaces a recorded sending (same channel and message id) with its new status.
+    async fn update_delivery(
+        &self,
+        delivery: &crate::domain::delivery::NoticeDelivery,
+    ) -> Result<(), StoreError>;
+}

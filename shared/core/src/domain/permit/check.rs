@@ -182,11 +182,46 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
         ));
     }
     if let Some(ph) = &def.contact.phone
-        && !typed(ph, &[FieldType::Phone])
+        && !typed(ph, &[FieldType::Phone, FieldType::Mobile])
     {
         p.push(format!(
             "contact.phone `{ph}` is not a phone field of the form"
         ));
+    }
+    if let Some(nb) = &def.contact.notify_by {
+        match def.field(nb) {
+            Some(f) if f.kind == FieldType::Choice => {
+                if f.options.is_empty()
+                    || f.options
+                        .iter()
+                        .any(|o| !matches!(o.code.as_str(), "email" | "sms" | "both"))
+                {
+                    p.push(format!(
+                        "contact.notify_by `{nb}`: its options are `email`, `sms` and `both`"
+                    ));
+                }
+                if !def
+                    .contact
+                    .phone
+                    .as_deref()
+                    .is_some_and(|ph| typed(ph, &[FieldType::Mobile]))
+                {
+                    p.push(format!(
+                        "contact.notify_by `{nb}` needs contact.phone to be a mobile field"
+                    ));
+                }
+            }
+            _ => p.push(format!(
+                "contact.notify_by `{nb}` is not a choice field of the form"
+            )),
+        }
+    }
+    for (code, n) in &def.notices {
+        if let Some(t) = &n.sms
+            && t.trim().is_empty()
+        {
+            p.push(format!("notice `{code}`: an empty sms text"));
+        }
     }
     // Rules.
     let mut codes = BTreeSet::new();
@@ -524,6 +559,9 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
         }
         check_text(def, &at, &n.subject, &mut p);
         check_paragraphs(def, &at, &n.lines, &mut p);
+        if let Some(t) = &n.sms {
+            check_text(def, &format!("{at} (sms)"), t, &mut p);
+        }
     }
     for (v, t) in [
         ("grant", Some(&def.letters.grant)),

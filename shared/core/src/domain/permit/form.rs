@@ -5,7 +5,7 @@
 use super::rules;
 use super::{FieldDef, FieldType, PermitDef};
 use crate::domain::validation::{self, Errors, FieldError};
-use crate::domain::values::{ERASED, Email, Nib, Phone, parse_nik};
+use crate::domain::values::{ERASED, Email, Mobile, Nib, Phone, parse_nik};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
@@ -179,6 +179,7 @@ pub fn parse_value(
         }
         FieldType::Email => Email::parse(&string(v)?).map(|e| Value::String(e.into())),
         FieldType::Phone => Phone::parse(&string(v)?).map(|p| Value::String(p.into())),
+        FieldType::Mobile => Mobile::parse(&string(v)?).map(|p| Value::String(p.into())),
         FieldType::Nib => Nib::parse(&string(v)?).map(|n| Value::String(n.into())),
         FieldType::Nik => parse_nik(&string(v)?).map(Value::String),
         FieldType::Choice => {

@@ -121,8 +121,13 @@ pub struct Registration {
 pub struct Contact {
     /// The form field that holds the applicant's e-mail address (notices go there).
     pub email: String,
+    /// The form field of the applicant's mobile number (SMS notices go there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The form field where the applicant chooses how notices reach them: a choice of
+    /// `email`, `sms` and `both` (absent or unanswered: e-mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_by: Option<String>,
 }
 
 /// The application form: sections of typed fields.
@@ -165,6 +170,8 @@ pub enum FieldType {
     Email,
     /// An Indonesian number, kept as `+62…`.
     Phone,
+    /// An Indonesian mobile number that can receive SMS, kept as `+628…` (`values::Mobile`).
+    Mobile,
     /// Nomor Induk Berusaha: 13 digits (OSS; shape only).
     Nib,
     /// Nomor Induk Kependudukan: 16 digits (Dukcapil; shape only).
@@ -617,6 +624,12 @@ impl StepDef {
 pub struct NoticeDef {
     pub subject: String,
     pub lines: Vec<Paragraph>,
+    /// The text message of the notice, for applicants who chose SMS (placeholders as in
+    /// `subject`; name the registration number). The link to the portal's tracking page is
+    /// appended; the whole is made to fit `domain::sms::MAX_SEGMENTS` parts. Notices without one
+    /// go by e-mail only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<String>,
 }
 
 impl NoticeDef {
@@ -871,6 +884,7 @@ mod tests {
         let n = |subject: &str| NoticeDef {
             subject: subject.into(),
             lines: vec![],
+            sms: None,
         };
         assert_eq!(
             n("Izin terbit: {registration_number}").title(),
