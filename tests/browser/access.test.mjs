@@ -40,7 +40,8 @@ const HEAD_MENU = [QUEUE, 'Dasbor', 'Laporan'];
 
 /** Who sees what: the capabilities the role registry grants each demo user, and the menu they give. */
 const STAFF = [
-  { user: 'fo', capabilities: [], menu: [QUEUE] },
+  // The front office corrects an applicant's contact on the case page (no page of its own).
+  { user: 'fo', capabilities: ['applicant_contact'], menu: [QUEUE] },
   { user: 'teknis', capabilities: [], menu: [QUEUE] },
   { user: 'kasir', capabilities: [], menu: [QUEUE] },
   { user: 'putr-kadis', capabilities: [], menu: [QUEUE] },

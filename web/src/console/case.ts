@@ -11,6 +11,7 @@ import { fieldControl, isRequired, readFields } from '../shared/fields';
 import { daysLeft, formatInstant, formatSize } from '../shared/format';
 import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { requirementName } from '../shared/labels';
+import { CONTACT_FORM_ID, contactForm, contactSavedMessage, deliveriesTable, undeliveredBanner } from '../shared/notices';
 import { can } from '../shared/session';
 import type { CaseView, DocumentView, EventList, FieldDef, List, PermitDef, Requirement, StepView, Values } from '../shared/types';
 import { announce, heading, loading, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
@@ -64,6 +65,13 @@ function draw(p: Page, st: State, flash: HTMLElement | null): void {
     h('p', { class: 'small' }, h('a', { href: '#/' }, '← Kembali ke antrean')),
     heading(`Berkas ${c.registration_number ?? '(draf)'}`, `Berkas ${c.registration_number ?? ''}`),
     flash,
+    undeliveredBanner(
+      c,
+      def,
+      'staff',
+      can('applicant_contact') ? CONTACT_FORM_ID : undefined,
+      can('applicant_contact') ? null : h('p', { class: 'small' }, 'Kontak pemohon diperbaiki oleh petugas front office.'),
+    ),
     h('p', { class: 'lead' }, holderOf(def, c.application)),
     dl([
       ['Jenis izin', h('span', { id: 'case-permit' }, c.permit.name)],
@@ -89,6 +97,19 @@ function draw(p: Page, st: State, flash: HTMLElement | null): void {
             ),
           ),
     ),
+    can('applicant_contact') && c.status.code !== 'draft'
+      ? section(
+          'contact',
+          'Kontak pemohon',
+          contactForm(c, def, {
+            title: 'Perbaiki kontak pemohon',
+            intro: 'Setelah menghubungi pemohon, ubah e-mail, nomor HP atau pilihan pemberitahuannya. Pemberitahuan terakhir yang tidak terkirim dikirim ulang ke kontak yang baru; perubahan dicatat dalam jejak audit.',
+            open: !!c.notices?.undelivered.length,
+            saved: (_after, resent) => refresh(p, st, contactSavedMessage(resent)),
+          }),
+        )
+      : null,
+    section('notices', 'Riwayat pemberitahuan', deliveriesTable(c, def)),
     revisionBox(c, def, true),
     section('deadlines', 'Jangka waktu (hari kerja)', clocks(c.deadlines, def)),
     section('current-step', 'Tahap saat ini', currentStep(step, c.status.label)),

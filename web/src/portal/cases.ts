@@ -10,6 +10,7 @@ import { conditionText } from '../shared/fields';
 import { formatDate, formatInstant, formatSize } from '../shared/format';
 import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { SURVEY_PROFILE_LABELS } from '../shared/labels';
+import { CONTACT_FORM_ID, contactForm, contactSavedMessage, undeliveredBanner } from '../shared/notices';
 import type { CaseSummary, CaseView, EventList, List, PermitDef, Requirement } from '../shared/types';
 import { announce, heading, loading, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
 import { sendFile, type UploadTicket } from '../shared/upload';
@@ -149,6 +150,7 @@ function draw(p: Page, st: CasePageState, flash: HTMLElement | null): void {
       ['Selesai', c.closed_at ? formatInstant(c.closed_at) : null],
     ]),
     statusBanner,
+    undeliveredBanner(c, def, 'applicant', c.status.code !== 'draft' ? CONTACT_FORM_ID : undefined),
     revisionBox(c, def),
     todoSection(p, st),
     filling ? [requirementsSection(p, st), submit] : null,
@@ -158,6 +160,18 @@ function draw(p: Page, st: CasePageState, flash: HTMLElement | null): void {
     bill,
     section('application', 'Data permohonan', applicationFacts(def, c.application, c.requirements), c.actions.includes('edit') ? h('p', null, h('a', { href: `#/berkas/${c.id}/ubah`, class: 'btn btn-secondary' }, 'Ubah isian permohonan')) : null),
     outcomeFacts(c, def) ? section('result', 'Hasil', outcomeFacts(c, def)) : null,
+    c.status.code !== 'draft'
+      ? section(
+          'contact',
+          'Kontak untuk pemberitahuan',
+          contactForm(c, def, {
+            title: 'Perbaiki kontak',
+            intro: 'Pemberitahuan tentang berkas ini dikirim ke e-mail dan nomor HP di bawah. Bila ada yang salah, perbaiki di sini; pemberitahuan terakhir yang tidak sampai dikirim ulang ke kontak yang baru.',
+            open: !!c.notices?.undelivered.length,
+            saved: (_after, resent) => refresh(p, st, undefined, contactSavedMessage(resent)),
+          }),
+        )
+      : null,
     section('history', 'Riwayat berkas', st.events ? auditTrail(st.events, def, c.requirements) : null),
   );
 }

@@ -2,11 +2,11 @@
 // their labels from the permit definition, the working-day clocks, the current step, the
 // decisions, the bill and the audit trail.
 
-import { actorRole, letterTitle, noticeTitle, outcomeLabel, roleLabel, stepDef, stepTitle, stepWithSop } from './catalogue';
+import { actorRole, formField, letterTitle, noticeTitle, outcomeLabel, roleLabel, stepDef, stepTitle, stepWithSop } from './catalogue';
 import { dl, h, type Child } from './dom';
 import { displayValue, getPath } from './fields';
 import { daysLeft, formatDate, formatInstant, formatRupiah, workingDays } from './format';
-import { actionLabel, CLOSED_LABELS, DECISION_DETAIL_LABELS, NOTICE_LABELS, requirementName } from './labels';
+import { actionLabel, CHANNEL_LABELS, CLOSED_LABELS, DECISION_DETAIL_LABELS, NOTICE_LABELS, requirementName } from './labels';
 import type { AuditEvent, CaseView, Clock, Deadlines, EventList, PermitDef, Requirement, StepView, Values } from './types';
 import { stateBadge } from './ui';
 
@@ -107,6 +107,13 @@ function eventOutcome(e: AuditEvent, def: PermitDef | null | undefined, reqs?: R
   // The permit's own notices are titled by its definition; the office's (queue, escalation,
   // deadline) in labels.ts.
   if (e.action === 'notice.sent') return noticeTitle(def, e.outcome) ?? NOTICE_LABELS[e.outcome] ?? e.outcome;
+  // A notice that did not arrive: `channel:notice` (`email:file_complete`).
+  if (/^notice\.(bounced|complained|deferred|undelivered)$/.test(e.action)) {
+    const [channel, code] = e.outcome.split(':');
+    if (code) return `${CHANNEL_LABELS[channel] ?? channel}, ${noticeTitle(def, code) ?? NOTICE_LABELS[code] ?? code}`;
+  }
+  // The contact fields corrected, by path (`contact.email,contact.phone`).
+  if (e.action === 'contact.corrected') return e.outcome.split(',').map((p) => formField(def, p)?.label ?? p).join(', ');
   if (e.action === 'case.closed') return CLOSED_LABELS[e.outcome] ?? e.outcome;
   if (e.action === 'document.stored') {
     const m = /^(\S+) v(\d+)$/.exec(e.outcome);

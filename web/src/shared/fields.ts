@@ -196,6 +196,11 @@ export function fieldControl(prefix: string, f: FieldDef, value: unknown, o: Con
       type = 'tel';
       attrs.autocomplete = 'tel';
       break;
+    case 'mobile':
+      type = 'tel';
+      attrs.autocomplete = 'tel';
+      attrs.inputmode = 'tel';
+      break;
     case 'nib':
     case 'nik':
       attrs.inputmode = 'numeric';
@@ -280,21 +285,41 @@ export function emailError(v: string): string | null {
 export function phoneError(v: string): string | null {
   const t = v.trim();
   if (!t) return REQUIRED;
-  const bad = 'Nomor telepon tidak valid; contoh 0812-3456-7890 atau +62 548 20594.';
+  const national = nationalDigits(t);
+  if (national === null || national.length < 7 || national.length > 12 || national.startsWith('0')) {
+    return 'Nomor telepon tidak valid; contoh 0812-3456-7890 atau +62 548 20594.';
+  }
+  return null;
+}
+
+/** The digits of an Indonesian number after the country code or the trunk `0`, or null when it is not written as one. */
+function nationalDigits(t: string): string | null {
   let digits = '';
   for (let i = 0; i < t.length; i++) {
     const c = t[i];
     if (c >= '0' && c <= '9') digits += c;
     else if (c === '+' && i === 0) continue;
     else if (' -.()'.includes(c)) continue;
-    else return bad;
+    else return null;
   }
-  let national: string;
-  if (digits.startsWith('62')) national = digits.slice(2);
-  else if (digits.startsWith('0')) national = digits.slice(1);
-  else return bad;
-  if (national.length < 7 || national.length > 12 || national.startsWith('0')) return bad;
+  if (digits.startsWith('62')) return digits.slice(2);
+  if (digits.startsWith('0')) return digits.slice(1);
   return null;
+}
+
+export const MOBILE_INVALID = 'Nomor HP tidak valid untuk SMS; gunakan nomor seluler, contoh 0812-3456-7890.';
+
+/**
+ * A mobile number that can receive SMS, as the API checks it: 08…, 628… or +628…, a mobile
+ * network's range (81, 82, 83, 85, 87, 88, 89 — not 0800 freephone, 0809 or 0868 satellite,
+ * nor a landline), 9 to 12 digits after the country code or the 0.
+ */
+export function mobileError(v: string): string | null {
+  const t = v.trim();
+  if (!t) return REQUIRED;
+  const national = nationalDigits(t);
+  if (national === null || national.length < 9 || national.length > 12) return MOBILE_INVALID;
+  return /^8[1235789]/.test(national) ? null : MOBILE_INVALID;
 }
 
 /** Reads one field's control: its JSON value, or the error the browser can already see. */
@@ -361,6 +386,10 @@ export function readField(form: HTMLFormElement, f: FieldDef, required = isRequi
     }
     case 'phone': {
       const e = phoneError(raw);
+      return e ? { error: e } : { value: raw };
+    }
+    case 'mobile': {
+      const e = mobileError(raw);
       return e ? { error: e } : { value: raw };
     }
     case 'choice':

@@ -14,6 +14,11 @@ export const ACTION_LABELS: Record<string, string> = {
   'step.escalated': 'Keterlambatan dilaporkan ke atasan',
   'draft.expired': 'Draf permohonan dihapus karena tidak diajukan',
   'notice.sent': 'Pemberitahuan dikirim',
+  'notice.bounced': 'Pemberitahuan tidak terkirim (alamat ditolak)',
+  'notice.complained': 'Pemberitahuan ditandai spam oleh penerima',
+  'notice.deferred': 'Pengiriman pemberitahuan ditunda',
+  'notice.undelivered': 'Pemberitahuan tidak terkirim',
+  'contact.corrected': 'Kontak pemohon diperbaiki',
   'deadline.near_due': 'Mendekati batas waktu',
   'deadline.overdue': 'Melewati batas waktu',
   'letter.revoked': 'Surat dicabut',
@@ -41,6 +46,22 @@ export const NOTICE_LABELS: Record<string, string> = {
   queue_arrival: 'Berkas masuk antrean',
   escalation: 'Keterlambatan dilaporkan ke atasan',
   deadline: 'Pengingat batas waktu',
+};
+
+/** The channels notices reach the applicant by. */
+export const CHANNEL_LABELS: Record<string, string> = {
+  email: 'E-mail',
+  sms: 'SMS',
+};
+
+/** What the mail or SMS service reported about one sending (a delivery's `status`). */
+export const DELIVERY_STATUS_LABELS: Record<string, string> = {
+  sent: 'Terkirim ke layanan',
+  delivered: 'Diterima',
+  deferred: 'Ditunda',
+  bounced: 'Gagal (bounce)',
+  complained: 'Ditandai spam',
+  failed: 'Gagal dikirim',
 };
 
 /** The `outcome` of a `case.closed` audit event. */

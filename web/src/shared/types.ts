@@ -11,7 +11,14 @@ export interface Coded {
  * What a user's roles may do outside the permits' steps, as the office's role registry
  * (`infra/roles.json`) grants it; `GET /me` sends the union over the caller's roles.
  */
-export type Capability = 'reports' | 'security_log' | 'revoke_letters' | 'complaints' | 'complaint_escalation';
+export type Capability =
+  | 'reports'
+  | 'security_log'
+  | 'revoke_letters'
+  | 'complaints'
+  | 'complaint_escalation'
+  /** Corrects an applicant's e-mail address or mobile number and sends the notice again. */
+  | 'applicant_contact';
 
 /** GET /me. */
 export interface Me {
@@ -35,6 +42,8 @@ export type FieldType =
   | 'date'
   | 'email'
   | 'phone'
+  /** An Indonesian mobile number that receives SMS (stored by the API as E.164, `+628…`). */
+  | 'mobile'
   | 'nib'
   | 'nik'
   | 'choice'
@@ -133,7 +142,8 @@ export interface PermitDef extends Omit<PermitSummary, 'steps'> {
   steps: StepDef[];
   clocks: { applicant: { label: string; days: number }; agency: { label: string; days: number } };
   holder: string;
-  contact: { email?: string; phone?: string };
+  /** The form fields (dotted paths) of the applicant's e-mail, mobile number and choice of channels. */
+  contact: { email?: string; phone?: string; notify_by?: string };
   letters: { grant?: string; refusal?: string };
   bill: { title: string; object: string } | null;
   sources?: { title: string; reference?: string }[];
@@ -285,6 +295,39 @@ export interface CaseView {
   deadlines: Deadlines;
   timeline: { step: string; entered_at: string; left_at?: string; due_on?: string; outcome?: string }[];
   actions: string[];
+  /** The notices sent to the applicant and whether they arrived. */
+  notices?: NoticeReport;
+}
+
+// ---- Notices to the applicant and their delivery ----
+
+export type NoticeChannel = 'email' | 'sms';
+
+export type DeliveryStatus = 'sent' | 'delivered' | 'deferred' | 'bounced' | 'complained' | 'failed';
+
+/** One notice sent to the applicant on one channel, with what the mail or SMS service reported. */
+export interface NoticeDelivery {
+  case_id: string;
+  channel: NoticeChannel;
+  message_id: string;
+  /** The notice's code (`file_complete`), titled by the permit's `notices`. */
+  notice: string;
+  /** The e-mail address or the mobile number (+62…) it went to. */
+  to: string;
+  status: DeliveryStatus;
+  sent_at: string;
+  updated_at?: string;
+  /** What the service said (a bounce's diagnostic, the carrier's response). */
+  detail?: string;
+  /** SMS: the parts it was billed as. */
+  segments?: number;
+  key: string;
+}
+
+export interface NoticeReport {
+  deliveries: NoticeDelivery[];
+  /** The channels whose latest notice to the current address or number did not arrive. */
+  undelivered: NoticeChannel[];
 }
 
 export interface CaseSummary {
