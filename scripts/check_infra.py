@@ -194,6 +194,46 @@ def security_assertions(template):
     problems += _edge_assertions(template)
     problems += _verification_assertions(res)
     problems += _audit_assertions(template)
+    problems += _notice_assertions(template)
+    return problems
+
+
+def _notice_assertions(template):
+    """Issue 19: the stack's SES configuration set suppresses bounced and complaining addresses
+    and publishes its delivery events to the topic the delivery function reads; SNS SMS
+    delivery logs reach the same function; applicants' SMS go to phone numbers only, under a
+    price cap, and the daily job keeps the account's spend limit."""
+    problems = []
+    res = template["Resources"]
+    cs = res.get("NoticesConfigurationSet", {}).get("Properties", {})
+    if sorted(cs.get("SuppressionOptions", {}).get("SuppressedReasons", [])) != ["BOUNCE", "COMPLAINT"]:
+        problems.append("NoticesConfigurationSet: bounced and complaining addresses are not suppressed")
+    dest = res.get("NoticesEventDestination", {}).get("Properties", {}).get("EventDestination", {})
+    if not {"bounce", "complaint", "delivery"} <= set(dest.get("MatchingEventTypes", [])):
+        problems.append("NoticesEventDestination: bounce, complaint and delivery events are not all published")
+    if dest.get("SnsDestination", {}).get("TopicARN") != {"Ref": "DeliveryEventsTopic"}:
+        problems.append("NoticesEventDestination: events do not go to DeliveryEventsTopic")
+    events = res.get("DeliveryFunction", {}).get("Properties", {}).get("Events", {})
+    kinds = {(e.get("Type"), json.dumps(e.get("Properties", {}), sort_keys=True)) for e in events.values()}
+    if not any(k == "SNS" and '"Ref": "DeliveryEventsTopic"' in p for k, p in kinds):
+        problems.append("DeliveryFunction: not subscribed to DeliveryEventsTopic")
+    for group in ("SmsDeliveryLogs", "SmsDeliveryFailureLogs"):
+        if not any(k == "CloudWatchLogs" and f'"Ref": "{group}"' in p for k, p in kinds):
+            problems.append(f"DeliveryFunction: no subscription on {group}")
+    env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    if env.get("PD_SMS_MAX_PRICE_USD") != {"Ref": "SmsMaxPriceUsd"}:
+        problems.append("Globals: PD_SMS_MAX_PRICE_USD is not SmsMaxPriceUsd")
+    overdue_env = res["OverdueFunction"]["Properties"].get("Environment", {}).get("Variables", {})
+    if overdue_env.get("PD_SMS_MONTHLY_SPEND_LIMIT_USD") != {"Ref": "SmsMonthlySpendLimitUsd"}:
+        problems.append("OverdueFunction: no monthly SMS spend limit")
+    for fn in ("SubmitFunction", "WorkflowFunction"):
+        stmts, _ = _statements(res[fn])
+        sms = [st for st in stmts if "sns:Publish" in _list(st.get("Action"))]
+        if not sms:
+            problems.append(f"{fn}: cannot send SMS")
+        for st in sms:
+            if "Resource" in st or "NotResource" not in st:
+                problems.append(f"{fn}: sns:Publish must be limited to phone numbers (NotResource topics)")
     return problems
 
 
@@ -379,6 +419,12 @@ def _mutants(template):
             if st.get("Principal") == {"AWS": {"Fn::GetAtt": ["VerifyFunctionRole", "Arn"]}}:
                 st["Action"] = ["kms:GetPublicKey", "kms:Sign"]
 
+    def sms_anywhere(r):
+        for st in r["WorkflowFunction"]["Properties"]["Policies"][0]["Statement"]:
+            if "sns:Publish" in _list(st.get("Action")):
+                st.pop("NotResource")
+                st["Resource"] = "*"
+
     def verify_function_kms(r):
         r["VerifyFunction"]["Properties"]["Policies"][0]["Statement"].append(
             {"Effect": "Allow", "Action": "kms:*", "Resource": {"Fn::GetAtt": ["DocumentSigningKey", "Arn"]}})
@@ -437,6 +483,18 @@ def _mutants(template):
         ("an unkeyed audit chain", "Globals: PD_AUDIT_KEY", lambda r, t: env(t).pop("PD_AUDIT_KEY")),
         ("no audit anchors", "OverdueFunction: cannot write audit anchors",
          lambda r, t: drop_action(r, "OverdueFunction", "s3:PutObject")),
+        ("bounced addresses kept", "NoticesConfigurationSet: bounced",
+         lambda r, t: r["NoticesConfigurationSet"]["Properties"].pop("SuppressionOptions")),
+        ("no bounce events", "NoticesEventDestination: bounce",
+         lambda r, t: r["NoticesEventDestination"]["Properties"]["EventDestination"].update(
+             MatchingEventTypes=["delivery"])),
+        ("SMS logs unread", "DeliveryFunction: no subscription on SmsDeliveryFailureLogs",
+         lambda r, t: r["DeliveryFunction"]["Properties"]["Events"].pop("SmsFailed")),
+        ("SMS publishing to any topic", "WorkflowFunction: sns:Publish must be limited",
+         lambda r, t: sms_anywhere(r)),
+        ("no SMS spend limit", "OverdueFunction: no monthly SMS spend limit",
+         lambda r, t: r["OverdueFunction"]["Properties"]["Environment"]["Variables"].pop(
+             "PD_SMS_MONTHLY_SPEND_LIMIT_USD")),
     ]
     out = []
     for label, want, edit in edits:
@@ -504,7 +562,7 @@ def main():
             print(f"infra check FAILED: {label} was not found (wanted `{want}`, got {found2})")
             return 1
         print(f"  {label}: refused ({hits[0]})")
-    print(f"security assertions (issue 17, 1 2 5 8 12 13): each of {len(mutants)} broken properties is refused")
+    print(f"security and notice assertions (issues 17, 19): each of {len(mutants)} broken properties is refused")
     print("infra check passed")
     return 0
 

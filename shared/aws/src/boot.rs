@@ -96,11 +96,17 @@ impl AwsPorts {
             )),
             documents,
             signed_documents,
-            sms: Arc::new(SnsSms::new(
-                aws_sdk_sns::Client::new(&sdk),
-                settings.sms_sender_id.clone(),
-                aws.sms_max_price_usd.clone(),
-            )),
+            sms: Arc::new(
+                SnsSms::new(
+                    aws_sdk_sns::Client::new(&sdk),
+                    settings.sms_sender_id.clone(),
+                    aws.sms_max_price_usd.clone(),
+                )
+                .with_account_settings(crate::sns::AccountSettings {
+                    monthly_spend_limit_usd: aws.sms_monthly_spend_limit_usd,
+                    delivery_status_role_arn: aws.sms_delivery_role_arn.clone(),
+                }),
+            ),
             mailer: Arc::new(SesMailer::new(
                 aws_sdk_sesv2::Client::new(&sdk),
                 required(&settings.mail_from, "PD_MAIL_FROM")?,

@@ -15,6 +15,15 @@ pub struct SnsSms {
     client: Client,
     sender_id: String,
     max_price_usd: Option<String>,
+    account: AccountSettings,
+}
+
+/// What the account's SMS settings should be (SNS `SetSMSAttributes`, one set per account and
+/// region: CloudFormation has no resource for them, so the daily job applies the stack's values).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountSettings {
+    pub monthly_spend_limit_usd: Option<u32>,
+    pub delivery_status_role_arn: Option<String>,
 }
 
 impl SnsSms {
@@ -27,7 +36,30 @@ impl SnsSms {
             client,
             sender_id: sender_id.into(),
             max_price_usd,
+            account: AccountSettings::default(),
         }
+    }
+
+    pub fn with_account_settings(mut self, account: AccountSettings) -> Self {
+        self.account = account;
+        self
+    }
+
+    /// The attributes the account should have.
+    fn wanted(&self) -> Vec<(&'static str, String)> {
+        let mut w = vec![
+            ("DefaultSMSType", "Transactional".to_string()),
+            ("DefaultSenderID", self.sender_id.clone()),
+        ];
+        if let Some(l) = self.account.monthly_spend_limit_usd {
+            w.push(("MonthlySpendLimit", l.to_string()));
+        }
+        if let Some(r) = &self.account.delivery_status_role_arn {
+            w.push(("DeliveryStatusIAMRole", r.clone()));
+            // Every delivery logged: the console's flag needs the successes too.
+            w.push(("DeliveryStatusSuccessSamplingRate", "100".into()));
+        }
+        w
     }
 }
 
@@ -74,5 +106,34 @@ impl SmsSender for SnsSms {
                 }
             }
         }
+    }
+
+    async fn ensure_account_settings(&self) -> Result<bool, SmsError> {
+        let wanted = self.wanted();
+        let current = self
+            .client
+            .get_sms_attributes()
+            .set_attributes(Some(wanted.iter().map(|(k, _)| k.to_string()).collect()))
+            .send()
+            .await
+            .map_err(|e| SmsError::Unavailable(Box::new(e)))?;
+        let have = current.attributes.unwrap_or_default();
+        let differ: std::collections::HashMap<String, String> = wanted
+            .into_iter()
+            .filter(|(k, v)| have.get(*k) != Some(v))
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        if differ.is_empty() {
+            return Ok(false);
+        }
+        let names: Vec<&String> = differ.keys().collect();
+        tracing::info!(attributes = ?names, "SMS account settings applied");
+        self.client
+            .set_sms_attributes()
+            .set_attributes(Some(differ))
+            .send()
+            .await
+            .map_err(|e| SmsError::Unavailable(Box::new(e)))?;
+        Ok(true)
     }
 }

@@ -61,6 +61,10 @@ pub struct OverdueRun {
     /// today, or the job failed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_anchor: Option<AnchorWritten>,
+    /// The SMS service's account settings (spend limit, sender, delivery logs) were brought to
+    /// the stack's values on this run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sms_settings_applied: bool,
 }
 
 /// What the day's audit anchor holds.
@@ -401,8 +405,15 @@ pub async fn run_overdue(s: &Services) -> OverdueRun {
         deemed_granted: vec![],
         deemed_warnings: vec![],
         audit_anchor: None,
+        sms_settings_applied: false,
     };
     let mut failed: Vec<(&'static str, StoreError)> = vec![];
+    // The SMS account settings the stack asks for (SNS keeps them per account and region, out
+    // of CloudFormation's reach): checked each morning, written only when they differ.
+    match s.sms.ensure_account_settings().await {
+        Ok(changed) => run.sms_settings_applied = changed,
+        Err(e) => failed.push(("sms_settings", StoreError::Unavailable(Box::new(e)))),
+    }
     // Each job runs whatever happened to the one before: one failing does not skip the rest.
     if let Err(e) = case_deadline_alerts(s, &mut run, cutoff).await {
         failed.push(("case_deadlines", e));

@@ -138,6 +138,11 @@ pub struct AwsSettings {
     /// `PD_SMS_MAX_PRICE_USD`: the most one SMS may cost (SNS `AWS.SNS.SMS.MaxPrice`); a
     /// message that would cost more is not sent.
     pub sms_max_price_usd: Option<String>,
+    /// `PD_SMS_MONTHLY_SPEND_LIMIT_USD`: the account's monthly SMS spend limit, whole dollars
+    /// (SNS `MonthlySpendLimit`; above the account's quota, $1 until AWS raises it, SNS refuses).
+    pub sms_monthly_spend_limit_usd: Option<u32>,
+    /// `PD_SMS_DELIVERY_ROLE_ARN`: the role SNS writes the SMS delivery status logs with.
+    pub sms_delivery_role_arn: Option<String>,
     /// `PD_STATE_MACHINE_ARN_PREFIX`: each permit's state machine is this followed by its name.
     pub state_machine_arn_prefix: Option<String>,
     /// `PD_COMPLAINT_STATE_MACHINE_ARN`.
@@ -384,6 +389,19 @@ impl Settings {
             state_machine_arn_prefix: get("PD_STATE_MACHINE_ARN_PREFIX"),
             complaint_state_machine_arn: get("PD_COMPLAINT_STATE_MACHINE_ARN"),
             s3_path_style: flag("PD_S3_PATH_STYLE", "true")?,
+            sms_monthly_spend_limit_usd: get("PD_SMS_MONTHLY_SPEND_LIMIT_USD")
+                .map(|v| {
+                    v.parse::<u32>().map_err(|_| {
+                        SettingError::invalid(
+                            "PD_SMS_MONTHLY_SPEND_LIMIT_USD",
+                            &v,
+                            "bilangan bulat dolar AS",
+                            "whole US dollars",
+                        )
+                    })
+                })
+                .transpose()?,
+            sms_delivery_role_arn: get("PD_SMS_DELIVERY_ROLE_ARN"),
         };
         if let Some(d) = path("PD_DATA_DIR") {
             s.data_dir = d;

@@ -629,6 +629,9 @@ impl<T: SmsSender + ?Sized> SmsSender for Faulty<T> {
             })
             .await
     }
+    async fn ensure_account_settings(&self) -> Result<bool, SmsError> {
+        self.inner.ensure_account_settings().await
+    }
 }
 
 #[async_trait]

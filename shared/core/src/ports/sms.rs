@@ -27,4 +27,11 @@ pub enum SmsError {
 #[async_trait]
 pub trait SmsSender: Send + Sync {
     async fn send(&self, sms: &Sms) -> Result<Accepted, SmsError>;
+
+    /// Brings the service's account-wide settings (a monthly spend limit, the default sender,
+    /// delivery status logging) to the deployment's values; `true` when something changed.
+    /// Adapters without such settings (the outbox) have nothing to do.
+    async fn ensure_account_settings(&self) -> Result<bool, SmsError> {
+        Ok(false)
+    }
 }
