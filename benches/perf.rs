@@ -1391,7 +1391,11 @@ fn cost_per_case(p: &Probe, immediate: &Probe, life: &Lifecycle, init: Option<&I
     println!("  {:<34} {:>24} {total:>12.6}", "total per case", "");
     println!(
         "  without SMS (the applicant chose e-mail, the form's default): {without_sms:.6}; goal ≤ $0.002 per case: {}",
-        if without_sms <= 0.002 { "met" } else { "NOT met" }
+        if without_sms <= 0.002 {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     println!(
         "  with SMS: {total:.6} per case, {:.0}× the goal, at an assumed ${:.3} per part (PD_BENCH_SMS_PRICE_USD)",

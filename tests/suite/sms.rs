@@ -566,3 +566,38 @@ async fn on_moto_sns_sends_the_sms_and_the_delivery_function_records_a_bounce_an
         Some("Phone is currently unreachable/unavailable")
     );
 }
+
+#[tokio::test]
+async fn on_moto_the_daily_job_keeps_the_accounts_sms_settings() {
+    use perizinan::ports::SmsSender;
+    let fx = Fixture::new(false).await;
+    // moto's server is shared between runs: a limit of its own makes the first call a change.
+    let limit = 10 + (uuid::Uuid::new_v4().as_u128() % 1000) as u32;
+    let sns = fx
+        .sms()
+        .with_account_settings(perizinan_aws::sns::AccountSettings {
+            monthly_spend_limit_usd: Some(limit),
+            delivery_status_role_arn: Some("arn:aws:iam::123456789012:role/sms-logs".into()),
+        });
+    assert!(sns.ensure_account_settings().await.unwrap(), "written");
+    assert!(
+        !sns.ensure_account_settings().await.unwrap(),
+        "then left alone"
+    );
+    let attrs = aws_sdk_sns::Client::new(&fx.main)
+        .get_sms_attributes()
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap_or_default();
+    assert_eq!(attrs.get("MonthlySpendLimit"), Some(&limit.to_string()));
+    assert_eq!(
+        attrs.get("DefaultSMSType").map(String::as_str),
+        Some("Transactional")
+    );
+    assert_eq!(
+        attrs.get("DefaultSenderID").map(String::as_str),
+        Some("DPMPTSP")
+    );
+}

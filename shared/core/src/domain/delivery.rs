@@ -305,6 +305,100 @@ mod tests {
         assert!(parse_ses_event(&json!({"mail": {}})).is_err());
     }
 
+    fn sent(channel: Channel, id: &str, to: &str, at: i64) -> NoticeDelivery {
+        NoticeDelivery {
+            case_id: CaseId::new(),
+            channel,
+            message_id: id.into(),
+            notice: "file_complete".into(),
+            to: to.into(),
+            status: DeliveryStatus::Sent,
+            sent_at: DateTime::from_timestamp(at, 0).unwrap(),
+            updated_at: None,
+            detail: None,
+            segments: None,
+            key: "k".into(),
+        }
+    }
+
+    fn event(channel: Channel, id: &str, outcome: Outcome) -> DeliveryEvent {
+        DeliveryEvent {
+            channel,
+            message_id: id.into(),
+            case_id: None,
+            outcome,
+            detail: Some("550 5.1.1".into()),
+        }
+    }
+
+    #[test]
+    fn a_hard_bounce_suppresses_the_address_and_a_late_delivery_does_not_hide_it() {
+        let now = Utc::now();
+        let d = sent(Channel::Email, "m1", "Salah@KSP.test", 100);
+        let bounced = update(&d, &event(Channel::Email, "m1", Outcome::HardBounce), now).unwrap();
+        assert_eq!(bounced.status, DeliveryStatus::Bounced);
+        assert_eq!(
+            update(
+                &bounced,
+                &event(Channel::Email, "m1", Outcome::HardBounce),
+                now
+            ),
+            None
+        );
+        assert_eq!(
+            update(
+                &bounced,
+                &event(Channel::Email, "m1", Outcome::Delivered),
+                now
+            ),
+            None
+        );
+        let ds = vec![bounced.clone()];
+        assert!(
+            is_suppressed(&ds, Channel::Email, "salah@ksp.test"),
+            "case-insensitive"
+        );
+        assert!(
+            !is_suppressed(&ds, Channel::Email, "benar@ksp.test"),
+            "a corrected address"
+        );
+        assert_eq!(
+            undelivered(&ds, Channel::Email, Some("salah@ksp.test")),
+            Some(&bounced)
+        );
+        // A soft bounce is recorded but suppresses nothing and flags nothing.
+        let soft = update(&d, &event(Channel::Email, "m1", Outcome::SoftBounce), now).unwrap();
+        assert!(!is_suppressed(
+            &[soft.clone()],
+            Channel::Email,
+            "salah@ksp.test"
+        ));
+        assert_eq!(
+            undelivered(&[soft], Channel::Email, Some("salah@ksp.test")),
+            None
+        );
+        // An SMS that failed flags the case but does not suppress the number; a later one that
+        // arrived clears the flag.
+        let failed = update(
+            &sent(Channel::Sms, "s1", "+6281234567890", 100),
+            &event(Channel::Sms, "s1", Outcome::Failed),
+            now,
+        )
+        .unwrap();
+        assert!(!is_suppressed(
+            &[failed.clone()],
+            Channel::Sms,
+            "+6281234567890"
+        ));
+        let mut later = sent(Channel::Sms, "s2", "+6281234567890", 200);
+        assert!(undelivered(&[failed.clone()], Channel::Sms, Some("+6281234567890")).is_some());
+        later.status = DeliveryStatus::Delivered;
+        assert_eq!(
+            undelivered(&[failed, later], Channel::Sms, Some("+6281234567890")),
+            None
+        );
+    }
+
     #[test]
     fn sns_sms_delivery_logs_parse() {
         // The documented shape of a failure record.

@@ -781,6 +781,52 @@ mod tests {
     }
 
     #[test]
+    fn the_notice_channels_need_a_mobile_field_and_the_three_choices() {
+        let field = |v: &mut Value, path: &str| -> usize {
+            let secs = v["form"]["sections"].as_array().unwrap();
+            for (si, sec) in secs.iter().enumerate() {
+                if sec["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f["path"] == path)
+                {
+                    return si;
+                }
+            }
+            panic!("{path}")
+        };
+        let p = problems_after("kantor-kas-ksp", |v| {
+            let si = field(v, "contact.phone");
+            for f in v["form"]["sections"][si]["fields"].as_array_mut().unwrap() {
+                if f["path"] == "contact.phone" {
+                    f["type"] = json!("phone");
+                }
+                if f["path"] == "contact.notify_by" {
+                    f["options"][0]["code"] = json!("fax");
+                }
+            }
+            v["notices"]["file_complete"]["sms"] = json!("Berkas {nomor_berkas} lengkap.");
+        });
+        assert!(has(&p, "needs contact.phone to be a mobile field"), "{p:?}");
+        assert!(
+            has(&p, "its options are `email`, `sms` and `both`"),
+            "{p:?}"
+        );
+        assert!(
+            has(&p, "notice `file_complete` (sms): unknown placeholder"),
+            "{p:?}"
+        );
+        let p = problems_after("pbg", |v| {
+            v["contact"]["notify_by"] = json!("owner.name");
+        });
+        assert!(
+            has(&p, "contact.notify_by `owner.name` is not a choice field"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
     fn templates_may_only_name_known_facts() {
         let p = problems_after("kantor-kas-ksp", |v| {
             v["letters"]["grant"]["facts"][0]["value"] = json!("{application.nama_ketua}");
