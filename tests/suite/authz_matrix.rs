@@ -226,6 +226,7 @@ fn body(method: &str, path: &str) -> Option<Value> {
         "/cases" => application(),
         "/cases/{id}" => json!({"version": 0, "application": application()}),
         "/cases/{id}/submit" => json!({"version": 0}),
+        "/cases/{id}/contact" => json!({"version": 0, "email": "kontak.baru@ksp.test"}),
         "/cases/{id}/documents" => {
             json!({"requirement": "member_list", "file_name": "daftar.pdf", "media_type": "application/pdf", "size": 1000})
         }

@@ -89,6 +89,9 @@ async fn nothing_personal_or_secret_in_the_debug_log() {
         "source_ip",
         "profile (age, sex, education, occupation)",
         "recipient addresses and bodies",
+        // The application's own contact fields, as sent (their markers are the contact's).
+        "recipient numbers and texts",
+        "to (the address or number a notice went to)",
     ];
     for f in PERSONAL_DATA {
         assert!(
@@ -107,7 +110,7 @@ async fn nothing_personal_or_secret_in_the_debug_log() {
     .await;
     let t = app.login("pemohon").await;
     let mut input = application();
-    input["contact"] = json!({"email": "rahasia.pengurus@ksp-uji.test", "phone": "0813-9876-5432"});
+    input["contact"] = json!({"email": "rahasia.pengurus@ksp-uji.test", "phone": "0813-9876-5432", "notify_by": "both"});
     input["cash_office"]["head_name"] = json!("Sutrisno Rahasiawan");
     let c = app.create_case(&t, input.clone()).await;
     let id = c["id"].as_str().unwrap().to_string();

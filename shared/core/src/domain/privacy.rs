@@ -95,6 +95,19 @@ pub const PERSONAL_DATA: &[PersonalField] = &[
         "notices",
         "the mail provider's retention (SES keeps no bodies; the local outbox is a dev tool)",
     ),
+    field(
+        "SMS",
+        "recipient numbers and texts",
+        "notices to applicants who chose SMS (`docs/notices.md`)",
+        "the SMS provider's retention (SNS delivery logs: the log groups' 90 days; the local \
+         outbox is a dev tool)",
+    ),
+    field(
+        "notice sending",
+        "to (the address or number a notice went to)",
+        "whether the applicant's notices arrived; suppressing an address that bounced",
+        "permit record, beside the case (`domain::delivery`)",
+    ),
 ];
 
 /// How long data outside the permit record is kept.
