@@ -884,8 +884,10 @@ mod tests {
         });
         let load = |v: &serde_json::Value| {
             std::fs::write(&file, v.to_string()).unwrap();
-            let mut s = Settings::default();
-            s.agency_file = Some(file.clone());
+            let s = Settings {
+                agency_file: Some(file.clone()),
+                ..Settings::default()
+            };
             s.agency()
         };
         let a = load(&base).unwrap();

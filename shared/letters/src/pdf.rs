@@ -98,12 +98,17 @@ const CONTINUED_TOP: f32 = PAGE_H - 62.0;
 /// The lowest baseline of the footer band (the page number).
 const PAGE_NUMBER_Y: f32 = 30.0;
 /// The QR code's side.
-const QR_SIDE: f32 = 96.0;
+const QR_SIDE: f32 = 88.0;
 /// The emblem's height in the letterhead.
 const EMBLEM_H: f32 = 62.0;
 
 fn leading(size: f32) -> f32 {
     size * 1.4
+}
+
+/// The leading of lists and table rows.
+fn tight(size: f32) -> f32 {
+    size * 1.3
 }
 
 /// A line of text as it was placed (page index from 0; the baseline's left end).
@@ -304,7 +309,7 @@ impl Writer {
                     self.text_at(x, self.y, &format!("{}.", i + 1), size, Weight::Regular);
                 }
                 self.text_at(x + indent, self.y, line, size, Weight::Regular);
-                self.y -= leading(size);
+                self.y -= tight(size);
             }
         }
     }
@@ -318,7 +323,7 @@ impl Writer {
                     .len()
             })
             .sum();
-        lines as f32 * leading(size)
+        lines as f32 * tight(size)
     }
 
     fn rule(&mut self, width: f32) {
@@ -347,7 +352,7 @@ impl Writer {
             if let Some(v) = values.get(i) {
                 self.text_at(col, self.y, v, size, Weight::Bold);
             }
-            self.y -= leading(size);
+            self.y -= tight(size);
         }
     }
 
@@ -536,7 +541,7 @@ fn letterhead(w: &mut Writer, a: &Agency) {
     w.rule(1.6);
     w.y -= 3.0;
     w.rule(0.5);
-    w.y -= 26.0;
+    w.y -= 18.0;
 }
 
 /// The footer band's lines (the permit's footer), wrapped.
@@ -601,18 +606,26 @@ fn signature_lines(d: &LetterData<'_>, w: &Writer, col_w: f32) -> Vec<(f32, Weig
     for l in w.wrap(&format!("{position},"), 9.5, Weight::Bold, col_w) {
         out.push((9.5, Weight::Bold, l));
     }
-    // The position's lines are reserved for the longest designation ("Plh."/"Plt."), so that a
-    // draft and its signed letter take the same height whoever signs.
-    let reserved = w
-        .wrap(
-            &format!("Plt. {},", a.head_position.to_uppercase()),
-            9.5,
-            Weight::Bold,
-            col_w,
-        )
-        .len()
+    // The position's and the name's lines are reserved for the longest of the agency's
+    // officials (with their "Plt."/"Plh."), so that a draft and its signed letter take the same
+    // height whoever of them signs.
+    let wrapped = |text: &str, size: f32| w.wrap(text, size, Weight::Bold, col_w).len();
+    let head = a.head_position.to_uppercase();
+    let reserved = a
+        .officials
+        .iter()
+        .map(|o| wrapped(&format!("{},", o.position(&head)), 9.5))
+        .max()
+        .unwrap_or(0)
         .max(out.len() - 1);
     let position_pad = reserved - (out.len() - 1);
+    let name_reserve = a
+        .officials
+        .iter()
+        .map(|o| wrapped(&o.name, 11.0))
+        .max()
+        .unwrap_or(1)
+        .max(1);
     out.push((6.0 / 1.4, Weight::Regular, String::new()));
     let (sign1, sign2, name, rank, nip) = match &d.signature {
         Some(s) => (
@@ -642,9 +655,8 @@ fn signature_lines(d: &LetterData<'_>, w: &Writer, col_w: f32) -> Vec<(f32, Weig
     }
     out.push((9.5, Weight::Regular, rank));
     out.push((9.5, Weight::Regular, nip));
-    // The reserve, below the block: two lines for the name (as for the longest names the
-    // directory holds) and the position's lines.
-    for _ in name_lines..2 {
+    // The reserve, below the block.
+    for _ in name_lines..name_reserve {
         out.push((11.0, Weight::Bold, String::new()));
     }
     for _ in 0..position_pad {
@@ -653,7 +665,7 @@ fn signature_lines(d: &LetterData<'_>, w: &Writer, col_w: f32) -> Vec<(f32, Weig
     out
 }
 
-/// The left column below the QR code: what it is for, and the link.
+/// Beside the QR code: what it is for, and the link.
 fn qr_caption(d: &LetterData<'_>, w: &Writer, width: f32) -> Vec<String> {
     let mut lines = w.wrap(
         "Pindai kode QR untuk memeriksa keaslian dokumen ini:",
@@ -665,11 +677,7 @@ fn qr_caption(d: &LetterData<'_>, w: &Writer, width: f32) -> Vec<String> {
         Some(s) => s.verify_url.to_string(),
         None => "(kode QR dan tautan verifikasi dicantumkan saat penandatanganan)".to_string(),
     };
-    let mut link_lines = w.wrap(&link, 8.5, Weight::Regular, width);
-    // Reserved: two lines of link (a verification address fits in them).
-    while link_lines.len() < 2 {
-        link_lines.push(String::new());
-    }
+    let link_lines = w.wrap(&link, 8.5, Weight::Regular, width);
     lines.extend(link_lines);
     lines
 }
@@ -677,20 +685,21 @@ fn qr_caption(d: &LetterData<'_>, w: &Writer, width: f32) -> Vec<String> {
 /// The signature block (right), the QR code (left) and the tembusan below them, kept together
 /// on the letter's last page.
 fn signature_block(w: &mut Writer, d: &LetterData<'_>) -> Result<(), PdfError> {
-    let col = PAGE_W / 2.0 + 20.0;
+    let col = PAGE_W / 2.0 - 5.0;
     let col_w = PAGE_W - MARGIN - col;
-    let caption_w = col - 16.0 - MARGIN;
+    // The QR code on the left, what it is for and its link beside it.
+    let caption_x = MARGIN + QR_SIDE + 8.0;
+    let caption = qr_caption(d, w, col - 12.0 - caption_x);
     let right = signature_lines(d, w, col_w);
-    let caption = qr_caption(d, w, caption_w);
     let right_h: f32 = right.iter().map(|(s, _, _)| leading(*s)).sum();
-    let left_h = 10.0 + QR_SIDE + 8.0 + caption.len() as f32 * leading(8.5);
+    let left_h = (10.0 + QR_SIDE).max(caption.len() as f32 * leading(8.5));
     let tembusan = &d.text.tembusan;
     let tembusan_h = if tembusan.is_empty() {
         0.0
     } else {
-        12.0 + leading(9.5) + w.numbered_height(MARGIN, tembusan, 9.0)
+        8.0 + leading(9.5) + w.numbered_height(MARGIN, tembusan, 9.0)
     };
-    w.y -= 6.0;
+    w.y -= 4.0;
     w.keep(right_h.max(left_h) + tembusan_h);
     let top = w.y;
     let mut y = top;
@@ -705,16 +714,14 @@ fn signature_block(w: &mut Writer, d: &LetterData<'_>) -> Result<(), PdfError> {
         Some(s) => w.qr(s.verify_url, MARGIN, qr_y, QR_SIDE)?,
         None => w.qr_placeholder(MARGIN, qr_y, QR_SIDE),
     }
-    let mut cy = qr_y - 8.0 - 8.5;
+    let mut cy = top;
     for l in &caption {
-        if !l.is_empty() {
-            w.text_at(MARGIN, cy, l, 8.5, Weight::Regular);
-        }
+        w.text_at(caption_x, cy, l, 8.5, Weight::Regular);
         cy -= leading(8.5);
     }
     w.y = top - right_h.max(left_h);
     if !tembusan.is_empty() {
-        w.y -= 12.0;
+        w.y -= 8.0;
         w.text_at(MARGIN, w.y, "Tembusan:", 9.5, Weight::Regular);
         w.y -= leading(9.5);
         w.numbered(MARGIN, tembusan, 9.0);
@@ -735,10 +742,10 @@ fn layout_letter(d: &LetterData<'_>) -> Result<Writer, PdfError> {
         .as_ref()
         .map_or("(diberikan saat penandatanganan)", |s| s.number);
     w.line(&format!("Nomor: {number}"), 10.5, Weight::Regular);
-    w.y -= 14.0;
+    w.y -= 10.0;
     if !t.dasar_hukum.is_empty() {
-        w.paragraph_at(MARGIN, TEXT_W, "Dasar hukum:", 10.0, Weight::Bold);
-        w.numbered(MARGIN, &t.dasar_hukum, 10.0);
+        w.paragraph_at(MARGIN, TEXT_W, "Dasar hukum:", 9.5, Weight::Bold);
+        w.numbered(MARGIN, &t.dasar_hukum, 9.5);
         w.y -= 8.0;
     }
     w.paragraph(&t.opening, 10.5);

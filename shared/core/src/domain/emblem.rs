@@ -115,7 +115,7 @@ impl Emblem {
                 )));
             }
         };
-        if colour == 3 && (palette.is_empty() || palette.len() % 3 != 0) {
+        if colour == 3 && (palette.is_empty() || !palette.len().is_multiple_of(3)) {
             return Err(bad("a palette image without a valid PLTE chunk"));
         }
         let (w, hgt) = (width as usize, height as usize);
