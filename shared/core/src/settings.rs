@@ -261,7 +261,9 @@ pub struct Settings {
     pub roles_file: Option<PathBuf>,
     /// `PD_RETENTION_FILE` (default: `infra/config/retention.json`).
     pub retention_file: Option<PathBuf>,
-    /// `PD_AGENCY_FILE`: the letterhead and contacts (default: DPMPTSP Kota Bontang).
+    /// `PD_AGENCY_FILE`: the letterhead, contacts, the officials who sign letters (NIP, golongan,
+    /// Plt./Plh.) and the emblem (default: DPMPTSP Kota Bontang, the demo's head, the shipped
+    /// emblem).
     pub agency_file: Option<PathBuf>,
     /// `PD_COMPLAINT_POW_BITS` (default 18, 0–26): the proof of work an anonymous complaint
     /// carries, in leading zero bits of SHA-256 (`domain::complaints::abuse`).
