@@ -1,9 +1,17 @@
 //! The documents of a case as PDFs: the letter (a permit's grant or refusal, SOP m–p of the
-//! seed) — A4, the agency's letterhead, the case's facts, the decision, the signature block and,
-//! once signed, a QR code to the public verification page — and the bill (SKRD) of a permit with
-//! a retribution. The texts come from the permit's templates (`domain::documents`). Text is set
-//! in Liberation Sans (SIL OFL 1.1, `assets/fonts/`), embedded as subsets with a ToUnicode map so
-//! that the text can be searched and extracted.
+//! seed) — A4, the agency's letterhead with its emblem, the number, the dasar hukum, the case's
+//! facts, the decision (for a refusal its reasons and the right to object), the signature block
+//! (position with "Plt."/"Plh.", name, pangkat/golongan, NIP), once signed a QR code to the public
+//! verification page, and the tembusan: the parts of a naskah dinas in Permendagri 1/2023 — and
+//! the bill (SKRD) of a permit with a retribution. The texts come from the permit's templates
+//! (`domain::documents`). Text is set in Liberation Sans (SIL OFL 1.1, `assets/fonts/`), embedded
+//! as subsets with a ToUnicode map so that the text can be searched and extracted.
+//!
+//! Any length: every line is wrapped inside the side margins (a word longer than a line is cut),
+//! the text flows onto further pages, each page says "Halaman i dari n", and the signature block,
+//! the QR code and the tembusan are kept together on the last page. A draft is laid out line for
+//! line as its signed letter: its marks sit outside the flow (the top band) and its placeholders
+//! take the signed block's height, reserved for the longest of the agency's officials.
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -338,8 +346,10 @@ impl Writer {
     /// A label/value table row; label and value wrap in their columns, line by line across a
     /// page break.
     fn row(&mut self, label: &str, value: &str, size: f32) {
-        let col = MARGIN + 175.0;
-        let labels = self.wrap(label, size, Weight::Regular, col - 12.0 - (MARGIN + 18.0));
+        // The label column holds the catalogue's longest labels on one line at 10 pt
+        // ("Izin Operasional Kantor Cabang", "Alamat Kantor Cabang Pembantu"); a longer one wraps.
+        let col = MARGIN + 188.0;
+        let labels = self.wrap(label, size, Weight::Regular, col - 14.0 - (MARGIN + 18.0));
         let values = self.wrap(value, size, Weight::Bold, PAGE_W - MARGIN - col);
         for i in 0..labels.len().max(values.len()).max(1) {
             self.keep(0.0);
