@@ -862,3 +862,54 @@ async fn a_refusal_at_every_limit_stays_inside_the_page_and_signs_on_its_last() 
     );
     assert!(draft_text.contains("NIP (…)") && !draft_text.contains("19700312"));
 }
+
+/// An acting official signs: "Plh." before the position on the letter and on the verification
+/// page, with the official's own rank and NIP from the agency file (`PD_AGENCY_FILE`).
+#[tokio::test]
+async fn an_acting_official_signs_as_plh_with_their_own_rank_and_nip() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("agency.json");
+    std::fs::write(
+        &file,
+        json!({
+            "name": "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
+            "government": "Pemerintah Kota Bontang", "address": "Jl. Awang Long No. 1, Bontang 75311",
+            "phone": "(0548) 20594", "fax": "(0548) 20598",
+            "website": "dpmptsp.bontangkota.go.id", "email": "dpmptsp@bontangkota.go.id",
+            "officials": [{"name": "Ahmad Yani", "nip": "19711224 200003 1 002",
+                           "golongan": "IV/b", "acting": "plh"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let app = TestApp::spawn_with_env(vec![(
+        "PD_AGENCY_FILE".into(),
+        file.to_str().unwrap().into(),
+    )])
+    .await;
+    let id = submitted_case(&app, "pemohon").await;
+    let c = to_signature(&app, &id, "grant").await;
+    let doc_id = c["letter"]["signed"]["document_id"].as_str().unwrap();
+    let t = app.login("pemohon").await;
+    let (_, dl) = app
+        .get(Some(&t), &format!("/cases/{id}/letter/download"))
+        .await;
+    let (_, _, pdf) = fetch(&app, dl["url"].as_str().unwrap()).await;
+    let p = dir.path().join("surat.pdf");
+    std::fs::write(&p, &pdf).unwrap();
+    let text = flat_text(&p);
+    for expected in [
+        "Plh. KEPALA DINAS PENANAMAN MODAL",
+        "Pembina Tingkat I (IV/b)",
+        "NIP 19711224 200003 1 002",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(!text.contains("19700312"), "not the default head's NIP");
+    let (_, v) = app.get(None, &format!("/verify/{doc_id}")).await;
+    assert_eq!(
+        v["position"],
+        "Plh. Kepala Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Bontang",
+        "{v}"
+    );
+}
