@@ -34,9 +34,25 @@ fn run(cmd: &str, args: &[&str]) -> String {
 }
 
 async fn to_signature(app: &TestApp, id: &str, recommendation: &str) -> Value {
+    to_signature_because(
+        app,
+        id,
+        recommendation,
+        "Tingkat kesehatan koperasi belum memenuhi syarat.",
+    )
+    .await
+}
+
+/// [`to_signature`] with this reason for a refusal.
+async fn to_signature_because(
+    app: &TestApp,
+    id: &str,
+    recommendation: &str,
+    reason: &str,
+) -> Value {
     let mut rec = json!({"outcome": recommendation, "recommendation_number": "500/077/DKUMP/2026", "recommendation_date": today().to_string()});
     if recommendation == "refuse" {
-        rec["reason"] = json!("Tingkat kesehatan koperasi belum memenuhi syarat.");
+        rec["reason"] = json!(reason);
     }
     for (u, st, body) in [
         (
@@ -139,10 +155,21 @@ async fn the_signed_letter_is_a_real_pdf_with_a_verifiable_signature_and_qr() {
         "500/077/DKUMP/2026",
         "Ditandatangani secara elektronik",
         "Ahmad Yani",
+        "Pembina Utama Muda (IV/c)",
+        "NIP 19700312 199503 1 004",
         "telah memenuhi komitmen",
+        "Dasar hukum:",
+        "Undang-Undang Nomor 25 Tahun 1992 tentang Perkoperasian",
+        "Tembusan:",
+        "Wali Kota Bontang (sebagai laporan)",
+        "Halaman 1 dari 1",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
+    assert!(
+        !text.contains("keberatan"),
+        "a grant has no right to object"
+    );
 
     // The QR code on the rendered page opens the verification URL.
     let png = dir.path().join("page");
@@ -375,6 +402,16 @@ async fn a_refusal_letter_is_signed_too() {
         text.contains("DITOLAK")
             && text.contains("Tingkat kesehatan koperasi belum memenuhi syarat.")
     );
+    let flat = flat_text(&p);
+    for expected in [
+        "Hak mengajukan keberatan:",
+        "21 (dua puluh satu) hari kerja",
+        "NIP 19700312 199503 1 004",
+        "Tembusan:",
+        "Dasar hukum:",
+    ] {
+        assert!(flat.contains(expected), "missing {expected:?} in:\n{flat}");
+    }
     let (_, v) = app.get(None, &format!("/verify/{doc_id}")).await;
     assert_eq!(
         (v["status"].as_str(), v["decision"].as_str()),
@@ -584,5 +621,295 @@ async fn pades_letter_validates(app: &TestApp) {
     assert!(
         html.contains("Cap waktu (RFC 3161)") && html.contains("PAdES B-T"),
         "{html}"
+    );
+}
+
+/// One word of `pdftotext -bbox`: its page (from 1), text and box (points, y from the top).
+#[derive(Debug, Clone, PartialEq)]
+struct Word {
+    page: usize,
+    text: String,
+    x_min: f64,
+    y_min: f64,
+    x_max: f64,
+    y_max: f64,
+}
+
+/// The pages' sizes and the words of `pdftotext -bbox` output.
+fn bbox_words(pdf: &Path) -> (Vec<(f64, f64)>, Vec<Word>) {
+    let html = run("pdftotext", &["-bbox", pdf.to_str().unwrap(), "-"]);
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        let end = at + tag[at..].find('"').unwrap();
+        tag[at..end].parse().unwrap()
+    };
+    let (mut pages, mut words) = (vec![], vec![]);
+    for line in html.lines().map(str::trim) {
+        if line.starts_with("<page ") {
+            pages.push((attr(line, "width"), attr(line, "height")));
+        } else if line.starts_with("<word ") {
+            let open = line.find('>').unwrap();
+            let close = line.rfind("</word>").unwrap();
+            words.push(Word {
+                page: pages.len(),
+                text: line[open + 1..close]
+                    .replace("&amp;", "&")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&quot;", "\"")
+                    .replace("&apos;", "'"),
+                x_min: attr(line, "xMin"),
+                y_min: attr(line, "yMin"),
+                x_max: attr(line, "xMax"),
+                y_max: attr(line, "yMax"),
+            });
+        }
+    }
+    (pages, words)
+}
+
+/// `pdftotext` of the whole file with its white space collapsed (wrapped lines read as one).
+fn flat_text(pdf: &Path) -> String {
+    run("pdftotext", &[pdf.to_str().unwrap(), "-"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Issue 15 items 4 and 5: a refusal with the longest reason a decision takes (2,000
+/// characters, `domain::actions`) and every application field at its maximum length flows onto
+/// more pages; every word stays inside the page's margins (62 pt each side, A4); the signature
+/// block, the QR code and the tembusan are together on the last page; the letter carries the
+/// signer's rank and NIP, the tembusan, the dasar hukum and the right to object; the draft
+/// reviewed at n, o and p breaks its pages where the signed letter does.
+#[tokio::test]
+async fn a_refusal_at_every_limit_stays_inside_the_page_and_signs_on_its_last() {
+    let app = TestApp::spawn().await;
+    let fill = |unit: &str, n: usize| -> String {
+        let s: String = unit
+            .repeat(n / unit.chars().count() + 1)
+            .chars()
+            .take(n)
+            .collect();
+        s.trim_end().to_string() + &"x".repeat(n - s.trim_end().chars().count())
+    };
+    let mut a = application();
+    a["cooperative_name"] = json!(fill("Koperasi Simpan Pinjam Sejahtera Bersama ", 200));
+    // A reference is one long word: it must be cut, not run off the page.
+    a["legal_entity_number"] = json!(fill(&format!("AHU-{}", "0123456789".repeat(10)), 100));
+    a["oss_reference"] = json!(fill(&format!("I-{}", "2026112600".repeat(10)), 100));
+    a["branch"]["address"] = json!(fill("Jl. Bhayangkara No. 10, Bontang Utara ", 300));
+    a["branch"]["operating_permit_number"] = json!(fill("503/112/DPMPTSP/2024/", 100));
+    a["cash_office"]["address"] = json!(fill("Jl. Ahmad Yani No. 5, Bontang Selatan ", 300));
+    a["cash_office"]["head_name"] = json!(fill("Rahmat Hidayat Nugraha Pratama ", 120));
+    let id = submitted_case_of(&app, "pemohon", a).await;
+    let sentence = "Tingkat kesehatan koperasi belum memenuhi syarat menurut hasil pemeriksaan. ";
+    // A 132-character word first, then sentences up to 2,000 characters.
+    let reason = format!(
+        "{} {}",
+        "Laporankeuangantahunan".repeat(6),
+        fill(sentence, 2000 - 133)
+    );
+    assert_eq!(reason.chars().count(), 2000);
+    let c = to_signature_because(&app, &id, "refuse", &reason).await;
+    assert_eq!(c["status"]["code"], "refused", "{c}");
+
+    let t = app.login("pemohon").await;
+    let (_, dl) = app
+        .get(Some(&t), &format!("/cases/{id}/letter/download"))
+        .await;
+    let (s, _, pdf) = fetch(&app, dl["url"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tolak.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+
+    // Every word inside the margins, on every page.
+    let (pages, words) = bbox_words(&file);
+    let n = pages.len();
+    assert!(
+        n >= 2,
+        "a letter at every limit takes more than one page: {n}"
+    );
+    let margin = 62.0;
+    for w in &words {
+        let (width, height) = pages[w.page - 1];
+        assert!(
+            w.x_min >= margin - 1.0
+                && w.x_max <= width - margin + 1.0
+                && w.y_min >= 20.0
+                && w.y_max <= height - 20.0,
+            "outside the margins of a {width}×{height} page: {w:?}"
+        );
+    }
+    // The signature block and the tembusan on the last page, and nowhere else.
+    let on = |text: &str| -> Vec<usize> {
+        words
+            .iter()
+            .filter(|w| w.text == text)
+            .map(|w| w.page)
+            .collect()
+    };
+    for word in ["Ditandatangani", "NIP", "(IV/c)", "Tembusan:"] {
+        assert_eq!(on(word), vec![n], "{word}");
+    }
+    assert_eq!(on("Halaman").len(), n, "a page number on every page");
+    // The QR code: decoded on the last page, on no other.
+    let doc_id = c["letter"]["signed"]["document_id"].as_str().unwrap();
+    for page in 1..=n {
+        let prefix = dir.path().join(format!("p{page}"));
+        let p = page.to_string();
+        run(
+            "pdftoppm",
+            &[
+                "-png",
+                "-r",
+                "150",
+                "-f",
+                &p,
+                "-l",
+                &p,
+                "-singlefile",
+                file.to_str().unwrap(),
+                prefix.to_str().unwrap(),
+            ],
+        );
+        let png = format!("{}.png", prefix.display());
+        let out = Command::new(tool("zbarimg"))
+            .args(["-q", "--raw", &png])
+            .output()
+            .unwrap();
+        let qr = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if page == n {
+            assert_eq!(qr, format!("{}/verify/{doc_id}", app.api));
+        } else {
+            assert_eq!(qr, "", "no QR code on page {page}");
+        }
+    }
+
+    // What the letter says: the Tata Naskah Dinas parts and the whole reason.
+    let text = flat_text(&file);
+    for expected in [
+        "SURAT PENOLAKAN PERMOHONAN",
+        "Dasar hukum:",
+        "Undang-Undang Nomor 25 Tahun 1992 tentang Perkoperasian",
+        "Undang-Undang Nomor 30 Tahun 2014 tentang Administrasi Pemerintahan",
+        "Hak mengajukan keberatan:",
+        "mengajukan keberatan secara tertulis kepada Kepala Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Bontang paling lama 21 (dua puluh satu) hari kerja",
+        "Pasal 75 dan Pasal 77 Undang-Undang Nomor 30 Tahun 2014",
+        "KEPALA DINAS PENANAMAN MODAL DAN PELAYANAN TERPADU SATU PINTU KOTA BONTANG,",
+        "Ahmad Yani",
+        "Pembina Utama Muda (IV/c)",
+        "NIP 19700312 199503 1 004",
+        "Tembusan:",
+        "Kepala Dinas Koperasi, Usaha Kecil Menengah, dan Perdagangan Kota Bontang",
+        "Wali Kota Bontang (sebagai laporan)",
+        &format!("Halaman 1 dari {n}"),
+        &format!("Halaman {n} dari {n}"),
+        sentence.trim(),
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let sentences = text.matches(sentence.trim()).count();
+    assert_eq!(sentences, (2000 - 133) / sentence.len(), "the whole reason");
+
+    // The draft the heads reviewed: the same pages, every line of the flow where the signed
+    // letter has it (the draft mark in the top band and the number line aside).
+    let kasi = app.login("kasi").await;
+    let (s, d) = app
+        .get(
+            Some(&kasi),
+            &format!("/cases/{id}/letter/drafts/2/download"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let (_, _, draft) = fetch(&app, d["url"].as_str().unwrap()).await;
+    let draft_file = dir.path().join("draf.pdf");
+    std::fs::write(&draft_file, &draft).unwrap();
+    let (draft_pages, draft_words) = bbox_words(&draft_file);
+    assert_eq!(
+        draft_pages.len(),
+        n,
+        "the draft breaks where the letter does"
+    );
+    let number_y = |ws: &[Word]| ws.iter().find(|w| w.text == "Nomor:").unwrap().y_min;
+    let flow = |ws: &[Word]| -> Vec<(usize, String, i64, i64)> {
+        let skip = number_y(ws);
+        let block = ws
+            .iter()
+            .find(|w| w.page == n && w.text == "Bontang,")
+            .map(|w| w.y_min)
+            .unwrap();
+        ws.iter()
+            .filter(|w| w.y_min > 45.0 && (w.y_min - skip).abs() > 1.0)
+            .filter(|w| w.page < n || w.y_min < block - 1.0)
+            .map(|w| {
+                (
+                    w.page,
+                    w.text.clone(),
+                    w.x_min.round() as i64,
+                    w.y_min.round() as i64,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(flow(&draft_words), flow(&words));
+    let draft_text = flat_text(&draft_file);
+    assert_eq!(
+        draft_text.matches("DRAF VERSI 2").count(),
+        n,
+        "{draft_text}"
+    );
+    assert!(draft_text.contains("NIP (…)") && !draft_text.contains("19700312"));
+}
+
+/// An acting official signs: "Plh." before the position on the letter and on the verification
+/// page, with the official's own rank and NIP from the agency file (`PD_AGENCY_FILE`).
+#[tokio::test]
+async fn an_acting_official_signs_as_plh_with_their_own_rank_and_nip() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("agency.json");
+    std::fs::write(
+        &file,
+        json!({
+            "name": "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
+            "government": "Pemerintah Kota Bontang", "address": "Jl. Awang Long No. 1, Bontang 75311",
+            "phone": "(0548) 20594", "fax": "(0548) 20598",
+            "website": "dpmptsp.bontangkota.go.id", "email": "dpmptsp@bontangkota.go.id",
+            "officials": [{"name": "Ahmad Yani", "nip": "19711224 200003 1 002",
+                           "golongan": "IV/b", "acting": "plh"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let app = TestApp::spawn_with_env(vec![(
+        "PD_AGENCY_FILE".into(),
+        file.to_str().unwrap().into(),
+    )])
+    .await;
+    let id = submitted_case(&app, "pemohon").await;
+    let c = to_signature(&app, &id, "grant").await;
+    let doc_id = c["letter"]["signed"]["document_id"].as_str().unwrap();
+    let t = app.login("pemohon").await;
+    let (_, dl) = app
+        .get(Some(&t), &format!("/cases/{id}/letter/download"))
+        .await;
+    let (_, _, pdf) = fetch(&app, dl["url"].as_str().unwrap()).await;
+    let p = dir.path().join("surat.pdf");
+    std::fs::write(&p, &pdf).unwrap();
+    let text = flat_text(&p);
+    for expected in [
+        "Plh. KEPALA DINAS PENANAMAN MODAL",
+        "Pembina Tingkat I (IV/b)",
+        "NIP 19711224 200003 1 002",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(!text.contains("19700312"), "not the default head's NIP");
+    let (_, v) = app.get(None, &format!("/verify/{doc_id}")).await;
+    assert_eq!(
+        v["position"],
+        "Plh. Kepala Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Bontang",
+        "{v}"
     );
 }

@@ -66,3 +66,34 @@ fn a_missing_aws_setting_is_named() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_bad_agency_file_stops_the_start_naming_the_file_and_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("agency.json");
+    let agency = |nip: &str, emblem: &str| {
+        serde_json::json!({
+            "name": "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
+            "government": "Pemerintah Kota Bontang", "address": "Jl. Awang Long No. 1",
+            "phone": "(0548) 20594", "fax": "(0548) 20598",
+            "website": "dpmptsp.bontangkota.go.id", "email": "dpmptsp@bontangkota.go.id",
+            "officials": [{"name": "Ahmad Yani", "nip": nip, "golongan": "IV/c"}],
+            "emblem_file": emblem
+        })
+        .to_string()
+    };
+    std::fs::write(dir.path().join("bukan.png"), b"GIF89a").unwrap();
+    for (nip, emblem, problem) in [
+        // 31 February is no date of birth (Perka BKN 22/2007: digits 1-8).
+        ("197002311995031004", "bukan.png", "date of birth"),
+        ("197003121995031004", "bukan.png", "not a PNG"),
+    ] {
+        std::fs::write(&file, agency(nip, emblem)).unwrap();
+        let (code, stderr) = start_with(&[("PD_AGENCY_FILE", file.to_str().unwrap())]);
+        assert_ne!(code, Some(0), "{stderr}");
+        assert!(
+            stderr.contains("PD_AGENCY_FILE") && stderr.contains(problem),
+            "{problem}: {stderr}"
+        );
+    }
+}

@@ -273,7 +273,9 @@ pub struct Settings {
     pub roles_file: Option<PathBuf>,
     /// `PD_RETENTION_FILE` (default: `infra/config/retention.json`).
     pub retention_file: Option<PathBuf>,
-    /// `PD_AGENCY_FILE`: the letterhead and contacts (default: DPMPTSP Kota Bontang).
+    /// `PD_AGENCY_FILE`: the letterhead, contacts, the officials who sign letters (NIP, golongan,
+    /// Plt./Plh.) and the emblem (default: DPMPTSP Kota Bontang, the demo's head, the shipped
+    /// emblem).
     pub agency_file: Option<PathBuf>,
     /// `PD_COMPLAINT_POW_BITS` (default 18, 0–26): the proof of work an anonymous complaint
     /// carries, in leading zero bits of SHA-256 (`domain::complaints::abuse`).
@@ -693,12 +695,26 @@ impl Settings {
     }
 
     /// The agency's letterhead and contacts.
+    /// A NIP or golongan of the wrong shape (`domain::officials`), no official, or an emblem
+    /// that is not a printable PNG stops the start with a message naming the file.
     pub fn agency(&self) -> Result<Agency, BootError> {
-        match &self.agency_file {
-            Some(path) => serde_json::from_str(&read(path)?)
-                .map_err(|e| BootError(format!("PD_AGENCY_FILE {}: {e}", path.display()))),
-            None => Ok(Agency::default()),
+        let Some(path) = &self.agency_file else {
+            return Ok(Agency::default());
+        };
+        let at = |e: &dyn std::fmt::Display| {
+            BootError(format!("PD_AGENCY_FILE {}: {e}", path.display()))
+        };
+        let mut agency: Agency = serde_json::from_str(&read(path)?).map_err(|e| at(&e))?;
+        crate::domain::officials::check_officials(&agency.officials).map_err(|e| at(&e))?;
+        if let Some(file) = &agency.emblem_file {
+            let file = path.parent().map_or(file.clone(), |dir| dir.join(file));
+            let bytes = std::fs::read(&file)
+                .map_err(|e| at(&format!("emblem_file {}: {e}", file.display())))?;
+            let emblem = crate::domain::emblem::Emblem::from_png(&bytes)
+                .map_err(|e| at(&format!("emblem_file {}: {e}", file.display())))?;
+            agency.emblem = std::sync::Arc::new(emblem);
         }
+        Ok(agency)
     }
 }
 
@@ -900,5 +916,77 @@ mod tests {
             e.to_string(),
             "PD_TABLE: wajib diisi / is required and not set"
         );
+    }
+
+    #[test]
+    fn the_agency_file_gives_signers_and_emblem_and_a_bad_one_stops_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("agency.json");
+        let png = dir.path().join("lambang.png");
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../assets/emblem/lambang-default.png"
+            ),
+            &png,
+        )
+        .unwrap();
+        let base = serde_json::json!({
+            "name": "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
+            "government": "Pemerintah Kota Contoh", "address": "Jl. Contoh 1",
+            "phone": "(0000) 1", "fax": "(0000) 2", "website": "contoh.go.id",
+            "email": "dpmptsp@contoh.go.id",
+            "officials": [{"name": "Dr. Sri Wahyuni, M.Si.", "nip": "19711224 200003 2 001",
+                           "golongan": "IV/b", "acting": "plt"}],
+            "emblem_file": "lambang.png"
+        });
+        let load = |v: &serde_json::Value| {
+            std::fs::write(&file, v.to_string()).unwrap();
+            let s = Settings {
+                agency_file: Some(file.clone()),
+                ..Settings::default()
+            };
+            s.agency()
+        };
+        let a = load(&base).unwrap();
+        let o = a.official("Dr. Sri Wahyuni, M.Si.").unwrap();
+        assert_eq!(o.nip.grouped(), "19711224 200003 2 001");
+        assert_eq!(
+            o.position(&a.head_position),
+            format!("Plt. {}", a.head_position)
+        );
+        assert!(a.emblem.width > 0);
+        let cases = [
+            (
+                "/officials/0/nip",
+                serde_json::json!("19711224200003300"),
+                "18 digits",
+            ),
+            (
+                "/officials/0/golongan",
+                serde_json::json!("V/a"),
+                "golongan",
+            ),
+            ("/officials", serde_json::json!([]), "at least one official"),
+            (
+                "/emblem_file",
+                serde_json::json!("tidak-ada.png"),
+                "tidak-ada.png",
+            ),
+            (
+                "/emblem_file",
+                serde_json::json!("agency.json"),
+                "not a PNG",
+            ),
+        ];
+        for (pointer, value, expected) in cases {
+            let mut v = base.clone();
+            *v.pointer_mut(pointer).unwrap() = value;
+            let e = load(&v).unwrap_err().0;
+            assert!(
+                e.starts_with("PD_AGENCY_FILE") && e.contains(expected),
+                "{pointer}: {e}"
+            );
+        }
     }
 }

@@ -47,10 +47,14 @@ fn letter() -> Vec<u8> {
         subtitle: "IZIN PEMBUKAAN KANTOR KAS KOPERASI SIMPAN PINJAM".into(),
         opening: "Berdasarkan permohonan, dengan ini Kepala Dinas menerangkan bahwa:".into(),
         facts: vec![("Nama Koperasi".into(), "KSP Sejahtera Bersama".into())],
-        body: vec!["telah memenuhi komitmen.".into()],
+        // Long enough to take more than one page: the signature is added to a multi-page file.
+        body: vec!["telah memenuhi komitmen sesuai persyaratan yang ditetapkan. ".repeat(60)],
         closing: "Demikian surat ini dibuat untuk dipergunakan sebagaimana mestinya.".into(),
         footer: "Layanan perizinan ini tidak dipungut biaya.".into(),
         holder: "KSP Sejahtera Bersama".into(),
+        dasar_hukum: vec!["Undang-Undang Nomor 25 Tahun 1992 tentang Perkoperasian".into()],
+        tembusan: vec!["Arsip".into()],
+        objection: None,
     };
     let agency = Agency::default();
     perizinan_letters::pdf::render_letter(&LetterData {
@@ -88,6 +92,12 @@ async fn signed_letter() -> Signed {
         )
         .unwrap();
     let original = letter();
+    assert!(
+        original
+            .windows(8)
+            .any(|w| w == b"/Count 2" || w == b"/Count 3"),
+        "the letter takes more than one page"
+    );
     let signed = sign_pdf(
         &original,
         &signer,

@@ -111,6 +111,9 @@ pub async fn sign_letter(
     let id = signed_document_id(case.id, &signed.number);
     let verify_url = format!("{}/verify/{id}", s.verify_base_url.trim_end_matches('/'));
     let text = text_of(s, case, def, signed.kind)?;
+    if s.agency.official(&signed.signer.name).is_none() {
+        tracing::warn!(case_id = %case.id, "the signer is not among the agency's officials (PD_AGENCY_FILE `officials`): the letter prints no NIP or rank");
+    }
     let rendered = Bytes::from(
         renderer(s)?
             .letter(&LetterData {

@@ -269,8 +269,18 @@ async fn make_documents(
                 }
             }
             Effect::SignLetter => {
-                let (file, doc) =
-                    letters::sign_letter(s, &ch.case, def, &s.agency.head_position).await?;
+                // An acting official signs as "Plt."/"Plh." of the post (`domain::officials`).
+                let position = ch
+                    .case
+                    .letter
+                    .signed
+                    .as_ref()
+                    .and_then(|l| s.agency.official(&l.signer.name))
+                    .map_or_else(
+                        || s.agency.head_position.clone(),
+                        |o| o.position(&s.agency.head_position),
+                    );
+                let (file, doc) = letters::sign_letter(s, &ch.case, def, &position).await?;
                 if let Some(signed) = ch.case.letter.signed.as_mut() {
                     signed.document_id = Some(doc.id);
                     signed.file = Some(file);

@@ -369,7 +369,7 @@ mod tests {
         // A soft bounce is recorded but suppresses nothing and flags nothing.
         let soft = update(&d, &event(Channel::Email, "m1", Outcome::SoftBounce), now).unwrap();
         assert!(!is_suppressed(
-            &[soft.clone()],
+            std::slice::from_ref(&soft),
             Channel::Email,
             "salah@ksp.test"
         ));
@@ -386,12 +386,19 @@ mod tests {
         )
         .unwrap();
         assert!(!is_suppressed(
-            &[failed.clone()],
+            std::slice::from_ref(&failed),
             Channel::Sms,
             "+6281234567890"
         ));
         let mut later = sent(Channel::Sms, "s2", "+6281234567890", 200);
-        assert!(undelivered(&[failed.clone()], Channel::Sms, Some("+6281234567890")).is_some());
+        assert!(
+            undelivered(
+                std::slice::from_ref(&failed),
+                Channel::Sms,
+                Some("+6281234567890")
+            )
+            .is_some()
+        );
         later.status = DeliveryStatus::Delivered;
         assert_eq!(
             undelivered(&[failed, later], Channel::Sms, Some("+6281234567890")),

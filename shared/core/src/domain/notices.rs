@@ -5,12 +5,15 @@
 
 use super::case::Case;
 use super::deadlines::DeadlineState;
+use super::emblem::Emblem;
 use super::facts::CaseFacts;
+use super::officials::{Golongan, Nip, Official};
 use super::permit::template::{fill, paragraph};
 use super::permit::{PermitDef, StepCode};
 use super::roles::Role;
 use super::time::format_date_id;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Who the agency is, as its letterhead and e-mails show it (configurable per deployment;
 /// the default is the seed's DPMPTSP Kota Bontang).
@@ -29,6 +32,24 @@ pub struct Agency {
     /// Where letters are dated ("Bontang, 26 November 2026").
     #[serde(default = "default_city")]
     pub city: String,
+    /// The officials who sign letters (the head of agency, acting officials), with the NIP and
+    /// rank the signature block prints (`domain::officials`).
+    #[serde(default = "default_officials")]
+    pub officials: Vec<Official>,
+    /// The letterhead emblem, a PNG file (relative to the agency file); absent: the shipped
+    /// default (`assets/emblem/lambang-default.png`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emblem_file: Option<std::path::PathBuf>,
+    /// The decoded emblem (`Settings::agency` reads `emblem_file`).
+    #[serde(skip, default = "Emblem::default_emblem")]
+    pub emblem: Arc<Emblem>,
+}
+
+impl Agency {
+    /// The configured official whose name is `name` (the signing staff member's).
+    pub fn official(&self, name: &str) -> Option<&Official> {
+        self.officials.iter().find(|o| o.is_named(name))
+    }
 }
 
 fn default_head_position() -> String {
@@ -37,6 +58,18 @@ fn default_head_position() -> String {
 
 fn default_city() -> String {
     "Bontang".into()
+}
+
+/// The demo's head of agency (`local/demo-users.json` `kadis`): an invented NIP and rank of the
+/// right shape, to be replaced by the office's own in `PD_AGENCY_FILE`.
+fn default_officials() -> Vec<Official> {
+    vec![Official {
+        name: "Ahmad Yani".into(),
+        // Born 12 March 1970, CPNS from March 1995, male, sequence 004 (Perka BKN 22/2007).
+        nip: Nip::parse("197003121995031004").unwrap_or_else(|e| panic!("demo NIP: {e}")),
+        golongan: Golongan::parse("IV/c").unwrap_or_else(|e| panic!("demo golongan: {e}")),
+        acting: None,
+    }]
 }
 
 impl Default for Agency {
@@ -52,6 +85,9 @@ impl Default for Agency {
             email: "dpmptsp@bontangkota.go.id".into(),
             head_position: default_head_position(),
             city: default_city(),
+            officials: default_officials(),
+            emblem_file: None,
+            emblem: Emblem::default_emblem(),
         }
     }
 }

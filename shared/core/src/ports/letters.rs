@@ -11,6 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// The signature printed on the final letter.
 pub struct Signature<'a> {
     pub number: &'a str,
+    /// The signing staff member's name (from the directory); the renderer prints the NIP, rank
+    /// and any "Plt."/"Plh." of the agency's official of that name (`Agency::official`).
     pub signer: &'a str,
     pub signed_at: DateTime<Utc>,
     pub verify_url: &'a str,

@@ -437,6 +437,9 @@ mod tests {
             closing: "Demikian.".into(),
             footer: "Layanan ini tidak dipungut biaya.".into(),
             holder: "KSP Maju".into(),
+            dasar_hukum: vec![],
+            tembusan: vec!["Arsip".into()],
+            objection: None,
         };
         crate::pdf::render_letter(&LetterData {
             agency: &Agency::default(),

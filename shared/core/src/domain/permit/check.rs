@@ -576,6 +576,25 @@ pub fn problems(def: &PermitDef, roles: &Roles) -> Vec<String> {
             check_text(def, &at, &f.value, &mut p);
         }
     }
+    for d in &def.letters.dasar_hukum {
+        check_text(def, "letters.dasar_hukum", d, &mut p);
+    }
+    for t in &def.letters.tembusan {
+        check_text(def, "letters.tembusan", t, &mut p);
+    }
+    match (&def.letters.refusal, &def.letters.objection) {
+        (Some(_), None) => p.push(
+            "letters.objection: a permit that refuses must say how to object (UU 30/2014 Pasal 77)"
+                .into(),
+        ),
+        (_, Some(o)) => {
+            check_text(def, "letters.objection", &o.addressee, &mut p);
+            if o.working_days == 0 {
+                p.push("letters.objection.working_days: at least 1".into());
+            }
+        }
+        (None, None) => {}
+    }
     if let Some(b) = &def.bill {
         for f in &b.facts {
             check_text(def, "bill", &f.value, &mut p);
@@ -835,6 +854,26 @@ mod tests {
             has(&p, "unknown placeholder `{application.nama_ketua}`"),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn a_refusing_permit_says_how_to_object() {
+        let p = problems_after("kantor-kas-ksp", |v| {
+            v["letters"].as_object_mut().unwrap().remove("objection");
+            v["letters"]["tembusan"][0] = json!("{agency.kepala}");
+        });
+        assert!(has(&p, "letters.objection: a permit that refuses"), "{p:?}");
+        assert!(
+            has(
+                &p,
+                "letters.tembusan: unknown placeholder `{agency.kepala}`"
+            ),
+            "{p:?}"
+        );
+        let p = problems_after("kantor-kas-ksp", |v| {
+            v["letters"]["objection"]["working_days"] = json!(0);
+        });
+        assert!(has(&p, "working_days: at least 1"), "{p:?}");
     }
 
     #[test]

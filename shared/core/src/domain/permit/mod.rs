@@ -720,6 +720,30 @@ pub struct Letters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<LetterTemplate>,
     pub footer: String,
+    /// The letter's legal basis ("Dasar hukum"), printed after its number (Permendagri 1/2023,
+    /// the parts of a naskah dinas). Each a template.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dasar_hukum: Vec<String>,
+    /// Who receives a copy ("Tembusan"), printed below the signature. Each a template.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tembusan: Vec<String>,
+    /// The applicant's right to object to a refusal (required with `refusal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objection: Option<Objection>,
+}
+
+/// Upaya administratif against a refusal: UU 30/2014 tentang Administrasi Pemerintahan Pasal 75
+/// (keberatan and banding are the administrative remedies) and Pasal 77 ayat (1)–(2): keberatan in
+/// writing to the official who made the decision, within 21 working days of its announcement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objection {
+    /// Working days to file it (21 under UU 30/2014 Pasal 77 ayat (1)).
+    pub working_days: u32,
+    /// To whom, a template ("{agency.head_position}").
+    pub addressee: String,
+    /// Where the right comes from, as the letter cites it.
+    pub source: String,
 }
 
 impl Letters {
