@@ -881,14 +881,15 @@ pub async fn run(
     // Signed letters carry their signature inside (PAdES B-T): the local CA and timestamp
     // authority in `data/pki` (created on first start; trust `pki/ca.pem` to validate).
     let agency = ecfg.settings.agency()?;
-    ecfg.sealer = Some(Arc::new(
-        perizinan_letters::sealer::LocalPki::load_or_create(
-            &data_dir.join("pki"),
-            &agency.head_position,
-            &agency.city,
-        )
-        .map_err(|e| BootError(format!("local CA (pki): {e}")))?,
-    ));
+    let pki = perizinan_letters::sealer::LocalPki::load_or_create(
+        &data_dir.join("pki"),
+        &agency.head_position,
+        &agency.city,
+    )
+    .map_err(|e| BootError(format!("local CA (pki): {e}")))?;
+    // `POST /verify/{id}` checks an uploaded file's embedded signature against the same CA.
+    ecfg.seal_verifier = Some(Arc::new(pki.trusted_seals()));
+    ecfg.sealer = Some(Arc::new(pki));
     if let Some((external, signed, signer)) = aws {
         ecfg.external = Some(external);
         ecfg.signed = Some(signed);

@@ -593,6 +593,61 @@ async fn pades_letter_validates(app: &TestApp) {
     let (ok, out) = validate(&tampered);
     assert!(!ok && out.contains(":INVALID"), "{out}");
 
+    // POST /verify/{id} checks the uploaded file's own signature as well as its bytes.
+    let genuine = post_pdf(app, &doc_id, pdf.clone()).await;
+    assert_eq!(genuine["matches"], true, "{genuine}");
+    let e = &genuine["uploaded_embedded_signature"];
+    assert_eq!(
+        (&e["checked"], &e["valid"], &e["problem"]),
+        (&json!(true), &json!(true), &Value::Null),
+        "{genuine}"
+    );
+    assert_eq!(e["format"], "PAdES B-T");
+    assert_eq!(e["serial"], genuine["embedded_signature"]["serial"]);
+    assert!(
+        genuine["embedded_signature_label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Tanda tangan elektronik di dalam PDF sah:"),
+        "{genuine}"
+    );
+    // One changed byte: neither the bytes nor the embedded signature.
+    let changed = post_pdf(app, &doc_id, bad.clone()).await;
+    assert_eq!(changed["matches"], false, "{changed}");
+    let e = &changed["uploaded_embedded_signature"];
+    assert_eq!(
+        (&e["valid"], &e["problem"]),
+        (&json!(false), &json!("digest_mismatch")),
+        "{changed}"
+    );
+    assert!(
+        changed["embedded_signature_label"]
+            .as_str()
+            .unwrap()
+            .contains("TIDAK SAH: Isi berkas telah diubah"),
+        "{changed}"
+    );
+    // A letter sealed by another deployment (its own local CA and TSA): a valid signature that
+    // this deployment does not trust.
+    let foreign = foreign_sealed_letter(dir.path()).await;
+    let other = post_pdf(app, &doc_id, foreign).await;
+    let e = &other["uploaded_embedded_signature"];
+    assert_eq!(
+        (&other["matches"], &e["valid"], &e["problem"]),
+        (&json!(false), &json!(false), &json!("untrusted")),
+        "{other}"
+    );
+    assert_eq!(
+        e["format"], "PAdES B-T",
+        "its facts are still read: {other}"
+    );
+    // A file without a signature inside.
+    let plain = post_pdf(app, &doc_id, b"%PDF-1.7\n%%EOF\n".to_vec()).await;
+    assert_eq!(
+        plain["uploaded_embedded_signature"]["problem"], "malformed",
+        "{plain}"
+    );
+
     // The verification page: the certificate and the timestamp of the embedded signature.
     let (s, v) = app.get(None, &format!("/verify/{doc_id}")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -622,6 +677,64 @@ async fn pades_letter_validates(app: &TestApp) {
         html.contains("Cap waktu (RFC 3161)") && html.contains("PAdES B-T"),
         "{html}"
     );
+}
+
+/// `POST /verify/{doc_id}` with `pdf`: the answer (200).
+async fn post_pdf(app: &TestApp, doc_id: &str, pdf: Vec<u8>) -> Value {
+    let r = app
+        .http
+        .post(format!("{}/verify/{doc_id}", app.api))
+        .header("content-type", "application/pdf")
+        .body(pdf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+/// A letter rendered and sealed (PAdES B-T) by another deployment: its own key, local CA and
+/// timestamp authority under `dir/elsewhere`.
+async fn foreign_sealed_letter(dir: &Path) -> Vec<u8> {
+    use perizinan::domain::documents::LetterText;
+    use perizinan::domain::notices::Agency;
+    use perizinan::ports::letters::{LetterData, LetterSealer};
+    let home = dir.join("elsewhere");
+    std::fs::create_dir_all(&home).unwrap();
+    let signer =
+        perizinan_embedded::signer_local::LocalSigner::open_or_create(&home.join("key.pem"))
+            .unwrap();
+    let pki = perizinan_letters::sealer::LocalPki::load_or_create(
+        &home.join("pki"),
+        "Kepala Dinas",
+        "Bontang",
+    )
+    .unwrap();
+    let text = LetterText {
+        title: "SURAT PEMENUHAN KOMITMEN".into(),
+        subtitle: "IZIN PEMBUKAAN KANTOR KAS KOPERASI SIMPAN PINJAM".into(),
+        opening: "Berdasarkan permohonan:".into(),
+        facts: vec![("Nama Koperasi".into(), "KSP Lain".into())],
+        body: vec!["telah memenuhi komitmen.".into()],
+        closing: "Demikian.".into(),
+        footer: "Layanan ini tidak dipungut biaya.".into(),
+        holder: "KSP Lain".into(),
+        dasar_hukum: vec![],
+        tembusan: vec!["Arsip".into()],
+        objection: None,
+    };
+    let pdf = perizinan_letters::pdf::render_letter(&LetterData {
+        agency: &Agency::default(),
+        text: &text,
+        date: "2026-11-26".parse().unwrap(),
+        draft_version: None,
+        signature: None,
+    })
+    .unwrap();
+    pki.seal(&pdf, &signer, chrono::Utc::now(), "Kepala Dinas", "Uji")
+        .await
+        .unwrap()
+        .pdf
 }
 
 /// One word of `pdftotext -bbox`: its page (from 1), text and box (points, y from the top).

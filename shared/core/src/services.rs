@@ -39,6 +39,7 @@ pub struct ServicesBuilder {
     catalogue: Option<(Arc<Catalogue>, Arc<Calendar>)>,
     renderer: Option<Arc<dyn LetterRenderer>>,
     sealer: Option<Arc<dyn crate::ports::LetterSealer>>,
+    seal_verifier: Option<Arc<dyn crate::ports::SealVerifier>>,
     directory: StaticDirectory,
     agency: Agency,
     retention: crate::domain::privacy::RetentionPolicy,
@@ -89,6 +90,12 @@ impl ServicesBuilder {
     /// Embeds a signature in each signed letter (PAdES; the runner's local CA and TSA).
     pub fn sealer(mut self, sealer: Arc<dyn crate::ports::LetterSealer>) -> Self {
         self.sealer = Some(sealer);
+        self
+    }
+
+    /// Checks the signature embedded in an uploaded PDF (`POST /verify/{id}`).
+    pub fn seal_verifier(mut self, verifier: Arc<dyn crate::ports::SealVerifier>) -> Self {
+        self.seal_verifier = Some(verifier);
         self
     }
 
@@ -153,6 +160,7 @@ impl ServicesBuilder {
             signer: p.signer,
             renderer: self.renderer,
             sealer: self.sealer,
+            seal_verifier: self.seal_verifier,
             verify_base_url: self.verify_base_url,
             mailer: p.mailer,
             sms: p.sms,
@@ -191,6 +199,10 @@ pub struct Services {
     /// Embeds the signature in signed letters (PAdES B-T). Without one a letter is signed beside
     /// the file only (the record's detached signature, checked on `/verify`).
     pub sealer: Option<Arc<dyn crate::ports::LetterSealer>>,
+    /// Checks the signature embedded in an uploaded PDF against the certificates the deployment
+    /// trusts (`POST /verify/{id}`; the verify function and the runner). Without one the answer
+    /// says the embedded signature was not checked.
+    pub seal_verifier: Option<Arc<dyn crate::ports::SealVerifier>>,
     /// Public base URL of the verification endpoint (`…/verify/{id}` is what the QR encodes).
     pub verify_base_url: String,
     pub mailer: Arc<dyn Mailer>,
@@ -259,6 +271,7 @@ impl Services {
             catalogue: None,
             renderer: None,
             sealer: None,
+            seal_verifier: None,
             directory: StaticDirectory::default(),
             agency: Agency::default(),
             retention: crate::domain::privacy::RetentionPolicy::shipped(),
@@ -281,6 +294,12 @@ impl Services {
     /// These services with `sealer` embedding the signature in signed letters.
     pub fn with_sealer(mut self, sealer: Arc<dyn crate::ports::LetterSealer>) -> Self {
         self.sealer = Some(sealer);
+        self
+    }
+
+    /// These services with `verifier` checking the signatures embedded in uploaded PDFs.
+    pub fn with_seal_verifier(mut self, verifier: Arc<dyn crate::ports::SealVerifier>) -> Self {
+        self.seal_verifier = Some(verifier);
         self
     }
 

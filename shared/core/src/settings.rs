@@ -12,6 +12,7 @@
 //! - how it serves: `PD_PORTAL_URL`, `PD_VERIFY_BASE_URL`, `PD_MAIL_FROM`, `PD_ROLE_MAILBOXES`,
 //!   `PD_STAFF_NOTICES`, `PD_MALWARE_SCAN`, `PD_IDEMPOTENCY_LOCK_SECONDS`,
 //!   `PD_COMPLAINT_POW_BITS`, `PD_COMPLAINT_KEY`, `PD_ORIGIN_SECRET`, `PD_AUDIT_KEY`;
+//! - the stack's sealed letters: `PD_SIGNER_CERT_CHAIN`, `PD_TSA_URL`, `PD_TSA_CA_CERTS`;
 //! - the runner's own ([`RunnerSettings`]) and the tests' fault layer ([`FaultSettings`]).
 
 use crate::catalogue::{Catalogue, Checks};
@@ -149,6 +150,15 @@ pub struct AwsSettings {
     pub complaint_state_machine_arn: Option<String>,
     /// `PD_S3_PATH_STYLE=true` for S3-compatible endpoints such as moto.
     pub s3_path_style: bool,
+    /// `PD_SIGNER_CERT_CHAIN` (PEM): the certificate issued for the KMS signing key, then its
+    /// CA chain (in the stack from an SSM parameter). With `PD_TSA_URL` the sign function seals
+    /// letters (PAdES B-T); the verify function trusts the chain's CA certificates.
+    pub signer_cert_chain: Option<String>,
+    /// `PD_TSA_URL`: an RFC 3161 timestamp authority over HTTP(S), for the sealed letters.
+    pub tsa_url: Option<String>,
+    /// `PD_TSA_CA_CERTS` (PEM, optional): the CA certificates the TSA's certificate chains to,
+    /// when they are not the signer's chain (a public TSA), trusted by the verify function.
+    pub tsa_ca_certs: Option<String>,
 }
 
 /// A required AWS setting: its value, or an error naming it.
@@ -404,6 +414,15 @@ impl Settings {
                 })
                 .transpose()?,
             sms_delivery_role_arn: get("PD_SMS_DELIVERY_ROLE_ARN"),
+            signer_cert_chain: get("PD_SIGNER_CERT_CHAIN")
+                .map(|v| pem("PD_SIGNER_CERT_CHAIN", v))
+                .transpose()?,
+            tsa_url: get("PD_TSA_URL")
+                .map(|v| url("PD_TSA_URL", v))
+                .transpose()?,
+            tsa_ca_certs: get("PD_TSA_CA_CERTS")
+                .map(|v| pem("PD_TSA_CA_CERTS", v))
+                .transpose()?,
         };
         if let Some(d) = path("PD_DATA_DIR") {
             s.data_dir = d;
@@ -721,6 +740,19 @@ impl Settings {
 fn read(path: &Path) -> Result<String, BootError> {
     std::fs::read_to_string(path)
         .map_err(|e| BootError(format!("cannot read {}: {e}", path.display())))
+}
+
+/// PEM certificates (only their framing is checked here; the letters crate parses them).
+fn pem(variable: &'static str, v: String) -> Result<String, SettingError> {
+    if v.contains("-----BEGIN CERTIFICATE-----") {
+        Ok(v)
+    } else {
+        Err(SettingError::new(
+            variable,
+            "bukan sertifikat PEM (-----BEGIN CERTIFICATE-----)",
+            "not PEM certificates (-----BEGIN CERTIFICATE-----)",
+        ))
+    }
 }
 
 fn url(variable: &'static str, v: String) -> Result<String, SettingError> {

@@ -50,6 +50,9 @@ pub struct EmbeddedConfig {
     pub renderer: Option<Arc<dyn perizinan::ports::LetterRenderer>>,
     /// Embeds the signature in signed letters (the letters crate's local CA and TSA).
     pub sealer: Option<Arc<dyn perizinan::ports::LetterSealer>>,
+    /// Checks the signatures embedded in uploaded PDFs (the letters crate's, trusting the local
+    /// CA).
+    pub seal_verifier: Option<Arc<dyn perizinan::ports::SealVerifier>>,
 }
 
 impl EmbeddedConfig {
@@ -72,6 +75,7 @@ impl EmbeddedConfig {
             signer: None,
             renderer: None,
             sealer: None,
+            seal_verifier: None,
         }
     }
 }
@@ -344,6 +348,9 @@ impl Embedded {
         }
         if let Some(r) = cfg.sealer {
             builder = builder.sealer(r);
+        }
+        if let Some(v) = cfg.seal_verifier {
+            builder = builder.seal_verifier(v);
         }
         if let Some(r) = cfg.renderer {
             builder = builder.renderer(r);

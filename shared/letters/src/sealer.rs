@@ -129,6 +129,11 @@ impl LocalPki {
         })
     }
 
+    /// The check of uploaded letters' embedded signatures, trusting this CA.
+    pub fn trusted_seals(&self) -> crate::trust::TrustedSeals {
+        crate::trust::TrustedSeals::new(vec![self.ca.certificate().clone()])
+    }
+
     /// The CA certificate (PEM) a reader must trust.
     pub fn ca_pem(&self) -> Result<String, SealError> {
         local_ca::certificate_pem(self.ca.certificate()).map_err(seal_err)

@@ -161,6 +161,8 @@ interface VerifyView {
   matches?: boolean;
   matches_label?: string;
   uploaded_sha256?: string;
+  uploaded_embedded_signature?: { checked: boolean; valid: boolean; problem?: string | null };
+  embedded_signature_label?: string;
 }
 
 export async function verifyPage(p: Page, id?: string): Promise<void> {
@@ -242,6 +244,7 @@ function verifyResult(v: VerifyView): HTMLElement {
           'div',
           { class: `notice ${v.matches ? 'notice-success' : 'notice-error'}`, role: 'alert', id: 'verify-match' },
           h('p', null, stateBadge(v.matches ? 'done' : 'overdue', v.matches ? 'Berkas cocok' : 'Berkas tidak cocok'), ' ', v.matches_label ?? ''),
+          v.embedded_signature_label ? h('p', { id: 'verify-embedded' }, v.embedded_signature_label) : null,
         )
       : null,
     dl([

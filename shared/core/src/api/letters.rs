@@ -450,7 +450,67 @@ pub async fn verify_post(
     } else {
         "Berkas yang diunggah BERBEDA dengan dokumen yang ditandatangani."
     });
+    // The signature inside the uploaded file, checked on its own (what a PDF reader checks):
+    // the bytes may match the record while the file carries no valid signature (a letter
+    // signed beside the file only), or differ from it while carrying one.
+    let check = s
+        .seal_verifier
+        .as_ref()
+        .map(|verifier| verifier.check(&body));
+    v["uploaded_embedded_signature"] = uploaded_embedded(check.as_ref());
+    v["embedded_signature_label"] = json!(embedded_label(matches, check.as_ref()));
     Ok(Json(v))
+}
+
+/// `uploaded_embedded_signature` of `POST /verify/{id}`: the check of the uploaded file's own
+/// signature (`checked: false` where the deployment has no verifier).
+fn uploaded_embedded(check: Option<&crate::ports::letters::SealCheck>) -> Value {
+    let Some(c) = check else {
+        return json!({ "checked": false, "valid": false });
+    };
+    let mut v = json!({
+        "checked": true,
+        "valid": c.valid,
+        "problem": c.problem,
+        "problem_label": c.problem.map(|p| p.label()),
+    });
+    if let Some(f) = &c.facts {
+        v["level"] = json!(f.level);
+        v["format"] = json!(format!("PAdES {}", f.level));
+        v["subject"] = json!(f.subject);
+        v["issuer"] = json!(f.issuer);
+        v["serial"] = json!(f.serial);
+        v["timestamp"] = json!(f.timestamp);
+        v["timestamp_label"] = json!(f.timestamp.map(format_instant_id));
+    }
+    v
+}
+
+/// The statement about the uploaded file's embedded signature, in Indonesian.
+fn embedded_label(matches: bool, check: Option<&crate::ports::letters::SealCheck>) -> String {
+    use crate::ports::letters::SealProblem;
+    let Some(c) = check else {
+        return "Tanda tangan di dalam PDF tidak diperiksa oleh layanan ini; periksa dengan aplikasi pembaca PDF.".into();
+    };
+    match (c.valid, c.problem, matches) {
+        (true, _, true) => {
+            "Tanda tangan elektronik di dalam PDF sah: isinya utuh sejak ditandatangani, sertifikatnya diterbitkan oleh otoritas yang dipercaya instansi ini, dan cap waktunya sesuai.".into()
+        }
+        (true, _, false) => {
+            "Tanda tangan elektronik di dalam PDF sah, tetapi berkas ini bukan dokumen yang tercatat dengan nomor ini.".into()
+        }
+        (false, Some(SealProblem::NotSigned), true) => {
+            "Berkas sama dengan dokumen yang tercatat, tetapi tidak memuat tanda tangan elektronik di dalam PDF (dokumen ditandatangani terpisah; keasliannya dibuktikan oleh kecocokan SHA-256 di atas).".into()
+        }
+        (false, problem, true) => format!(
+            "Berkas sama dengan dokumen yang tercatat, tetapi tanda tangan elektronik di dalam PDF TIDAK SAH: {}",
+            problem.map_or("tanda tangan tidak dapat diperiksa.", |p| p.label())
+        ),
+        (false, problem, false) => format!(
+            "Tanda tangan elektronik di dalam PDF TIDAK SAH: {}",
+            problem.map_or("tanda tangan tidak dapat diperiksa.", |p| p.label())
+        ),
+    }
 }
 
 /// GET /verify/public-key — the document-signing public key (PEM), for independent checks such

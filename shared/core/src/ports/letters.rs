@@ -80,3 +80,99 @@ pub trait LetterSealer: Send + Sync {
     /// What the signature embedded in `pdf` says (a letter sealed by an earlier attempt).
     fn facts(&self, pdf: &[u8]) -> Result<SealFacts, SealError>;
 }
+
+/// Why an embedded signature did not validate (the machine code of `embedded_signature.problem`
+/// on `POST /verify/{id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SealProblem {
+    /// The file carries no signature inside.
+    NotSigned,
+    /// The signature dictionary or its CMS object cannot be read.
+    Malformed,
+    /// The signed bytes do not match the signature's message digest (the file was changed).
+    DigestMismatch,
+    /// The CMS signature does not verify with its certificate's key.
+    BadSignature,
+    /// The ESS signing-certificate attribute names another certificate.
+    SigningCertificateMismatch,
+    /// The timestamp token does not cover this signature (its imprint or its own signature).
+    TimestampMismatch,
+    /// The signature has no RFC 3161 timestamp.
+    NoTimestamp,
+    /// The signer's certificate does not chain to a certificate this deployment trusts.
+    Untrusted,
+    /// The timestamp authority's certificate does not chain to a trusted certificate.
+    TimestampUntrusted,
+    /// Bytes were appended after the signed range (an incremental update after signing).
+    ModifiedAfterSigning,
+    /// An algorithm or structure this check does not cover (a PDF reader may).
+    Unsupported,
+}
+
+impl SealProblem {
+    /// What the problem means, for the person who uploaded the file.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotSigned => "Berkas ini tidak memuat tanda tangan elektronik di dalam PDF.",
+            Self::Malformed => "Tanda tangan di dalam PDF rusak atau tidak dapat dibaca.",
+            Self::DigestMismatch => {
+                "Isi berkas telah diubah setelah ditandatangani: tanda tangan di dalam PDF tidak cocok dengan isinya."
+            }
+            Self::BadSignature => {
+                "Tanda tangan di dalam PDF tidak sah untuk sertifikat penanda tangannya."
+            }
+            Self::SigningCertificateMismatch => {
+                "Tanda tangan di dalam PDF menyebut sertifikat lain daripada sertifikat penanda tangannya."
+            }
+            Self::TimestampMismatch => {
+                "Cap waktu (RFC 3161) pada tanda tangan di dalam PDF tidak cocok dengan tanda tangannya."
+            }
+            Self::NoTimestamp => "Tanda tangan di dalam PDF tidak memiliki cap waktu (RFC 3161).",
+            Self::Untrusted => {
+                "Sertifikat penanda tangan tidak diterbitkan oleh otoritas sertifikat yang dipercaya instansi ini."
+            }
+            Self::TimestampUntrusted => {
+                "Sertifikat otoritas cap waktu tidak diterbitkan oleh otoritas sertifikat yang dipercaya instansi ini."
+            }
+            Self::ModifiedAfterSigning => {
+                "Berkas ini mendapat tambahan isi setelah ditandatangani."
+            }
+            Self::Unsupported => {
+                "Tanda tangan di dalam PDF memakai algoritme yang tidak dapat diperiksa di sini; periksa dengan aplikasi pembaca PDF."
+            }
+        }
+    }
+}
+
+/// The outcome of checking the signature embedded in a PDF against what a deployment trusts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SealCheck {
+    /// The signature verifies over the signed bytes, its certificate chains to a trusted
+    /// certificate, and its timestamp covers it and is trusted too.
+    pub valid: bool,
+    /// What the signature says, as far as it could be read (absent when there is none or it
+    /// cannot be parsed).
+    pub facts: Option<SealCheckFacts>,
+    /// Why it is not valid (absent when valid).
+    pub problem: Option<SealProblem>,
+}
+
+/// What a readable embedded signature says.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SealCheckFacts {
+    /// PAdES baseline level: `B-T` with a signature timestamp, else `B-B`.
+    pub level: String,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+/// Validates the signature embedded in a PDF (PAdES): the CMS signature over the signed byte
+/// ranges, the message digest, the signer's certificate chain up to a certificate the
+/// deployment trusts, and the timestamp token's imprint. Needs no key: the `verify` function
+/// holds one (the letters crate's, without its PDF renderer), as does the runner.
+pub trait SealVerifier: Send + Sync {
+    fn check(&self, pdf: &[u8]) -> SealCheck;
+}

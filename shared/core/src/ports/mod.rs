@@ -17,7 +17,7 @@ pub use clock::{Clock, SystemClock};
 pub use directory::Directory;
 pub use documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
 pub use guard::{IdempotencyStore, SecurityLog};
-pub use letters::{LetterRenderer, LetterSealer};
+pub use letters::{LetterRenderer, LetterSealer, SealVerifier};
 pub use mailer::{Accepted, Email, MailError, Mailer};
 pub use orchestrator::{Completion, Orchestrator, OrchestratorError};
 pub use signer::{SignError, Signer};

@@ -393,7 +393,7 @@ fn prepare(
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "render"))]
 mod tests {
     use super::cms::{ID_AA_SIGNATURE_TIME_STAMP_TOKEN, ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
     use super::*;
