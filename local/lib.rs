@@ -891,6 +891,17 @@ pub async fn run(
     ecfg.seal_verifier = Some(Arc::new(pki.trusted_seals()));
     ecfg.sealer = Some(Arc::new(pki));
     if let Some((external, signed, signer)) = aws {
+        // On AWS with the stack's configuration (a chain issued for the KMS key and a TSA):
+        // the sign function's sealer, checked against the key, and its chain trusted.
+        perizinan_aws::boot::resolve_signer_chain(&mut ecfg.settings).await?;
+        if let Some(sealer) =
+            sign::sealing::stack_sealer(&ecfg.settings, signer.as_ref(), &agency.city).await?
+        {
+            ecfg.sealer = Some(sealer);
+            ecfg.seal_verifier = Some(Arc::new(
+                perizinan_letters::trust::TrustedSeals::from_settings(&ecfg.settings.aws)?,
+            ));
+        }
         ecfg.external = Some(external);
         ecfg.signed = Some(signed);
         ecfg.signer = Some(signer);

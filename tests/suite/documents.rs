@@ -491,7 +491,8 @@ async fn signer_contract_local_key_and_kms() {
 /// and both refuse it. The verification page names the certificate and the timestamp.
 #[tokio::test]
 async fn the_signed_letter_carries_a_pades_signature_that_readers_validate() {
-    pades_letter_validates(&TestApp::spawn().await).await;
+    let app = TestApp::spawn().await;
+    pades_letter_validates(&app, &app.data_dir().join("pki").join("ca.pem")).await;
 }
 
 /// The same with the key in KMS (moto): the CMS signature is KMS's `Sign` of the signed
@@ -500,10 +501,147 @@ async fn the_signed_letter_carries_a_pades_signature_that_readers_validate() {
 #[tokio::test]
 async fn the_kms_signed_letter_carries_a_pades_signature_that_readers_validate() {
     let fx = common::aws::Fixture::new(false).await;
-    pades_letter_validates(&TestApp::spawn_with_env(fx.runner_env()).await).await;
+    let app = TestApp::spawn_with_env(fx.runner_env()).await;
+    pades_letter_validates(&app, &app.data_dir().join("pki").join("ca.pem")).await;
 }
 
-async fn pades_letter_validates(app: &TestApp) {
+/// A tiny RFC 3161 authority over HTTP (`POST /tsa`), wrapping the letters crate's `LocalTsa`
+/// under `ca`: its address, and how many requests it answered.
+async fn http_tsa(
+    ca: &perizinan_letters::pades::LocalCa,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let tsa = Arc::new(perizinan_letters::pades::LocalTsa::generate(ca).unwrap());
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    let router = axum::Router::new().route(
+        "/tsa",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let tsa = tsa.clone();
+                let count = count.clone();
+                async move {
+                    assert_eq!(
+                        headers.get("content-type").unwrap(),
+                        "application/timestamp-query"
+                    );
+                    count.fetch_add(1, Ordering::SeqCst);
+                    (
+                        [("content-type", "application/timestamp-reply")],
+                        tsa.respond(&body),
+                    )
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (addr, served)
+}
+
+/// The public key (SPKI DER) of the fixture's KMS key, as `GetPublicKey` gives it.
+async fn kms_public_key(fx: &common::aws::Fixture) -> Vec<u8> {
+    aws_sdk_kms::Client::new(&fx.main)
+        .get_public_key()
+        .key_id(&fx.signing_key)
+        .send()
+        .await
+        .unwrap()
+        .public_key
+        .unwrap()
+        .into_inner()
+}
+
+/// The stack's sealer (the sign function's): the chain issued by another CA (a PSrE's stand-in)
+/// for moto's KMS key in an SSM parameter (`PD_SIGNER_CERT_CHAIN_PARAMETER`), the timestamps from an HTTP TSA at
+/// `PD_TSA_URL`. pdfsig and pyHanko validate the letter against that CA, `POST /verify/{id}`
+/// trusts it, and the signer certificate is the configured one.
+#[tokio::test]
+async fn the_stack_seals_letters_with_its_configured_chain_and_http_tsa() {
+    use perizinan_letters::pades::local_ca::certificate_pem;
+    let fx = common::aws::Fixture::new(false).await;
+    let ca = perizinan_letters::pades::LocalCa::generate("PSrE Uji").unwrap();
+    let leaf = ca
+        .issue_signer("Kepala Dinas Uji", &kms_public_key(&fx).await)
+        .unwrap();
+    let (addr, served) = http_tsa(&ca).await;
+    let trust = tempfile::tempdir().unwrap();
+    let ca_pem = trust.path().join("psre-ca.pem");
+    std::fs::write(&ca_pem, certificate_pem(ca.certificate()).unwrap()).unwrap();
+    // As in the stack: the chain in an SSM parameter, read at start (signed GetParameter).
+    let parameter = format!("/perizinan/{}/signer-cert-chain", fx.table);
+    fx.put_ssm_parameter(
+        &parameter,
+        &(certificate_pem(&leaf).unwrap() + &certificate_pem(ca.certificate()).unwrap()),
+    )
+    .await;
+    let mut env = fx.runner_env();
+    env.push(("PD_SIGNER_CERT_CHAIN_PARAMETER".into(), parameter));
+    env.push(("PD_TSA_URL".into(), format!("http://{addr}/tsa")));
+    let app = TestApp::spawn_with_env(env).await;
+    let serial = pades_letter_validates(&app, &ca_pem).await;
+    let leaf_serial: String = leaf
+        .tbs_certificate
+        .serial_number
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        serial, leaf_serial,
+        "sealed under the configured certificate"
+    );
+    assert!(
+        served.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the timestamp came from PD_TSA_URL"
+    );
+}
+
+/// A chain issued for another key than the KMS key stops the start, naming the variable; so
+/// does a TSA URL without a chain.
+#[tokio::test]
+async fn a_chain_for_another_key_stops_the_start() {
+    use perizinan_letters::pades::local_ca::{self, certificate_pem};
+    let fx = common::aws::Fixture::new(false).await;
+    let ca = perizinan_letters::pades::LocalCa::generate("PSrE Uji").unwrap();
+    let other = local_ca::public_key_der(&local_ca::generate_key().unwrap()).unwrap();
+    let leaf = ca.issue_signer("Kepala Dinas Uji", &other).unwrap();
+    let chain = certificate_pem(&leaf).unwrap() + &certificate_pem(ca.certificate()).unwrap();
+    for (extra, expected) in [
+        (
+            vec![
+                ("PD_SIGNER_CERT_CHAIN", chain.as_str()),
+                ("PD_TSA_URL", "http://127.0.0.1:9/tsa"),
+            ],
+            "PD_SIGNER_CERT_CHAIN: sertifikat pertama bukan untuk kunci penanda tangan",
+        ),
+        (
+            vec![("PD_TSA_URL", "http://127.0.0.1:9/tsa")],
+            "PD_SIGNER_CERT_CHAIN: wajib diisi bersama PD_TSA_URL",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_perizinan"))
+            .args(["--port", "0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .envs(fx.runner_env())
+            .envs(extra)
+            .output()
+            .expect("the runner runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
+
+/// Validates the signed letter of a new case with `ca` trusted; returns the embedded
+/// signature's serial.
+async fn pades_letter_validates(app: &TestApp, ca: &Path) -> String {
     let id = submitted_case(app, "pemohon").await;
     let c = to_signature(app, &id, "grant").await;
     let doc_id = c["letter"]["signed"]["document_id"]
@@ -527,8 +665,7 @@ async fn pades_letter_validates(app: &TestApp) {
     bad[at] = b'Q';
     let tampered = dir.path().join("diubah.pdf");
     std::fs::write(&tampered, &bad).unwrap();
-    let ca = app.data_dir().join("pki").join("ca.pem");
-    assert!(ca.is_file(), "the runner made its local CA");
+    assert!(ca.is_file(), "the CA to trust: {}", ca.display());
 
     let db = format!("sql:{}", dir.path().display());
     run("certutil", &["-N", "--empty-password", "-d", &db]);
@@ -573,7 +710,7 @@ async fn pades_letter_validates(app: &TestApp) {
     let validate = |f: &Path| {
         let out = Command::new(&pyhanko)
             .args(["sign", "validate", "--trust-replace", "--trust"])
-            .arg(&ca)
+            .arg(ca)
             .arg(f)
             .output()
             .expect("pyhanko runs (./scripts/test installs it into .tools/venv)");
@@ -677,6 +814,7 @@ async fn pades_letter_validates(app: &TestApp) {
         html.contains("Cap waktu (RFC 3161)") && html.contains("PAdES B-T"),
         "{html}"
     );
+    e["serial"].as_str().unwrap().to_string()
 }
 
 /// `POST /verify/{doc_id}` with `pdf`: the answer (200).

@@ -1,6 +1,8 @@
 //! The `sign` function: the steps the catalogue gives it, the only ones that make documents — in the seed, SOP m–p and r: the letter's draft, its validations by the section and division heads, the head of agency's signature, and the permit's effectuation in OSS; in PBG, the bill (SKRD) and the approval.
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
+pub mod sealing;
+
 use perizinan::api::FnRouter;
 use perizinan::api::letters;
 use perizinan::api::routes::Routes;

@@ -3,8 +3,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     perizinan::telemetry::init_json();
-    let settings =
-        perizinan::settings::Settings::from_env().map_err(perizinan::settings::BootError::from)?;
+    let settings = perizinan_aws::boot::sealing_settings().await?;
     // Uploaded letters' embedded signatures are checked against the stack's signer chain.
     let seals = perizinan_letters::trust::TrustedSeals::from_settings(&settings.aws)?;
     let services = std::sync::Arc::new(

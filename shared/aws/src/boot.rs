@@ -163,6 +163,30 @@ impl AwsPorts {
 /// Builds a Lambda function's services from its environment ([`Settings::from_env`]): the AWS
 /// adapters (`PD_BACKEND` unset or `aws`). The catalogue's definitions are checked; the
 /// workflows' ASL is checked by the runner and the test command.
+/// The settings of a function that seals or checks letters (`sign`, `verify`): with
+/// `PD_SIGNER_CERT_CHAIN_PARAMETER`, the signer's certificate chain read from SSM Parameter
+/// Store into `PD_SIGNER_CERT_CHAIN` (one `GetParameter` at start).
+pub async fn sealing_settings() -> Result<Settings, BootError> {
+    let mut settings = Settings::from_env()?;
+    resolve_signer_chain(&mut settings).await?;
+    Ok(settings)
+}
+
+/// `PD_SIGNER_CERT_CHAIN` from the SSM parameter `PD_SIGNER_CERT_CHAIN_PARAMETER` names, if set.
+pub async fn resolve_signer_chain(settings: &mut Settings) -> Result<(), BootError> {
+    if let Some(name) = settings.aws.signer_cert_chain_parameter.clone() {
+        let sdk = sdk_loader().load().await;
+        let pem = crate::ssm::get_parameter(&sdk, &name).await?;
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(BootError(format!(
+                "PD_SIGNER_CERT_CHAIN_PARAMETER: parameter {name} tidak berisi sertifikat PEM / holds no PEM certificates"
+            )));
+        }
+        settings.aws.signer_cert_chain = Some(pem);
+    }
+    Ok(())
+}
+
 pub async fn from_env() -> Result<Services, BootError> {
     let settings = Settings::from_env()?;
     if settings.backend.is_some_and(|b| b != Backend::Aws) {

@@ -5,11 +5,13 @@
 
 pub mod boot;
 pub mod dynamo;
+pub mod http;
 pub mod kms;
 pub mod lambda;
 pub mod s3;
 pub mod ses;
 pub mod sfn;
 pub mod sns;
+pub mod ssm;
 
 pub use boot::{AwsPorts, from_env, sdk_loader};

@@ -12,7 +12,8 @@
 //! - how it serves: `PD_PORTAL_URL`, `PD_VERIFY_BASE_URL`, `PD_MAIL_FROM`, `PD_ROLE_MAILBOXES`,
 //!   `PD_STAFF_NOTICES`, `PD_MALWARE_SCAN`, `PD_IDEMPOTENCY_LOCK_SECONDS`,
 //!   `PD_COMPLAINT_POW_BITS`, `PD_COMPLAINT_KEY`, `PD_ORIGIN_SECRET`, `PD_AUDIT_KEY`;
-//! - the stack's sealed letters: `PD_SIGNER_CERT_CHAIN`, `PD_TSA_URL`, `PD_TSA_CA_CERTS`;
+//! - the stack's sealed letters: `PD_SIGNER_CERT_CHAIN` (or `PD_SIGNER_CERT_CHAIN_PARAMETER`),
+//!   `PD_TSA_URL`, `PD_TSA_CA_CERTS`;
 //! - the runner's own ([`RunnerSettings`]) and the tests' fault layer ([`FaultSettings`]).
 
 use crate::catalogue::{Catalogue, Checks};
@@ -154,6 +155,11 @@ pub struct AwsSettings {
     /// CA chain (in the stack from an SSM parameter). With `PD_TSA_URL` the sign function seals
     /// letters (PAdES B-T); the verify function trusts the chain's CA certificates.
     pub signer_cert_chain: Option<String>,
+    /// `PD_SIGNER_CERT_CHAIN_PARAMETER`: the name of the SSM parameter that holds the chain (the
+    /// stack's way: a Lambda's environment holds 4 KB in all), read at start by the `sign` and
+    /// `verify` functions (`perizinan_aws::boot::sealing_settings`) in place of
+    /// `PD_SIGNER_CERT_CHAIN`.
+    pub signer_cert_chain_parameter: Option<String>,
     /// `PD_TSA_URL`: an RFC 3161 timestamp authority over HTTP(S), for the sealed letters.
     pub tsa_url: Option<String>,
     /// `PD_TSA_CA_CERTS` (PEM, optional): the CA certificates the TSA's certificate chains to,
@@ -417,6 +423,7 @@ impl Settings {
             signer_cert_chain: get("PD_SIGNER_CERT_CHAIN")
                 .map(|v| pem("PD_SIGNER_CERT_CHAIN", v))
                 .transpose()?,
+            signer_cert_chain_parameter: get("PD_SIGNER_CERT_CHAIN_PARAMETER"),
             tsa_url: get("PD_TSA_URL")
                 .map(|v| url("PD_TSA_URL", v))
                 .transpose()?,

@@ -202,3 +202,90 @@ impl LetterSealer for LocalPki {
         facts_of(pdf)
     }
 }
+
+/// The stack's certificates: a chain issued for the signer port's key (`PD_SIGNER_CERT_CHAIN`:
+/// the key's certificate, then its CA chain) and a timestamp authority (`PD_TSA_URL`, over
+/// the deployment's HTTP transport).
+pub struct ChainSealer {
+    chain: Vec<Certificate>,
+    tsa: Arc<dyn TimestampAuthority>,
+    location: String,
+}
+
+impl ChainSealer {
+    /// Parses `chain_pem` (the signer's certificate first). `location` goes in /Location.
+    pub fn new(
+        chain_pem: &str,
+        tsa: Arc<dyn TimestampAuthority>,
+        location: &str,
+    ) -> Result<Self, SealError> {
+        let chain = local_ca::certificates_from_pem(chain_pem).map_err(seal_err)?;
+        if chain.is_empty() {
+            return Err(SealError("the certificate chain is empty".into()));
+        }
+        Ok(Self {
+            chain,
+            tsa,
+            location: location.to_string(),
+        })
+    }
+
+    /// Checks that the chain's first certificate is for `signer`'s key (KMS `GetPublicKey`): a
+    /// chain for another key would seal letters no reader validates, so a deployment refuses
+    /// to start with one.
+    pub async fn check_key(&self, signer: &dyn Signer) -> Result<(), SealError> {
+        use der::Encode;
+        let key = signer.public_key_der().await.map_err(seal_err)?;
+        let leaf = self.chain[0]
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .map_err(seal_err)?;
+        if key != leaf {
+            return Err(SealError(format!(
+                "the chain's first certificate ({}) is not for the signing key {}",
+                self.chain[0].tbs_certificate.subject,
+                signer.key_id()
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+}
+
+#[async_trait]
+impl LetterSealer for ChainSealer {
+    async fn seal(
+        &self,
+        pdf: &[u8],
+        signer: &dyn Signer,
+        signed_at: DateTime<Utc>,
+        signer_name: &str,
+        reason: &str,
+    ) -> Result<Sealed, SealError> {
+        let sealed = crate::pades::sign_pdf(
+            pdf,
+            signer,
+            &self.chain,
+            self.tsa.as_ref(),
+            signed_at,
+            &SignatureDetails {
+                name: signer_name,
+                reason,
+                location: &self.location,
+                contact: "",
+            },
+        )
+        .await
+        .map_err(|e: PadesError| seal_err(e))?;
+        let facts = facts_of(&sealed)?;
+        Ok(Sealed { pdf: sealed, facts })
+    }
+
+    fn facts(&self, pdf: &[u8]) -> Result<SealFacts, SealError> {
+        facts_of(pdf)
+    }
+}

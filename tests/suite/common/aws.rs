@@ -423,6 +423,29 @@ impl Fixture {
             .collect()
     }
 
+    /// Puts a String parameter in moto's SSM (the project has no SSM SDK client).
+    pub async fn put_ssm_parameter(&self, name: &str, value: &str) {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/ssm/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let resp = self
+            .http
+            .post(format!("{}/", self.main_endpoint))
+            .header("authorization", auth)
+            .header("x-amz-target", "AmazonSSM.PutParameter")
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(json!({"Name": name, "Value": value, "Type": "String"}).to_string())
+            .send()
+            .await
+            .expect("moto reachable");
+        let status = resp.status();
+        assert!(
+            status.is_success(),
+            "moto ssm PutParameter: {status} {}",
+            resp.text().await.unwrap_or_default()
+        );
+    }
+
     /// Environment for a local runner on these AWS services.
     pub fn runner_env(&self) -> Vec<(String, String)> {
         let mut env = vec![
