@@ -107,3 +107,39 @@ impl SealVerifier for TrustedSeals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pades::local_ca::{self, LocalCa, certificate_pem};
+
+    #[test]
+    fn a_chain_trusts_its_ca_certificates_and_a_lone_certificate_itself() {
+        let ca = LocalCa::generate("Uji").unwrap();
+        let key = local_ca::generate_key().unwrap();
+        let leaf = ca
+            .issue_signer("Kepala Dinas", &local_ca::public_key_der(&key).unwrap())
+            .unwrap();
+        let chain = certificate_pem(&leaf).unwrap() + &certificate_pem(ca.certificate()).unwrap();
+        let t = TrustedSeals::from_chain_pem(&chain, None).unwrap();
+        assert_eq!(t.anchors(), std::slice::from_ref(ca.certificate()));
+        let other = LocalCa::generate("Lain").unwrap();
+        let t = TrustedSeals::from_chain_pem(
+            &chain,
+            Some(&certificate_pem(other.certificate()).unwrap()),
+        )
+        .unwrap();
+        assert_eq!(t.anchors().len(), 2);
+        let t = TrustedSeals::from_chain_pem(&certificate_pem(ca.certificate()).unwrap(), None)
+            .unwrap();
+        assert_eq!(t.anchors(), std::slice::from_ref(ca.certificate()));
+        assert!(TrustedSeals::from_chain_pem("not pem", None).is_err());
+    }
+
+    #[test]
+    fn a_file_without_a_signature_is_not_valid() {
+        let c = TrustedSeals::new(vec![]).check(b"%PDF-1.7\n%%EOF\n");
+        assert!(!c.valid);
+        assert!(c.problem.is_some() && c.facts.is_none());
+    }
+}
