@@ -109,6 +109,9 @@ async fn fetch(app: &TestApp, url: &str) -> (StatusCode, reqwest::header::Header
 
 #[tokio::test]
 async fn the_signed_letter_is_a_real_pdf_with_a_verifiable_signature_and_qr() {
+    // External validators (pyHanko, pdfsig, poppler) load the machine: not beside the timed
+    // tests (faults, races).
+    let _heavy = common::heavy().await;
     let app = TestApp::spawn().await;
     let id = submitted_case(&app, "pemohon").await;
     let c = to_signature(&app, &id, "grant").await;
@@ -380,6 +383,9 @@ fn hex_sha256(b: &[u8]) -> String {
 
 #[tokio::test]
 async fn a_refusal_letter_is_signed_too() {
+    // External validators (pyHanko, pdfsig, poppler) load the machine: not beside the timed
+    // tests (faults, races).
+    let _heavy = common::heavy().await;
     let app = TestApp::spawn().await;
     let id = submitted_case(&app, "pemohon").await;
     let c = to_signature(&app, &id, "refuse").await;
@@ -491,6 +497,9 @@ async fn signer_contract_local_key_and_kms() {
 /// and both refuse it. The verification page names the certificate and the timestamp.
 #[tokio::test]
 async fn the_signed_letter_carries_a_pades_signature_that_readers_validate() {
+    // External validators (pyHanko, pdfsig, poppler) load the machine: not beside the timed
+    // tests (faults, races).
+    let _heavy = common::heavy().await;
     let app = TestApp::spawn().await;
     pades_letter_validates(&app, &app.data_dir().join("pki").join("ca.pem")).await;
 }
@@ -500,6 +509,9 @@ async fn the_signed_letter_carries_a_pades_signature_that_readers_validate() {
 /// CA's certificate issued for the KMS key.
 #[tokio::test]
 async fn the_kms_signed_letter_carries_a_pades_signature_that_readers_validate() {
+    // External validators (pyHanko, pdfsig, poppler) load the machine: not beside the timed
+    // tests (faults, races).
+    let _heavy = common::heavy().await;
     let fx = common::aws::Fixture::new(false).await;
     let app = TestApp::spawn_with_env(fx.runner_env()).await;
     pades_letter_validates(&app, &app.data_dir().join("pki").join("ca.pem")).await;
@@ -563,6 +575,9 @@ async fn kms_public_key(fx: &common::aws::Fixture) -> Vec<u8> {
 /// trusts it, and the signer certificate is the configured one.
 #[tokio::test]
 async fn the_stack_seals_letters_with_its_configured_chain_and_http_tsa() {
+    // External validators (pyHanko, pdfsig, poppler) load the machine: not beside the timed
+    // tests (faults, races).
+    let _heavy = common::heavy().await;
     use perizinan_letters::pades::local_ca::certificate_pem;
     let fx = common::aws::Fixture::new(false).await;
     let ca = perizinan_letters::pades::LocalCa::generate("PSrE Uji").unwrap();
@@ -935,6 +950,9 @@ fn flat_text(pdf: &Path) -> String {
 /// reviewed at n, o and p breaks its pages where the signed letter does.
 #[tokio::test]
 async fn a_refusal_at_every_limit_stays_inside_the_page_and_signs_on_its_last() {
+    // External validators (pyHanko, pdfsig, poppler) load the machine: not beside the timed
+    // tests (faults, races).
+    let _heavy = common::heavy().await;
     let app = TestApp::spawn().await;
     let fill = |unit: &str, n: usize| -> String {
         let s: String = unit
@@ -1118,6 +1136,9 @@ async fn a_refusal_at_every_limit_stays_inside_the_page_and_signs_on_its_last() 
 /// page, with the official's own rank and NIP from the agency file (`PD_AGENCY_FILE`).
 #[tokio::test]
 async fn an_acting_official_signs_as_plh_with_their_own_rank_and_nip() {
+    // External validators (pyHanko, pdfsig, poppler) load the machine: not beside the timed
+    // tests (faults, races).
+    let _heavy = common::heavy().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("agency.json");
     std::fs::write(
