@@ -431,6 +431,52 @@ pub fn queue_digest(
 mod tests {
     use super::*;
 
+    /// Every shipped notice's SMS text, with long but real facts and a real portal domain, fits
+    /// one GSM-7 part; one that carries the officer's own words (a revision reason) is fitted to
+    /// `sms::MAX_SEGMENTS` (3GPP TS 23.038/23.040, `domain::sms`).
+    #[test]
+    fn every_shipped_sms_fits_one_part_with_a_real_portal_domain() {
+        use crate::domain::permit::template::{Facts, fill};
+        use crate::domain::sms::{Encoding, MAX_SEGMENTS, fit, segments};
+        struct Long;
+        impl Facts for Long {
+            fn fact(&self, name: &str) -> Option<String> {
+                Some(match name {
+                    "agency.city" => "Bontang".into(),
+                    "registration_number" => "KCP-2026-000123".into(),
+                    "issuance.number" => "I-2026112600012345".into(),
+                    "bill.amount" => "Rp123.456.789".into(),
+                    "bill.due_on" => "30 September 2026".into(),
+                    "revision.reason" => "Akta pendirian tidak terbaca; unggah ulang salinan yang jelas dan dilegalisasi. ".repeat(20),
+                    other => panic!("a new placeholder in an SMS text: {other} (give it a long value here)"),
+                })
+            }
+        }
+        let link = "https://perizinan.bontangkota.go.id/#/lacak/KCP-2026-000123";
+        let mut seen = 0;
+        for (code, permit, ..) in crate::catalogue::SHIPPED {
+            let def: PermitDef = serde_json::from_str(permit).unwrap();
+            for (notice, n) in &def.notices {
+                let Some(t) = &n.sms else { continue };
+                seen += 1;
+                let sms = fit(&fill(t, &Long).unwrap(), link);
+                let seg = segments(&sms);
+                assert_eq!(seg.encoding, Encoding::Gsm7, "{code} {notice}: {sms}");
+                assert!(sms.ends_with(link), "{code} {notice}: {sms}");
+                if t.contains("{revision.reason}") {
+                    assert_eq!(seg.count, MAX_SEGMENTS, "{code} {notice}: {sms}");
+                } else {
+                    assert_eq!(
+                        seg.count, 1,
+                        "{code} {notice} ({} septets): {sms}",
+                        seg.units
+                    );
+                }
+            }
+        }
+        assert_eq!(seen, 17, "the SMS texts of the three shipped permits");
+    }
+
     #[test]
     fn the_queue_digest_lists_each_case_with_its_deadline() {
         let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
