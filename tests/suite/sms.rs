@@ -31,6 +31,30 @@ fn sms_to<'a>(mail: &'a [Value], number: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// SOP h: the front office finds the file complete.
+async fn file_complete(app: &TestApp, id: &str) {
+    app.act_ok(
+        "fo",
+        id,
+        "front_office_verification",
+        json!({"outcome": "complete"}),
+    )
+    .await;
+}
+
+/// What the mail or SMS service would report about outbox message `file` (status and answer).
+async fn outbox_event(app: &TestApp, file: &str, event: Value) -> (StatusCode, Value) {
+    let r = app
+        .http
+        .post(format!("{}/_outbox/{file}/events", app.base))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 #[tokio::test]
 async fn the_applicant_who_chose_sms_gets_one_at_step_h_with_the_number_and_the_link() {
     let app = TestApp::spawn().await;
@@ -44,13 +68,7 @@ async fn the_applicant_who_chose_sms_gets_one_at_step_h_with_the_number_and_the_
         sms_to(&app.outbox().await, "+6281234567890").is_empty(),
         "no SMS for the receipt (submitted has no SMS text)"
     );
-    app.act_ok(
-        "fo",
-        &id,
-        "front_office_verification",
-        json!({"outcome": "complete"}),
-    )
-    .await;
+    file_complete(&app, &id).await;
     let mail = app.outbox().await;
     let sms = sms_to(&mail, "+6281234567890");
     assert_eq!(sms.len(), 1, "one SMS at h: {mail:?}");
@@ -102,24 +120,12 @@ async fn the_applicant_who_chose_sms_gets_one_at_step_h_with_the_number_and_the_
 async fn sms_only_sends_no_email_and_email_only_sends_no_sms() {
     let app = TestApp::spawn().await;
     let a = submitted_case_of(&app, "pemohon", with_sms("sms")).await;
-    app.act_ok(
-        "fo",
-        &a,
-        "front_office_verification",
-        json!({"outcome": "complete"}),
-    )
-    .await;
+    file_complete(&app, &a).await;
     let mut b_app = with_sms("email");
     b_app["contact"]["phone"] = json!("0813-1111-2222");
     b_app["contact"]["email"] = json!("hanya.email@ksp.test");
     let b = submitted_case_of(&app, "pemohon2", b_app).await;
-    app.act_ok(
-        "fo",
-        &b,
-        "front_office_verification",
-        json!({"outcome": "complete"}),
-    )
-    .await;
+    file_complete(&app, &b).await;
     let mail = app.outbox().await;
     let complete = |m: &&Value| {
         m["body"].as_str().unwrap_or("").contains("sudah lengkap")
@@ -191,27 +197,18 @@ fn mail_to(mail: &[Value], to: &str, subject: &str) -> Option<Value> {
 async fn a_bounce_suppresses_the_address_flags_the_case_and_a_correction_sends_it_again() {
     let app = TestApp::spawn().await;
     let id = submitted_case_of(&app, "pemohon", with_sms("email")).await;
-    app.act_ok(
-        "fo",
-        &id,
-        "front_office_verification",
-        json!({"outcome": "complete"}),
-    )
-    .await;
+    file_complete(&app, &id).await;
     let old = "pengurus@ksp-sejahtera.test";
     let sent = mail_to(&app.outbox().await, old, "Berkas sudah lengkap").expect("h e-mail");
     let file = sent["file"].as_str().unwrap();
     // The mail service reports a hard bounce.
-    let r: Value = app
-        .http
-        .post(format!("{}/_outbox/{file}/events", app.base))
-        .json(&json!({"event": "bounce", "detail": "smtp; 550 5.1.1 user unknown"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = outbox_event(
+        &app,
+        file,
+        json!({"event": "bounce", "detail": "smtp; 550 5.1.1 user unknown"}),
+    )
+    .await
+    .1;
     assert_eq!(r["result"], "recorded", "{r}");
     let fo = app.login("fo").await;
     let c = app.case(&fo, &id).await;
@@ -236,16 +233,7 @@ async fn a_bounce_suppresses_the_address_flags_the_case_and_a_correction_sends_i
         "the trail records it: {trail}"
     );
     // The same event again changes nothing.
-    let again: Value = app
-        .http
-        .post(format!("{}/_outbox/{file}/events", app.base))
-        .json(&json!({"event": "bounce"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again: Value = outbox_event(&app, file, json!({"event": "bounce"})).await.1;
     assert_eq!(again["result"], "unchanged");
     // The next notice skips the suppressed address: the applicant, with a mobile number on
     // file, hears by SMS instead.
@@ -344,38 +332,22 @@ async fn a_bounce_suppresses_the_address_flags_the_case_and_a_correction_sends_i
 async fn an_sms_the_carrier_could_not_deliver_flags_the_case() {
     let app = TestApp::spawn().await;
     let id = submitted_case_of(&app, "pemohon", with_sms("sms")).await;
-    app.act_ok(
-        "fo",
-        &id,
-        "front_office_verification",
-        json!({"outcome": "complete"}),
-    )
-    .await;
+    file_complete(&app, &id).await;
     let mail = app.outbox().await;
     let sms = sms_to(&mail, "+6281234567890");
     let file = sms[0]["file"].as_str().unwrap();
-    let r = app
-        .http
-        .post(format!("{}/_outbox/{file}/events", app.base))
-        .json(&json!({"event": "bounce"}))
-        .send()
-        .await
-        .unwrap();
+    let (status, _) = outbox_event(&app, file, json!({"event": "bounce"})).await;
     assert_eq!(
-        r.status(),
+        status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "an SMS does not bounce"
     );
-    let r: Value = app
-        .http
-        .post(format!("{}/_outbox/{file}/events", app.base))
-        .json(&json!({"event": "failure", "detail": "Phone is currently unreachable"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, r) = outbox_event(
+        &app,
+        file,
+        json!({"event": "failure", "detail": "Phone is currently unreachable"}),
+    )
+    .await;
     assert_eq!(r["result"], "recorded");
     let fo = app.login("fo").await;
     let c = app.case(&fo, &id).await;

@@ -198,17 +198,7 @@ pub async fn correct_contact(
     let role = if case.owner == caller.sub {
         Role::applicant()
     } else {
-        caller
-            .role_with(Capability::ApplicantContact)
-            .ok_or_else(|| {
-                ApiError::Forbidden(
-                    crate::domain::roles::Roles::current()
-                        .with(Capability::ApplicantContact)
-                        .into_iter()
-                        .next()
-                        .unwrap_or_else(Role::applicant),
-                )
-            })?
+        ApiError::role_with(&caller, Capability::ApplicantContact)?
     };
     let def = permit_of(&s, &case)?;
     let today = wita_date(s.clock.now());

@@ -138,6 +138,22 @@ struct Problem<'a> {
 }
 
 impl ApiError {
+    /// The caller's role that holds `cap`, else a 403 naming a role that does.
+    pub fn role_with(
+        caller: &crate::domain::Caller,
+        cap: crate::domain::roles::Capability,
+    ) -> Result<crate::domain::Role, ApiError> {
+        caller.role_with(cap).ok_or_else(|| {
+            ApiError::Forbidden(
+                crate::domain::roles::Roles::current()
+                    .with(cap)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(crate::domain::Role::applicant),
+            )
+        })
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,

@@ -6,6 +6,7 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, RequestOrigin};
 use super::{AppState, load_visible};
+use crate::domain::Caller;
 use crate::domain::case::{
     AuditEvent, Case, EventDraft, LetterKind, Revocation, SignedDocument, StoredFile,
 };
@@ -14,7 +15,6 @@ use crate::domain::permit::PermitDef;
 use crate::domain::roles::Capability;
 use crate::domain::time::{format_instant_id, wita_date};
 use crate::domain::validation::{self, FieldError};
-use crate::domain::{Caller, Role};
 use crate::ports::DocumentError;
 use crate::ports::letters::{LetterData, LetterRenderer, RenderError, Signature};
 use crate::ports::signer::{ALGORITHM, public_key_pem, verify};
@@ -628,15 +628,7 @@ pub async fn revoke(
     Path(id): Path<String>,
     JsonBody(input): JsonBody<RevokeInput>,
 ) -> ApiResult<Json<Value>> {
-    let Some(role) = caller.role_with(Capability::RevokeLetters) else {
-        return Err(ApiError::Forbidden(
-            crate::domain::roles::Roles::current()
-                .with(Capability::RevokeLetters)
-                .into_iter()
-                .next()
-                .unwrap_or_else(Role::applicant),
-        ));
-    };
+    let role = ApiError::role_with(&caller, Capability::RevokeLetters)?;
     let reason = match input.reason {
         Some(r) => validation::text(r, 5, 2000).map_err(|mut e| {
             e.field = "reason".into();
