@@ -164,6 +164,10 @@ fn application(def: &PermitDef) -> Value {
         "permit".into(),
         json!({"type": "string", "const": def.code.as_str(), "description": "The permit applied for (GET /permits)."}),
     );
+    props.insert(
+        "office".into(),
+        json!({"type": "string", "description": "The office applied to (GET /offices), which must offer the permit; absent: the founding office."}),
+    );
     if let Some(p) = o["properties"].as_object() {
         props.extend(p.clone());
     }

@@ -116,6 +116,9 @@ pub struct DemoUser {
     pub name: String,
     pub email: String,
     pub roles: Vec<Role>,
+    /// A staff member's office (`infra/offices/<code>`); applicants have none.
+    #[serde(default)]
+    pub office: Option<perizinan::domain::office::OfficeCode>,
 }
 
 #[derive(Deserialize)]
@@ -317,6 +320,7 @@ async fn dev_users(State(l): State<Local>) -> Json<Value> {
                 "username": u.username,
                 "name": u.name,
                 "email": u.email,
+                "office": u.office,
                 "roles": perizinan::api::views::role_views(&u.roles),
             })
         })
@@ -348,6 +352,10 @@ async fn dev_login(
     if user.roles.iter().any(|r| r.is_staff()) {
         // As the directory (Cognito's admin-only attribute) names staff in the stack.
         claims.insert(perizinan::auth::STAFF_NAME_CLAIM.into(), json!(user.name));
+        // As Cognito's admin-only `custom:office` attribute places staff in the stack.
+        if let Some(office) = &user.office {
+            claims.insert(perizinan::auth::OFFICE_CLAIM.into(), json!(office));
+        }
     }
     claims.insert("email".into(), json!(user.email));
     claims.insert("cognito:username".into(), json!(user.username));
@@ -366,6 +374,7 @@ async fn dev_login(
         "token_type": "Bearer",
         "expires_in": TOKEN_TTL_SECONDS,
         "user": {"username": user.username, "name": user.name, "sub": user.sub(),
+                 "office": user.office,
                  "roles": perizinan::api::views::role_views(&user.roles),
                  "capabilities": perizinan::api::views::capabilities(&user.roles)},
     })))
@@ -841,11 +850,12 @@ pub async fn run(
     let directory = StaticDirectory {
         entries: users
             .iter()
-            .flat_map(|u| {
+            .filter_map(|u| u.office.as_ref().map(|o| (u, o)))
+            .flat_map(|(u, o)| {
                 u.roles
                     .iter()
                     .filter(|r| r.is_staff())
-                    .map(|r| (r.clone(), u.email.clone()))
+                    .map(|r| (o.clone(), r.clone(), u.email.clone()))
             })
             .collect(),
     };
@@ -884,7 +894,6 @@ pub async fn run(
     let pki = perizinan_letters::sealer::LocalPki::load_or_create(
         &data_dir.join("pki"),
         &agency.head_position,
-        &agency.city,
     )
     .map_err(|e| BootError(format!("local CA (pki): {e}")))?;
     // `POST /verify/{id}` checks an uploaded file's embedded signature against the same CA.
@@ -894,9 +903,7 @@ pub async fn run(
         // On AWS with the stack's configuration (a chain issued for the KMS key and a TSA):
         // the sign function's sealer, checked against the key, and its chain trusted.
         perizinan_aws::boot::resolve_signer_chain(&mut ecfg.settings).await?;
-        if let Some(sealer) =
-            sign::sealing::stack_sealer(&ecfg.settings, signer.as_ref(), &agency.city).await?
-        {
+        if let Some(sealer) = sign::sealing::stack_sealer(&ecfg.settings, signer.as_ref()).await? {
             ecfg.sealer = Some(sealer);
             ecfg.seal_verifier = Some(Arc::new(
                 perizinan_letters::trust::TrustedSeals::from_settings(&ecfg.settings.aws)?,

@@ -282,15 +282,16 @@ def _identity_assertions(res):
     pool = res["UserPool"]["Properties"]
     if pool.get("MfaConfiguration") != "ON" or "SOFTWARE_TOKEN_MFA" not in pool.get("EnabledMfas", []):
         problems.append("UserPool: MFA must be ON with SOFTWARE_TOKEN_MFA")
-    if not any(a.get("Name") == "staff_name" and a.get("AttributeDataType") == "String"
-               for a in pool.get("Schema", [])):
-        problems.append("UserPool: no custom attribute staff_name (the directory's staff names)")
+    for attr, what in [("staff_name", "the directory's staff names"), ("office", "the staff's offices")]:
+        if not any(a.get("Name") == attr and a.get("AttributeDataType") == "String"
+                   for a in pool.get("Schema", [])):
+            problems.append(f"UserPool: no custom attribute {attr} ({what})")
     for name, r in res.items():
         if r.get("Type") != "AWS::Cognito::UserPoolClient":
             continue
         writes = r["Properties"].get("WriteAttributes")
-        if writes is None or "custom:staff_name" in writes:
-            problems.append(f"{name}: WriteAttributes must be listed, without custom:staff_name")
+        if writes is None or "custom:staff_name" in writes or "custom:office" in writes:
+            problems.append(f"{name}: WriteAttributes must be listed, without custom:staff_name and custom:office")
         for which, limit, default_value, default_unit in [
             ("Id", 1, 1, "hours"), ("Access", 1, 1, "hours"), ("Refresh", 24, 30, "days")
         ]:
@@ -457,6 +458,10 @@ def _mutants(template):
          lambda r, t: pool(r).update(Schema=[a for a in pool(r)["Schema"] if a["Name"] != "staff_name"])),
         ("users writing their staff name", "UserPoolClient: WriteAttributes",
          lambda r, t: client(r)["WriteAttributes"].append("custom:staff_name")),
+        ("no office attribute", "UserPool: no custom attribute office",
+         lambda r, t: pool(r).update(Schema=[a for a in pool(r)["Schema"] if a["Name"] != "office"])),
+        ("users moving themselves to another office", "UserPoolClient: WriteAttributes",
+         lambda r, t: client(r)["WriteAttributes"].append("custom:office")),
         ("a client writing every attribute", "UserPoolClient: WriteAttributes",
          lambda r, t: client(r).pop("WriteAttributes")),
         ("8-hour ID tokens", "UserPoolClient: Id tokens", lambda r, t: client(r).update(IdTokenValidity=8)),

@@ -30,6 +30,7 @@ fn main() {
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("calendars.rs");
     fs::write(dest, out).expect("write calendars.rs");
     permits();
+    offices();
 }
 
 fn permits() {
@@ -65,4 +66,33 @@ fn permits() {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("permits.rs");
     fs::write(dest, out).expect("write permits.rs");
+}
+
+fn offices() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/offices");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut folders: Vec<_> = fs::read_dir(&dir)
+        .expect("infra/offices exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    let mut out = String::from(
+        "/// The offices shipped in `infra/offices/`: (folder, office.json).\npub const SHIPPED: &[(&str, &str)] = &[\n",
+    );
+    for f in &folders {
+        let p = f.join("office.json");
+        println!("cargo:rerun-if-changed={}", p.display());
+        out.push_str(&format!(
+            "    ({:?}, include_str!({:?})),\n",
+            f.file_name().unwrap().to_string_lossy(),
+            p.canonicalize()
+                .unwrap_or_else(|_| panic!("{} has no office.json", f.display()))
+                .display()
+                .to_string()
+        ));
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("offices.rs");
+    fs::write(dest, out).expect("write offices.rs");
 }

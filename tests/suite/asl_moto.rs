@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 async fn submitted(store: &dyn Store, n: u64) -> CaseId {
     let mut case = common::kantor_kas_draft("owner");
     case.status = CaseStatus::InProcess;
-    case.registration_number = Some(RegistrationNumber::new("KK", 2026, n));
+    case.registration_number = Some(RegistrationNumber::new(None, "KK", 2026, n));
     store
         .commit(Commit {
             case: case.clone(),
@@ -45,6 +45,7 @@ async fn walk(
 ) -> Case {
     let directory = StaticDirectory {
         entries: vec![(
+            perizinan::domain::office::founding_code(),
             perizinan::domain::Role::new("front_office"),
             "fo@dpmptsp.test".into(),
         )],

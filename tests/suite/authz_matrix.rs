@@ -4,6 +4,13 @@
 //! the matrix. Each cell's outcome is one of: passes authorization (any answer but 401, 403 and
 //! 404, and never a 5xx), 401, 403, or 404 (someone else's case is invisible). Every refused
 //! cell (401, 403) must appear in the security log with who, what and when.
+//!
+//! Offices (`domain::office`): the resources are the founding office's (Kota Bontang), and every
+//! role is called as that office's staff and again as another office's (Kota Pematangsiantar,
+//! each of its demo users holding one role): for another office's staff every route naming a
+//! case, a complaint or a signed letter of Bontang is a 404, whatever the role, unless the route
+//! refuses the role first (403); routes naming no resource answer as for the office's own
+//! staff (what they list is their own office's: `offices::`).
 
 use crate::common;
 
@@ -78,6 +85,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/cases/{id}/contact") => OwnerOr(with(Capability::ApplicantContact)),
         ("GET", "/cases/{id}/events") => OwnerOrStaff,
         ("GET", "/track/{registration_number}") => Public,
+        ("GET", "/offices") => Public,
         ("GET", "/permits") => Public,
         ("GET", "/permits/{code}") => Public,
         ("GET", "/permits/{code}/example") => Public,
@@ -128,22 +136,65 @@ fn outcome_of(status: StatusCode) -> Outcome {
     }
 }
 
-/// The callers: anonymous, then one demo user per role of `infra/roles.json` (the applicant
-/// owns the "own" case).
-fn principals() -> Vec<(String, Option<String>, Option<Role>)> {
+/// A caller of the matrix: its name, demo user, role, and whether it is staff of another
+/// office than the resources'.
+struct Principal {
+    name: String,
+    user: Option<String>,
+    role: Option<Role>,
+    other_office: bool,
+}
+
+/// The office of the matrix's resources, and the other office whose staff call them too.
+const OTHER_OFFICE: &str = "pematangsiantar";
+
+/// The callers: anonymous, then one demo user per role of `infra/roles.json` of the resources'
+/// office (the applicant owns the "own" case), then every demo user of the other office who
+/// holds one role.
+fn principals() -> Vec<Principal> {
     let users = local::demo_users();
-    let mut out = vec![("anonymous".to_string(), None, None)];
+    let founding = perizinan::domain::office::founding_code();
+    let mut out = vec![Principal {
+        name: "anonymous".into(),
+        user: None,
+        role: None,
+        other_office: false,
+    }];
     for r in &Roles::current().roles {
         let user = users
             .iter()
-            .find(|u| u.roles == [r.code.clone()] && u.username != "pemohon2")
+            .find(|u| {
+                u.roles == [r.code.clone()]
+                    && u.username != "pemohon2"
+                    && u.office.as_ref().is_none_or(|o| *o == founding)
+            })
             .unwrap_or_else(|| panic!("no demo user holds only the role {}", r.code));
-        out.push((
-            r.code.to_string(),
-            Some(user.username.clone()),
-            Some(r.code.clone()),
-        ));
+        out.push(Principal {
+            name: r.code.to_string(),
+            user: Some(user.username.clone()),
+            role: Some(r.code.clone()),
+            other_office: false,
+        });
     }
+    let mut others = 0;
+    for u in users
+        .iter()
+        .filter(|u| {
+            u.office
+                .as_ref()
+                .is_some_and(|o| o.as_str() == OTHER_OFFICE)
+        })
+        .filter(|u| u.roles.len() == 1)
+    {
+        others += 1;
+        out.push(Principal {
+            name: format!("{OTHER_OFFICE}/{}", u.roles[0].code()),
+            user: Some(u.username.clone()),
+            role: Some(u.roles[0].clone()),
+            other_office: true,
+        });
+    }
+    assert!(others >= 8, "the other office's demo staff ({others})");
     out
 }
 
@@ -265,7 +316,46 @@ const SEE_THE_CASE: [&str; 7] = [
     "dinas_koperasi_official",
 ];
 
-fn expected(rule: &Rule, role: Option<&Role>, scope: Scope, case_scoped: bool) -> Outcome {
+/// Whether a route names one of the resources' office's records (a case, a complaint, a signed
+/// letter), as opposed to a list, a report or a public page.
+fn names_a_record(path: &str) -> bool {
+    path.starts_with("/cases/{id}")
+        || path.starts_with("/documents/{id}")
+        || (path.starts_with("/complaints/{id}") && !path.ends_with("/email/confirm"))
+}
+
+fn expected(rule: &Rule, p: &Principal, path: &str, scope: Scope, case_scoped: bool) -> Outcome {
+    let role = p.role.as_ref();
+    if p.other_office && !matches!(rule, Rule::Public) && names_a_record(path) {
+        // Another office's record does not exist for this office's staff: a 404 wherever the
+        // role would be let in, the route's 403 where it is not (checked before any lookup).
+        let own = expected(
+            rule,
+            &Principal {
+                name: String::new(),
+                user: None,
+                role: p.role.clone(),
+                other_office: false,
+            },
+            path,
+            scope,
+            false,
+        );
+        return if case_scoped || own != Outcome::Forbidden {
+            Outcome::Hidden
+        } else {
+            Outcome::Forbidden
+        };
+    }
+    expected_in_office(rule, role, scope, case_scoped)
+}
+
+fn expected_in_office(
+    rule: &Rule,
+    role: Option<&Role>,
+    scope: Scope,
+    case_scoped: bool,
+) -> Outcome {
     let Some(role) = role else {
         return match rule {
             Rule::Public => Outcome::Passes,
@@ -305,15 +395,16 @@ async fn every_route_role_and_ownership() {
     let other = resources(&app, "pemohon2").await;
     let principals = principals();
     let mut tokens = BTreeMap::new();
-    for (name, user, _) in &principals {
-        if let Some(u) = user {
-            tokens.insert(name.clone(), app.login(u).await);
+    for p in &principals {
+        if let Some(u) = &p.user {
+            tokens.insert(p.name.clone(), app.login(u).await);
         }
     }
 
     let table = local::route_table(&catalogue());
     let mut cells = 0usize;
     let mut refused = 0usize;
+    let mut cross_office = BTreeMap::<Outcome, usize>::new();
     let mut mismatches = vec![];
     let mut by_outcome: BTreeMap<Outcome, usize> = BTreeMap::new();
     for route in &table {
@@ -333,8 +424,9 @@ async fn every_route_role_and_ownership() {
                 Scope::Other => fill(path, &other),
                 _ => fill(path, &own),
             };
-            for (name, _, role) in &principals {
-                let want = expected(&rule, role.as_ref(), scope, case_scoped);
+            for p in &principals {
+                let name = &p.name;
+                let want = expected(&rule, p, path, scope, case_scoped);
                 let mut req = app.http.request(
                     Method::from_bytes(method.as_bytes()).unwrap(),
                     format!("{}{url_path}", app.api),
@@ -363,8 +455,13 @@ async fn every_route_role_and_ownership() {
                 );
                 let got = outcome_of(status);
                 *by_outcome.entry(got).or_default() += 1;
-                if matches!(got, Outcome::Unauthenticated | Outcome::Forbidden) {
+                // The resources' office's heads read the refusals of their own staff and of no
+                // office (anonymous, applicants), not another office's.
+                if matches!(got, Outcome::Unauthenticated | Outcome::Forbidden) && !p.other_office {
                     refused += 1;
+                }
+                if p.other_office && names_a_record(path) {
+                    *cross_office.entry(got).or_default() += 1;
                 }
                 if got != want {
                     mismatches.push(format!(
@@ -376,8 +473,13 @@ async fn every_route_role_and_ownership() {
         }
     }
     println!(
-        "authorization matrix: {} routes, {cells} cells; outcomes {by_outcome:?}",
+        "authorization matrix: {} routes, {cells} cells; outcomes {by_outcome:?}; another office's staff on this office's records: {cross_office:?}",
         table.len()
+    );
+    assert!(
+        cross_office.get(&Outcome::Hidden).copied().unwrap_or(0) > 100
+            && !cross_office.contains_key(&Outcome::Passes),
+        "cross-office cells: {cross_office:?}"
     );
     assert!(
         mismatches.is_empty(),

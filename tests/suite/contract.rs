@@ -131,7 +131,7 @@ async fn store_contract(store: Arc<dyn Store>) {
     assert_eq!(store.counter(&name).await.unwrap(), 0);
     let mut a4 = now.clone();
     a4.version = 2;
-    let reg = RegistrationNumber::new("KK", 2026, 1);
+    let reg = RegistrationNumber::new(None, "KK", 2026, 1);
     a4.registration_number = Some(reg.clone());
     a4.status = CaseStatus::InProcess;
     let mut c = update(&a4, 1, vec![]);
@@ -255,7 +255,11 @@ async fn store_contract(store: Arc<dyn Store>) {
         q.push(c);
     }
     let queue = store
-        .cases_at_step(&StepCode::new("section_head_validation"), 10)
+        .cases_at_step(
+            &perizinan::domain::office::founding_code(),
+            &StepCode::new("section_head_validation"),
+            10,
+        )
         .await
         .unwrap();
     let ids: Vec<_> = queue.iter().map(|c| c.id).collect();
@@ -271,7 +275,11 @@ async fn store_contract(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .cases_at_step(&StepCode::new("section_head_validation"), 2)
+            .cases_at_step(
+                &perizinan::domain::office::founding_code(),
+                &StepCode::new("section_head_validation"),
+                2
+            )
             .await
             .unwrap()
             .len(),
@@ -291,6 +299,7 @@ async fn store_contract(store: Arc<dyn Store>) {
     let sv = SurveyResponse {
         case_id: q[0].id,
         permit: q[0].permit_code.clone(),
+        office: perizinan::domain::office::founding_code(),
         answered_at: answered,
         scores: [4, 3, 4, 4, 3, 4, 4, 3, 3],
         profile: Profile::default(),
@@ -345,7 +354,7 @@ async fn the_registration_lookup_works_on_both_stores() {
     ];
     for store in stores {
         let mut c = new_case("o");
-        let reg = RegistrationNumber::new("KK", 2026, 77);
+        let reg = RegistrationNumber::new(None, "KK", 2026, 77);
         c.registration_number = Some(reg.clone());
         let mut commit = insert(&c, vec![]);
         commit.unique.push(registration_key(&reg));
@@ -356,7 +365,7 @@ async fn the_registration_lookup_works_on_both_stores() {
         );
         assert!(
             store
-                .case_by_registration(&RegistrationNumber::new("KK", 2026, 78))
+                .case_by_registration(&RegistrationNumber::new(None, "KK", 2026, 78))
                 .await
                 .unwrap()
                 .is_none()
@@ -842,14 +851,17 @@ async fn complaint_store_contract(store: Arc<dyn Store>) {
     assert_eq!(store.complaint(a.id).await.unwrap().unwrap().version, 1);
     assert!(
         store
-            .open_complaints(10)
+            .open_complaints(&perizinan::domain::office::founding_code(), 10)
             .await
             .unwrap()
             .iter()
             .any(|c| c.id == a.id)
     );
     // The register's pages: in the order of `register_key`, each page after the last one's.
-    let all = store.open_complaints_page(None, 10).await.unwrap();
+    let all = store
+        .open_complaints_page(&perizinan::domain::office::founding_code(), None, 10)
+        .await
+        .unwrap();
     let keys: Vec<String> = all.iter().map(|c| c.register_key()).collect();
     let mut sorted = keys.clone();
     sorted.sort();
@@ -857,7 +869,11 @@ async fn complaint_store_contract(store: Arc<dyn Store>) {
     let mut paged = vec![];
     let mut after: Option<String> = None;
     while let Some(c) = store
-        .open_complaints_page(after.as_deref(), 1)
+        .open_complaints_page(
+            &perizinan::domain::office::founding_code(),
+            after.as_deref(),
+            1,
+        )
         .await
         .unwrap()
         .first()
@@ -867,11 +883,22 @@ async fn complaint_store_contract(store: Arc<dyn Store>) {
         assert!(paged.len() <= all.len(), "pages do not end");
     }
     assert_eq!(paged, all.iter().map(|c| c.id).collect::<Vec<_>>());
-    let due = store.complaints_due_by(common::today(), 10).await.unwrap();
+    let due = store
+        .complaints_due_by(
+            &perizinan::domain::office::founding_code(),
+            common::today(),
+            10,
+        )
+        .await
+        .unwrap();
     assert_eq!(due.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a.id]);
     assert!(
         store
-            .complaints_due_by(common::today().pred_opt().unwrap(), 10)
+            .complaints_due_by(
+                &perizinan::domain::office::founding_code(),
+                common::today().pred_opt().unwrap(),
+                10
+            )
             .await
             .unwrap()
             .is_empty()
@@ -911,7 +938,7 @@ async fn complaint_store_contract(store: Arc<dyn Store>) {
         .unwrap();
     assert!(
         !store
-            .open_complaints(10)
+            .open_complaints(&perizinan::domain::office::founding_code(), 10)
             .await
             .unwrap()
             .iter()
@@ -919,7 +946,11 @@ async fn complaint_store_contract(store: Arc<dyn Store>) {
     );
     assert!(
         store
-            .complaints_due_by(common::today(), 10)
+            .complaints_due_by(
+                &perizinan::domain::office::founding_code(),
+                common::today(),
+                10
+            )
             .await
             .unwrap()
             .is_empty()

@@ -857,12 +857,9 @@ async fn foreign_sealed_letter(dir: &Path) -> Vec<u8> {
     let signer =
         perizinan_embedded::signer_local::LocalSigner::open_or_create(&home.join("key.pem"))
             .unwrap();
-    let pki = perizinan_letters::sealer::LocalPki::load_or_create(
-        &home.join("pki"),
-        "Kepala Dinas",
-        "Bontang",
-    )
-    .unwrap();
+    let pki =
+        perizinan_letters::sealer::LocalPki::load_or_create(&home.join("pki"), "Kepala Dinas")
+            .unwrap();
     let text = LetterText {
         title: "SURAT PEMENUHAN KOMITMEN".into(),
         subtitle: "IZIN PEMBUKAAN KANTOR KAS KOPERASI SIMPAN PINJAM".into(),
@@ -884,10 +881,17 @@ async fn foreign_sealed_letter(dir: &Path) -> Vec<u8> {
         signature: None,
     })
     .unwrap();
-    pki.seal(&pdf, &signer, chrono::Utc::now(), "Kepala Dinas", "Uji")
-        .await
-        .unwrap()
-        .pdf
+    pki.seal(
+        &pdf,
+        &signer,
+        chrono::Utc::now(),
+        "Kepala Dinas",
+        "Uji",
+        "Bontang",
+    )
+    .await
+    .unwrap()
+    .pdf
 }
 
 /// One word of `pdftotext -bbox`: its page (from 1), text and box (points, y from the top).

@@ -149,8 +149,33 @@ impl Client {
                 other => panic!("{step} on {id}: {other} {v}"),
             }
         }
-        panic!("{step} on {id}: no decision within 180 s");
+        let case = self.case(user_token, id).await;
+        panic!(
+            "{step} on {id}: no decision within 180 s; {}",
+            stuck_report(&self.app, id, &case).await
+        );
     }
+}
+
+/// What a stuck case looks like: its step and version, and the last events of its execution.
+async fn stuck_report(app: &TestApp, id: &str, case: &Value) -> String {
+    let x = app.execution(id).await;
+    let history = x["history"].as_array().cloned().unwrap_or_default();
+    let tail: Vec<String> = history
+        .iter()
+        .rev()
+        .take(12)
+        .rev()
+        .map(|e| e.to_string())
+        .collect();
+    format!(
+        "case step {} version {} status {}; execution {}; last events:\n{}",
+        case["step"],
+        case["version"],
+        case["status"]["code"],
+        x["execution"],
+        tail.join("\n")
+    )
 }
 
 async fn one_case(c: &Client, tokens: &BTreeMap<&str, String>) -> String {
@@ -209,10 +234,12 @@ async fn one_case(c: &Client, tokens: &BTreeMap<&str, String>) -> String {
             if at == step {
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{id} never reached {step} (at {at:?})"
-            );
+            if Instant::now() >= deadline {
+                panic!(
+                    "{id} never reached {step} (at {at:?}); {}",
+                    stuck_report(&c.app, &id, &case).await
+                );
+            }
             tokio::time::sleep(Duration::from_millis(40)).await;
         }
         c.decide(&tokens[user], &id, step, extra).await;

@@ -19,6 +19,7 @@ mod durability;
 mod faults;
 mod fiktif_positif;
 mod malware_scan;
+mod offices;
 mod openapi;
 mod overdue_scale;
 mod privacy;

@@ -35,7 +35,7 @@ fn open_case(n: usize, step: &str, due: NaiveDate) -> Case {
     c.created_at = at("2026-06-01T09:00:00+08:00");
     c.updated_at = c.created_at;
     c.status = CaseStatus::InProcess;
-    c.registration_number = Some(RegistrationNumber::new("KK", 2026, n as u64 + 1));
+    c.registration_number = Some(RegistrationNumber::new(None, "KK", 2026, n as u64 + 1));
     let step = StepCode::new(step);
     c.step = Some(step.clone());
     c.task_token = Some(format!("token-{n}"));
@@ -93,7 +93,11 @@ fn cases() -> (Vec<Case>, BTreeMap<usize, (&'static str, &'static str)>) {
 fn directory() -> StaticDirectory {
     let mut entries = vec![];
     for r in Roles::current().staff() {
-        entries.push((r.code.clone(), format!("{}@dpmptsp-bontang.test", r.code)));
+        entries.push((
+            perizinan::domain::office::founding_code(),
+            r.code.clone(),
+            format!("{}@dpmptsp-bontang.test", r.code),
+        ));
     }
     StaticDirectory { entries }
 }
@@ -208,7 +212,7 @@ async fn check(
         "items read from the store"
     );
     for (n, (step, state)) in late {
-        let reg = RegistrationNumber::new("KK", 2026, *n as u64 + 1).to_string();
+        let reg = RegistrationNumber::new(None, "KK", 2026, *n as u64 + 1).to_string();
         let a = run
             .alerts
             .iter()

@@ -24,7 +24,7 @@ async fn every_staff_action_takes_at_most_two_store_round_trips_on_dynamodb() {
 
     let mut case = common::kantor_kas_draft("owner");
     case.status = CaseStatus::InProcess;
-    case.registration_number = Some(RegistrationNumber::new("KK", 2026, 9));
+    case.registration_number = Some(RegistrationNumber::new(None, "KK", 2026, 9));
     let id = case.id;
     store
         .commit(Commit {

@@ -64,18 +64,7 @@ async fn confirm(app: &TestApp, t: &str, id: &str, doc: &str) -> (StatusCode, Va
 
 /// The bytes behind a document's download URL, as `who` gets them.
 async fn downloaded(app: &TestApp, who: &str, id: &str, doc: &str) -> Vec<u8> {
-    let (s, v) = app
-        .get(Some(who), &format!("/cases/{id}/documents/{doc}/download"))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let r = app
-        .http
-        .get(v["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
-    r.bytes().await.unwrap().to_vec()
+    download(app, who, &format!("/cases/{id}/documents/{doc}/download")).await
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {

@@ -421,7 +421,9 @@ async fn on_moto_sns_sends_the_sms_and_the_delivery_function_records_a_bounce_an
     // A case in DynamoDB whose applicant chose both channels.
     let mut case = kantor_kas_draft("owner-moto");
     case.application.set("contact.notify_by", json!("both"));
-    case.registration_number = Some(perizinan::domain::RegistrationNumber::new("KK", 2026, 777));
+    case.registration_number = Some(perizinan::domain::RegistrationNumber::new(
+        None, "KK", 2026, 777,
+    ));
     let ev = perizinan::domain::AuditEvent::chain(
         &mut case,
         perizinan::domain::Actor::system(),

@@ -25,10 +25,12 @@ impl Flow {
         let staff = StaticDirectory {
             entries: vec![
                 (
+                    perizinan::domain::office::founding_code(),
                     Role::new("front_office"),
                     "frontoffice@dpmptsp-bontang.test".into(),
                 ),
                 (
+                    perizinan::domain::office::founding_code(),
                     Role::new("back_office"),
                     "backoffice@dpmptsp-bontang.test".into(),
                 ),

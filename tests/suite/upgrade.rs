@@ -89,7 +89,7 @@ async fn survey_and_effectuate(app: &TestApp, t: &str, id: &str, oss: &str) -> V
 
 /// The decisions of g … p from `from` on (grant).
 async fn from_step(app: &TestApp, id: &str, from: &str) {
-    let plan = decisions_g_to_p("grant");
+    let plan = decisions_g_to_p_on("grant", runner_today(app).await);
     let at = plan.iter().position(|(_, st, _)| *st == from).unwrap();
     for (u, st, b) in plan.into_iter().skip(at) {
         app.act_ok(u, id, st, b).await;
@@ -238,7 +238,12 @@ async fn an_embedded_data_directory_of_release_0_1_opens_and_its_cases_finish() 
                 .to_string(),
         );
     }
-    let fresh = submitted_case(&app, "pemohon").await;
+    let fresh = submitted_case_of(
+        &app,
+        "pemohon",
+        application_applied_on(&runner_today(&app).await.to_string()),
+    )
+    .await;
     let fresh = app.case(&t, &fresh).await;
     registrations.push(fresh["registration_number"].as_str().unwrap().to_string());
     for list in [&registrations, &letters] {
@@ -415,7 +420,12 @@ async fn a_dynamodb_table_of_release_0_1_opens_and_its_cases_finish() {
         .await;
     assert_eq!(letter.0, StatusCode::OK, "{}", letter.1);
 
-    let fresh = submitted_case(&app, "pemohon").await;
+    let fresh = submitted_case_of(
+        &app,
+        "pemohon",
+        application_applied_on(&runner_today(&app).await.to_string()),
+    )
+    .await;
     let fresh = app.case(&t, &fresh).await;
     assert_eq!(fresh["registration_number"], "KK-2026-000004");
     let mut app = app;

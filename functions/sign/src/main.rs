@@ -8,9 +8,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         .await?
         .with_renderer(perizinan_letters::renderer());
     // PAdES inside the letters when the stack gives the chain for its key and a TSA.
-    match sign::sealing::stack_sealer(&settings, services.signer.as_ref(), &services.agency.city)
-        .await?
-    {
+    match sign::sealing::stack_sealer(&settings, services.signer.as_ref()).await? {
         Some(sealer) => services = services.with_sealer(sealer),
         None => tracing::warn!(
             "PD_SIGNER_CERT_CHAIN and PD_TSA_URL not set: letters are signed beside the file only, without a signature inside"

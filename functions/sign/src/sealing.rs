@@ -40,11 +40,9 @@ impl HttpPost for TsaTransport {
 
 /// The sealer the settings configure, its chain checked against `signer`'s key; `None` without
 /// `PD_SIGNER_CERT_CHAIN` and `PD_TSA_URL` (letters are then signed beside the file only).
-/// `location` goes in each signature's /Location (the agency's city).
 pub async fn stack_sealer(
     settings: &Settings,
     signer: &dyn Signer,
-    location: &str,
 ) -> Result<Option<Arc<dyn LetterSealer>>, BootError> {
     let (chain, url) = match (&settings.aws.signer_cert_chain, &settings.aws.tsa_url) {
         (None, None) => return Ok(None),
@@ -63,7 +61,7 @@ pub async fn stack_sealer(
     let http = HttpsClient::new(TSA_TIMEOUT, TSA_MAX_RESPONSE)
         .map_err(|e| BootError(format!("PD_TSA_URL: klien HTTPS / HTTPS client: {e}")))?;
     let tsa = HttpTsa::new(url.clone(), TsaTransport(http));
-    let sealer = ChainSealer::new(chain, Arc::new(tsa), location).map_err(|e| {
+    let sealer = ChainSealer::new(chain, Arc::new(tsa)).map_err(|e| {
         BootError(format!(
             "PD_SIGNER_CERT_CHAIN: rantai sertifikat tidak dapat dibaca / the certificate chain cannot be read: {e}"
         ))

@@ -1,9 +1,9 @@
-//! The `submit` function. SOP d–f and the revision loop: create, edit, submit and read applications for every permit of the catalogue; the applicant's and staff's lists; public tracking; the catalogue itself.
+//! The `submit` function. SOP d–f and the revision loop: create, edit, submit and read applications for every permit of the catalogue; the applicant's and staff's lists; public tracking; the catalogue itself and the offices serving it.
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use perizinan::api::FnRouter;
 use perizinan::api::routes::Routes;
-use perizinan::api::{cases, permits};
+use perizinan::api::{cases, offices, permits};
 use perizinan::catalogue::Catalogue;
 
 /// The function's routes.
@@ -18,6 +18,7 @@ pub fn routes(_catalogue: &Catalogue) -> Routes {
         .post("/cases/{id}/contact", cases::correct_contact)
         .get("/cases/{id}/events", cases::events)
         .public_get("/track/{registration_number}", cases::track)
+        .public_get("/offices", offices::list)
         .public_get("/permits", permits::list)
         .public_get("/permits/{code}", permits::get)
         .public_get("/permits/{code}/example", permits::example)

@@ -2,7 +2,7 @@
 //!
 //! | item | PK | SK | indexes |
 //! |---|---|---|---|
-//! | case | `CASE#<id>` | `CASE` | `ByStep` (`STEP#<step>`, `<due>#<entered>#<id>`) while at a step, (`DRAFTS`, `<updated>#<id>`) while a draft; `ByOwner` (`OWNER#<sub>`, `<id>`); `Pending` (`PENDING`, `<id>`) while a decision awaits delivery |
+//! | case | `CASE#<id>` | `CASE` | `ByStep` (`[<office>#]STEP#<step>`, `<due>#<entered>#<id>`) while at a step, (`DRAFTS`, `<updated>#<id>`) while a draft; `ByOwner` (`OWNER#<sub>`, `<id>`); `Pending` (`PENDING`, `<id>`) while a decision awaits delivery |
 //! | audit event | `CASE#<id>` | `EVT#<seq, 10 digits>` | – |
 //! | document | `CASE#<id>` | `DOC#<doc id>` | – |
 //! | survey marker | `CASE#<id>` | `SURVEY` | – |
@@ -11,7 +11,7 @@
 //! | counter | `COUNTER#<name>` | `COUNTER` | – |
 //! | number reserved for a holder (a case's letter number) | `RESERVED#<counter>#<holder>` | `RESERVED` | – |
 //! | step stay (SLA report) | `STEPLOG#<yyyy-mm>` | `<decided at>#<case id>#<step>` | – |
-//! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open, (`COMPLAINTS#IDENTIFIED`, `<closed>#<id>`) while closed and naming its complainant; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
+//! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`[<office>#]COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open, (`COMPLAINTS#IDENTIFIED`, `<closed>#<id>`) while closed and naming its complainant; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
 //! | complaint audit event | `CASE#<complaint id>` | `EVT#<seq>` | – |
 //! | signed document (verification record) | `SIGNED#<id>` | `DOC` | – |
 //! | notice sending (`domain::delivery`) | `MESSAGE#<channel>#<message id>` | `MESSAGE` | `ByOwner` (`NOTICES#<case id>`, `<sent at>#<message id>`) |
@@ -35,6 +35,7 @@ use perizinan::domain::case::SignedDocument;
 use perizinan::domain::complaints::{Complaint, ComplaintStatus};
 use perizinan::domain::deadlines::StepRecord;
 use perizinan::domain::delivery::{Channel, NoticeDelivery};
+use perizinan::domain::office::OfficeCode;
 use perizinan::domain::survey::SurveyResponse;
 use perizinan::domain::{
     AuditEvent, Case, CaseId, CaseStatus, DocumentRecord, RegistrationNumber, StepCode,
@@ -176,11 +177,23 @@ fn case_pk(id: CaseId) -> String {
     format!("CASE#{id}")
 }
 
+/// An office's work queue and deadline index at `step`: `STEP#<step>` for the founding office,
+/// `<office>#STEP#<step>` for another (`domain::office`: the office leads the key).
+fn step_pk(office: &OfficeCode, step: &StepCode) -> String {
+    office.scoped(&format!("STEP#{}", step.as_str()))
+}
+
+/// An office's complaint register: `COMPLAINTS#OPEN`, `<office>#COMPLAINTS#OPEN`.
+fn open_complaints_pk(office: &OfficeCode) -> String {
+    office.scoped("COMPLAINTS#OPEN")
+}
+
 fn case_item(case: &Case) -> Result<Item, StoreError> {
     let mut item = key(case_pk(case.id), "CASE");
     item.insert("data".into(), data(case)?);
     item.insert("version".into(), n(case.version));
     item.insert("status".into(), s(case.status.code()));
+    item.insert("office".into(), s(case.office.as_str()));
     item.insert("GSI2PK".into(), s(format!("OWNER#{}", case.owner)));
     item.insert("GSI2SK".into(), s(case.id.to_string()));
     if let Some(step) = &case.step {
@@ -189,7 +202,7 @@ fn case_item(case: &Case) -> Result<Item, StoreError> {
         let due = case
             .step_due_on()
             .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
-        item.insert("GSI1PK".into(), s(format!("STEP#{}", step.as_str())));
+        item.insert("GSI1PK".into(), s(step_pk(&case.office, step)));
         item.insert("GSI1SK".into(), s(format!("{due}#{entered}#{}", case.id)));
     } else if case.status == CaseStatus::Draft {
         // The retention job's list: drafts by last change.
@@ -229,13 +242,14 @@ fn complaint_item(c: &Complaint) -> Result<Item, StoreError> {
     let mut item = key(complaint_pk(c.id), "COMPLAINT");
     item.insert("data".into(), data(c)?);
     item.insert("version".into(), n(c.version));
+    item.insert("office".into(), s(c.office.as_str()));
     // The register and the complaints' deadline index: open ones, earliest due first.
     if c.status == ComplaintStatus::Open {
         // The clock now running: the last day to complete it while incomplete, else the 60 days.
         let due = c
             .clock_due_on()
             .map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
-        item.insert("GSI1PK".into(), s("COMPLAINTS#OPEN"));
+        item.insert("GSI1PK".into(), s(open_complaints_pk(&c.office)));
         item.insert(
             "GSI1SK".into(),
             s(format!("{due}#{}#{}", ts(c.filed_at), c.id)),
@@ -779,12 +793,17 @@ impl CaseStore for DynamoStore {
         Ok(cases)
     }
 
-    async fn cases_at_step(&self, step: &StepCode, limit: usize) -> Result<Vec<Case>, StoreError> {
+    async fn cases_at_step(
+        &self,
+        office: &OfficeCode,
+        step: &StepCode,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
         let items = self
             .query_all(
                 Some(BY_STEP),
                 "GSI1PK = :pk",
-                vec![(":pk", s(format!("STEP#{}", step.as_str())))],
+                vec![(":pk", s(step_pk(office, step)))],
                 Some(limit),
             )
             .await?;
@@ -867,6 +886,7 @@ impl CaseStore for DynamoStore {
 
     async fn cases_due_by(
         &self,
+        office: &OfficeCode,
         step: &StepCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
@@ -876,7 +896,7 @@ impl CaseStore for DynamoStore {
                 Some(BY_STEP),
                 "GSI1PK = :pk AND GSI1SK <= :cut",
                 vec![
-                    (":pk", s(format!("STEP#{}", step.as_str()))),
+                    (":pk", s(step_pk(office, step))),
                     // '~' sorts after every character of the rest of the key.
                     (":cut", s(format!("{cutoff}~"))),
                 ],
@@ -967,12 +987,16 @@ impl ComplaintStore for DynamoStore {
         self.complaint(id).await
     }
 
-    async fn open_complaints(&self, limit: usize) -> Result<Vec<Complaint>, StoreError> {
+    async fn open_complaints(
+        &self,
+        office: &OfficeCode,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
         let items = self
             .query_all(
                 Some(BY_STEP),
                 "GSI1PK = :pk",
-                vec![(":pk", s("COMPLAINTS#OPEN"))],
+                vec![(":pk", s(open_complaints_pk(office)))],
                 Some(limit),
             )
             .await?;
@@ -981,6 +1005,7 @@ impl ComplaintStore for DynamoStore {
 
     async fn open_complaints_page(
         &self,
+        office: &OfficeCode,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError> {
@@ -990,7 +1015,7 @@ impl ComplaintStore for DynamoStore {
                 self.query_all(
                     Some(BY_STEP),
                     "GSI1PK = :pk",
-                    vec![(":pk", s("COMPLAINTS#OPEN"))],
+                    vec![(":pk", s(open_complaints_pk(office)))],
                     Some(limit),
                 )
                 .await?
@@ -999,7 +1024,7 @@ impl ComplaintStore for DynamoStore {
                 self.query_all(
                     Some(BY_STEP),
                     "GSI1PK = :pk AND GSI1SK > :after",
-                    vec![(":pk", s("COMPLAINTS#OPEN")), (":after", s(a))],
+                    vec![(":pk", s(open_complaints_pk(office))), (":after", s(a))],
                     Some(limit),
                 )
                 .await?
@@ -1010,6 +1035,7 @@ impl ComplaintStore for DynamoStore {
 
     async fn complaints_due_by(
         &self,
+        office: &OfficeCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError> {
@@ -1018,7 +1044,7 @@ impl ComplaintStore for DynamoStore {
                 Some(BY_STEP),
                 "GSI1PK = :pk AND GSI1SK <= :cut",
                 vec![
-                    (":pk", s("COMPLAINTS#OPEN")),
+                    (":pk", s(open_complaints_pk(office))),
                     (":cut", s(format!("{cutoff}~"))),
                 ],
                 Some(limit),

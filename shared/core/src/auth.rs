@@ -52,7 +52,14 @@ pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
     } else {
         s("name")
     };
+    // The office is an attribute only administrators write (the app client's WriteAttributes
+    // leave `custom:office` out): staff cannot move themselves. Without one, staff of a
+    // deployment of one office are that office's; with many, they are no office's.
+    let office = s(OFFICE_CLAIM)
+        .and_then(|o| crate::domain::office::OfficeCode::parse(&o))
+        .or_else(crate::domain::office::sole_office);
     Some(Caller {
+        office: office.filter(|_| roles.iter().any(Role::is_staff)),
         name: name
             .or_else(|| s("email"))
             .or_else(|| s("cognito:username"))
@@ -62,6 +69,9 @@ pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
         roles,
     })
 }
+
+/// A staff member's office (a Cognito custom attribute set by administrators).
+pub const OFFICE_CLAIM: &str = "custom:office";
 
 /// The directory's name of a staff member (a Cognito custom attribute set by administrators).
 pub const STAFF_NAME_CLAIM: &str = "custom:staff_name";

@@ -114,10 +114,20 @@ pub struct JobFailure {
 async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, StoreError> {
     use crate::ports::guard::{Claim, IdempotencyRecord, IdempotencyState, StoredResponse};
     use crate::ports::mailer::Email;
-    type Queue = (crate::domain::Role, Vec<(String, crate::domain::Case)>);
+    type Queue = (
+        crate::domain::office::OfficeCode,
+        crate::domain::Role,
+        Vec<(String, crate::domain::Case)>,
+    );
+    // Per office and role: each office's staff hear of their own queues.
     let mut by_role: std::collections::BTreeMap<String, Queue> = Default::default();
-    for code in staff_step_codes(s) {
-        for case in s.store.cases_at_step(&code, PER_STEP_LIMIT).await? {
+    let codes = staff_step_codes(s);
+    for (office, code) in office_steps(s, &codes) {
+        for case in s
+            .store
+            .cases_at_step(&office, &code, PER_STEP_LIMIT)
+            .await?
+        {
             let Some(step) = s.permit_of(&case).and_then(|d| d.step(code.as_str())) else {
                 continue;
             };
@@ -128,21 +138,21 @@ async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, Sto
                     step.title
                 );
                 by_role
-                    .entry(step.role.code().to_string())
-                    .or_insert_with(|| (step.role.clone(), vec![]))
-                    .1
+                    .entry(office.scoped(step.role.code()))
+                    .or_insert_with(|| (office.clone(), step.role.clone(), vec![]))
+                    .2
                     .push((title, case));
             }
         }
     }
     let mut sent = 0;
-    for (role, items) in by_role.into_values() {
-        let to = s.directory.addresses(&role).await;
+    for (office, role, items) in by_role.into_values() {
+        let to = s.directory.addresses(&office, &role).await;
         if to.is_empty() {
             continue;
         }
         let now = s.clock.now();
-        let key = format!("queue-digest/{today}/{}", role.code());
+        let key = format!("queue-digest/{today}/{}", office.scoped(role.code()));
         let owner = uuid::Uuid::new_v4();
         let record = IdempotencyRecord {
             key: key.clone(),
@@ -200,6 +210,26 @@ async fn send_queue_digests(s: &Services, today: NaiveDate) -> Result<usize, Sto
 }
 
 /// Every step code of the catalogue whose step is a staff decision (in some permit).
+/// Each office with each of `steps` that a permit it offers has: the index queries of a run.
+fn office_steps(
+    s: &Services,
+    steps: &[StepCode],
+) -> Vec<(crate::domain::office::OfficeCode, StepCode)> {
+    let mut out = vec![];
+    for office in s.offices.iter() {
+        for st in steps {
+            let offered = s
+                .catalogue
+                .iter()
+                .any(|p| office.offers(p.def.code.as_str()) && p.def.step(st.as_str()).is_some());
+            if offered {
+                out.push((office.code().clone(), st.clone()));
+            }
+        }
+    }
+    out
+}
+
 fn staff_step_codes(s: &Services) -> Vec<StepCode> {
     let mut out: Vec<StepCode> = vec![];
     for p in s.catalogue.iter() {
@@ -355,12 +385,12 @@ pub async fn run_retention(s: &Services) -> Result<RetentionRun, StoreError> {
 /// A complaint is "near" its 60 days this many calendar days before.
 pub const COMPLAINT_NEAR_DAYS: u64 = 5;
 
-/// Working days between today and `due` (negative once it has passed).
-fn days_left(s: &Services, today: NaiveDate, due: NaiveDate) -> i64 {
+/// Working days between today and `due` in `cal` (negative once it has passed).
+fn days_left(cal: &crate::domain::calendar::Calendar, today: NaiveDate, due: NaiveDate) -> i64 {
     if due >= today {
-        i64::from(s.calendar.working_days_between(today, due).value)
+        i64::from(cal.working_days_between(today, due).value)
     } else {
-        -i64::from(s.calendar.working_days_between(due, today).value)
+        -i64::from(cal.working_days_between(due, today).value)
     }
 }
 
@@ -381,11 +411,16 @@ pub async fn run_overdue(s: &Services) -> OverdueRun {
         })
         .max()
         .unwrap_or(1);
-    let cutoff_c = s.calendar.add_working_days(today, near_max);
-    if !cutoff_c.unknown_years.is_empty() {
-        tracing::warn!(years = ?cutoff_c.unknown_years, "overdue run counted without holiday data");
+    // The latest of the offices' cutoffs (a regional day off moves its office's further): each
+    // case's state is then counted in its own office's calendar.
+    let mut cutoff = today;
+    for office in s.offices.iter() {
+        let c = office.calendar.add_working_days(today, near_max);
+        if !c.unknown_years.is_empty() {
+            tracing::warn!(office = %office.code(), years = ?c.unknown_years, "overdue run counted without holiday data");
+        }
+        cutoff = cutoff.max(c.value);
     }
-    let cutoff = cutoff_c.value;
     let read_before = s.store.items_read();
     let mut run = OverdueRun {
         date: today,
@@ -470,8 +505,12 @@ async fn case_deadline_alerts(
 ) -> Result<(), StoreError> {
     let now = s.clock.now();
     let today = run.date;
-    for step in deadline_step_codes(s) {
-        let cases = s.store.cases_due_by(&step, cutoff, PER_STEP_LIMIT).await?;
+    let steps = deadline_step_codes(s);
+    for (office, step) in office_steps(s, &steps) {
+        let cases = s
+            .store
+            .cases_due_by(&office, &step, cutoff, PER_STEP_LIMIT)
+            .await?;
         run.examined += cases.len();
         for case in cases {
             if case.step.as_ref() != Some(&step) {
@@ -500,7 +539,7 @@ async fn case_deadline_alerts(
             let Some(due) = case.step_due_on() else {
                 continue;
             };
-            let left = days_left(s, today, due);
+            let left = days_left(s.calendar_of(&case), today, due);
             let state = if left < 0 {
                 DeadlineState::Overdue
             } else if left <= i64::from(def.near_due_days) {
@@ -590,7 +629,7 @@ async fn deemed(
         }
         return Ok(Some(case));
     }
-    if let Some((stage, due)) = deemed::lapsed(&case, def, &s.calendar, now) {
+    if let Some((stage, due)) = deemed::lapsed(&case, def, s.calendar_of(&case), now) {
         let change = actions::deemed_granted(&case, stage, due, now);
         let marked = change.case.clone();
         match s.store.commit_checked(Commit::from_change(change)).await {
@@ -628,7 +667,7 @@ async fn deemed(
         return Ok(None);
     }
     let mut unknown = std::collections::BTreeSet::new();
-    let warn = deemed::clocks(&case, def, &s.calendar, now, &mut unknown)
+    let warn = deemed::clocks(&case, def, s.calendar_of(&case), now, &mut unknown)
         .into_iter()
         .find(|c| {
             c.running
@@ -735,11 +774,15 @@ async fn complaint_deadline_alerts(s: &Services, run: &mut OverdueRun) -> Result
     let complaint_cutoff = today
         .checked_add_days(chrono::Days::new(COMPLAINT_NEAR_DAYS))
         .unwrap_or(today);
-    for c in s
-        .store
-        .complaints_due_by(complaint_cutoff, PER_STEP_LIMIT)
-        .await?
-    {
+    let mut due = vec![];
+    for office in s.offices.iter() {
+        due.extend(
+            s.store
+                .complaints_due_by(office.code(), complaint_cutoff, PER_STEP_LIMIT)
+                .await?,
+        );
+    }
+    for c in due {
         run.examined += 1;
         if c.step == Some(crate::domain::complaints::ComplaintStep::Completion) {
             expire_completion(s, run, &c, today).await?;

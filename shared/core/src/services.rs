@@ -42,6 +42,8 @@ pub struct ServicesBuilder {
     seal_verifier: Option<Arc<dyn crate::ports::SealVerifier>>,
     directory: StaticDirectory,
     agency: Agency,
+    offices: Option<Arc<crate::domain::office::Offices>>,
+    settings: Option<Settings>,
     retention: crate::domain::privacy::RetentionPolicy,
     portal_url: String,
     verify_base_url: String,
@@ -66,6 +68,7 @@ impl ServicesBuilder {
         }
         self.idempotency_lock = settings.idempotency_lock;
         self.agency = settings.agency()?;
+        self.settings = Some(settings.clone());
         self.retention = settings.retention()?;
         self.portal_url = settings.portal_url_or_local();
         self.verify_base_url = settings
@@ -96,6 +99,12 @@ impl ServicesBuilder {
     /// Checks the signature embedded in an uploaded PDF (`POST /verify/{id}`).
     pub fn seal_verifier(mut self, verifier: Arc<dyn crate::ports::SealVerifier>) -> Self {
         self.seal_verifier = Some(verifier);
+        self
+    }
+
+    /// The offices served (otherwise: the settings' offices, or one office of the agency).
+    pub fn offices(mut self, offices: Arc<crate::domain::office::Offices>) -> Self {
+        self.offices = Some(offices);
         self
     }
 
@@ -136,6 +145,16 @@ impl ServicesBuilder {
                 (Arc::new(catalogue), Arc::new(calendar))
             }
         };
+        let offices = match (self.offices, &self.settings) {
+            (Some(o), _) => o,
+            (None, Some(settings)) => Arc::new(settings.offices(&catalogue, &calendar)?),
+            (None, None) => Arc::new(crate::domain::office::Offices::single(
+                self.agency,
+                calendar.clone(),
+                catalogue.codes().map(str::to_string).collect(),
+            )),
+        };
+        crate::domain::office::install_sole_office(&offices);
         // `PD_COMPLAINT_KEY`, else (the functions in the stack) subkeys of the audit key, which
         // every function has from Secrets Manager (`PD_AUDIT_KEY`), else one per process.
         let complaint_guard = match self.complaint_key.as_deref().or(crate::audit::key()) {
@@ -169,7 +188,7 @@ impl ServicesBuilder {
             directory: Arc::new(self.directory),
             clock: self.clock,
             catalogue,
-            agency: Arc::new(self.agency),
+            offices,
             calendar,
             portal_url: self.portal_url,
             idempotency_config: crate::api::guard::IdempotencyConfig {
@@ -216,7 +235,10 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// The permits the office serves (`infra/permits/`).
     pub catalogue: Arc<Catalogue>,
-    pub agency: Arc<Agency>,
+    /// The offices served (`infra/offices/`): each one's letterhead, signers, numbers and
+    /// calendar (the national one with its days off).
+    pub offices: Arc<crate::domain::office::Offices>,
+    /// The national calendar (an office's deadlines count in [`Services::calendar_of`]).
     pub calendar: Arc<Calendar>,
     /// Base URL of the public portal (links in e-mails).
     pub portal_url: String,
@@ -274,6 +296,8 @@ impl Services {
             seal_verifier: None,
             directory: StaticDirectory::default(),
             agency: Agency::default(),
+            offices: None,
+            settings: None,
             retention: crate::domain::privacy::RetentionPolicy::shipped(),
             portal_url: settings.portal_url_or_local(),
             verify_base_url: format!("{}/api", settings.base_url),
@@ -318,12 +342,12 @@ impl Services {
                 .notice_address()
                 .map(|e| vec![e.as_str().to_string()])
                 .unwrap_or_default(),
-            ComplaintRecipient::Role(r) => self.directory.addresses(&r).await,
+            ComplaintRecipient::Role(r) => self.directory.addresses(&c.office, &r).await,
         };
         if addresses.is_empty() {
             return Ok(());
         }
-        let msg = notice.render(c, &self.agency, &self.portal_url);
+        let msg = notice.render(c, self.offices.of(&c.office).agency(), &self.portal_url);
         self.mailer
             .send(&Email {
                 to: addresses,
@@ -337,13 +361,28 @@ impl Services {
         Ok(())
     }
 
-    /// The context of an action happening now.
-    pub fn ctx<'a>(&'a self, origin: &'a Origin) -> Ctx<'a> {
+    /// The context of an action on `case` happening now (its office's calendar).
+    pub fn ctx<'a>(&'a self, origin: &'a Origin, case: &Case) -> Ctx<'a> {
         Ctx {
             now: self.clock.now(),
             origin,
-            calendar: &self.calendar,
+            calendar: self.calendar_of(case),
         }
+    }
+
+    /// The office of a case (the founding office for one no longer served).
+    pub fn office_of(&self, case: &Case) -> &Arc<crate::domain::office::Office> {
+        self.offices.of(&case.office)
+    }
+
+    /// The calendar a case's deadlines count in: its office's.
+    pub fn calendar_of(&self, case: &Case) -> &Calendar {
+        &self.office_of(case).calendar
+    }
+
+    /// The letterhead, contacts and signers of a case's office.
+    pub fn agency_of(&self, case: &Case) -> &Agency {
+        self.office_of(case).agency()
     }
 
     /// The definition of a case's permit (`None` for a permit the catalogue no longer serves).
@@ -366,7 +405,7 @@ impl Services {
             return Ok(());
         };
         let cx = RenderCtx {
-            agency: &self.agency,
+            agency: self.agency_of(case),
             def,
             portal_url: &self.portal_url,
         };
@@ -380,7 +419,7 @@ impl Services {
             }
             Recipient::Role(r) => r,
         };
-        let addresses = self.directory.addresses(&role).await;
+        let addresses = self.directory.addresses(&case.office, &role).await;
         if addresses.is_empty() {
             tracing::warn!(case_id = %case.id, notice = notice.code(), "no recipient for notice");
             return Ok(());
@@ -519,7 +558,7 @@ impl Services {
         };
         let notice = Notice::permit(code);
         let cx = RenderCtx {
-            agency: &self.agency,
+            agency: self.agency_of(case),
             def,
             portal_url: &self.portal_url,
         };

@@ -272,7 +272,8 @@ pub struct Settings {
     /// letters and digits with at least one letter (the SNS rule; Indonesian carriers require it
     /// registered).
     pub sms_sender_id: String,
-    /// `PD_ROLE_MAILBOXES`: `{"front_office": ["fo@…"], …}`, who receives each role's notices.
+    /// `PD_ROLE_MAILBOXES`: `{"front_office": ["fo@…"], "pematangsiantar/front_office": […]}`,
+    /// who receives each role's notices (a plain role: the founding office's).
     pub role_mailboxes: StaticDirectory,
     /// `PD_STAFF_NOTICES`: `immediate` (default) or `daily`.
     pub staff_notices: StaffNotices,
@@ -293,6 +294,9 @@ pub struct Settings {
     /// Plt./Plh.) and the emblem (default: DPMPTSP Kota Bontang, the demo's head, the shipped
     /// emblem).
     pub agency_file: Option<PathBuf>,
+    /// `PD_OFFICES_DIR`: the deployment's offices, a folder per office with its `office.json`
+    /// (default: the offices shipped in `infra/offices/`).
+    pub offices_dir: Option<PathBuf>,
     /// `PD_COMPLAINT_POW_BITS` (default 18, 0–26): the proof of work an anonymous complaint
     /// carries, in leading zero bits of SHA-256 (`domain::complaints::abuse`).
     pub complaint_pow_bits: u8,
@@ -332,6 +336,7 @@ impl Default for Settings {
             roles_file: None,
             retention_file: None,
             agency_file: None,
+            offices_dir: None,
             complaint_pow_bits: crate::domain::complaints::abuse::DEFAULT_POW_BITS,
             complaint_key: None,
             origin_secret: None,
@@ -483,6 +488,7 @@ impl Settings {
         s.roles_file = path("PD_ROLES_FILE");
         s.retention_file = path("PD_RETENTION_FILE");
         s.agency_file = path("PD_AGENCY_FILE");
+        s.offices_dir = path("PD_OFFICES_DIR");
         if let Some(v) = get("PD_COMPLAINT_POW_BITS") {
             let max = crate::domain::complaints::abuse::MAX_POW_BITS;
             s.complaint_pow_bits = v
@@ -720,6 +726,83 @@ impl Settings {
         }
     }
 
+    /// The offices the deployment serves: every `<code>/office.json` of `PD_OFFICES_DIR`, or
+    /// the offices shipped in `infra/offices/`, each checked against `catalogue` and `calendar`
+    /// (`domain::office`). `PD_AGENCY_FILE`, where set, is the founding office's letterhead
+    /// (a deployment of one office configured before offices). A broken office file stops the
+    /// start with a message naming it.
+    pub fn offices(
+        &self,
+        catalogue: &Catalogue,
+        calendar: &Calendar,
+    ) -> Result<crate::domain::office::Offices, BootError> {
+        use crate::domain::office::{OfficeDef, Offices};
+        let mut defs: Vec<(String, OfficeDef)> = vec![];
+        let parse = |name: &str, json: &str, dir: Option<&Path>| -> Result<OfficeDef, BootError> {
+            let at = |e: &dyn std::fmt::Display| BootError(format!("{name}: {e}"));
+            let mut def: OfficeDef = serde_json::from_str(json).map_err(|e| at(&e))?;
+            if let Some(file) = &def.agency.emblem_file {
+                let file = dir.map_or(file.clone(), |d| d.join(file));
+                let bytes = std::fs::read(&file)
+                    .map_err(|e| at(&format!("emblem_file {}: {e}", file.display())))?;
+                let emblem = crate::domain::emblem::Emblem::from_png(&bytes)
+                    .map_err(|e| at(&format!("emblem_file {}: {e}", file.display())))?;
+                def.agency.emblem = std::sync::Arc::new(emblem);
+            }
+            Ok(def)
+        };
+        match &self.offices_dir {
+            None => {
+                for (folder, json) in crate::domain::office::SHIPPED {
+                    defs.push((
+                        format!("infra/offices/{folder}/office.json"),
+                        parse(folder, json, None)?,
+                    ));
+                }
+            }
+            Some(dir) => {
+                let entries = std::fs::read_dir(dir).map_err(|e| {
+                    BootError(format!(
+                        "PD_OFFICES_DIR: cannot read {}: {e}",
+                        dir.display()
+                    ))
+                })?;
+                let mut folders: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_dir())
+                    .collect();
+                folders.sort();
+                for f in folders {
+                    let file = f.join("office.json");
+                    let name = file.display().to_string();
+                    defs.push((name.clone(), parse(&name, &read(&file)?, Some(&f))?));
+                }
+            }
+        }
+        if self.agency_file.is_some() {
+            let agency = self.agency()?;
+            if let Some((_, d)) = defs.iter_mut().find(|(_, d)| d.code.scope().is_none()) {
+                d.agency = agency;
+            }
+        }
+        let codes: Vec<&str> = catalogue.codes().collect();
+        if self.permits_dir.is_some() && self.offices_dir.is_none() {
+            // A deployment's own catalogue with the shipped offices (one office configured
+            // before offices): the founding office offers all of it, another office what it
+            // offers of it (an office left with none is not served).
+            for (_, d) in &mut defs {
+                if d.code.scope().is_none() {
+                    d.permits = codes.iter().map(|c| c.to_string()).collect();
+                } else {
+                    d.permits.retain(|p| codes.contains(&p.as_str()));
+                }
+            }
+            defs.retain(|(_, d)| !d.permits.is_empty());
+        }
+        Offices::build(defs, calendar, &codes)
+            .map_err(|e| BootError(format!("the offices cannot be served: {e}")))
+    }
+
     /// The agency's letterhead and contacts.
     /// A NIP or golongan of the wrong shape (`domain::officials`), no official, or an emblem
     /// that is not a printable PNG stops the start with a message naming the file.
@@ -801,7 +884,21 @@ fn role_mailboxes(raw: &str) -> Result<StaticDirectory, SettingError> {
         )
     })?;
     let mut entries = vec![];
-    for (role, addrs) in map {
+    for (key, addrs) in map {
+        // `role` (the founding office's) or `office/role`.
+        let (office, role) = match key.split_once('/') {
+            Some((o, r)) => (
+                crate::domain::office::OfficeCode::parse(o).ok_or_else(|| {
+                    SettingError::new(
+                        "PD_ROLE_MAILBOXES",
+                        format!("kode kantor tidak sah: {o}"),
+                        format!("not an office code: {o}"),
+                    )
+                })?,
+                r,
+            ),
+            None => (crate::domain::office::founding_code(), key.as_str()),
+        };
         let r: Role = role.parse().map_err(|e| {
             SettingError::new(
                 "PD_ROLE_MAILBOXES",
@@ -809,7 +906,7 @@ fn role_mailboxes(raw: &str) -> Result<StaticDirectory, SettingError> {
                 format!("{e}"),
             )
         })?;
-        entries.extend(addrs.into_iter().map(|a| (r.clone(), a)));
+        entries.extend(addrs.into_iter().map(|a| (office.clone(), r.clone(), a)));
     }
     Ok(StaticDirectory { entries })
 }

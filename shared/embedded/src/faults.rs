@@ -17,6 +17,7 @@ use perizinan::domain::case::SignedDocument;
 use perizinan::domain::complaints::Complaint;
 use perizinan::domain::deadlines::StepRecord;
 use perizinan::domain::delivery::{Channel, NoticeDelivery};
+use perizinan::domain::office::OfficeCode;
 use perizinan::domain::survey::SurveyResponse;
 use perizinan::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use perizinan::ports::documents::{DocumentError, DocumentStore, ObjectHead, UploadTicket};
@@ -269,11 +270,21 @@ impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
     async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError> {
         store_call!(self, "cases_of_owner", self.inner.cases_of_owner(owner))
     }
-    async fn cases_at_step(&self, step: &StepCode, limit: usize) -> Result<Vec<Case>, StoreError> {
-        store_call!(self, "cases_at_step", self.inner.cases_at_step(step, limit))
+    async fn cases_at_step(
+        &self,
+        office: &OfficeCode,
+        step: &StepCode,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
+        store_call!(
+            self,
+            "cases_at_step",
+            self.inner.cases_at_step(office, step, limit)
+        )
     }
     async fn cases_due_by(
         &self,
+        office: &OfficeCode,
         step: &StepCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
@@ -281,7 +292,7 @@ impl<T: perizinan::ports::Store + ?Sized> CaseStore for Faulty<T> {
         store_call!(
             self,
             "cases_due_by",
-            self.inner.cases_due_by(step, cutoff, limit)
+            self.inner.cases_due_by(office, step, cutoff, limit)
         )
     }
     async fn step_records_between(
@@ -354,18 +365,27 @@ impl<T: perizinan::ports::Store + ?Sized> ComplaintStore for Faulty<T> {
             self.inner.complaint_by_tracking(code)
         )
     }
-    async fn open_complaints(&self, limit: usize) -> Result<Vec<Complaint>, StoreError> {
-        store_call!(self, "open_complaints", self.inner.open_complaints(limit))
+    async fn open_complaints(
+        &self,
+        office: &OfficeCode,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        store_call!(
+            self,
+            "open_complaints",
+            self.inner.open_complaints(office, limit)
+        )
     }
     async fn complaints_due_by(
         &self,
+        office: &OfficeCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError> {
         store_call!(
             self,
             "complaints_due_by",
-            self.inner.complaints_due_by(cutoff, limit)
+            self.inner.complaints_due_by(office, cutoff, limit)
         )
     }
     async fn complaints_filed_between(

@@ -7,6 +7,7 @@ use perizinan::domain::case::SignedDocument;
 use perizinan::domain::complaints::{Complaint, ComplaintStatus};
 use perizinan::domain::deadlines::StepRecord;
 use perizinan::domain::delivery::{Channel, NoticeDelivery};
+use perizinan::domain::office::OfficeCode;
 use perizinan::domain::survey::SurveyResponse;
 use perizinan::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use perizinan::ports::guard::{
@@ -15,7 +16,7 @@ use perizinan::ports::guard::{
 };
 use perizinan::ports::store::{
     AuditHead, AuditHeadPage, AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore,
-    DeliveryStore, LetterStore, Metered, StoreError,
+    DeliveryStore, LetterStore, Metered, StoreError, queue_key, register_key,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -415,13 +416,14 @@ impl AuditLog for SqliteStore {
 impl CaseStore for SqliteStore {
     async fn cases_due_by(
         &self,
+        office: &OfficeCode,
         step: &StepCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Case>, StoreError> {
         self.trip();
         let items = self.items.clone();
-        let step = step.to_string();
+        let step = queue_key(office, step);
         self.db
             .call(move |c| {
                 read_cases(
@@ -469,7 +471,8 @@ impl CaseStore for SqliteStore {
                 let case = &commit.case;
                 let data = serde_json::to_string(case).map_err(corrupt)?;
                 let reg = case.registration_number.as_ref().map(|r| r.to_string());
-                let step = case.step.as_ref().map(|s| s.as_str());
+                // The `step` column is the work queue's key: the office's (`queue_key`).
+                let step = case.step.as_ref().map(|s| queue_key(&case.office, s));
                 let entered = case.step_entered_at.map(ts);
                 // Cases at a step without a deadline sort last in the deadline index.
                 let due = case.step.as_ref().map(|_| {
@@ -663,10 +666,15 @@ impl CaseStore for SqliteStore {
             .await
     }
 
-    async fn cases_at_step(&self, step: &StepCode, limit: usize) -> Result<Vec<Case>, StoreError> {
+    async fn cases_at_step(
+        &self,
+        office: &OfficeCode,
+        step: &StepCode,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError> {
         self.trip();
         let items = self.items.clone();
-        let step = step.to_string();
+        let step = queue_key(office, step);
         self.db
             .call(move |c| {
                 read_cases(
@@ -796,9 +804,10 @@ impl ComplaintStore for SqliteStore {
                 let tx = c.transaction().map_err(sql_err)?;
                 let k = &commit.complaint;
                 let data = serde_json::to_string(k).map_err(corrupt)?;
+                // An open complaint's `status` is its office's register key (`register_key`).
                 let status = match k.status {
-                    ComplaintStatus::Open => "open",
-                    ComplaintStatus::Closed => "closed",
+                    ComplaintStatus::Open => register_key(&k.office),
+                    ComplaintStatus::Closed => "closed".to_string(),
                 };
                 // The deadline index: the clock now running (completion, else the 60 days).
                 let due = k.clock_due_on().map(|d| d.to_string());
@@ -884,17 +893,22 @@ impl ComplaintStore for SqliteStore {
             .await
     }
 
-    async fn open_complaints(&self, limit: usize) -> Result<Vec<Complaint>, StoreError> {
+    async fn open_complaints(
+        &self,
+        office: &OfficeCode,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
         self.trip();
         let items = self.items.clone();
+        let open = register_key(office);
         self.db
             .call(move |c| {
                 read_rows(
                     c,
                     &items,
-                    "SELECT data FROM complaints WHERE status = 'open'
+                    "SELECT data FROM complaints WHERE status = ?2
                      ORDER BY due_on IS NULL, due_on, filed_at LIMIT ?1",
-                    params![limit as i64],
+                    params![limit as i64, open],
                 )
             })
             .await
@@ -902,12 +916,14 @@ impl ComplaintStore for SqliteStore {
 
     async fn open_complaints_page(
         &self,
+        office: &OfficeCode,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError> {
         self.trip();
         let items = self.items.clone();
         let after = after.unwrap_or("").to_string();
+        let open = register_key(office);
         self.db
             .call(move |c| {
                 // The key of `Complaint::register_key`: fixed-width due date and instant, so the
@@ -915,10 +931,10 @@ impl ComplaintStore for SqliteStore {
                 read_rows(
                     c,
                     &items,
-                    "SELECT data FROM complaints WHERE status = 'open'
+                    "SELECT data FROM complaints WHERE status = ?3
                        AND (COALESCE(due_on, '9999-12-31') || '#' || filed_at || '#' || id) > ?1
                      ORDER BY COALESCE(due_on, '9999-12-31'), filed_at, id LIMIT ?2",
-                    params![after, limit as i64],
+                    params![after, limit as i64, open],
                 )
             })
             .await
@@ -926,19 +942,21 @@ impl ComplaintStore for SqliteStore {
 
     async fn complaints_due_by(
         &self,
+        office: &OfficeCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError> {
         self.trip();
         let items = self.items.clone();
+        let open = register_key(office);
         self.db
             .call(move |c| {
                 read_rows(
                     c,
                     &items,
-                    "SELECT data FROM complaints WHERE status = 'open' AND due_on <= ?1
+                    "SELECT data FROM complaints WHERE status = ?3 AND due_on <= ?1
                      ORDER BY due_on, filed_at LIMIT ?2",
-                    params![cutoff.to_string(), limit as i64],
+                    params![cutoff.to_string(), limit as i64, open],
                 )
             })
             .await

@@ -44,7 +44,6 @@ pub struct LocalPki {
     tsa: Arc<LocalTsa>,
     /// Who the signer certificate names (the head of agency's position).
     common_name: String,
-    location: String,
     /// The signer certificate issued for the key last seen (SPKI DER, certificate).
     issued: Mutex<Option<(Vec<u8>, Certificate)>>,
 }
@@ -65,13 +64,8 @@ fn write(path: &Path, text: &str, secret: bool) -> std::io::Result<()> {
 
 impl LocalPki {
     /// Reads the CA and TSA from `dir` (e.g. `data/pki`), creating both on first start.
-    /// `common_name` goes in the signer certificate (the head of agency's position),
-    /// `location` in each signature's /Location (the agency's city).
-    pub fn load_or_create(
-        dir: &Path,
-        common_name: &str,
-        location: &str,
-    ) -> Result<Self, SealError> {
+    /// `common_name` goes in the signer certificate (the head of agency's position).
+    pub fn load_or_create(dir: &Path, common_name: &str) -> Result<Self, SealError> {
         std::fs::create_dir_all(dir).map_err(seal_err)?;
         let read = |name: &str| std::fs::read_to_string(dir.join(name));
         let ca = match (read("ca.key.pem"), read("ca.pem")) {
@@ -124,7 +118,6 @@ impl LocalPki {
             ca,
             tsa: Arc::new(tsa),
             common_name: common_name.to_string(),
-            location: location.to_string(),
             issued: Mutex::new(None),
         })
     }
@@ -172,6 +165,7 @@ impl LetterSealer for LocalPki {
         signed_at: DateTime<Utc>,
         signer_name: &str,
         reason: &str,
+        location: &str,
     ) -> Result<Sealed, SealError> {
         let spki = signer.public_key_der().await.map_err(seal_err)?;
         let chain = vec![
@@ -188,7 +182,7 @@ impl LetterSealer for LocalPki {
             &SignatureDetails {
                 name: signer_name,
                 reason,
-                location: &self.location,
+                location,
                 contact: "",
             },
         )
@@ -209,25 +203,16 @@ impl LetterSealer for LocalPki {
 pub struct ChainSealer {
     chain: Vec<Certificate>,
     tsa: Arc<dyn TimestampAuthority>,
-    location: String,
 }
 
 impl ChainSealer {
-    /// Parses `chain_pem` (the signer's certificate first). `location` goes in /Location.
-    pub fn new(
-        chain_pem: &str,
-        tsa: Arc<dyn TimestampAuthority>,
-        location: &str,
-    ) -> Result<Self, SealError> {
+    /// Parses `chain_pem` (the signer's certificate first).
+    pub fn new(chain_pem: &str, tsa: Arc<dyn TimestampAuthority>) -> Result<Self, SealError> {
         let chain = local_ca::certificates_from_pem(chain_pem).map_err(seal_err)?;
         if chain.is_empty() {
             return Err(SealError("the certificate chain is empty".into()));
         }
-        Ok(Self {
-            chain,
-            tsa,
-            location: location.to_string(),
-        })
+        Ok(Self { chain, tsa })
     }
 
     /// Checks that the chain's first certificate is for `signer`'s key (KMS `GetPublicKey`): a
@@ -265,6 +250,7 @@ impl LetterSealer for ChainSealer {
         signed_at: DateTime<Utc>,
         signer_name: &str,
         reason: &str,
+        location: &str,
     ) -> Result<Sealed, SealError> {
         let sealed = crate::pades::sign_pdf(
             pdf,
@@ -275,7 +261,7 @@ impl LetterSealer for ChainSealer {
             &SignatureDetails {
                 name: signer_name,
                 reason,
-                location: &self.location,
+                location,
                 contact: "",
             },
         )

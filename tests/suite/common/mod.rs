@@ -432,7 +432,15 @@ pub fn step_of(case: &Value) -> &str {
 /// The staff decisions g … p, in order: (user, step, body without `version`). The
 /// recommendation's outcome is `grant` or `refuse` (with its reason).
 pub fn decisions_g_to_p(recommendation: &str) -> Vec<(&'static str, &'static str, Value)> {
-    let today = today().to_string();
+    decisions_g_to_p_on(recommendation, today())
+}
+
+/// [`decisions_g_to_p`] with the dates of `today` (the runner's, when its clock is set).
+pub fn decisions_g_to_p_on(
+    recommendation: &str,
+    today: chrono::NaiveDate,
+) -> Vec<(&'static str, &'static str, Value)> {
+    let today = today.to_string();
     let mut rec = json!({
         "outcome": recommendation,
         "recommendation_number": "500/045/DKUMP/2026",
@@ -477,10 +485,27 @@ pub fn decisions_g_to_p(recommendation: &str) -> Vec<(&'static str, &'static str
 /// g … p on the grant path, from a case waiting at front office verification.
 pub async fn staff_g_to_p(app: &TestApp, id: &str, recommendation: &str) -> Value {
     let mut last = Value::Null;
-    for (user, step, body) in decisions_g_to_p(recommendation) {
+    let today = runner_today(app).await;
+    for (user, step, body) in decisions_g_to_p_on(recommendation, today) {
         last = app.act_ok(user, id, step, body).await;
     }
     last
+}
+
+/// The runner's date in WITA (its clock may be set: `PD_DEV_CLOCK_AT`, `/_dev/clock`), so that
+/// dates a decision states are not after the runner's today.
+pub async fn runner_today(app: &TestApp) -> chrono::NaiveDate {
+    let v: Value = app
+        .http
+        .get(format!("{}/_dev/clock", app.base))
+        .send()
+        .await
+        .expect("dev clock")
+        .json()
+        .await
+        .expect("dev clock json");
+    let now: chrono::DateTime<Utc> = v["now"].as_str().unwrap().parse().unwrap();
+    (now + chrono::Duration::hours(8)).date_naive()
 }
 
 /// Moves the runner's settable clock (`PD_DEV_CLOCK=1`) to an instant, e.g.
@@ -508,13 +533,18 @@ pub async fn run_daily_job(app: &TestApp) -> Value {
     r.json().await.unwrap()
 }
 
-/// A caller as the gateway would authenticate it (for calling a router in process).
+/// A caller as the gateway would authenticate it (for calling a router in process): staff of
+/// the founding office.
 pub fn caller(sub: &str, role: perizinan::domain::Role) -> perizinan::domain::Caller {
+    let office = role
+        .is_staff()
+        .then(perizinan::domain::office::founding_code);
     perizinan::domain::Caller {
         sub: sub.into(),
         name: sub.into(),
         email: None,
         roles: vec![role],
+        office,
     }
 }
 
@@ -587,4 +617,71 @@ pub fn copy_shipped_catalogue(dir: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// The text of a PDF as pdftotext reads it, its layout's runs of spaces collapsed.
+pub fn pdftotext(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("doc.pdf");
+    std::fs::write(&f, bytes).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-layout", f.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext is installed (./scripts/test installs poppler-utils)");
+    assert!(out.status.success());
+    // Collapse the layout's runs of spaces and line breaks inside values, and write every
+    // label–value colon as ` : ` (a long label leaves no gap before its colon).
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" : ", ": ")
+        .replace(": ", " : ")
+}
+
+pub async fn download(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
+    let (s, v) = app.get(Some(token), path).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    let r = app
+        .http
+        .get(v["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    r.bytes().await.unwrap().to_vec()
+}
+
+/// A draft of `permit` from its example (`GET /permits/{code}/example`, changed by `patch`),
+/// with every document its case view asks for uploaded, submitted. Returns the case after
+/// submission.
+pub async fn apply(app: &TestApp, token: &str, permit: &str, patch: Value) -> Value {
+    let (s, mut body) = app.get(None, &format!("/permits/{permit}/example")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    merge(&mut body, &patch);
+    let c = app.create_case(token, body).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    for r in c["requirements"].as_array().unwrap() {
+        if r["required"] == true && r["step"].is_null() {
+            let code = r["code"].as_str().unwrap();
+            let (s, v) = app
+                .upload(token, &id, code, "application/pdf", pdf(code))
+                .await;
+            assert_eq!(s, StatusCode::OK, "upload {code}: {v}");
+        }
+    }
+    let (s, v) = app.submit(token, &id).await;
+    assert_eq!(s, StatusCode::OK, "submit: {v}");
+    v
+}
+
+pub fn merge(a: &mut Value, b: &Value) {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (a, b) => *a = b.clone(),
+    }
 }

@@ -67,7 +67,7 @@ export async function homePage(p: Page): Promise<void> {
 // ---- Lacak berkas ----
 
 /** A registration number: the permit's prefix (2–5 capital letters), the year and a sequence. */
-export const REGISTRATION_NUMBER = /^[A-Z]{2,5}-\d{4}-\d{6}$/;
+export const REGISTRATION_NUMBER = /^([A-Z]{2,4}-)?[A-Z]{2,5}-\d{4}-\d{6}$/;
 
 interface TrackView {
   registration_number: string;

@@ -52,8 +52,64 @@ fn permit_in<'a>(s: &'a AppState, body: &Value) -> ApiResult<&'a PermitDef> {
     })
 }
 
+/// The office a request body names (`"office": "<code>"`; absent: the founding office, as
+/// every application was before offices), which must offer `def`.
+fn office_in<'a>(
+    s: &'a AppState,
+    body: &Value,
+    def: &PermitDef,
+) -> ApiResult<&'a crate::domain::office::Office> {
+    let office = match body.get("office") {
+        None | Some(Value::Null) => s.offices.founding(),
+        Some(Value::String(c)) => crate::domain::office::OfficeCode::parse(c)
+            .and_then(|c| s.offices.get(&c))
+            .ok_or_else(|| {
+                let known: Vec<&str> = s.offices.iter().map(|o| o.code().as_str()).collect();
+                ApiError::Validation(vec![FieldError::new(
+                    "office",
+                    "unknown_office",
+                    format!(
+                        "Kantor tidak dikenal; gunakan salah satu: {}.",
+                        known.join(", ")
+                    ),
+                )])
+            })?,
+        Some(_) => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "office",
+                "invalid_type",
+                "Tipe data tidak sesuai.",
+            )]));
+        }
+    };
+    if !office.offers(def.code.as_str()) {
+        let at: Vec<&str> = s
+            .offices
+            .iter()
+            .filter(|o| o.offers(def.code.as_str()))
+            .map(|o| o.def.name.as_str())
+            .collect();
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "permit",
+            "permit_not_offered",
+            format!(
+                "{} tidak melayani {}{}.",
+                office.def.name,
+                def.name,
+                if at.is_empty() {
+                    String::new()
+                } else {
+                    format!("; izin ini dilayani oleh {}", at.join(", "))
+                }
+            ),
+        )]));
+    }
+    Ok(office)
+}
+
 /// POST /cases — SOP e: an applicant starts an application (a draft) for a permit of the
-/// catalogue: `{"permit": "<code>", …the permit's form fields}`.
+/// catalogue at an office: `{"permit": "<code>", "office": "<code>", …the permit's form
+/// fields}`.
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -71,9 +127,11 @@ pub async fn create(
         )]));
     }
     let def = permit_in(&s, &input)?;
+    let office = office_in(&s, &input, def)?;
     let now = s.clock.now();
     let app = parse_application(def, &input, wita_date(now)).map_err(ApiError::Validation)?;
     let mut case = Case::new_draft(def.code.clone(), caller.sub.clone(), app, now);
+    case.office = office.code().clone();
     let ev = AuditEvent::chain(
         &mut case,
         caller.actor(Role::applicant()),
@@ -87,7 +145,7 @@ pub async fn create(
     s.store
         .commit(Commit::insert(case.clone(), vec![ev]))
         .await?;
-    tracing::info!(case_id = %case.id, permit = %def.code, "application created");
+    tracing::info!(case_id = %case.id, permit = %def.code, office = %case.office, "application created");
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&format!("/cases/{}", case.id)) {
         headers.insert(header::LOCATION, v);
@@ -153,7 +211,8 @@ pub async fn update(
     let (Some(version), Some(app), true) = (input.version, app, errs.is_empty()) else {
         return Err(ApiError::Validation(errs));
     };
-    let ch = actions::update_application(&case, def, &caller, app, version, &s.ctx(&origin))?;
+    let ch =
+        actions::update_application(&case, def, &caller, app, version, &s.ctx(&origin, &case))?;
     let case = commit_and_complete(&s, Commit::from_change(ch)).await?;
     full_view(&s, &case, &caller).await
 }
@@ -263,7 +322,14 @@ pub async fn correct_contact(
     };
     let before = s.store.deliveries(case.id).await?;
     let old = crate::domain::notices::ApplicantContact::of(&case, def);
-    let ch = actions::contact_corrected(&case, &caller, role, &changes, version, &s.ctx(&origin))?;
+    let ch = actions::contact_corrected(
+        &case,
+        &caller,
+        role,
+        &changes,
+        version,
+        &s.ctx(&origin, &case),
+    )?;
     let case = commit_and_complete(&s, Commit::from_change(ch)).await?;
     // The notice that did not reach the old address goes to the new one.
     let old_mobile = old.mobile.as_ref().map(|m| m.as_str().to_string());
@@ -368,9 +434,12 @@ pub async fn list(
             }
         }
         let mut all = vec![];
-        for st in &steps {
+        // The caller's office's queues only; staff of no office have none.
+        let office = caller.office.clone();
+        for st in steps.iter().filter(|_| office.is_some()) {
             let code = crate::domain::StepCode::new(st.clone());
-            for c in s.store.cases_at_step(&code, limit).await? {
+            let Some(office) = &office else { break };
+            for c in s.store.cases_at_step(office, &code, limit).await? {
                 // A step code of several permits: the case's own permit says whose it is.
                 let mine = s
                     .permit_of(&c)
@@ -458,7 +527,7 @@ pub async fn submit(
                 step,
                 &docs,
                 version,
-                &s.ctx(&origin),
+                &s.ctx(&origin, &case),
             )?;
             commit_and_complete(&s, Commit::from_change(ch)).await?
         }
@@ -493,9 +562,15 @@ async fn first_submit(
     let def = permit_of(s, &case)?;
     let now = s.clock.now();
     let year = wita_date(now).year();
-    let counter = format!("{}-{year}", def.registration.counter);
+    let office = s.office_of(&case);
+    let counter = office.counter(&format!("{}-{year}", def.registration.counter));
     let next = s.store.counter(&counter).await? + 1;
-    let number = RegistrationNumber::new(&def.registration.prefix, year, next);
+    let number = RegistrationNumber::new(
+        office.def.number_prefix.as_deref(),
+        &def.registration.prefix,
+        year,
+        next,
+    );
     let docs = s.store.documents(id).await?;
     let ch = actions::submit(
         &case,
@@ -506,7 +581,7 @@ async fn first_submit(
         &Ctx {
             now,
             origin,
-            calendar: &s.calendar,
+            calendar: s.calendar_of(&case),
         },
     )?;
     let submitted = ch.case.clone();

@@ -163,11 +163,45 @@ async fn file(
     Ok(s.store.complaint(c.id).await?.unwrap_or(c))
 }
 
+/// The office a complaint goes to: the one the complainant names (`GET /offices`), else the
+/// office of the case it is about, else the founding office.
+async fn complaint_office(
+    s: &AppState,
+    requested: Option<&str>,
+    about: Option<&crate::domain::RegistrationNumber>,
+) -> ApiResult<Result<crate::domain::office::OfficeCode, FieldError>> {
+    if let Some(code) = requested {
+        return Ok(crate::domain::office::OfficeCode::parse(code)
+            .filter(|c| s.offices.get(c).is_some())
+            .ok_or_else(|| {
+                let known: Vec<&str> = s.offices.iter().map(|o| o.code().as_str()).collect();
+                FieldError::new(
+                    "office",
+                    "unknown_office",
+                    format!(
+                        "Kantor tidak dikenal; gunakan salah satu: {}.",
+                        known.join(", ")
+                    ),
+                )
+            }));
+    }
+    if let Some(number) = about
+        && let Some(case) = s.store.case_by_registration(number).await?
+    {
+        return Ok(Ok(case.office));
+    }
+    Ok(Ok(s.offices.founding().code().clone()))
+}
+
 /// The one message an unconfirmed address receives: the receipt with the confirmation link.
 async fn send_confirmation_request(s: &AppState, c: &Complaint) {
     let Some(to) = c.email() else { return };
     let token = s.complaint_guard.email_token(c.id, to.as_str());
-    let msg = ComplaintNotice::ConfirmEmail { token }.render(c, &s.agency, &s.portal_url);
+    let msg = ComplaintNotice::ConfirmEmail { token }.render(
+        c,
+        s.offices.of(&c.office).agency(),
+        &s.portal_url,
+    );
     let sent = s
         .mailer
         .send(&crate::ports::Email {
@@ -226,6 +260,7 @@ pub async fn file_public(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let now = s.clock.now();
     let proof = input.proof.take();
+    let office = input.office.take();
     let parsed = input.parse(None, now);
     let verified = match &caller {
         Some(_) => None,
@@ -240,6 +275,9 @@ pub async fn file_public(
             return Err(ApiError::Validation(errs));
         }
     };
+    c.office = complaint_office(&s, office.as_deref(), c.about.as_ref())
+        .await?
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     // Checked before the challenge is used: a refused complaint leaves it usable.
     let claimed = match &verified {
         Some(p) => Some(use_challenge(&s, p).await?),
@@ -295,9 +333,20 @@ pub async fn file_recorded(
     JsonBody(input): JsonBody<ComplaintInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let role = officer(&caller)?;
-    let c = input
+    // An officer records complaints to their own office.
+    let office = ApiError::office_of(&caller)?;
+    let mut input = input;
+    if input.office.take().is_some_and(|o| o != office.as_str()) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "office",
+            "not_applicable",
+            "Petugas mencatat pengaduan untuk kantornya sendiri.",
+        )]));
+    }
+    let mut c = input
         .parse(Some(&caller), s.clock.now())
         .map_err(ApiError::Validation)?;
+    c.office = office;
     let c = file(
         &s,
         c,
@@ -456,6 +505,7 @@ pub async fn register(
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
     officer(&caller)?;
+    let office = ApiError::office_of(&caller)?;
     let limit = match q.limit.as_deref() {
         None => REGISTER_PAGE,
         Some(l) => l
@@ -489,7 +539,7 @@ pub async fn register(
     // One more than the page tells whether another follows.
     let mut open = s
         .store
-        .open_complaints_page(after.as_deref(), limit + 1)
+        .open_complaints_page(&office, after.as_deref(), limit + 1)
         .await?;
     let more = open.len() > limit;
     open.truncate(limit);
@@ -502,9 +552,14 @@ pub async fn register(
     ))
 }
 
-async fn load(s: &AppState, id: &str) -> ApiResult<Complaint> {
+/// A complaint of the officer's own office (another office's is a 404, as an unknown one).
+async fn load(s: &AppState, caller: &Caller, id: &str) -> ApiResult<Complaint> {
     let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
-    s.store.complaint(id).await?.ok_or(ApiError::NotFound)
+    s.store
+        .complaint(id)
+        .await?
+        .filter(|c| caller.works_at(&c.office))
+        .ok_or(ApiError::NotFound)
 }
 
 /// GET /complaints/{id} — complaints officer.
@@ -514,7 +569,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     officer(&caller)?;
-    Ok(Json(full_view(&load(&s, &id).await?)))
+    Ok(Json(full_view(&load(&s, &caller, &id).await?)))
 }
 
 /// GET /complaints/{id}/events — complaints officer.
@@ -524,7 +579,7 @@ pub async fn events(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     officer(&caller)?;
-    let c = load(&s, &id).await?;
+    let c = load(&s, &caller, &id).await?;
     let events = s.store.audit_trail(c.id).await?;
     let valid = crate::audit::check_trail(
         &events,
@@ -571,7 +626,7 @@ async fn decide(
     JsonBody(input): JsonBody<ComplaintDecisionInput>,
 ) -> ApiResult<Json<Value>> {
     officer(&caller)?;
-    let c = load(&s, &id).await?;
+    let c = load(&s, &caller, &id).await?;
     // `duplicate` names an earlier complaint that exists (the shape is the domain's check).
     if step == ComplaintStep::Registration
         && input.outcome.as_deref() == Some("duplicate")
@@ -591,7 +646,7 @@ async fn decide(
         &caller,
         step,
         input,
-        &s.calendar,
+        &s.offices.of(&c.office).calendar,
         s.clock.now(),
         &origin,
     )?;

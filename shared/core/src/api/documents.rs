@@ -446,7 +446,7 @@ async fn store_document(
         &Ctx {
             now,
             origin,
-            calendar: &s.calendar,
+            calendar: s.calendar_of(&case),
         },
     )?;
     let mut commit = Commit::from_change(ch);

@@ -138,6 +138,19 @@ struct Problem<'a> {
 }
 
 impl ApiError {
+    /// The caller's office, else a 403: staff whose account names no office of this deployment
+    /// read and act on no office's data (`domain::office`).
+    pub fn office_of(
+        caller: &crate::domain::Caller,
+    ) -> Result<crate::domain::office::OfficeCode, ApiError> {
+        caller.office.clone().ok_or_else(|| {
+            ApiError::ForbiddenOther(
+                "Akun Anda belum ditetapkan pada kantor mana pun; hubungi administrator kantor."
+                    .into(),
+            )
+        })
+    }
+
     /// The caller's role that holds `cap`, else a 403 naming a role that does.
     pub fn role_with(
         caller: &crate::domain::Caller,

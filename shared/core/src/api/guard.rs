@@ -140,6 +140,7 @@ async fn security_log(State(s): State<AppState>, req: Request, next: Next) -> Re
         id: Uuid::now_v7(),
         at: now,
         sub: caller.as_ref().map(|c| c.sub.clone()),
+        office: caller.as_ref().and_then(|c| c.office.clone()),
         roles: caller.map(|c| c.roles).unwrap_or_default(),
         route: route.unwrap_or_else(|| path.clone()),
         method,

@@ -49,7 +49,7 @@ fn text_of(
     def: &PermitDef,
     kind: LetterKind,
 ) -> ApiResult<crate::domain::documents::LetterText> {
-    letter_text(case, def, &s.agency, kind)
+    letter_text(case, def, s.agency_of(case), kind)
         .ok_or_else(|| ApiError::Internal(format!("permit {} has no {kind:?} letter", def.code)))
 }
 
@@ -69,7 +69,7 @@ pub async fn store_draft(
     let text = text_of(s, case, def, draft.kind)?;
     let bytes = renderer(s)?
         .letter(&LetterData {
-            agency: &s.agency,
+            agency: s.agency_of(case),
             text: &text,
             date: wita_date(draft.drafted_at),
             draft_version: Some(version),
@@ -111,13 +111,13 @@ pub async fn sign_letter(
     let id = signed_document_id(case.id, &signed.number);
     let verify_url = format!("{}/verify/{id}", s.verify_base_url.trim_end_matches('/'));
     let text = text_of(s, case, def, signed.kind)?;
-    if s.agency.official(&signed.signer.name).is_none() {
-        tracing::warn!(case_id = %case.id, "the signer is not among the agency's officials (PD_AGENCY_FILE `officials`): the letter prints no NIP or rank");
+    if s.agency_of(case).official(&signed.signer.name).is_none() {
+        tracing::warn!(case_id = %case.id, "the signer is not among the office's officials (office.json `agency.officials`): the letter prints no NIP or rank");
     }
     let rendered = Bytes::from(
         renderer(s)?
             .letter(&LetterData {
-                agency: &s.agency,
+                agency: s.agency_of(case),
                 text: &text,
                 date: wita_date(signed.signed_at),
                 draft_version: None,
@@ -141,6 +141,7 @@ pub async fn sign_letter(
                     signed.signed_at,
                     &signed.signer.name,
                     &title_case(&text.title),
+                    &s.agency_of(case).city,
                 )
                 .await
                 .map_err(|e| ApiError::Unavailable(format!("sealer: {e}")))?;
@@ -216,9 +217,11 @@ pub fn signed_document_id(case: crate::domain::CaseId, number: &str) -> Uuid {
 
 /// Renders the case's bill (SKRD) and stores it.
 pub async fn store_bill(s: &AppState, case: &Case, def: &PermitDef) -> ApiResult<StoredFile> {
-    let text = bill_text(case, def, &s.agency)
+    let text = bill_text(case, def, s.agency_of(case))
         .ok_or_else(|| ApiError::Internal("no bill to render".into()))?;
-    let bytes = renderer(s)?.bill(&s.agency, &text).map_err(render_error)?;
+    let bytes = renderer(s)?
+        .bill(s.agency_of(case), &text)
+        .map_err(render_error)?;
     let key = format!("bills/{}/skrd-{}.pdf", case.id, Uuid::now_v7().simple());
     let file = StoredFile {
         key: key.clone(),
@@ -629,6 +632,14 @@ pub async fn revoke(
     JsonBody(input): JsonBody<RevokeInput>,
 ) -> ApiResult<Json<Value>> {
     let role = ApiError::role_with(&caller, Capability::RevokeLetters)?;
+    // Another office's letter does not exist for this office's head.
+    let doc = load_doc(&s, &id).await?;
+    let case = s
+        .store
+        .case(doc.case_id)
+        .await?
+        .filter(|c| caller.works_at(&c.office))
+        .ok_or(ApiError::NotFound)?;
     let reason = match input.reason {
         Some(r) => validation::text(r, 5, 2000).map_err(|mut e| {
             e.field = "reason".into();
@@ -636,11 +647,9 @@ pub async fn revoke(
         })?,
         None => return Err(ApiError::Validation(vec![FieldError::required("reason")])),
     };
-    let doc = load_doc(&s, &id).await?;
     if doc.revoked.is_some() {
         return Err(ApiError::InvalidState("Dokumen ini sudah dicabut.".into()));
     }
-    let case = s.store.case(doc.case_id).await?.ok_or(ApiError::NotFound)?;
     let now = s.clock.now();
     let mut next = case.clone();
     next.version += 1;

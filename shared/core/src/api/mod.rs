@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod letters;
+pub mod offices;
 pub mod permits;
 pub mod reports;
 pub mod routes;

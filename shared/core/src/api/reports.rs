@@ -5,6 +5,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::QueryParams;
 use crate::catalogue::Catalogue;
 use crate::domain::deadlines::StepRecord;
+use crate::domain::office::OfficeCode;
 use crate::domain::permit::{PermitDef, StepCode, StepKind};
 use crate::domain::roles::Capability;
 use crate::domain::time::{wita_date, wita_start_of};
@@ -19,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Who may read the office's reports: the roles with capability `reports` (`infra/roles.json`).
-pub fn may_read_reports(caller: &Caller) -> ApiResult<()> {
+/// Whose reports the caller reads: their own office's (a report never mixes offices).
+pub fn may_read_reports(caller: &Caller) -> ApiResult<OfficeCode> {
     if caller.can(Capability::Reports) {
-        Ok(())
+        ApiError::office_of(caller)
     } else {
         Err(ApiError::ForbiddenOther(
             "Laporan hanya dapat dibuka oleh kepala seksi, kepala bidang dan kepala dinas.".into(),
@@ -576,11 +578,12 @@ pub async fn sla(
     caller: Caller,
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> ApiResult<Response> {
-    may_read_reports(&caller)?;
+    let office = may_read_reports(&caller)?;
     let period = q.parse()?;
     let (from, to) = period.instants();
     let permits = period.permits(&s.catalogue)?;
-    let records = s.store.step_records_between(from, to).await?;
+    let mut records = s.store.step_records_between(from, to).await?;
+    records.retain(|r| r.office == office);
     let rows = step_rows(&records, &permits);
     let today = wita_date(s.clock.now());
     let yesterday = today.pred_opt().unwrap_or(today);
@@ -592,7 +595,7 @@ pub async fn sla(
         .map(|st| &st.code)
         .collect();
     for code in codes {
-        for case in s.store.cases_due_by(code, yesterday, 1000).await? {
+        for case in s.store.cases_due_by(&office, code, yesterday, 1000).await? {
             if case.step.as_ref() != Some(code) {
                 continue;
             }
@@ -613,7 +616,7 @@ pub async fn sla(
                 role: st.role.clone(),
                 role_label: st.role.label(),
                 due_on: due,
-                working_days_late: s.calendar.working_days_between(due, today).value,
+                working_days_late: s.calendar_of(&case).working_days_between(due, today).value,
             });
         }
     }
@@ -925,9 +928,9 @@ mod tests {
 }
 
 /// Who may read the complaints report: the heads and the complaints officer.
-fn may_read_complaints(caller: &Caller) -> ApiResult<()> {
+fn may_read_complaints(caller: &Caller) -> ApiResult<OfficeCode> {
     if caller.can(Capability::Complaints) {
-        return Ok(());
+        return ApiError::office_of(caller);
     }
     may_read_reports(caller)
 }
@@ -967,10 +970,11 @@ pub async fn complaints(
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> ApiResult<Response> {
     use crate::domain::complaints::{Channel, ComplaintStatus, FollowUpType, Kind};
-    may_read_complaints(&caller)?;
+    let office = may_read_complaints(&caller)?;
     let period = q.parse()?;
     let (from, to) = period.instants();
-    let list = s.store.complaints_filed_between(from, to).await?;
+    let mut list = s.store.complaints_filed_between(from, to).await?;
+    list.retain(|c| c.office == office);
     let today = wita_date(s.clock.now());
     let per_channel = counts(
         list.iter().map(|c| c.channel),
@@ -1131,11 +1135,12 @@ pub async fn ikm(
     caller: Caller,
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> ApiResult<Response> {
-    may_read_reports(&caller)?;
+    let office = may_read_reports(&caller)?;
     let period = q.parse()?;
     let (from, to) = period.instants();
     period.permits(&s.catalogue)?;
     let mut responses = s.store.surveys_between(from, to).await?;
+    responses.retain(|r| r.office == office);
     if let Some(p) = &period.permit {
         responses.retain(|r| r.permit.as_str() == p);
     }
@@ -1268,12 +1273,16 @@ pub async fn security(
             "Log keamanan hanya dapat dibuka oleh kepala bidang dan kepala dinas.".into(),
         ));
     }
+    let office = ApiError::office_of(&caller)?;
     let period = q.parse()?;
     let (from, to) = period.instants();
-    let events = s
+    let mut events = s
         .security_log
         .security_events(from, to, SECURITY_REPORT_LIMIT + 1)
         .await?;
+    // Another office's staff are not this office's to watch; refusals of no office (anonymous
+    // callers, applicants: the shared portal) are every office's.
+    events.retain(|e| e.office.as_ref().is_none_or(|o| *o == office));
     let truncated = events.len() > SECURITY_REPORT_LIMIT;
     let items: Vec<Value> = events
         .into_iter()

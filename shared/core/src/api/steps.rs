@@ -114,7 +114,7 @@ async fn decide(
                     step,
                     &docs,
                     version,
-                    &s.ctx(origin),
+                    &s.ctx(origin, &case),
                 )?;
                 Ok(commit_and_complete(s, Commit::from_change(ch)).await?)
             },
@@ -170,7 +170,15 @@ async fn decision(
         .outcome(&d.outcome)
         .ok_or_else(|| ApiError::Internal("parsed outcome unknown".into()))?;
     let claimed = claim(s, &case, def, &outcome.effects).await?;
-    let mut ch = actions::decide(&case, def, actor, step, d.clone(), &claimed, &s.ctx(origin))?;
+    let mut ch = actions::decide(
+        &case,
+        def,
+        actor,
+        step,
+        d.clone(),
+        &claimed,
+        &s.ctx(origin, &case),
+    )?;
     let made = make_documents(s, &mut ch, def, &outcome.effects).await?;
     let mut commit = Commit::from_change(ch);
     commit
@@ -208,12 +216,14 @@ async fn claim(
         match e {
             Effect::SignLetter => {
                 let n = &def.letters.number;
-                let v = reserved(s, case, &n.counter_name(year), &holder).await?;
+                let office = s.office_of(case);
+                let v = reserved(s, case, &office.counter(&n.counter_name(year)), &holder).await?;
                 claimed.letter_number = Some(n.format(v, year));
             }
             Effect::IssueBill => {
                 if let Some(b) = &def.bill {
-                    let v = reserved(s, case, &b.number.counter_name(year), &holder).await?;
+                    let counter = s.office_of(case).counter(&b.number.counter_name(year));
+                    let v = reserved(s, case, &counter, &holder).await?;
                     claimed.bill_number = Some(b.number.format(v, year));
                 }
             }
@@ -270,15 +280,16 @@ async fn make_documents(
             }
             Effect::SignLetter => {
                 // An acting official signs as "Plt."/"Plh." of the post (`domain::officials`).
+                let agency = s.agency_of(&ch.case);
                 let position = ch
                     .case
                     .letter
                     .signed
                     .as_ref()
-                    .and_then(|l| s.agency.official(&l.signer.name))
+                    .and_then(|l| agency.official(&l.signer.name))
                     .map_or_else(
-                        || s.agency.head_position.clone(),
-                        |o| o.position(&s.agency.head_position),
+                        || agency.head_position.clone(),
+                        |o| o.position(&agency.head_position),
                     );
                 let (file, doc) = letters::sign_letter(s, &ch.case, def, &position).await?;
                 if let Some(signed) = ch.case.letter.signed.as_mut() {

@@ -58,10 +58,19 @@ pub async fn answer(
         })?;
     actions::check_role(&case, def, &caller, step)?;
     let now = s.clock.now();
-    let (version, response) = input
+    let (version, mut response) = input
         .parse(case.id, def.code.clone(), now)
         .map_err(ApiError::Validation)?;
-    let ch = actions::applicant_step(&case, def, &caller, step, &[], version, &s.ctx(&origin))?;
+    response.office = case.office.clone();
+    let ch = actions::applicant_step(
+        &case,
+        def,
+        &caller,
+        step,
+        &[],
+        version,
+        &s.ctx(&origin, &case),
+    )?;
     let mut commit = Commit::from_change(ch);
     commit.surveys.push(response);
     let case = commit_and_complete(&s, commit).await?;

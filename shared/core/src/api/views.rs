@@ -119,6 +119,8 @@ impl From<&DocumentRecord> for DocumentView {
 pub struct CaseView<'a> {
     pub id: String,
     pub permit: PermitRef,
+    /// The office applied to.
+    pub office: OfficeRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
     pub status: Coded,
@@ -253,6 +255,7 @@ pub fn case_view<'a>(
     CaseView {
         id: case.id.to_string(),
         permit: PermitRef::of(def),
+        office: OfficeRef::of(s.office_of(case)),
         registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
         status: status(case),
         step: step_view(case, def),
@@ -272,7 +275,7 @@ pub fn case_view<'a>(
         survey_answered: case.survey_answered,
         decisions: &case.decisions,
         requirements: docs.map(|docs| requirement_views(case, def, docs)),
-        deadlines: deadlines(case, def, &s.calendar, s.clock.now()),
+        deadlines: deadlines(case, def, s.calendar_of(case), s.clock.now()),
         timeline: &case.timeline,
         actions: actions_for(case, def, caller),
     }
@@ -309,6 +312,7 @@ pub fn for_applicant(v: &mut serde_json::Value) {
 pub struct CaseSummary<'a> {
     pub id: String,
     pub permit: PermitRef,
+    pub office: OfficeRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
     /// Who the permit is for (the permit's `holder` field).
@@ -327,11 +331,12 @@ pub struct CaseSummary<'a> {
 
 pub fn summary<'a>(case: &Case, caller: &Caller, s: &'a Services) -> Option<CaseSummary<'a>> {
     let def = s.permit_of(case)?;
-    let dl = deadlines(case, def, &s.calendar, s.clock.now());
+    let dl = deadlines(case, def, s.calendar_of(case), s.clock.now());
     Some(CaseSummary {
         deadline: dl.step,
         id: case.id.to_string(),
         permit: PermitRef::of(def),
+        office: OfficeRef::of(s.office_of(case)),
         registration_number: case.registration_number.as_ref().map(|r| r.to_string()),
         holder: def.holder_of(&case.application),
         status: status(case),
@@ -344,10 +349,28 @@ pub fn summary<'a>(case: &Case, caller: &Caller, s: &'a Services) -> Option<Case
 }
 
 /// The public tracking view: where a registration number stands, without personal data.
+/// An office as a case names it (`GET /offices` has the rest).
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficeRef {
+    pub code: String,
+    pub name: String,
+}
+
+impl OfficeRef {
+    pub fn of(o: &crate::domain::office::Office) -> Self {
+        Self {
+            code: o.code().to_string(),
+            name: o.def.name.clone(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct TrackView {
     pub registration_number: String,
     pub permit: PermitRef,
+    /// Which office has the case (tracking works across offices: public facts only).
+    pub office: OfficeRef,
     pub status: Coded,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<TrackStep>,
@@ -367,6 +390,7 @@ pub fn track_view(case: &Case, s: &Services) -> Option<TrackView> {
     Some(TrackView {
         registration_number: case.registration_number.as_ref()?.to_string(),
         permit: PermitRef::of(def),
+        office: OfficeRef::of(s.office_of(case)),
         status: status(case),
         step: case
             .step

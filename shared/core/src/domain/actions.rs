@@ -67,6 +67,7 @@ fn close_span(
     cal: &Calendar,
 ) -> Option<StepRecord> {
     let permit = case.permit_code.clone();
+    let office = case.office.clone();
     let id = case.id;
     let span = case.timeline.last_mut().filter(|s| s.left_at.is_none())?;
     span.left_at = Some(now);
@@ -76,6 +77,7 @@ fn close_span(
     Some(StepRecord {
         case_id: id,
         permit,
+        office,
         step: span.step.clone(),
         entered_at: span.entered_at,
         decided_at: now,
@@ -1219,6 +1221,7 @@ mod tests {
             name: sub.into(),
             email: None,
             roles: roles.iter().map(|r| Role::new(*r)).collect(),
+            office: Some(crate::domain::office::founding_code()),
         }
     }
 

@@ -31,6 +31,8 @@ include!(concat!(env!("OUT_DIR"), "/calendars.rs"));
 pub enum DayOffKind {
     Holiday,
     CutiBersama,
+    /// A day off the office's region declares for its own offices (`domain::office`).
+    Regional,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +139,20 @@ impl Calendar {
             }
         }
         Ok(cal)
+    }
+
+    /// This calendar with an office's own days off added (`domain::office`), their sources
+    /// beside the national ones.
+    pub fn with_days_off(&self, days: &[DayOff], sources: &BTreeMap<String, String>) -> Self {
+        let mut cal = self.clone();
+        for (id, title) in sources {
+            cal.sources.insert(id.clone(), title.clone());
+        }
+        for d in days {
+            // A national day off stays what it is.
+            cal.days.entry(d.date).or_insert_with(|| d.clone());
+        }
+        cal
     }
 
     /// The calendars shipped in `infra/calendar/`.

@@ -45,15 +45,28 @@ impl fmt::Display for CaseId {
 pub struct RegistrationNumber(String);
 
 impl RegistrationNumber {
-    pub fn new(prefix: &str, year: i32, seq: u64) -> Self {
-        Self(format!("{prefix}-{year:04}-{seq:06}"))
+    /// The `seq`-th number of `year` of a permit (`prefix`) at an office: the founding office's
+    /// carry no office part (`KK-2026-000123`), another's lead with its number prefix
+    /// (`PMS-PBG-2026-000001`; `domain::office`).
+    pub fn new(office: Option<&str>, prefix: &str, year: i32, seq: u64) -> Self {
+        match office {
+            None => Self(format!("{prefix}-{year:04}-{seq:06}")),
+            Some(o) => Self(format!("{o}-{prefix}-{year:04}-{seq:06}")),
+        }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        let (prefix, rest) = s.split_once('-')?;
+        let code = |p: &str, max: usize| {
+            (2..=max).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_uppercase())
+        };
+        let (first, rest) = s.split_once('-')?;
+        // `OFF-PFX-YYYY-NNNNNN` (another office) or `PFX-YYYY-NNNNNN` (the founding office).
+        let (prefix_ok, rest) = match rest.split_once('-') {
+            Some((second, tail)) if code(second, 5) && code(first, 4) => (true, tail),
+            _ => (code(first, 5), rest),
+        };
         let b = rest.as_bytes();
-        let ok = (2..=5).contains(&prefix.len())
-            && prefix.bytes().all(|c| c.is_ascii_uppercase())
+        let ok = prefix_ok
             && b.len() == 11
             && b[..4].iter().all(u8::is_ascii_digit)
             && b[4] == b'-'
@@ -382,6 +395,10 @@ pub struct Case {
     /// The permit applied for (release 0.1 records have none: they are all kantor kas).
     #[serde(default = "super::migrate::release_0_1_permit")]
     pub permit_code: PermitCode,
+    /// The office applied to (`domain::office`; records from before offices are the founding
+    /// office's).
+    #[serde(default = "super::office::founding_code")]
+    pub office: super::office::OfficeCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<RegistrationNumber>,
     /// The applicant's subject id: only they see the case among applicants.
@@ -498,6 +515,7 @@ impl Case {
         Self {
             id: CaseId::new(),
             permit_code: permit,
+            office: super::office::founding_code(),
             registration_number: None,
             owner,
             application,
@@ -746,7 +764,7 @@ mod tests {
 
     #[test]
     fn registration_numbers() {
-        let r = RegistrationNumber::new("KK", 2026, 123);
+        let r = RegistrationNumber::new(None, "KK", 2026, 123);
         assert_eq!(r.as_str(), "KK-2026-000123");
         assert_eq!(RegistrationNumber::parse("KK-2026-000123"), Some(r));
         assert_eq!(
@@ -757,6 +775,13 @@ mod tests {
         assert_eq!(RegistrationNumber::parse("kk-2026-000123"), None);
         assert_eq!(RegistrationNumber::parse("KKKKKK-2026-000123"), None);
         assert_eq!(RegistrationNumber::parse("K-2026-000123"), None);
+        // Another office's numbers lead with its prefix (`domain::office`).
+        let pms = RegistrationNumber::new(Some("PMS"), "PBG", 2026, 1);
+        assert_eq!(pms.as_str(), "PMS-PBG-2026-000001");
+        assert_eq!(RegistrationNumber::parse("PMS-PBG-2026-000001"), Some(pms));
+        assert_eq!(RegistrationNumber::parse("PMSXX-PBG-2026-000001"), None);
+        assert_eq!(RegistrationNumber::parse("PMS-pbg-2026-000001"), None);
+        assert_eq!(RegistrationNumber::parse("PMS-PBG-2026-000001-1"), None);
     }
 
     #[test]

@@ -393,6 +393,10 @@ pub struct Complaint {
     pub id: CaseId,
     /// What the complainant quotes to follow it (unguessable; no login needed).
     pub tracking_code: String,
+    /// The office complained to (`domain::office`; complaints from before offices are the
+    /// founding office's).
+    #[serde(default = "super::office::founding_code")]
+    pub office: super::office::OfficeCode,
     pub channel: Channel,
     pub kind: Kind,
     /// The case it is about, if any.
@@ -562,6 +566,9 @@ pub struct ComplaintInput {
     pub lapor_reference: Option<String>,
     /// Filed without sign-in: the solved challenge of `GET /complaints/challenge`.
     pub proof: Option<abuse::ProofInput>,
+    /// The office complained to (`GET /offices`); absent: the office of the case it is about,
+    /// else the founding office. An officer records complaints of their own office only.
+    pub office: Option<String>,
 }
 
 /// Longest LAPOR! tracking number accepted.
@@ -720,6 +727,7 @@ impl ComplaintInput {
             (true, Some(kind), Some(text), Some(channel)) => Ok(Complaint {
                 id: CaseId::new(),
                 tracking_code: new_tracking_code(),
+                office: super::office::founding_code(),
                 channel,
                 kind,
                 about,
@@ -1400,6 +1408,7 @@ mod tests {
             name: "Fajar".into(),
             email: None,
             roles: vec![Role::new("complaints_officer")],
+            office: Some(crate::domain::office::founding_code()),
         }
     }
 

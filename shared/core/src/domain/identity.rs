@@ -1,6 +1,7 @@
 //! The caller of an action, as the gateway's verified claims describe them.
 
 use super::case::{Actor, Case, CaseStatus};
+use super::office::OfficeCode;
 use super::permit::PermitDef;
 use super::roles::{Capability, Role, Roles};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,11 @@ pub struct Caller {
     #[serde(default)]
     pub email: Option<String>,
     pub roles: Vec<Role>,
+    /// A staff member's office (`custom:office`, set by administrators only; `domain::office`).
+    /// Staff see, list and act on their office's records only; an applicant has none (they
+    /// apply to any office).
+    #[serde(default)]
+    pub office: Option<OfficeCode>,
 }
 
 impl Caller {
@@ -37,6 +43,12 @@ impl Caller {
         self.role_with(cap).is_some()
     }
 
+    /// Whether the caller is staff of `office` (another office's records are not theirs to
+    /// see: ASVS 5.0 V8.4, tenant isolation).
+    pub fn works_at(&self, office: &OfficeCode) -> bool {
+        self.is_staff() && self.office.as_ref() == Some(office)
+    }
+
     pub fn actor(&self, role: Role) -> Actor {
         Actor {
             sub: self.sub.clone(),
@@ -53,7 +65,7 @@ impl Caller {
         if case.owner == self.sub {
             return true;
         }
-        if case.status == CaseStatus::Draft {
+        if case.status == CaseStatus::Draft || !self.works_at(&case.office) {
             return false;
         }
         def.is_some_and(|def| self.roles.iter().any(|r| role_sees(r, case, def)))

@@ -14,6 +14,7 @@ pub mod facts;
 pub mod identity;
 pub mod migrate;
 pub mod notices;
+pub mod office;
 pub mod officials;
 pub mod permit;
 pub mod privacy;

@@ -133,6 +133,9 @@ pub struct SurveyResponse {
     /// The case's permit (release 0.1 responses: kantor kas, `migrate`).
     #[serde(default = "super::migrate::release_0_1_permit")]
     pub permit: super::permit::PermitCode,
+    /// The case's office (responses from before offices: the founding office's).
+    #[serde(default = "super::office::founding_code")]
+    pub office: super::office::OfficeCode,
     pub answered_at: DateTime<Utc>,
     /// Scores of U1…U9 in the regulation's order, each 1–4.
     pub scores: [u8; 9],
@@ -223,6 +226,7 @@ impl SurveyInput {
                 SurveyResponse {
                     case_id,
                     permit,
+                    office: super::office::founding_code(),
                     answered_at: now,
                     scores,
                     profile,
@@ -408,6 +412,7 @@ mod ikm_tests {
         SurveyResponse {
             case_id: CaseId::new(),
             permit: crate::domain::permit::PermitCode::new("kantor-kas-ksp"),
+            office: crate::domain::office::founding_code(),
             answered_at: Utc::now(),
             scores,
             profile: Profile::default(),

@@ -27,6 +27,9 @@ pub struct StepRecord {
     /// The case's permit (release 0.1 records: kantor kas, `migrate`).
     #[serde(default = "super::migrate::release_0_1_permit")]
     pub permit: PermitCode,
+    /// The case's office (records from before offices: the founding office's).
+    #[serde(default = "super::office::founding_code")]
+    pub office: super::office::OfficeCode,
     pub step: StepCode,
     pub entered_at: DateTime<Utc>,
     pub decided_at: DateTime<Utc>,

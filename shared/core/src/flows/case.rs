@@ -88,7 +88,7 @@ async fn deadline(s: &Services, step: StepCode, id: CaseId) -> Result<Value, Tas
         .ok_or_else(|| TaskError::InvalidPayload(format!("no step `{step}`")))?;
     let now = s.clock.now();
     let (due_on, unknown) =
-        crate::domain::deadlines::due_on_entry(&case, def, step_def, &s.calendar, now);
+        crate::domain::deadlines::due_on_entry(&case, def, step_def, s.calendar_of(&case), now);
     if !unknown.is_empty() {
         tracing::warn!(case_id = %id, years = ?unknown, "deadline set without holiday data for these years");
     }
@@ -120,7 +120,7 @@ async fn enter(
                 })?;
                 let now = s.clock.now();
                 let (due_on, unknown) = crate::domain::deadlines::due_on_entry(
-                    &current, def, step_def, &s.calendar, now,
+                    &current, def, step_def, s.calendar_of(&current), now,
                 );
                 if !unknown.is_empty() {
                     tracing::warn!(case_id = %id, years = ?unknown, "deadline set without holiday data for these years");
@@ -267,6 +267,8 @@ async fn reserve_numbers(
                 },
                 _ => continue,
             };
+            // Each office numbers its own letters and bills (`domain::office`).
+            let name = s.office_of(case).counter(&name);
             if case.reserved_numbers.contains_key(&name) {
                 continue;
             }

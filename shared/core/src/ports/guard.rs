@@ -104,6 +104,10 @@ pub struct SecurityEvent {
     /// The caller's subject (a pseudonymous id), `None` when not signed in.
     pub sub: Option<String>,
     pub roles: Vec<Role>,
+    /// The staff caller's office (`None`: anonymous, an applicant): each office's heads read
+    /// their own staff's refusals and those of no office.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<crate::domain::office::OfficeCode>,
     pub method: String,
     /// The route template, e.g. `/cases/{id}/steps/head_signature`.
     pub route: String,

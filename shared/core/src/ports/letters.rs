@@ -69,6 +69,9 @@ pub struct SealError(pub String);
 /// timestamp authority (the runner's local CA and TSA; in a stack, the chain issued for its key).
 #[async_trait::async_trait]
 pub trait LetterSealer: Send + Sync {
+    /// Seals `pdf` as signed by `signer_name` at `signed_at`; `reason` and `location` (the city
+    /// of the letter's office) go in the signature's /Reason and /Location.
+    #[allow(clippy::too_many_arguments)]
     async fn seal(
         &self,
         pdf: &[u8],
@@ -76,6 +79,7 @@ pub trait LetterSealer: Send + Sync {
         signed_at: DateTime<Utc>,
         signer_name: &str,
         reason: &str,
+        location: &str,
     ) -> Result<Sealed, SealError>;
     /// What the signature embedded in `pdf` says (a letter sealed by an earlier attempt).
     fn facts(&self, pdf: &[u8]) -> Result<SealFacts, SealError>;

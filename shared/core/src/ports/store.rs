@@ -3,6 +3,7 @@
 use crate::domain::case::SignedDocument;
 use crate::domain::complaints::Complaint;
 use crate::domain::deadlines::StepRecord;
+use crate::domain::office::OfficeCode;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use async_trait::async_trait;
@@ -75,6 +76,18 @@ pub struct AuditHeadPage {
 pub struct RequestUnits {
     pub read: f64,
     pub write: f64,
+}
+
+/// The index key of an office's work queue at `step` (`front_office_verification`; for an
+/// office other than the founding one `pematangsiantar#front_office_verification`:
+/// `domain::office`).
+pub fn queue_key(office: &OfficeCode, step: &StepCode) -> String {
+    office.scoped(step.as_str())
+}
+
+/// The index key of an office's open complaints (`open`; `pematangsiantar#open`).
+pub fn register_key(office: &OfficeCode) -> String {
+    office.scoped("open")
 }
 
 /// The unique key of a registration number.
@@ -168,12 +181,19 @@ pub trait CaseStore: AuditLog + Metered {
     ) -> Result<Option<Case>, StoreError>;
     /// An applicant's cases, newest first.
     async fn cases_of_owner(&self, owner: &str) -> Result<Vec<Case>, StoreError>;
-    /// The work queue of a step: cases at `step`, earliest deadline first (then longest waiting).
-    async fn cases_at_step(&self, step: &StepCode, limit: usize) -> Result<Vec<Case>, StoreError>;
-    /// Cases at `step` whose step deadline is on or before `cutoff` (the deadline index: a
-    /// query, never a scan of all cases).
+    /// The work queue of a step at an office: its cases at `step`, earliest deadline first (then
+    /// longest waiting). The index key is [`queue_key`]: a queue never holds another office's.
+    async fn cases_at_step(
+        &self,
+        office: &OfficeCode,
+        step: &StepCode,
+        limit: usize,
+    ) -> Result<Vec<Case>, StoreError>;
+    /// An office's cases at `step` whose step deadline is on or before `cutoff` (the deadline
+    /// index: a query, never a scan of all cases).
     async fn cases_due_by(
         &self,
+        office: &OfficeCode,
         step: &StepCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
@@ -227,19 +247,24 @@ pub trait ComplaintStore: AuditLog {
     async fn commit_complaint(&self, commit: ComplaintCommit) -> Result<(), StoreError>;
     async fn complaint(&self, id: CaseId) -> Result<Option<Complaint>, StoreError>;
     async fn complaint_by_tracking(&self, code: &str) -> Result<Option<Complaint>, StoreError>;
-    /// Open complaints, earliest deadline first (the register's work list and the deadline
-    /// index of complaints).
-    async fn open_complaints(&self, limit: usize) -> Result<Vec<Complaint>, StoreError>;
+    /// An office's open complaints, earliest deadline first (the register's work list and the
+    /// deadline index of complaints; index key [`register_key`]).
+    async fn open_complaints(
+        &self,
+        office: &OfficeCode,
+        limit: usize,
+    ) -> Result<Vec<Complaint>, StoreError>;
     /// A page of the register: open complaints in the order of
     /// [`Complaint::register_key`] whose key is greater than `after` (the previous page's last),
     /// at most `limit`. The default reads every open complaint; the adapters query their index.
     async fn open_complaints_page(
         &self,
+        office: &OfficeCode,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError> {
         let mut all: Vec<(String, Complaint)> = self
-            .open_complaints(usize::MAX)
+            .open_complaints(office, usize::MAX)
             .await?
             .into_iter()
             .map(|c| (c.register_key(), c))
@@ -248,9 +273,10 @@ pub trait ComplaintStore: AuditLog {
         all.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(all.into_iter().take(limit).map(|(_, c)| c).collect())
     }
-    /// Open complaints due on or before `cutoff`.
+    /// An office's open complaints due on or before `cutoff`.
     async fn complaints_due_by(
         &self,
+        office: &OfficeCode,
         cutoff: chrono::NaiveDate,
         limit: usize,
     ) -> Result<Vec<Complaint>, StoreError>;

@@ -347,7 +347,7 @@ pub fn parse_application(
             }
         }
     }
-    check_shape(obj, "", &paths, &groups, &["permit"], &mut e);
+    check_shape(obj, "", &paths, &groups, &["permit", "office"], &mut e);
     if e.is_empty() { Ok(out) } else { Err(e.0) }
 }
 
