@@ -1112,3 +1112,136 @@ async fn retention_and_audit_contract_dynamodb() {
     let fx = Fixture::new(false).await;
     retention_and_audit_contract(Arc::new(fx.store())).await;
 }
+
+/// Offices (`domain::office`): each office's work queue, deadline index and complaint register
+/// hold its own records only, and the founding office's keys are the ones written before
+/// offices; the same on both stores.
+async fn office_scope_contract(store: Arc<dyn Store>) {
+    use perizinan::domain::complaints::{Channel, ComplaintInput, Kind};
+    use perizinan::domain::office::{OfficeCode, founding_code};
+    use perizinan::ports::ComplaintCommit;
+    let now = Utc::now();
+    let step = StepCode::new("document_verification");
+    let pms = OfficeCode::parse("pematangsiantar").unwrap();
+    let mut ids = vec![];
+    for office in [founding_code(), pms.clone(), pms.clone()] {
+        let mut c = new_case(&format!("owner-{office}"));
+        c.office = office;
+        c.status = CaseStatus::InProcess;
+        c.step = Some(step.clone());
+        c.step_entered_at = Some(now);
+        c.task_token = Some("t".into());
+        c.timeline.push(perizinan::domain::timeline::StepSpan {
+            step: step.clone(),
+            entered_at: now,
+            due_on: Some(common::today()),
+            left_at: None,
+            outcome: None,
+        });
+        store.commit(insert(&c, vec![])).await.unwrap();
+        ids.push(c.id);
+    }
+    let of = |cases: Vec<Case>| -> Vec<_> {
+        let mut v: Vec<_> = cases
+            .iter()
+            .map(|c| c.id)
+            .filter(|id| ids.contains(id))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut pms_ids = vec![ids[1], ids[2]];
+    pms_ids.sort();
+    assert_eq!(
+        of(store
+            .cases_at_step(&founding_code(), &step, 50)
+            .await
+            .unwrap()),
+        vec![ids[0]]
+    );
+    assert_eq!(
+        of(store.cases_at_step(&pms, &step, 50).await.unwrap()),
+        pms_ids
+    );
+    let cutoff = common::today();
+    assert_eq!(
+        of(store.cases_due_by(&pms, &step, cutoff, 50).await.unwrap()),
+        pms_ids
+    );
+    assert_eq!(
+        of(store
+            .cases_due_by(&founding_code(), &step, cutoff, 50)
+            .await
+            .unwrap()),
+        vec![ids[0]]
+    );
+    // An office nobody wrote for has an empty queue.
+    let none = OfficeCode::parse("samarinda").unwrap();
+    assert!(of(store.cases_at_step(&none, &step, 50).await.unwrap()).is_empty());
+
+    // Complaints: the register of each office.
+    let mut filed = vec![];
+    for office in [founding_code(), pms.clone()] {
+        let mut c = ComplaintInput {
+            kind: Some(Kind::Complaint),
+            text: Some(format!("Antrean loket terlalu panjang di kantor {office}.")),
+            anonymous: Some(true),
+            channel: Some(Channel::Portal),
+            ..Default::default()
+        }
+        .parse(None, now)
+        .unwrap();
+        c.office = office;
+        c.due_on = Some(common::today());
+        let (c, ev) =
+            perizinan::domain::complaints::filed(c, Actor::system(), &Origin::default(), now);
+        store
+            .commit_complaint(ComplaintCommit {
+                complaint: c.clone(),
+                expected_version: None,
+                events: vec![ev],
+            })
+            .await
+            .unwrap();
+        filed.push(c.id);
+    }
+    let open = |v: Vec<perizinan::domain::complaints::Complaint>| -> Vec<_> {
+        v.iter()
+            .map(|c| c.id)
+            .filter(|id| filed.contains(id))
+            .collect()
+    };
+    assert_eq!(
+        open(store.open_complaints(&pms, 50).await.unwrap()),
+        vec![filed[1]]
+    );
+    assert_eq!(
+        open(store.open_complaints(&founding_code(), 50).await.unwrap()),
+        vec![filed[0]]
+    );
+    assert_eq!(
+        open(store.open_complaints_page(&pms, None, 50).await.unwrap()),
+        vec![filed[1]]
+    );
+    assert_eq!(
+        open(store.complaints_due_by(&pms, cutoff, 50).await.unwrap()),
+        vec![filed[1]]
+    );
+    // Each record keeps its office.
+    assert_eq!(store.case(ids[1]).await.unwrap().unwrap().office, pms);
+    assert_eq!(
+        store.complaint(filed[1]).await.unwrap().unwrap().office,
+        pms
+    );
+}
+
+#[tokio::test]
+async fn office_scope_contract_sqlite() {
+    office_scope_contract(Arc::new(SqliteStore::in_memory().unwrap())).await;
+}
+
+#[tokio::test]
+async fn office_scope_contract_dynamodb() {
+    let fx = Fixture::new(false).await;
+    office_scope_contract(Arc::new(fx.store())).await;
+}

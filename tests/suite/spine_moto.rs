@@ -272,3 +272,66 @@ async fn refusal_and_bad_input_over_http_on_aws_adapters() {
             .starts_with("Permohonan ditolak")
     }));
 }
+
+/// Two offices on the AWS adapters (`domain::office`): each office's counter in DynamoDB, its
+/// work queue by its own index key, and its staff blind to the other office's case.
+#[tokio::test]
+async fn two_offices_on_aws_adapters() {
+    let mut f = Flow::new().await;
+    let t = f.app.login("pemohon").await;
+    let pms = apply(&f.app, &t, "pbg", json!({"office": "pematangsiantar"})).await;
+    let btg = apply(&f.app, &t, "pbg", json!({})).await;
+    assert_eq!(pms["registration_number"], "PMS-PBG-2026-000001", "{pms}");
+    assert_eq!(btg["registration_number"], "PBG-2026-000001", "{btg}");
+    let pms_id = pms["id"].as_str().unwrap().to_string();
+    let btg_id = btg["id"].as_str().unwrap().to_string();
+    for id in [&pms_id, &btg_id] {
+        let c = pbg_settle(&mut f, id).await;
+        assert_eq!(step_of(&c), "document_verification", "{c}");
+    }
+    let queue = |q: &Value| -> Vec<String> {
+        q["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let pms_putr = f.app.login("pms-putr").await;
+    let putr = f.app.login("putr").await;
+    let (s, q) = f
+        .app
+        .get(Some(&pms_putr), "/cases?step=document_verification")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    assert_eq!(queue(&q), std::slice::from_ref(&pms_id), "{q}");
+    let (_, q) = f
+        .app
+        .get(Some(&putr), "/cases?step=document_verification")
+        .await;
+    assert_eq!(queue(&q), std::slice::from_ref(&btg_id), "{q}");
+    let (s, _) = f.app.get(Some(&putr), &format!("/cases/{pms_id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Pematangsiantar's verifier decides its case; the workflow moves it on.
+    f.app
+        .act_ok(
+            "pms-putr",
+            &pms_id,
+            "document_verification",
+            json!({"outcome": "complete"}),
+        )
+        .await;
+    let c = pbg_settle(&mut f, &pms_id).await;
+    assert_eq!(step_of(&c), "technical_assessment", "{c}");
+}
+
+/// [`Flow::settle`] for a PBG case (its own state machine).
+async fn pbg_settle(f: &mut Flow, id: &str) -> Value {
+    let machine = common::catalogue()
+        .def("pbg")
+        .map(|d| d.machine().to_string())
+        .unwrap();
+    f.bridge.pump(&f.fx.execution_arn_of(&machine, id)).await;
+    let t = f.app.login("pemohon").await;
+    f.app.case(&t, id).await
+}

@@ -504,7 +504,8 @@ fn empty_zip() -> Vec<u8> {
 pub struct Bridge {
     pub services: Arc<Services>,
     sfn: aws_sdk_sfn::Client,
-    processed: HashSet<i64>,
+    /// Tasks run already: (execution, event id); event ids restart in every execution.
+    processed: HashSet<(String, i64)>,
     /// The wait the last `pump` returned at (moto may not have taken a completion yet).
     last_wait: Option<(String, i64)>,
     pub invocations: usize,
@@ -565,8 +566,9 @@ impl Bridge {
             let events = self.history(execution_arn).await;
             let mut ran = false;
             for e in &events {
-                if e.r#type == T::TaskScheduled && !self.processed.contains(&e.id) {
-                    self.processed.insert(e.id);
+                if e.r#type == T::TaskScheduled
+                    && self.processed.insert((execution_arn.to_string(), e.id))
+                {
                     let params: Value = serde_json::from_str(
                         e.task_scheduled_event_details()
                             .map(|d| d.parameters())
