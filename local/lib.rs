@@ -915,6 +915,9 @@ pub async fn run(
     }
     let embedded = Arc::new(Embedded::open(ecfg)?);
     let (resumed, redelivered) = embedded.recover().await?;
+    if dev_surfaces {
+        seed_rosters(&embedded.services, &users).await;
+    }
     let local = Local {
         embedded: embedded.clone(),
         token_key: Arc::new(embedded.token_key()),
@@ -1042,4 +1045,22 @@ pub async fn run(
     .with_graceful_shutdown(shutdown)
     .await
     .map_err(|e| BootError(format!("server: {e}")))
+}
+
+/// The demo users are the runner's directory: each office's roster starts with its demo staff
+/// (in a stack, staff join it as they first open the console: `GET /me`).
+async fn seed_rosters(s: &perizinan::services::Services, users: &[DemoUser]) {
+    let now = perizinan::ports::Clock::now(s.clock.as_ref());
+    for u in users {
+        let Some(office) = &u.office else { continue };
+        let member = perizinan::domain::roster::StaffMember {
+            office: office.clone(),
+            sub: u.sub(),
+            name: u.name.clone(),
+            email: Some(u.email.clone()),
+            roles: u.roles.iter().filter(|r| r.is_staff()).cloned().collect(),
+            seen_at: now,
+        };
+        perizinan::api::staff::join_roster(s, member).await;
+    }
 }

@@ -49,6 +49,23 @@ fn with(cap: Capability) -> Vec<Role> {
     Roles::current().with(cap)
 }
 
+/// The staff roles of an office (not the cross-office viewers, who belong to none).
+fn office_staff() -> Vec<Role> {
+    let viewers = with(Capability::ReportsAllOffices);
+    Roles::current()
+        .staff()
+        .map(|d| d.code.clone())
+        .filter(|r| !viewers.contains(r))
+        .collect()
+}
+
+/// Who oversees the office: its administrator and the heads who read its reports.
+fn overseers() -> Vec<Role> {
+    let mut v = with(Capability::OfficeAdmin);
+    v.extend(with(Capability::Reports));
+    v
+}
+
 /// The expected access of every route: the table the matrix checks. A step route's roles are
 /// the catalogue's: every role that decides that step code in some permit (the applicant's
 /// upload steps: the owner).
@@ -73,7 +90,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
     if path.starts_with("/complaints/{id}/steps/") {
         return Some(Roles(with(Capability::Complaints)));
     }
-    let mut complaints_report = with(Capability::Reports);
+    let mut reports = with(Capability::Reports);
+    reports.extend(with(Capability::ReportsAllOffices));
+    let mut complaints_report = reports.clone();
     complaints_report.extend(with(Capability::Complaints));
     Some(match (method, path) {
         ("GET", "/me") => SignedIn,
@@ -84,6 +103,12 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/cases/{id}/submit") => Owner,
         ("POST", "/cases/{id}/contact") => OwnerOr(with(Capability::ApplicantContact)),
         ("GET", "/cases/{id}/events") => OwnerOrStaff,
+        ("POST", "/cases/{id}/assign") => Staff,
+        ("GET", "/office/staff") => Roles(office_staff()),
+        ("GET", "/office/delegations") => Roles(overseers()),
+        ("GET", "/office/workload") => Roles(overseers()),
+        ("POST", "/office/delegations") => Roles(with(Capability::OfficeAdmin)),
+        ("POST", "/office/delegations/{id}/revoke") => Roles(with(Capability::OfficeAdmin)),
         ("GET", "/track/{registration_number}") => Public,
         ("GET", "/offices") => Public,
         ("GET", "/permits") => Public,
@@ -102,8 +127,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/verify/{id}") => Public,
         ("GET", "/survey/questions") => Public,
         ("POST", "/cases/{id}/survey") => Owner,
-        ("GET", "/reports/sla") => Roles(with(Capability::Reports)),
-        ("GET", "/reports/ikm") => Roles(with(Capability::Reports)),
+        ("GET", "/reports/sla") => Roles(reports.clone()),
+        ("GET", "/reports/ikm") => Roles(reports),
         ("GET", "/reports/complaints") => Roles(complaints_report),
         ("GET", "/reports/security") => Roles(with(Capability::SecurityLog)),
         ("POST", "/complaints") => Public,
@@ -210,6 +235,8 @@ enum Scope {
 /// signed letter, a complaint.
 struct Resources {
     case: String,
+    /// An acting official of the resources' office (its administrator recorded it).
+    delegation: String,
     doc: String,
     registration: String,
     signed: String,
@@ -231,7 +258,26 @@ async fn resources(app: &TestApp, applicant: &str) -> Resources {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{filed}");
+    // Scheduled for tomorrow, so that no principal holds another role today.
+    let admin = app.login("admin").await;
+    let tomorrow = (today() + chrono::Duration::days(1)).to_string();
+    let (role, from, to) = if applicant == "pemohon" {
+        ("section_head", "local-kasi", "local-bo")
+    } else {
+        ("division_head", "local-kabid", "local-kasi")
+    };
+    let (s, d) = app
+        .post(
+            Some(&admin),
+            "/office/delegations",
+            json!({"role": role, "kind": "plh", "from": from, "to": to,
+                   "starts_on": tomorrow, "ends_on": tomorrow,
+                   "letter_number": format!("800/{applicant}/BKPSDM/2026")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
     Resources {
+        delegation: d["id"].as_str().unwrap().into(),
         doc: docs["items"][0]["id"].as_str().expect("a document").into(),
         registration: case["registration_number"].as_str().unwrap().into(),
         signed: case["letter"]["signed"]["document_id"]
@@ -248,6 +294,8 @@ async fn resources(app: &TestApp, applicant: &str) -> Resources {
 fn fill(path: &str, r: &Resources) -> String {
     let id = if path.starts_with("/complaints/") {
         &r.complaint
+    } else if path.starts_with("/office/delegations/") {
+        &r.delegation
     } else if path.starts_with("/documents/") || path.starts_with("/verify/") {
         &r.signed
     } else {
@@ -278,6 +326,11 @@ fn body(method: &str, path: &str) -> Option<Value> {
         "/cases/{id}" => json!({"version": 0, "application": application()}),
         "/cases/{id}/submit" => json!({"version": 0}),
         "/cases/{id}/contact" => json!({"version": 0, "email": "kontak.baru@ksp.test"}),
+        "/cases/{id}/assign" => {
+            json!({"version": 0, "to": "local-nobody", "reason": "Uji matriks."})
+        }
+        "/office/delegations" => json!({}),
+        "/office/delegations/{id}/revoke" => json!({"reason": "Uji matriks."}),
         "/cases/{id}/documents" => {
             json!({"requirement": "member_list", "file_name": "daftar.pdf", "media_type": "application/pdf", "size": 1000})
         }
@@ -321,6 +374,7 @@ const SEE_THE_CASE: [&str; 7] = [
 fn names_a_record(path: &str) -> bool {
     path.starts_with("/cases/{id}")
         || path.starts_with("/documents/{id}")
+        || path.starts_with("/office/delegations/{id}")
         || (path.starts_with("/complaints/{id}") && !path.ends_with("/email/confirm"))
 }
 

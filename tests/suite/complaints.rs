@@ -380,6 +380,17 @@ async fn survey_bad_inputs_and_the_ikm_report() {
     );
     assert_eq!(r["index"]["elements"][7]["nrr"], 3.0);
     assert_eq!(r["suggestions"], json!(["Saran 0", "Saran 1", "Saran 2"]));
+    // A cross-office viewer reads the same index across offices, without the respondents' own
+    // words (which may name people).
+    let viewer = app.login("pemantau").await;
+    let (s, all) = app.get(Some(&viewer), &q).await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    assert_eq!(
+        (all["respondents"].as_u64(), all["office"].clone()),
+        (Some(3), Value::Null)
+    );
+    assert_eq!(all["index"]["ikm"], 87.04);
+    assert_eq!(all["suggestions"], json!([]), "{all}");
     let csv = app
         .http
         .get(format!("{}{q}&format=csv", app.api))

@@ -1245,3 +1245,95 @@ async fn office_scope_contract_dynamodb() {
     let fx = Fixture::new(false).await;
     office_scope_contract(Arc::new(fx.store())).await;
 }
+
+/// Each office's roster and delegations (`ports::OfficeStore`): kept under the office's own
+/// keys, a member replaced by their newer record, a delegation inserted once and replaced only
+/// at its version; the same on both stores.
+async fn office_store_contract(store: Arc<dyn Store>) {
+    use perizinan::domain::delegation::{Delegation, DelegationEvent, Person};
+    use perizinan::domain::office::{OfficeCode, founding_code};
+    use perizinan::domain::officials::Acting;
+    use perizinan::domain::roster::StaffMember;
+    let pms = OfficeCode::parse("pematangsiantar").unwrap();
+    let member = |office: &OfficeCode, sub: &str, roles: &[&str]| StaffMember {
+        office: office.clone(),
+        sub: sub.into(),
+        name: format!("Petugas {sub}"),
+        email: None,
+        roles: roles
+            .iter()
+            .map(|r| perizinan::domain::Role::new(*r))
+            .collect(),
+        seen_at: Utc::now(),
+    };
+    store
+        .put_staff(&member(&founding_code(), "a", &["front_office"]))
+        .await
+        .unwrap();
+    store
+        .put_staff(&member(&pms, "b", &["back_office"]))
+        .await
+        .unwrap();
+    store
+        .put_staff(&member(&founding_code(), "a", &["back_office"]))
+        .await
+        .unwrap();
+    let btg = store.staff(&founding_code()).await.unwrap();
+    assert_eq!(btg.len(), 1);
+    assert_eq!(
+        btg[0].roles,
+        vec![perizinan::domain::Role::new("back_office")]
+    );
+    assert_eq!(store.staff(&pms).await.unwrap()[0].sub, "b");
+
+    let d = Delegation {
+        id: uuid::Uuid::now_v7(),
+        office: pms.clone(),
+        role: perizinan::domain::Role::new("agency_head"),
+        kind: Acting::Plt,
+        from: Person {
+            sub: "h".into(),
+            name: "Kepala".into(),
+        },
+        to: Person {
+            sub: "b".into(),
+            name: "Petugas b".into(),
+        },
+        starts_on: common::today(),
+        ends_on: common::today(),
+        letter_number: "800/1/BKPSDM/2026".into(),
+        history: vec![DelegationEvent {
+            action: "granted".into(),
+            by: Actor::system(),
+            at: Utc::now(),
+            reason: None,
+        }],
+        version: 0,
+    };
+    store.put_delegation(&d, None).await.unwrap();
+    assert!(conflict(store.put_delegation(&d, None).await));
+    let mut next = d.clone();
+    next.version = 1;
+    store.put_delegation(&next, Some(0)).await.unwrap();
+    assert!(conflict(store.put_delegation(&next, Some(0)).await));
+    let listed = store.delegations(&pms).await.unwrap();
+    assert_eq!(listed, vec![next]);
+    assert!(
+        store
+            .delegations(&founding_code())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn office_store_contract_sqlite() {
+    office_store_contract(Arc::new(SqliteStore::in_memory().unwrap())).await;
+}
+
+#[tokio::test]
+async fn office_store_contract_dynamodb() {
+    let fx = Fixture::new(false).await;
+    office_store_contract(Arc::new(fx.store())).await;
+}

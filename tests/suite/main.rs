@@ -13,6 +13,7 @@ mod complaint_abuse;
 mod complaints;
 mod contract;
 mod deadlines;
+mod delegations;
 mod dev_surfaces;
 mod documents;
 mod durability;

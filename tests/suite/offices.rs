@@ -278,6 +278,44 @@ async fn two_offices_number_letter_and_queue_their_own_cases_and_see_only_them()
     assert_eq!(decided(&btg_sla, "pbg_approval"), 0, "{btg_sla}");
     assert_eq!(decided(&pms_sla, "skrd_issuance"), 1, "{pms_sla}");
     assert_eq!(decided(&btg_sla, "skrd_issuance"), 1, "{btg_sla}");
+    // A cross-office viewer (a province's monitoring) reads every office together, or one;
+    // an office's head may not name another office (404, as an unknown one).
+    let viewer = app.login("pemantau").await;
+    let (s, all) = app
+        .get(Some(&viewer), &format!("/reports/sla?{period}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    assert_eq!(all["office"], Value::Null);
+    assert_eq!(decided(&all, "skrd_issuance"), 2, "{all}");
+    let (_, one) = app
+        .get(
+            Some(&viewer),
+            &format!("/reports/sla?{period}&office={PMS}"),
+        )
+        .await;
+    assert_eq!(one["office"], PMS);
+    assert_eq!(decided(&one, "skrd_issuance"), 1, "{one}");
+    let (s, e) = app
+        .get(
+            Some(&viewer),
+            &format!("/reports/sla?{period}&office=surabaya"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, _) = app
+        .get(Some(&kadis), &format!("/reports/sla?{period}&office={PMS}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .get(
+            Some(&kadis),
+            &format!("/reports/sla?{period}&office=bontang"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Nor the other office's case, for all that.
+    let (s, _) = app.get(Some(&viewer), &format!("/cases/{pms_id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 /// A regional day off of one office moves only that office's due dates: Friday 24 April 2026

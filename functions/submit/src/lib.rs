@@ -1,9 +1,9 @@
-//! The `submit` function. SOP d–f and the revision loop: create, edit, submit and read applications for every permit of the catalogue; the applicant's and staff's lists; public tracking; the catalogue itself and the offices serving it.
+//! The `submit` function. SOP d–f and the revision loop: create, edit, submit and read applications for every permit of the catalogue; the applicant's and staff's lists; public tracking; the catalogue itself and the offices serving it; each office's roster, acting officials, hand-overs and workload.
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use perizinan::api::FnRouter;
 use perizinan::api::routes::Routes;
-use perizinan::api::{cases, offices, permits};
+use perizinan::api::{cases, offices, permits, staff};
 use perizinan::catalogue::Catalogue;
 
 /// The function's routes.
@@ -17,6 +17,12 @@ pub fn routes(_catalogue: &Catalogue) -> Routes {
         .post("/cases/{id}/submit", cases::submit)
         .post("/cases/{id}/contact", cases::correct_contact)
         .get("/cases/{id}/events", cases::events)
+        .post("/cases/{id}/assign", staff::assign)
+        .get("/office/staff", staff::roster)
+        .get("/office/delegations", staff::delegations)
+        .post("/office/delegations", staff::grant)
+        .post("/office/delegations/{id}/revoke", staff::revoke)
+        .get("/office/workload", staff::workload)
         .public_get("/track/{registration_number}", cases::track)
         .public_get("/offices", offices::list)
         .public_get("/permits", permits::list)

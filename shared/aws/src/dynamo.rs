@@ -14,6 +14,8 @@
 //! | complaint | `COMPLAINT#<id>` | `COMPLAINT` | `ByStep` (`[<office>#]COMPLAINTS#OPEN`, `<due>#<filed>#<id>`) while open, (`COMPLAINTS#IDENTIFIED`, `<closed>#<id>`) while closed and naming its complainant; `ByOwner` (`COMPLAINTS#<yyyy-mm>`, `<filed>#<id>`); `Pending` (`PENDING_COMPLAINT`) |
 //! | complaint audit event | `CASE#<complaint id>` | `EVT#<seq>` | – |
 //! | signed document (verification record) | `SIGNED#<id>` | `DOC` | – |
+//! | staff member (the office's roster) | `[<office>#]STAFF` | `<sub>` | – |
+//! | delegation (acting official) | `[<office>#]DELEGATIONS` | `<id>` | – |
 //! | notice sending (`domain::delivery`) | `MESSAGE#<channel>#<message id>` | `MESSAGE` | `ByOwner` (`NOTICES#<case id>`, `<sent at>#<message id>`) |
 //! | idempotency record | `IDEM#<scoped key>` | `IDEM` | – (TTL `expires_at`) |
 //! | security event (refused request) | `SECURITY#<yyyy-mm-dd>` | `<at>#<id>` | – (TTL `expires_at`) |
@@ -34,12 +36,15 @@ use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use perizinan::domain::case::SignedDocument;
 use perizinan::domain::complaints::{Complaint, ComplaintStatus};
 use perizinan::domain::deadlines::StepRecord;
+use perizinan::domain::delegation::Delegation;
 use perizinan::domain::delivery::{Channel, NoticeDelivery};
 use perizinan::domain::office::OfficeCode;
+use perizinan::domain::roster::StaffMember;
 use perizinan::domain::survey::SurveyResponse;
 use perizinan::domain::{
     AuditEvent, Case, CaseId, CaseStatus, DocumentRecord, RegistrationNumber, StepCode,
 };
+use perizinan::ports::OfficeStore;
 use perizinan::ports::guard::{
     Claim, IdempotencyRecord, IdempotencyState, IdempotencyStore, SecurityEvent, SecurityLog,
     StoredResponse,
@@ -1494,5 +1499,83 @@ impl SecurityLog for DynamoStore {
     async fn expire_security_events(&self, _now: DateTime<Utc>) -> Result<u64, StoreError> {
         // The table's TTL on `expires_at` deletes them.
         Ok(0)
+    }
+}
+
+/// An office's staff roster: `STAFF` (founding office) or `<office>#STAFF`, one item per member.
+fn staff_pk(office: &OfficeCode) -> String {
+    office.scoped("STAFF")
+}
+
+/// An office's delegations: `DELEGATIONS` or `<office>#DELEGATIONS`, one item per delegation.
+fn delegations_pk(office: &OfficeCode) -> String {
+    office.scoped("DELEGATIONS")
+}
+
+#[async_trait]
+impl OfficeStore for DynamoStore {
+    async fn staff(&self, office: &OfficeCode) -> Result<Vec<StaffMember>, StoreError> {
+        let items = self
+            .query_all(None, "PK = :pk", vec![(":pk", s(staff_pk(office)))], None)
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn put_staff(&self, member: &StaffMember) -> Result<(), StoreError> {
+        let mut item = key(staff_pk(&member.office), &member.sub);
+        item.insert("data".into(), data(member)?);
+        self.trip();
+        self.meter_put(&item, 1);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn delegations(&self, office: &OfficeCode) -> Result<Vec<Delegation>, StoreError> {
+        let items = self
+            .query_all(
+                None,
+                "PK = :pk",
+                vec![(":pk", s(delegations_pk(office)))],
+                None,
+            )
+            .await?;
+        Self::parse_all(&items)
+    }
+
+    async fn put_delegation(
+        &self,
+        d: &Delegation,
+        expected_version: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let mut item = key(delegations_pk(&d.office), &d.id.to_string());
+        item.insert("data".into(), data(d)?);
+        item.insert("version".into(), n(d.version));
+        self.trip();
+        self.meter_put(&item, 1);
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        req = match expected_version {
+            None => req.condition_expression("attribute_not_exists(PK)"),
+            Some(v) => req
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", n(v)),
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Err(StoreError::Conflict(format!(
+                "delegation {} is no longer at version {expected_version:?}",
+                d.id
+            ))),
+            Err(e) => Err(unavailable(e)),
+        }
     }
 }

@@ -60,6 +60,7 @@ pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
         .or_else(crate::domain::office::sole_office);
     Some(Caller {
         office: office.filter(|_| roles.iter().any(Role::is_staff)),
+        acting: vec![],
         name: name
             .or_else(|| s("email"))
             .or_else(|| s("cognito:username"))

@@ -457,6 +457,39 @@ impl<T: perizinan::ports::Store + ?Sized> DeliveryStore for Faulty<T> {
 }
 
 #[async_trait]
+impl<T: perizinan::ports::Store + ?Sized> perizinan::ports::OfficeStore for Faulty<T> {
+    async fn staff(
+        &self,
+        office: &OfficeCode,
+    ) -> Result<Vec<perizinan::domain::roster::StaffMember>, StoreError> {
+        store_call!(self, "staff", self.inner.staff(office))
+    }
+    async fn put_staff(
+        &self,
+        member: &perizinan::domain::roster::StaffMember,
+    ) -> Result<(), StoreError> {
+        store_call!(self, "put_staff", self.inner.put_staff(member))
+    }
+    async fn delegations(
+        &self,
+        office: &OfficeCode,
+    ) -> Result<Vec<perizinan::domain::delegation::Delegation>, StoreError> {
+        store_call!(self, "delegations", self.inner.delegations(office))
+    }
+    async fn put_delegation(
+        &self,
+        d: &perizinan::domain::delegation::Delegation,
+        expected_version: Option<u64>,
+    ) -> Result<(), StoreError> {
+        store_call!(
+            self,
+            "put_delegation",
+            self.inner.put_delegation(d, expected_version)
+        )
+    }
+}
+
+#[async_trait]
 impl<T: perizinan::ports::Store + ?Sized> IdempotencyStore for Faulty<T> {
     async fn claim(
         &self,

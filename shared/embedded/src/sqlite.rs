@@ -6,8 +6,10 @@ use chrono::{DateTime, Utc};
 use perizinan::domain::case::SignedDocument;
 use perizinan::domain::complaints::{Complaint, ComplaintStatus};
 use perizinan::domain::deadlines::StepRecord;
+use perizinan::domain::delegation::Delegation;
 use perizinan::domain::delivery::{Channel, NoticeDelivery};
 use perizinan::domain::office::OfficeCode;
+use perizinan::domain::roster::StaffMember;
 use perizinan::domain::survey::SurveyResponse;
 use perizinan::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use perizinan::ports::guard::{
@@ -16,7 +18,7 @@ use perizinan::ports::guard::{
 };
 use perizinan::ports::store::{
     AuditHead, AuditHeadPage, AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore,
-    DeliveryStore, LetterStore, Metered, StoreError, queue_key, register_key,
+    DeliveryStore, LetterStore, Metered, OfficeStore, StoreError, queue_key, register_key,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -198,6 +200,21 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (channel, message_id)
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_case ON deliveries(case_id, sent_at);
+
+CREATE TABLE IF NOT EXISTS staff (
+    office TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (office, sub)
+);
+
+CREATE TABLE IF NOT EXISTS delegations (
+    id TEXT PRIMARY KEY,
+    office TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delegations_by_office ON delegations(office, id);
 
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
@@ -1374,6 +1391,94 @@ impl SecurityLog for SqliteStore {
                 )
                 .map(|n| n as u64)
                 .map_err(sql_err)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl OfficeStore for SqliteStore {
+    async fn staff(&self, office: &OfficeCode) -> Result<Vec<StaffMember>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        let office = office.to_string();
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM staff WHERE office = ?1 ORDER BY sub",
+                    params![office],
+                )
+            })
+            .await
+    }
+
+    async fn put_staff(&self, member: &StaffMember) -> Result<(), StoreError> {
+        self.trip();
+        let data = serde_json::to_string(member).map_err(corrupt)?;
+        let (office, sub) = (member.office.to_string(), member.sub.clone());
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "INSERT INTO staff (office, sub, data) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(office, sub) DO UPDATE SET data = excluded.data",
+                    params![office, sub, data],
+                )
+                .map(|_| ())
+                .map_err(sql_err)
+            })
+            .await
+    }
+
+    async fn delegations(&self, office: &OfficeCode) -> Result<Vec<Delegation>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        let office = office.to_string();
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM delegations WHERE office = ?1 ORDER BY id",
+                    params![office],
+                )
+            })
+            .await
+    }
+
+    async fn put_delegation(
+        &self,
+        d: &Delegation,
+        expected_version: Option<u64>,
+    ) -> Result<(), StoreError> {
+        self.trip();
+        let data = serde_json::to_string(d).map_err(corrupt)?;
+        let (id, office, version) = (d.id.to_string(), d.office.to_string(), d.version);
+        self.db
+            .call(move |c| {
+                let n = match expected_version {
+                    None => c
+                        .execute(
+                            "INSERT INTO delegations (id, office, version, data) VALUES (?1, ?2, ?3, ?4)",
+                            params![id, office, version, data],
+                        )
+                        .map_err(sql_err)?,
+                    Some(v) => c
+                        .execute(
+                            "UPDATE delegations SET version = ?3, data = ?4
+                             WHERE id = ?1 AND office = ?2 AND version = ?5",
+                            params![id, office, version, data, v],
+                        )
+                        .map_err(sql_err)?,
+                };
+                if n == 1 {
+                    Ok(())
+                } else {
+                    Err(StoreError::Conflict(format!(
+                        "delegation {id} is no longer at version {expected_version:?}"
+                    )))
+                }
             })
             .await
     }

@@ -609,9 +609,10 @@ fn signature_lines(d: &LetterData<'_>, w: &Writer, col_w: f32) -> Vec<(f32, Weig
         format!("{}, {}", a.city, format_date_id(d.date)),
     )];
     let official = d.signature.as_ref().and_then(|s| a.official(s.signer));
-    let position = match official {
-        Some(o) => o.position(&a.head_position.to_uppercase()),
-        None => a.head_position.to_uppercase(),
+    let position = match (d.signature.as_ref().and_then(|s| s.acting), official) {
+        (Some(prefix), _) => format!("{prefix} {}", a.head_position.to_uppercase()),
+        (None, Some(o)) => o.position(&a.head_position.to_uppercase()),
+        (None, None) => a.head_position.to_uppercase(),
     };
     for l in w.wrap(&format!("{position},"), 9.5, Weight::Bold, col_w) {
         out.push((9.5, Weight::Bold, l));
@@ -621,10 +622,12 @@ fn signature_lines(d: &LetterData<'_>, w: &Writer, col_w: f32) -> Vec<(f32, Weig
     // height whoever of them signs.
     let wrapped = |text: &str, size: f32| w.wrap(text, size, Weight::Bold, col_w).len();
     let head = a.head_position.to_uppercase();
+    // (and for a stand-in by delegation: "Plt." before the post).
     let reserved = a
         .officials
         .iter()
         .map(|o| wrapped(&format!("{},", o.position(&head)), 9.5))
+        .chain([wrapped(&format!("Plt. {head},"), 9.5)])
         .max()
         .unwrap_or(0)
         .max(out.len() - 1);
@@ -965,6 +968,7 @@ mod tests {
             signature: signer.map(|signer| Signature {
                 number: "503/0001/SPK-KK/DPMPTSP/2026",
                 signer,
+                acting: None,
                 signed_at: Utc::now(),
                 verify_url: URL,
             }),

@@ -65,6 +65,7 @@ fn letter() -> Vec<u8> {
         signature: Some(Signature {
             number: "503/0001/SPK-KK/DPMPTSP/2026",
             signer: "Dr. Ahmad Yani, M.Si.",
+            acting: None,
             signed_at: Utc::now(),
             verify_url: "https://perizinan.test/verify/abc",
         }),

@@ -545,6 +545,7 @@ pub fn caller(sub: &str, role: perizinan::domain::Role) -> perizinan::domain::Ca
         email: None,
         roles: vec![role],
         office,
+        acting: vec![],
     }
 }
 

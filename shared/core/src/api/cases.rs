@@ -217,7 +217,11 @@ pub async fn update(
     full_view(&s, &case, &caller).await
 }
 
-async fn full_view(s: &AppState, case: &Case, caller: &Caller) -> ApiResult<Json<Value>> {
+pub(crate) async fn full_view(
+    s: &AppState,
+    case: &Case,
+    caller: &Caller,
+) -> ApiResult<Json<Value>> {
     let def = permit_of(s, case)?;
     let docs = s.store.documents(case.id).await?;
     let mut v = serde_json::to_value(case_view(case, def, caller, Some(&docs), s))
@@ -441,10 +445,12 @@ pub async fn list(
             let Some(office) = &office else { break };
             for c in s.store.cases_at_step(office, &code, limit).await? {
                 // A step code of several permits: the case's own permit says whose it is.
+                // A case handed to a named officer is in their queue only.
                 let mine = s
                     .permit_of(&c)
                     .and_then(|d| d.step(st))
-                    .is_some_and(|d| caller.has(&d.role));
+                    .is_some_and(|d| caller.has(&d.role))
+                    && c.open_to(&caller.sub);
                 if mine && of_permit(&c) {
                     all.push(c);
                 }
@@ -673,12 +679,46 @@ pub async fn track(
 /// GET /me — who the caller is, which roles they hold and what those roles may do outside the
 /// permits' steps (`infra/roles.json` capabilities: reports, security log, revoking letters,
 /// complaints).
-pub async fn me(caller: Caller) -> Json<Value> {
+pub async fn me(State(s): State<AppState>, caller: Caller) -> Json<Value> {
+    // Staff join their office's roster as the directory names them (their own roles, not
+    // those held by delegation): whom acting officials and assignees are chosen from.
+    if let Some(office) = caller.office.clone().filter(|_| caller.is_staff()) {
+        let own: Vec<Role> = caller
+            .roles
+            .iter()
+            .filter(|r| r.is_staff() && !caller.acting.iter().any(|(a, _)| a == *r))
+            .cloned()
+            .collect();
+        let member = crate::domain::roster::StaffMember {
+            office,
+            sub: caller.sub.clone(),
+            name: caller.name.clone(),
+            email: caller.email.clone(),
+            roles: own,
+            seen_at: s.clock.now(),
+        };
+        super::staff::join_roster(&s, member).await;
+    }
+    let acting: Vec<Value> = caller
+        .acting
+        .iter()
+        .map(|(role, a)| {
+            json!({
+                "role": role,
+                "role_label": role.label(),
+                "designation": a.kind.prefix(),
+                "for": a.for_name,
+                "delegation": a.delegation,
+            })
+        })
+        .collect();
     Json(json!({
         "sub": caller.sub,
         "name": caller.name,
         "email": caller.email,
+        "office": caller.office.as_ref().map(|o| views::OfficeRef::of(s.offices.of(o))),
         "roles": views::role_views(&caller.roles),
         "capabilities": views::capabilities(&caller.roles),
+        "acting": acting,
     }))
 }

@@ -299,11 +299,7 @@ pub async fn file_public(
     };
     let actor = match (&caller, &c.complainant) {
         (Some(x), _) if c.complainant.is_some() => x.actor(Role::applicant()),
-        _ => Actor {
-            sub: "public".into(),
-            name: "Pengadu".into(),
-            role: None,
-        },
+        _ => complaints::complainant(),
     };
     let c = match file(&s, c, actor, email, &origin).await {
         Ok(c) => c,

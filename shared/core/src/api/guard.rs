@@ -70,10 +70,43 @@ pub fn with_guards<S: Clone + Send + Sync + 'static>(
     state: AppState,
 ) -> Router<S> {
     router
+        .layer(from_fn_with_state(state.clone(), acting_roles))
         .layer(from_fn_with_state(state.clone(), idempotency))
         .layer(from_fn_with_state(state.clone(), security_log))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// Staff hold, besides their directory roles, the roles delegated to them today (Plt./Plh.,
+/// `domain::delegation`), read from their office's delegations on each request: a delegation
+/// is in force from its first day and ends by itself after its last, with no job to run. If the
+/// delegations cannot be read the caller keeps their own roles only (nothing is granted).
+async fn acting_roles(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    let caller = req.extensions().get::<Authenticated>().map(|a| a.0.clone());
+    if let Some(mut c) = caller
+        && c.is_staff()
+        && let Some(office) = c.office.clone()
+    {
+        match s.store.delegations(&office).await {
+            Ok(all) => {
+                let today = crate::domain::time::wita_date(s.clock.now());
+                for (role, acting) in crate::domain::delegation::acting_roles(&all, &c.sub, today) {
+                    if !c.roles.contains(&role) {
+                        c.roles.push(role.clone());
+                        c.acting.push((role, acting));
+                    }
+                }
+                if !c.acting.is_empty() {
+                    c.roles.sort();
+                    req.extensions_mut().insert(Authenticated(c));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "delegations not read; the caller acts in their own roles only")
+            }
+        }
+    }
+    next.run(req).await
 }
 
 /// The API's answers are data, never pages: whatever reaches a browser from `/api` may not

@@ -124,6 +124,7 @@ pub async fn sign_letter(
                 signature: Some(Signature {
                     number: &signed.number,
                     signer: &signed.signer.name,
+                    acting: signed.signer.acting.as_ref().map(|a| a.kind.prefix()),
                     signed_at: signed.signed_at,
                     verify_url: &verify_url,
                 }),

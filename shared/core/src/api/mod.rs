@@ -13,6 +13,7 @@ pub mod offices;
 pub mod permits;
 pub mod reports;
 pub mod routes;
+pub mod staff;
 pub mod steps;
 pub mod survey;
 pub mod views;

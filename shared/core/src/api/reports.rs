@@ -19,15 +19,79 @@ use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Who may read the office's reports: the roles with capability `reports` (`infra/roles.json`).
-/// Whose reports the caller reads: their own office's (a report never mixes offices).
-pub fn may_read_reports(caller: &Caller) -> ApiResult<OfficeCode> {
-    if caller.can(Capability::Reports) {
-        ApiError::office_of(caller)
-    } else {
-        Err(ApiError::ForbiddenOther(
+/// Whose records a report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportScope {
+    /// One office's (its heads', or a cross-office viewer's choice: `office=`).
+    Office(OfficeCode),
+    /// Every office of the deployment, counted together (a cross-office viewer's default).
+    AllOffices,
+}
+
+impl ReportScope {
+    pub fn covers(&self, office: &OfficeCode) -> bool {
+        match self {
+            ReportScope::Office(o) => o == office,
+            ReportScope::AllOffices => true,
+        }
+    }
+
+    /// The offices covered, for the index queries that are per office.
+    pub fn offices(&self, s: &AppState) -> Vec<OfficeCode> {
+        match self {
+            ReportScope::Office(o) => vec![o.clone()],
+            ReportScope::AllOffices => s.offices.iter().map(|o| o.code().clone()).collect(),
+        }
+    }
+
+    /// `office` of the answer: the code, or `null` for all offices.
+    pub fn code(&self) -> Option<&OfficeCode> {
+        match self {
+            ReportScope::Office(o) => Some(o),
+            ReportScope::AllOffices => None,
+        }
+    }
+}
+
+/// Whose reports the caller reads, and of which office (`office=`): the heads of an office
+/// (capability `reports`) their own office's — another office's is a 404, as an unknown
+/// one; a cross-office viewer (capability `reports_all_offices`: a province's or the
+/// ministry's monitoring) any office's, or all offices together by default. Nobody else.
+pub fn may_read_reports(
+    s: &AppState,
+    caller: &Caller,
+    requested: Option<&str>,
+) -> ApiResult<ReportScope> {
+    if caller.can(Capability::ReportsAllOffices) {
+        return match requested {
+            None => Ok(ReportScope::AllOffices),
+            Some(c) => crate::domain::office::OfficeCode::parse(c)
+                .filter(|c| s.offices.get(c).is_some())
+                .map(ReportScope::Office)
+                .ok_or_else(|| {
+                    ApiError::Validation(vec![FieldError::new(
+                        "office",
+                        "unknown_office",
+                        "Kantor tidak dikenal (lihat GET /offices).",
+                    )])
+                }),
+        };
+    }
+    if !caller.can(Capability::Reports) {
+        return Err(ApiError::ForbiddenOther(
             "Laporan hanya dapat dibuka oleh kepala seksi, kepala bidang dan kepala dinas.".into(),
-        ))
+        ));
+    }
+    own_office(caller, requested)
+}
+
+/// The caller's own office, where `requested` names it or nothing; another office: 404.
+fn own_office(caller: &Caller, requested: Option<&str>) -> ApiResult<ReportScope> {
+    let own = ApiError::office_of(caller)?;
+    match requested {
+        None => Ok(ReportScope::Office(own)),
+        Some(c) if c == own.as_str() => Ok(ReportScope::Office(own)),
+        Some(_) => Err(ApiError::NotFound),
     }
 }
 
@@ -43,6 +107,8 @@ pub struct PeriodQuery {
     pub table: Option<String>,
     /// Only this permit's cases.
     pub permit: Option<String>,
+    /// Only this office's (a cross-office viewer's choice; an office's heads: their own).
+    pub office: Option<String>,
 }
 
 /// A period of WITA dates, both inclusive.
@@ -52,6 +118,7 @@ pub struct Period {
     pub format: ReportFormat,
     pub table: String,
     pub permit: Option<String>,
+    pub office: Option<String>,
 }
 
 impl PeriodQuery {
@@ -89,6 +156,7 @@ impl PeriodQuery {
                 format,
                 table,
                 permit: self.permit,
+                office: self.office,
             }),
             _ => Err(ApiError::Validation(e.0)),
         }
@@ -578,12 +646,12 @@ pub async fn sla(
     caller: Caller,
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> ApiResult<Response> {
-    let office = may_read_reports(&caller)?;
     let period = q.parse()?;
+    let scope = may_read_reports(&s, &caller, period.office.as_deref())?;
     let (from, to) = period.instants();
     let permits = period.permits(&s.catalogue)?;
     let mut records = s.store.step_records_between(from, to).await?;
-    records.retain(|r| r.office == office);
+    records.retain(|r| scope.covers(&r.office));
     let rows = step_rows(&records, &permits);
     let today = wita_date(s.clock.now());
     let yesterday = today.pred_opt().unwrap_or(today);
@@ -594,8 +662,13 @@ pub async fn sla(
         .filter(|st| st.kind != StepKind::Survey)
         .map(|st| &st.code)
         .collect();
-    for code in codes {
-        for case in s.store.cases_due_by(&office, code, yesterday, 1000).await? {
+    let offices = scope.offices(&s);
+    let pairs: Vec<(&OfficeCode, &StepCode)> = offices
+        .iter()
+        .flat_map(|o| codes.iter().map(move |c| (o, *c)))
+        .collect();
+    for (office, code) in pairs {
+        for case in s.store.cases_due_by(office, code, yesterday, 1000).await? {
             if case.step.as_ref() != Some(code) {
                 continue;
             }
@@ -638,6 +711,7 @@ pub async fn sla(
     }
     Ok(Json(json!({
         "period": {"from": period.from, "to": period.to},
+        "office": scope.code(),
         "permit": period.permit,
         "generated_at": s.clock.now(),
         "steps": rows,
@@ -903,6 +977,7 @@ mod tests {
             format: Some("ods".into()),
             table: None,
             permit: None,
+            office: None,
         };
         let Err(ApiError::Validation(e)) = q.parse() else {
             panic!("ods is refused");
@@ -921,6 +996,7 @@ mod tests {
                 format: f.map(String::from),
                 table: None,
                 permit: None,
+                office: None,
             };
             assert_eq!(q.parse().ok().map(|p| p.format), Some(want));
         }
@@ -928,11 +1004,15 @@ mod tests {
 }
 
 /// Who may read the complaints report: the heads and the complaints officer.
-fn may_read_complaints(caller: &Caller) -> ApiResult<OfficeCode> {
-    if caller.can(Capability::Complaints) {
-        return ApiError::office_of(caller);
+fn may_read_complaints(
+    s: &AppState,
+    caller: &Caller,
+    requested: Option<&str>,
+) -> ApiResult<ReportScope> {
+    if caller.can(Capability::Complaints) && !caller.can(Capability::Reports) {
+        return own_office(caller, requested);
     }
-    may_read_reports(caller)
+    may_read_reports(s, caller, requested)
 }
 
 #[derive(Debug, Serialize)]
@@ -970,11 +1050,11 @@ pub async fn complaints(
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> ApiResult<Response> {
     use crate::domain::complaints::{Channel, ComplaintStatus, FollowUpType, Kind};
-    let office = may_read_complaints(&caller)?;
     let period = q.parse()?;
+    let scope = may_read_complaints(&s, &caller, period.office.as_deref())?;
     let (from, to) = period.instants();
     let mut list = s.store.complaints_filed_between(from, to).await?;
-    list.retain(|c| c.office == office);
+    list.retain(|c| scope.covers(&c.office));
     let today = wita_date(s.clock.now());
     let per_channel = counts(
         list.iter().map(|c| c.channel),
@@ -1114,6 +1194,7 @@ pub async fn complaints(
     }
     Ok(Json(json!({
         "period": {"from": period.from, "to": period.to},
+        "office": scope.code(),
         "total": list.len(),
         "per_channel": per_channel,
         "per_kind": per_kind,
@@ -1135,20 +1216,26 @@ pub async fn ikm(
     caller: Caller,
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> ApiResult<Response> {
-    let office = may_read_reports(&caller)?;
     let period = q.parse()?;
+    let scope = may_read_reports(&s, &caller, period.office.as_deref())?;
     let (from, to) = period.instants();
     period.permits(&s.catalogue)?;
     let mut responses = s.store.surveys_between(from, to).await?;
-    responses.retain(|r| r.office == office);
+    responses.retain(|r| scope.covers(&r.office));
     if let Some(p) = &period.permit {
         responses.retain(|r| r.permit.as_str() == p);
     }
     let index = crate::domain::survey::ikm(&responses);
-    let suggestions: Vec<&str> = responses
-        .iter()
-        .filter_map(|r| r.suggestion.as_deref())
-        .collect();
+    // The respondents' own words may name people: an office's heads read their own office's;
+    // a cross-office viewer reads the index only.
+    let suggestions: Vec<&str> = if caller.can(Capability::ReportsAllOffices) {
+        vec![]
+    } else {
+        responses
+            .iter()
+            .filter_map(|r| r.suggestion.as_deref())
+            .collect()
+    };
     if period.format != ReportFormat::Json {
         let stem = format!("laporan-ikm-{}-{}", period.from, period.to);
         return ikm_table(index.as_ref()).response(period.format, &stem);
@@ -1156,6 +1243,7 @@ pub async fn ikm(
     Ok(Json(json!({
         "period": {"from": period.from, "to": period.to},
         "permit": period.permit,
+        "office": scope.code(),
         "source": "Peraturan Menteri PANRB Nomor 14 Tahun 2017",
         "respondents": responses.len(),
         "index": index,

@@ -280,17 +280,18 @@ async fn make_documents(
             }
             Effect::SignLetter => {
                 // An acting official signs as "Plt."/"Plh." of the post (`domain::officials`).
+                // Held by delegation: "Plt."/"Plh." of the post (`domain::delegation`).
                 let agency = s.agency_of(&ch.case);
-                let position = ch
-                    .case
-                    .letter
-                    .signed
-                    .as_ref()
-                    .and_then(|l| agency.official(&l.signer.name))
-                    .map_or_else(
-                        || agency.head_position.clone(),
-                        |o| o.position(&agency.head_position),
-                    );
+                let signed = ch.case.letter.signed.as_ref();
+                let position = match signed.and_then(|l| l.signer.acting.as_ref()) {
+                    Some(a) => format!("{} {}", a.kind.prefix(), agency.head_position),
+                    None => signed
+                        .and_then(|l| agency.official(&l.signer.name))
+                        .map_or_else(
+                            || agency.head_position.clone(),
+                            |o| o.position(&agency.head_position),
+                        ),
+                };
                 let (file, doc) = letters::sign_letter(s, &ch.case, def, &position).await?;
                 if let Some(signed) = ch.case.letter.signed.as_mut() {
                     signed.document_id = Some(doc.id);

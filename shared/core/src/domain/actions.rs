@@ -199,6 +199,15 @@ pub fn authorize_decision(
     {
         return Err(DomainError::Segregation);
     }
+    // Handed to a named officer (`domain::assignment`): theirs alone to decide.
+    if let Some(a) = case.assignee()
+        && a.to.sub != caller.sub
+    {
+        return Err(DomainError::InvalidState(format!(
+            "Berkas ini ditugaskan kepada {} pada tahap ini: hanya petugas tersebut yang memutuskannya, kecuali berkas dialihkan kembali.",
+            a.to.name
+        )));
+    }
     Ok(caller.actor(step.role.clone()))
 }
 
@@ -1222,6 +1231,7 @@ mod tests {
             email: None,
             roles: roles.iter().map(|r| Role::new(*r)).collect(),
             office: Some(crate::domain::office::founding_code()),
+            acting: vec![],
         }
     }
 

@@ -167,6 +167,9 @@ pub struct Actor {
     /// The role the actor acted as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// Held by delegation (Plt./Plh.): under which, for whom (`domain::delegation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting: Option<super::delegation::ActingFor>,
 }
 
 impl Actor {
@@ -175,6 +178,7 @@ impl Actor {
             sub: "system".into(),
             name: "Sistem Perizinan Digital".into(),
             role: None,
+            acting: None,
         }
     }
 }
@@ -471,6 +475,10 @@ pub struct Case {
     /// retries and a lost race all use the same number.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub reserved_numbers: std::collections::BTreeMap<String, u64>,
+    /// The officer the case was handed to at its step (`domain::assignment`; in force while
+    /// the case stays at that step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<super::assignment::Assignment>,
     /// Fiktif positif: when and why the application was deemed granted (`domain::deemed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deemed: Option<DeemedGrant>,
@@ -546,6 +554,7 @@ impl Case {
             timeline: Vec::new(),
             deadline_alert: None,
             reserved_numbers: Default::default(),
+            assignment: None,
             deemed: None,
             deemed_warned: vec![],
         }

@@ -36,12 +36,13 @@ use super::roles::{Capability, Roles};
 use super::validation::{self, Errors, FieldError};
 use super::{Caller, Role};
 
-/// The complainant acting through the public tracking page (no account).
-fn complainant() -> Actor {
+/// The complainant acting without an account (the portal's form, the public tracking page).
+pub fn complainant() -> Actor {
     Actor {
         sub: "public".into(),
         name: "Pengadu".into(),
         role: None,
+        acting: None,
     }
 }
 
@@ -1409,6 +1410,7 @@ mod tests {
             email: None,
             roles: vec![Role::new("complaints_officer")],
             office: Some(crate::domain::office::founding_code()),
+            acting: vec![],
         }
     }
 

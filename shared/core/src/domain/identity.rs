@@ -19,6 +19,10 @@ pub struct Caller {
     /// apply to any office).
     #[serde(default)]
     pub office: Option<OfficeCode>,
+    /// Roles held today by delegation (Plt./Plh.), already among `roles`, each with what it
+    /// acts under (`domain::delegation`; added by the API from the office's delegations).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acting: Vec<(Role, super::delegation::ActingFor)>,
 }
 
 impl Caller {
@@ -50,7 +54,13 @@ impl Caller {
     }
 
     pub fn actor(&self, role: Role) -> Actor {
+        let acting = self
+            .acting
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, a)| a.clone());
         Actor {
+            acting,
             sub: self.sub.clone(),
             name: self.name.clone(),
             role: Some(role),

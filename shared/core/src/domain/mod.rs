@@ -2,11 +2,13 @@
 //! each action changes, what each notice says.
 
 pub mod actions;
+pub mod assignment;
 pub mod calendar;
 pub mod case;
 pub mod complaints;
 pub mod deadlines;
 pub mod deemed;
+pub mod delegation;
 pub mod delivery;
 pub mod documents;
 pub mod emblem;
@@ -20,6 +22,7 @@ pub mod permit;
 pub mod privacy;
 pub mod requirements;
 pub mod roles;
+pub mod roster;
 pub mod sms;
 pub mod survey;
 pub mod time;

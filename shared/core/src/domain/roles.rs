@@ -37,6 +37,12 @@ pub enum Capability {
     /// Corrects an applicant's e-mail address or mobile number (after a notice did not arrive
     /// and the applicant was called) and sends the notice again.
     ApplicantContact,
+    /// Administers the office: records acting officials (Plt./Plh.) and reads its staff roster
+    /// and workload (`domain::delegation`).
+    OfficeAdmin,
+    /// Reads the reports of every office of the deployment, one or all together, without
+    /// personal data (a province's or the ministry's monitoring of service standards).
+    ReportsAllOffices,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -14,6 +14,9 @@ pub struct Signature<'a> {
     /// The signing staff member's name (from the directory); the renderer prints the NIP, rank
     /// and any "Plt."/"Plh." of the agency's official of that name (`Agency::official`).
     pub signer: &'a str,
+    /// "Plt." or "Plh." when the signer holds the post by delegation
+    /// (`domain::delegation`), printed before the position whatever the officials list says.
+    pub acting: Option<&'a str>,
     pub signed_at: DateTime<Utc>,
     pub verify_url: &'a str,
 }

@@ -24,7 +24,7 @@ pub use signer::{SignError, Signer};
 pub use sms::{Sms, SmsError, SmsSender};
 pub use store::{
     AuditLog, CaseStore, Commit, ComplaintCommit, ComplaintStore, CounterClaim, DeliveryStore,
-    LetterStore, Metered, StoreError,
+    LetterStore, Metered, OfficeStore, StoreError,
 };
 pub use task::{TaskError, TaskFunction};
 
@@ -33,7 +33,13 @@ pub use task::{TaskError, TaskFunction};
 /// DynamoDB, and the fault layer over either) implements them all, and the contract suites run
 /// on both.
 pub trait Store:
-    CaseStore + ComplaintStore + LetterStore + DeliveryStore + IdempotencyStore + SecurityLog
+    CaseStore
+    + ComplaintStore
+    + LetterStore
+    + DeliveryStore
+    + OfficeStore
+    + IdempotencyStore
+    + SecurityLog
 {
 }
 
@@ -42,6 +48,7 @@ impl<
         + ComplaintStore
         + LetterStore
         + DeliveryStore
+        + OfficeStore
         + IdempotencyStore
         + SecurityLog
         + ?Sized,

@@ -3,7 +3,9 @@
 use crate::domain::case::SignedDocument;
 use crate::domain::complaints::Complaint;
 use crate::domain::deadlines::StepRecord;
+use crate::domain::delegation::Delegation;
 use crate::domain::office::OfficeCode;
+use crate::domain::roster::StaffMember;
 use crate::domain::survey::SurveyResponse;
 use crate::domain::{AuditEvent, Case, CaseId, DocumentRecord, RegistrationNumber, StepCode};
 use async_trait::async_trait;
@@ -367,5 +369,24 @@ pub trait DeliveryStore: Send + Sync {
     async fn update_delivery(
         &self,
         delivery: &crate::domain::delivery::NoticeDelivery,
+    ) -> Result<(), StoreError>;
+}
+
+/// Each office's staff roster and its acting officials (`domain::delegation`), kept beside the
+/// cases under the office's own keys.
+#[async_trait]
+pub trait OfficeStore: Send + Sync {
+    /// The office's staff as the directory last named them (each member's latest record).
+    async fn staff(&self, office: &OfficeCode) -> Result<Vec<StaffMember>, StoreError>;
+    /// Records a staff member (replacing their earlier record).
+    async fn put_staff(&self, member: &StaffMember) -> Result<(), StoreError>;
+    /// The office's delegations, oldest first.
+    async fn delegations(&self, office: &OfficeCode) -> Result<Vec<Delegation>, StoreError>;
+    /// Inserts a delegation (`None`: it must not exist) or replaces it at version `Some(v)`;
+    /// otherwise [`StoreError::Conflict`].
+    async fn put_delegation(
+        &self,
+        delegation: &Delegation,
+        expected_version: Option<u64>,
     ) -> Result<(), StoreError>;
 }
