@@ -116,7 +116,11 @@ async fn a_plt_signs_as_plt_cannot_decide_two_steps_in_a_row_and_stops_when_the_
         letter.contains("Plt. KEPALA DINAS PENANAMAN MODAL"),
         "no Plt. in the letter: {letter}"
     );
-    assert!(letter.contains("Dewi Lestari"), "{letter}");
+    // The stand-in's own rank and NIP (the office's officials list names her).
+    assert!(
+        letter.contains("Dewi Lestari") && letter.contains("NIP 19780822 200312 2 005"),
+        "{letter}"
+    );
     let trail = app.events(&t, &one).await;
     let sig = trail["items"]
         .as_array()
