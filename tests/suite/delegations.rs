@@ -316,19 +316,23 @@ async fn a_case_handed_to_a_named_officer_leaves_one_queue_and_enters_the_other(
         e["detail"].as_str().unwrap().contains("Rudi Hartono"),
         "{e}"
     );
-    // On the trail, with its reason.
-    let t = app.login("pemohon").await;
-    let trail = app.events(&t, &id).await;
-    let ev = trail["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["action"] == "case.assigned")
-        .cloned()
-        .unwrap();
+    // On the trail, with its reason; the applicant sees that it happened, not to whom or why.
+    let assigned = |trail: &Value| {
+        trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "case.assigned")
+            .cloned()
+            .unwrap()
+    };
+    let ev = assigned(&app.events(&teknis2, &id).await);
     assert_eq!(ev["outcome"], "Rudi Hartono");
     assert_eq!(ev["reason"], "Lokasi survei dekat wilayah kerja Rudi.");
     assert_eq!(ev["actor"]["name"], "Yusuf Maulana");
+    let t = app.login("pemohon").await;
+    let ev = assigned(&app.events(&t, &id).await);
+    assert!(ev["reason"].is_null() && ev["outcome"].is_null(), "{ev}");
     // The workload: one case handed to Rudi; none left in the shared queue at that step.
     let kadis = app.login("kadis").await;
     let (s, w) = app.get(Some(&kadis), "/office/workload").await;
@@ -353,6 +357,30 @@ async fn a_case_handed_to_a_named_officer_leaves_one_queue_and_enters_the_other(
         (Some(1), Some(0)),
         "{w}"
     );
+    // Not to oneself; a supervisor's hand-over is undone by a supervisor only.
+    let hand = |who: String, to: &'static str, reason: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let v = app.case(&who, &id).await["version"].clone();
+            app.post(
+                Some(&who),
+                &format!("/cases/{id}/assign"),
+                json!({"version": v, "to": sub(to), "reason": reason}),
+            )
+            .await
+        }
+    };
+    let (s, e) = hand(teknis2.clone(), "teknis2", "Saya ambil sendiri.").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["code"], "self_assignment", "{e}");
+    let diskop = app.login("diskop").await;
+    let (s, e) = hand(diskop.clone(), "teknis", "Rudi cuti mendadak hari ini.").await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (s, e) = hand(teknis.clone(), "teknis2", "Saya kembalikan kepada Rudi.").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let (s, e) = hand(diskop.clone(), "teknis2", "Rudi sudah kembali bertugas.").await;
+    assert_eq!(s, StatusCode::OK, "{e}");
     // The new officer decides; the case moves on.
     app.act_ok(
         "teknis2",

@@ -196,6 +196,15 @@ pub async fn update(
                     "Jenis izin permohonan tidak dapat diubah; buat permohonan baru.",
                 ));
             }
+            if let Some(o) = a.get("office").filter(|o| !o.is_null())
+                && o.as_str() != Some(case.office.as_str())
+            {
+                errs.push(FieldError::new(
+                    "application.office",
+                    "office_mismatch",
+                    "Kantor tujuan permohonan tidak dapat diubah; buat permohonan baru di kantor lain.",
+                ));
+            }
             match parse_application(def, &a, wita_date(now)) {
                 Ok(a) => Some(a),
                 Err(mut e) => {
@@ -646,6 +655,13 @@ pub async fn events(
                     o.remove("request_id");
                     if let Some(a) = o.get_mut("actor").and_then(Value::as_object_mut) {
                         a.remove("sub");
+                    }
+                    // A hand-over is the office's internal matter (its reason may be an
+                    // officer's leave or illness): the applicant sees that it happened, not to
+                    // whom or why.
+                    if e.action == "case.assigned" {
+                        o.remove("reason");
+                        o.remove("outcome");
                     }
                 }
             }

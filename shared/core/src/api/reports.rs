@@ -1158,7 +1158,13 @@ pub async fn complaints(
                 None => today > due,
             };
             is_late.then(|| LateComplaint {
-                tracking_code: c.tracking_code.clone(),
+                // The tracking code is the complainant's key to their complaint: the office's
+                // own staff only (a cross-office viewer counts, it does not follow up).
+                tracking_code: if caller.can(Capability::ReportsAllOffices) {
+                    "-".into()
+                } else {
+                    c.tracking_code.clone()
+                },
                 channel: c.channel.label(),
                 due_on: due,
                 closed_on: done,
@@ -1368,10 +1374,19 @@ pub async fn security(
         .security_log
         .security_events(from, to, SECURITY_REPORT_LIMIT + 1)
         .await?;
-    // Another office's staff are not this office's to watch; refusals of no office (anonymous
-    // callers, applicants: the shared portal) are every office's.
-    events.retain(|e| e.office.as_ref().is_none_or(|o| *o == office));
+    // Whether the window held more than a page (of every office's: conservative).
     let truncated = events.len() > SECURITY_REPORT_LIMIT;
+    // Another office's staff are not this office's to watch; refusals of no office (anonymous
+    // callers, applicants: the shared portal) are every office's. A staff member's refusal
+    // recorded before offices (no office on the event) is the founding office's.
+    let founding = crate::domain::office::founding_code();
+    events.retain(|e| {
+        let of = e
+            .office
+            .clone()
+            .or_else(|| e.roles.iter().any(Role::is_staff).then(|| founding.clone()));
+        of.is_none_or(|o| o == office)
+    });
     let items: Vec<Value> = events
         .into_iter()
         .take(SECURITY_REPORT_LIMIT)

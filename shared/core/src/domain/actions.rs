@@ -152,6 +152,11 @@ pub fn check_role(
     if !caller.can_see(case, Some(def)) {
         return Err(DomainError::NotFound);
     }
+    // A staff step is the case's office's staff's (a staff member who applied to another
+    // office as an applicant sees their case there, and decides nothing of it).
+    if !step.role.is_applicant() && caller.has(&step.role) && !caller.works_at(&case.office) {
+        return Err(DomainError::NotFound);
+    }
     let ok = if step.role.is_applicant() {
         case.owner == caller.sub
     } else {

@@ -81,12 +81,50 @@ pub fn assign(
                 .into(),
         ));
     };
+    // Staff of the case's office only (a staff member who is also its applicant elsewhere
+    // does not act on it there).
+    if !caller.works_at(&case.office) {
+        return Err(DomainError::NotFound);
+    }
     let Some(role) = assigning_role(caller, &step.role) else {
         return Err(DomainError::Forbidden {
             required: step.role.clone(),
         });
     };
+    // A hand-over a supervisor made is undone by a supervisor only (it may have taken the case
+    // from someone with a conflict of interest).
+    if let Some(a) = case.assignee()
+        && a.by.role.as_ref() != Some(&step.role)
+        && role == step.role
+    {
+        return Err(DomainError::InvalidState(format!(
+            "Berkas ini dialihkan oleh {} ({}); hanya atasan yang dapat mengalihkannya lagi.",
+            a.by.name,
+            a.by.role.as_ref().map_or_else(String::new, |r| r.label())
+        )));
+    }
     let mut errors = vec![];
+    if to.sub == caller.sub {
+        errors.push(FieldError::new(
+            "to",
+            "self_assignment",
+            "Berkas dialihkan kepada petugas lain, bukan kepada diri sendiri.",
+        ));
+    }
+    // Segregation of duties: whoever decided the previous staff step cannot decide this one.
+    if case
+        .last_staff_actor()
+        .is_some_and(|last| last.sub == to.sub)
+    {
+        errors.push(FieldError::new(
+            "to",
+            "segregation_of_duties",
+            format!(
+                "{} memutuskan tahap sebelumnya dan tidak dapat memutuskan tahap ini.",
+                to.name
+            ),
+        ));
+    }
     if !to_roles.contains(&step.role) {
         errors.push(FieldError::new(
             "to",

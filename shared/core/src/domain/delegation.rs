@@ -149,7 +149,15 @@ pub fn grant(
             e.push(FieldError::required("role"));
             None
         }
-        Some(Ok(r)) if r.is_staff() => Some(r),
+        // Not the office's administration nor the cross-office reports: a stand-in takes
+        // over a post's work, not the power to name stand-ins or to watch other offices.
+        Some(Ok(r))
+            if r.is_staff()
+                && !r.can(super::roles::Capability::OfficeAdmin)
+                && !r.can(super::roles::Capability::ReportsAllOffices) =>
+        {
+            Some(r)
+        }
         Some(_) => {
             e.push(FieldError::new(
                 "role",
@@ -197,6 +205,13 @@ pub fn grant(
     };
     let from = person("from", input.from.as_deref(), &mut e);
     let to = person("to", input.to.as_deref(), &mut e);
+    if to.is_some_and(|t| t.sub == by.sub) {
+        e.push(FieldError::new(
+            "to",
+            "self_delegation",
+            "Administrator tidak dapat menunjuk dirinya sendiri sebagai pelaksana.",
+        ));
+    }
     if let (Some(f), Some(t)) = (from, to)
         && f.sub == t.sub
     {
@@ -545,6 +560,30 @@ mod tests {
         let codes: Vec<&str> = e.iter().map(|x| x.code.as_ref()).collect();
         assert!(
             codes.contains(&"unknown_staff") && codes.contains(&"unknown_role"),
+            "{codes:?}"
+        );
+        // The administrator cannot name themselves, nor hand on the office's administration.
+        let me = Actor {
+            sub: "kabid".into(),
+            name: "Dewi Lestari".into(),
+            role: Some(Role::new("office_admin")),
+            acting: None,
+        };
+        let mut own = input("2026-12-01", "2026-12-02");
+        own.role = Some("office_admin".into());
+        let e = grant(
+            own,
+            &office,
+            &views(&s),
+            &[],
+            me,
+            day("2026-12-01"),
+            Utc::now(),
+        )
+        .unwrap_err();
+        let codes: Vec<&str> = e.iter().map(|x| x.code.as_ref()).collect();
+        assert!(
+            codes.contains(&"self_delegation") && codes.contains(&"unknown_role"),
             "{codes:?}"
         );
     }
