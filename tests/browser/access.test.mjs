@@ -1,6 +1,6 @@
 // What the console offers each staff member, from the capabilities `GET /api/me` names (the
 // office's role registry), not from role codes written in the web: the heads (`reports`) have
-// Dasbor and Laporan with the SLA, IKM and complaints reports; the complaints officer
+// Dasbor and Laporan with the SLA, IKM and complaints reports, and Kantor; the complaints officer
 // (`complaints`) has Pengaduan and only the complaints report; staff with neither have the work
 // queue only, and the pages they lack say "Tidak berwenang". A session stored before the
 // capabilities existed asks `GET /api/me` again.
@@ -36,7 +36,7 @@ async function open(page, hash, expected) {
 }
 
 const QUEUE = 'Antrean kerja';
-const HEAD_MENU = [QUEUE, 'Dasbor', 'Laporan'];
+const HEAD_MENU = [QUEUE, 'Dasbor', 'Laporan', 'Kantor'];
 
 /** Who sees what: the capabilities the role registry grants each demo user, and the menu they give. */
 const STAFF = [

@@ -1,7 +1,7 @@
 // One case in the console: the application, documents, the bill, letters, clocks, decisions and
 // audit trail, and the decision form of each step the caller may decide now (the case's
 // `actions`), built from the step's outcomes and fields as the permit defines them. Nothing is
-// offered for another role's step.
+// offered for another role's step but handing the case to a colleague who holds that role.
 
 import { get, post } from '../shared/api';
 import { applicationFacts, auditTrail, billFacts, clocks, currentStep, decisionsTrail, holderOf, outcomeFacts, revisionBox } from '../shared/caseview';
@@ -12,8 +12,8 @@ import { daysLeft, formatInstant, formatSize } from '../shared/format';
 import { ErrorSummary, busy, choiceGroup, field, valueOf } from '../shared/forms';
 import { requirementName } from '../shared/labels';
 import { CONTACT_FORM_ID, contactForm, contactSavedMessage, deliveriesTable, undeliveredBanner } from '../shared/notices';
-import { can } from '../shared/session';
-import type { CaseView, DocumentView, EventList, FieldDef, List, PermitDef, Requirement, StepView, Values } from '../shared/types';
+import { can, currentUser } from '../shared/session';
+import type { CaseView, DocumentView, EventList, FieldDef, List, PermitDef, Requirement, StaffMember, StepView, Values } from '../shared/types';
 import { announce, heading, loading, notice, problemBox, stateBadge, takeFlash, type Page } from '../shared/ui';
 
 interface State {
@@ -21,6 +21,8 @@ interface State {
   def: PermitDef;
   docs: DocumentView[];
   events: EventList;
+  /** The office's roster (whom the case may be handed to); null when it could not be read. */
+  staff: StaffMember[] | null;
 }
 
 export async function consoleCasePage(p: Page, id: string): Promise<void> {
@@ -32,13 +34,14 @@ export async function consoleCasePage(p: Page, id: string): Promise<void> {
 
 async function load(id: string): Promise<State> {
   const e = encodeURIComponent(id);
-  const [c, docs, events] = await Promise.all([
+  const [c, docs, events, staff] = await Promise.all([
     get<CaseView>(`/cases/${e}`),
     get<List<DocumentView>>(`/cases/${e}/documents`),
     get<EventList>(`/cases/${e}/events`),
+    get<List<StaffMember>>('/office/staff').then((r) => r.items, () => null),
   ]);
   const def = await permitDef(c.permit.code);
-  return { c, def, docs: docs.items, events };
+  return { c, def, docs: docs.items, events, staff };
 }
 
 async function refresh(p: Page, st: State, message: string): Promise<void> {
@@ -58,7 +61,8 @@ function draw(p: Page, st: State, flash: HTMLElement | null): void {
   const c = st.c;
   const def = st.def;
   const step = c.step;
-  const stepActions = c.actions.filter((a) => step && a === step.code && step.awaiting_decision && (step.kind ?? 'decision') === 'decision');
+  const staffStep = !!step && step.awaiting_decision && step.role !== 'applicant' && (step.kind ?? 'decision') === 'decision';
+  const stepActions = c.actions.filter((a) => staffStep && a === step!.code);
   const bill = billFacts(c, def);
   replace(
     p.root,
@@ -75,6 +79,7 @@ function draw(p: Page, st: State, flash: HTMLElement | null): void {
     h('p', { class: 'lead' }, holderOf(def, c.application)),
     dl([
       ['Jenis izin', h('span', { id: 'case-permit' }, c.permit.name)],
+      ['Kantor', c.office ? h('span', { id: 'case-office' }, c.office.name) : null],
       ['Status', h('strong', { id: 'case-status' }, c.status.label)],
       ['Tahap', step ? stepWithSop(step.title, step.sop) : null],
       ['Ditangani oleh', step?.role_label],
@@ -97,6 +102,7 @@ function draw(p: Page, st: State, flash: HTMLElement | null): void {
             ),
           ),
     ),
+    staffStep ? handoverForm(p, st, step!) : null,
     can('applicant_contact') && c.status.code !== 'draft'
       ? section(
           'contact',
@@ -260,6 +266,62 @@ function revokeForm(p: Page, st: State, docId: string): HTMLElement {
     });
   });
   return h('details', null, h('summary', null, 'Cabut surat ini'), form);
+}
+
+/**
+ * Hands the case waiting at a staff step to a colleague who holds the step's role (their own or
+ * held by delegation today), with a reason; the API says who may hand it on.
+ */
+function handoverForm(p: Page, st: State, step: StepView): HTMLElement {
+  const me = currentUser()?.sub;
+  const actingAs = (m: StaffMember) => m.acting.find((a) => a.role === step.role);
+  const colleagues = (st.staff ?? []).filter((m) => m.sub !== me && (m.roles.some((r) => r.code === step.role) || actingAs(m)));
+  const wrap = (...children: Child[]) => h('details', { id: 'handover', class: 'panel' }, h('summary', null, 'Alihkan ke petugas lain'), children);
+  if (!st.staff) return wrap(notice('warning', h('p', null, 'Daftar petugas kantor tidak dapat dimuat. Muat ulang halaman untuk mengalihkan berkas.')));
+  if (!colleagues.length) return wrap(h('p', { class: 'small' }, `Tidak ada petugas lain yang memegang peran ${step.role_label}.`));
+  const P = 'handover';
+  const form = h('form', { id: 'handover-form', novalidate: true, class: 'stack' });
+  const summary = new ErrorSummary(form);
+  const btn = h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Alihkan berkas');
+  const optionLabel = (m: StaffMember) => {
+    const a = m.roles.some((r) => r.code === step.role) ? undefined : actingAs(m);
+    return a ? `${m.name} (${a.designation} ${a.role_label})` : m.name;
+  };
+  add(form,
+    summary.el,
+    h('p', { class: 'small' }, `Berkas keluar dari antrean bersama ${step.role_label} dan hanya dapat diputuskan oleh petugas yang dipilih. Pengalihan dicatat dalam jejak audit.`),
+    field(P, {
+      name: 'to',
+      label: 'Petugas tujuan',
+      required: true,
+      options: colleagues.map((m) => [m.sub, optionLabel(m)] as [string, string]),
+      emptyOption: '— Pilih petugas —',
+    }),
+    field(P, { name: 'reason', label: 'Alasan', textarea: true, required: true, hint: '5–500 karakter, misalnya cuti, beban kerja atau benturan kepentingan.', attrs: { maxlength: 500 } }),
+    h('div', { class: 'actions' }, btn),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const to = valueOf(form, 'to');
+    const reason = valueOf(form, 'reason');
+    const errors = [];
+    if (!to) errors.push({ field: 'to', code: 'required', detail: 'Pilih petugas tujuan.' });
+    if (!reason) errors.push({ field: 'reason', code: 'required', detail: 'Wajib diisi.' });
+    if (errors.length) {
+      summary.show('Periksa kembali isian yang ditandai.', errors);
+      return;
+    }
+    void busy(btn, async () => {
+      summary.clear();
+      try {
+        await post<CaseView>(`/cases/${st.c.id}/assign`, { version: st.c.version, to, reason });
+        await refresh(p, st, `Berkas dialihkan kepada ${colleagues.find((m) => m.sub === to)?.name ?? to}.`);
+      } catch (e) {
+        summary.showProblem(e);
+      }
+    });
+  });
+  return wrap(form);
 }
 
 /** A decision field applies to the chosen outcome (all outcomes when it names none). */

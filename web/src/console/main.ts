@@ -1,16 +1,17 @@
 // The staff console: work queue, case pages with the caller's decision forms, the heads'
-// dashboard and reports, and the complaints register.
+// dashboard and reports, the complaints register and the office's administration.
 
 import '../shared/style.css';
 import { setUnauthorizedHandler } from '../shared/api';
 import { completeCognitoLogin, logout, refreshUser } from '../shared/auth';
 import { loadConfig } from '../shared/config';
 import { add, h, replace } from '../shared/dom';
-import { can, clearSession, currentUser, knowsCapabilities, setApp } from '../shared/session';
+import { can, clearSession, currentUser, knowsCapabilities, setApp, type User } from '../shared/session';
 import { rememberReturn, signInPage } from '../shared/signin';
 import { buildShell, currentPath, heading, navigate, notice, setFlash, startRouter, type Page } from '../shared/ui';
 import { consoleCasePage } from './case';
 import { complaintDetailPage, complaintsRegisterPage, recordComplaintPage } from './complaints';
+import { officePage } from './office';
 import { queuePage } from './queue';
 import { dashboardPage, reportsPage } from './reports';
 
@@ -18,8 +19,8 @@ setApp('console');
 
 /** Staff: every role but the applicant's (the roles are the office's data, infra/roles.json). */
 const isStaffRole = (code: string) => code !== 'applicant';
-/** Staff who work on cases: every staff role but the complaints officer's. */
-const isCaseRole = (code: string) => isStaffRole(code) && code !== 'complaints_officer';
+/** Staff who work on cases: every staff role but the complaints officer's and the office administrator's. */
+const isCaseRole = (code: string) => isStaffRole(code) && code !== 'complaints_officer' && code !== 'office_admin';
 const myRoles = () => currentUser()?.roles.map((r) => r.code) ?? [];
 const worksCases = () => myRoles().some(isCaseRole);
 const isStaff = () => myRoles().some(isStaffRole);
@@ -27,6 +28,18 @@ const isStaff = () => myRoles().some(isStaffRole);
 const mayDashboard = () => can('reports');
 const mayReports = () => can('reports') || can('complaints');
 const mayComplaints = () => can('complaints');
+const mayOffice = () => can('office_admin') || can('reports');
+
+/** The roles held by delegation as they are signed: "Plt. Kepala Dinas (menggantikan Ahmad Yani)". */
+function actingText(user: User): string[] {
+  return (user.acting ?? []).map((a) => `${a.designation} ${a.role_label} (menggantikan ${a.for})`);
+}
+
+/** Who is signed in: name, office, own roles, then those held by delegation. */
+function whoText(user: User): string {
+  const own = user.roles.filter((r) => !user.acting?.some((a) => a.role === r.code)).map((r) => r.label);
+  return [user.name, user.office?.name, [...own, ...actingText(user)].join(', ')].filter(Boolean).join(' · ');
+}
 
 const nav = h('nav', { class: 'site-nav', 'aria-label': 'Menu konsol' });
 
@@ -44,13 +57,14 @@ function navLinks(): void {
   if (mayDashboard()) items.push(link('#/dasbor', 'Dasbor', (p) => p.startsWith('/dasbor')));
   if (mayReports()) items.push(link('#/laporan', 'Laporan', (p) => p.startsWith('/laporan')));
   if (mayComplaints()) items.push(link('#/pengaduan', 'Pengaduan', (p) => p.startsWith('/pengaduan')));
+  if (mayOffice()) items.push(link('#/kantor', 'Kantor', (p) => p.startsWith('/kantor')));
   replace(
     nav,
     h('ul', null, items),
     h(
       'div',
       { class: 'account' },
-      h('span', { class: 'who' }, `${user.name} · ${user.roles.map((r) => r.label).join(', ')}`),
+      h('span', { class: 'who' }, whoText(user)),
       h(
         'button',
         {
@@ -95,10 +109,13 @@ function staff(may: (() => boolean) | 'cases', render: (p: Page) => Promise<void
   };
 }
 
-/** The start page: the work queue, or the complaints register for a complaints officer only. */
+/**
+ * The start page: the work queue, or the complaints register for a complaints officer only, or
+ * the office's page for its administrator.
+ */
 function home(p: Page): Promise<void> | void {
-  if (currentUser() && !worksCases() && mayComplaints()) {
-    navigate('#/pengaduan');
+  if (currentUser() && !worksCases() && (mayComplaints() || mayOffice())) {
+    navigate(mayComplaints() ? '#/pengaduan' : '#/kantor');
     return;
   }
   return staff('cases', (q) => queuePage(q, q.params[0]))(p);
@@ -116,7 +133,7 @@ async function main(): Promise<void> {
   buildShell({
     app,
     siteName: 'Konsol Petugas',
-    subtitle: 'Perizinan Digital · DPMPTSP Kota Bontang',
+    subtitle: 'Perizinan Digital · DPMPTSP',
     homeHref: '#/',
     nav,
     environment: cfg.environment,
@@ -161,6 +178,7 @@ async function main(): Promise<void> {
       { path: /^\/pengaduan$/, render: staff(mayComplaints, complaintsRegisterPage) },
       { path: /^\/pengaduan\/catat$/, render: staff(mayComplaints, recordComplaintPage) },
       { path: /^\/pengaduan\/([^/?]+)$/, render: staff(mayComplaints, (p) => complaintDetailPage(p, p.params[0])) },
+      { path: /^\/kantor$/, render: staff(mayOffice, officePage) },
     ],
     (p) => {
       add(p.root, heading('Halaman tidak ditemukan'), h('p', null, h('a', { href: '#/' }, 'Kembali ke antrean')));

@@ -98,7 +98,12 @@ export async function queuePage(p: Page, query?: string): Promise<void> {
                 h('a', { href: `#/kasus/${c.id}` }, c.registration_number ?? c.id),
                 overdue ? [' ', stateBadge('overdue', 'Terlambat')] : null,
               ),
-              h('td', { 'data-label': 'Izin' }, h('abbr', { title: c.permit.name }, c.permit.short_name)),
+              h(
+                'td',
+                { 'data-label': 'Izin' },
+                h('abbr', { title: c.permit.name }, c.permit.short_name),
+                c.office ? [h('br'), h('span', { class: 'small case-office' }, c.office.name)] : null,
+              ),
               h('td', { 'data-label': 'Atas nama' }, c.holder ?? '–'),
               h('td', { 'data-label': 'Tahap' }, c.step ? `${c.step.title} (${c.step.sop})` : c.status.label),
               h('td', { 'data-label': 'Masuk tahap' }, formatInstant(c.step?.since)),

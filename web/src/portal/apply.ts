@@ -1,15 +1,15 @@
 // The application form of one permit, rendered from its definition (`form.sections`): new
-// (POST /cases with `permit`) or edited in draft/revision (PUT /cases/{id} with the case's
-// version). The browser checks what it can see (blanks, formats, bounds) in the API's words;
+// (POST /cases with `permit` and the `office` applied to, chosen when several offer the permit)
+// or edited in draft/revision (PUT /cases/{id} with the case's version). The browser checks what it can see (blanks, formats, bounds) in the API's words;
 // everything else — the permit's rules — comes back from the API beside its field.
 
 import { get, post, put, Problem } from '../shared/api';
-import { formFields, permitDef } from '../shared/catalogue';
+import { formFields, officesOffering, permitDef } from '../shared/catalogue';
 import { config } from '../shared/config';
 import { add, h } from '../shared/dom';
 import { fieldControl, getPath, readFields, setControl } from '../shared/fields';
-import { ErrorSummary, busy } from '../shared/forms';
-import type { CaseView, PermitDef, Values } from '../shared/types';
+import { ErrorSummary, busy, field, valueOf } from '../shared/forms';
+import type { CaseView, Office, PermitDef, Values } from '../shared/types';
 import { announce, button, heading, navigate, notice, problemBox, setFlash, type Page } from '../shared/ui';
 
 const P = 'app';
@@ -29,6 +29,26 @@ function buildForm(def: PermitDef, values: Values | null): HTMLFormElement {
     );
   });
   return form;
+}
+
+/** Where a new application goes: a select when several offices offer the permit, else the one office's name. */
+function officeChoice(offices: Office[]): HTMLElement | null {
+  if (!offices.length) return null;
+  return h(
+    'fieldset',
+    { class: 'group' },
+    h('legend', null, 'Kantor tujuan'),
+    offices.length > 1
+      ? field(P, {
+          name: 'office',
+          label: 'DPMPTSP yang dituju',
+          required: true,
+          hint: 'Izin ini dilayani oleh lebih dari satu kantor. Pilih kantor di wilayah lokasi usaha atau bangunan Anda.',
+          options: offices.map((o) => [o.code, o.name] as [string, string]),
+          value: offices[0].code,
+        })
+      : h('p', { id: 'app-office-name', 'data-office': offices[0].code }, 'Permohonan diajukan kepada ', h('strong', null, offices[0].name), '.'),
+  );
 }
 
 /** The API's field names of a PUT (`application.nib`) as the form names them (`nib`). */
@@ -51,8 +71,9 @@ export async function applyPage(p: Page, o: { permit?: string; caseId?: string }
   }
   const code = existing?.permit.code ?? o.permit ?? '';
   let def: PermitDef;
+  let offices: Office[] = [];
   try {
-    def = await permitDef(code);
+    [def, offices] = await Promise.all([permitDef(code), existing ? [] : officesOffering(code)]);
   } catch (e) {
     if (!p.current()) return;
     add(p.root, heading('Ajukan permohonan'), problemBox(e), h('p', null, h('a', { href: '#/izin' }, 'Lihat jenis izin yang tersedia')));
@@ -61,6 +82,8 @@ export async function applyPage(p: Page, o: { permit?: string; caseId?: string }
   if (!p.current()) return;
   const form = buildForm(def, existing?.application ?? null);
   const summary = new ErrorSummary(form);
+  const choice = officeChoice(offices);
+  if (choice) form.prepend(choice);
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, existing ? 'Simpan perubahan' : 'Simpan dan lanjutkan ke unggah dokumen');
   form.prepend(summary.el);
   add(form, h('div', { class: 'actions' }, submit, existing ? h('a', { href: `#/berkas/${existing.id}`, class: 'btn btn-secondary' }, 'Batal') : h('a', { href: '#/izin', class: 'btn btn-secondary' }, 'Kembali ke daftar izin')));
@@ -116,7 +139,8 @@ export async function applyPage(p: Page, o: { permit?: string; caseId?: string }
         if (existing) {
           saved = await put<CaseView>(`/cases/${existing.id}`, { version: existing.version, application: body });
         } else {
-          saved = await post<CaseView>('/cases', { permit: def.code, ...body });
+          const office = offices.length > 1 ? valueOf(form, 'office') : offices[0]?.code;
+          saved = await post<CaseView>('/cases', { permit: def.code, ...(office ? { office } : {}), ...body });
         }
         setFlash(existing ? 'Perubahan permohonan disimpan.' : 'Permohonan disimpan sebagai draf. Silakan unggah dokumen persyaratan lalu ajukan.');
         navigate(`#/berkas/${saved.id}`);

@@ -143,6 +143,7 @@ function draw(p: Page, st: CasePageState, flash: HTMLElement | null): void {
     h('p', { class: 'lead' }, holderOf(def, c.application)),
     dl([
       ['Jenis izin', h('span', { id: 'case-permit' }, c.permit.name)],
+      ['Kantor', c.office ? h('span', { id: 'case-office' }, c.office.name) : null],
       ['Status', h('strong', { id: 'case-status' }, c.status.label)],
       ['Nomor pendaftaran', c.registration_number ?? 'Belum ada (diberikan saat diajukan)'],
       ['Dibuat', formatInstant(c.created_at)],

@@ -72,6 +72,7 @@ export const REGISTRATION_NUMBER = /^([A-Z]{2,4}-)?[A-Z]{2,5}-\d{4}-\d{6}$/;
 interface TrackView {
   registration_number: string;
   permit?: { code: string; name: string; short_name: string };
+  office?: { code: string; name: string };
   status: { code: string; label: string };
   step?: { sop: string; title: string; role_label: string };
   submitted_at?: string;
@@ -88,7 +89,7 @@ export async function trackPage(p: Page, number?: string): Promise<void> {
       name: 'registration_number',
       label: 'Nomor pendaftaran',
       required: true,
-      hint: 'Contoh: KK-2026-000123 atau PBG-2026-000045 (tertera pada tanda terima permohonan).',
+      hint: 'Contoh: KK-2026-000123, PBG-2026-000045 atau PMS-PBG-2026-000001 (tertera pada tanda terima permohonan).',
       value: number ?? '',
       attrs: { autocomplete: 'off', spellcheck: 'false' },
     }),
@@ -109,6 +110,7 @@ export async function trackPage(p: Page, number?: string): Promise<void> {
           h('h2', { id: 'track-result-title' }, `Berkas ${t.registration_number}`),
           dl([
             ['Jenis izin', t.permit?.name],
+            ['Kantor', t.office?.name],
             ['Status', h('strong', null, t.status.label)],
             ['Tahap', t.step ? stepWithSop(t.step.title, t.step.sop) : null],
             ['Ditangani oleh', t.step?.role_label],

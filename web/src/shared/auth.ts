@@ -12,6 +12,8 @@ export interface DemoUser {
   name: string;
   email?: string;
   roles: { code: string; label: string }[];
+  /** The staff member's office (its code); null for applicants and cross-office viewers. */
+  office?: string | null;
 }
 
 export async function demoUsers(): Promise<DemoUser[]> {

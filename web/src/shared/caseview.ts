@@ -6,8 +6,8 @@ import { actorRole, formField, letterTitle, noticeTitle, outcomeLabel, roleLabel
 import { dl, h, type Child } from './dom';
 import { displayValue, getPath } from './fields';
 import { daysLeft, formatDate, formatInstant, formatRupiah, workingDays } from './format';
-import { actionLabel, CHANNEL_LABELS, CLOSED_LABELS, DECISION_DETAIL_LABELS, NOTICE_LABELS, requirementName } from './labels';
-import type { AuditEvent, CaseView, Clock, Deadlines, EventList, PermitDef, Requirement, StepView, Values } from './types';
+import { ACTING_DESIGNATIONS, actionLabel, CHANNEL_LABELS, CLOSED_LABELS, DECISION_DETAIL_LABELS, NOTICE_LABELS, requirementName } from './labels';
+import type { Actor, AuditEvent, CaseView, Clock, Deadlines, EventList, PermitDef, Requirement, StepView, Values } from './types';
 import { stateBadge } from './ui';
 
 /** The holder's name (the definition's `holder` field) of an application. */
@@ -102,6 +102,12 @@ export function clocks(d: Deadlines, def: PermitDef | null | undefined): HTMLEle
   );
 }
 
+/** " · Plt. (menggantikan Ahmad Yani)" when the actor held the role by delegation, else ''. */
+export function actingNote(a: Actor): string {
+  if (!a.acting) return '';
+  return ` · ${ACTING_DESIGNATIONS[a.acting.kind] ?? a.acting.kind} (menggantikan ${a.acting.for_name})`;
+}
+
 function eventOutcome(e: AuditEvent, def: PermitDef | null | undefined, reqs?: Requirement[]): string {
   if (!e.outcome) return '';
   // The permit's own notices are titled by its definition; the office's (queue, escalation,
@@ -146,7 +152,7 @@ export function auditTrail(ev: EventList, def: PermitDef | null | undefined, req
             e.outcome ? `: ${eventOutcome(e, def, reqs)}` : '',
           ),
           e.reason ? h('p', { class: 'tl-reason' }, `Alasan: ${e.reason}`) : null,
-          h('p', { class: 'tl-who small' }, e.actor.name, e.actor.role ? ` (${actorRole(e.actor)})` : '', e.source_ip ? ` · IP ${e.source_ip}` : ''),
+          h('p', { class: 'tl-who small' }, e.actor.name, e.actor.role ? ` (${actorRole(e.actor)})` : '', actingNote(e.actor), e.source_ip ? ` · IP ${e.source_ip}` : ''),
         ),
       ),
     ),
@@ -264,7 +270,7 @@ export function decisionsTrail(c: CaseView, def: PermitDef | null | undefined): 
         h('p', { class: 'tl-what' }, h('strong', null, stepTitle(def, d.step)), `: ${outcomeLabel(def, d.step, d.outcome)}`),
         d.reason ? h('p', { class: 'tl-reason' }, `Alasan: ${d.reason}`) : null,
         dl(decisionDetails(def, d.step, d.details, c.requirements)),
-        h('p', { class: 'tl-who small' }, d.actor.name, d.actor.role ? ` (${actorRole(d.actor)})` : ''),
+        h('p', { class: 'tl-who small' }, d.actor.name, d.actor.role ? ` (${actorRole(d.actor)})` : '', actingNote(d.actor)),
       ),
     ),
   );

@@ -1,12 +1,13 @@
-// The permit catalogue as the API defines it (GET /permits, GET /permits/{code}): every step
-// title, outcome, role, form field and requirement the pages show comes from here, fetched
-// once per page load and kept.
+// The permit catalogue as the API defines it (GET /permits, GET /permits/{code}) and the offices
+// serving it (GET /offices): every step title, outcome, role, form field and requirement the
+// pages show comes from here, fetched once per page load and kept.
 
 import { get } from './api';
 import { currentUser } from './session';
-import type { Actor, FieldDef, PermitDef, PermitSummary, RequirementDef, StepDef } from './types';
+import type { Actor, FieldDef, Office, PermitDef, PermitSummary, RequirementDef, StepDef } from './types';
 
 let listCache: Promise<PermitSummary[]> | null = null;
+let officeCache: Promise<Office[]> | null = null;
 const defCache = new Map<string, Promise<PermitDef>>();
 /** Role labels learnt from the definitions' steps (role → role_label). */
 const roleNames = new Map<string, string>();
@@ -19,6 +20,22 @@ export function permitList(): Promise<PermitSummary[]> {
     });
   }
   return listCache;
+}
+
+/** The offices and the permits each offers. */
+export function officeList(): Promise<Office[]> {
+  if (!officeCache) {
+    officeCache = get<{ items: Office[] }>('/offices', { anonymous: true }).then((r) => r.items);
+    officeCache.catch(() => {
+      officeCache = null;
+    });
+  }
+  return officeCache;
+}
+
+/** The offices that offer permit `code`, in the API's order. */
+export async function officesOffering(code: string): Promise<Office[]> {
+  return (await officeList()).filter((o) => o.permits.some((p) => p.code === code));
 }
 
 export function permitDef(code: string): Promise<PermitDef> {

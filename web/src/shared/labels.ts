@@ -1,8 +1,9 @@
 // Indonesian wording for codes that the API returns without a label: audit actions, the
 // office's own notices and closing outcomes in the audit trail, the keys a decision adds to its
-// details, survey profile choices, and the complaint procedure (not a permit). Step titles,
-// outcomes, roles, form fields, requirements and the permits' own notices come from the permit
-// definitions (shared/catalogue.ts); the roles of audit events and report rows come with them.
+// details, acting officials (Plt./Plh.) and their delegations' states, survey profile choices,
+// and the complaint procedure (not a permit). Step titles, outcomes, roles, form fields,
+// requirements and the permits' own notices come from the permit definitions
+// (shared/catalogue.ts); the roles of audit events and report rows come with them.
 
 export const ACTION_LABELS: Record<string, string> = {
   'application.created': 'Permohonan dibuat',
@@ -23,6 +24,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'deadline.overdue': 'Melewati batas waktu',
   'letter.revoked': 'Surat dicabut',
   'case.closed': 'Berkas ditutup',
+  'case.assigned': 'Berkas dialihkan ke petugas lain',
   'complaint.filed': 'Pengaduan diterima',
   'complaint.step_entered': 'Pengaduan masuk tahap',
   'complaint.decided': 'Keputusan tahap pengaduan',
@@ -37,6 +39,26 @@ export const ACTION_LABELS: Record<string, string> = {
 export function actionLabel(code: string): string {
   return ACTION_LABELS[code] ?? code;
 }
+
+/** The designation an acting official's decisions carry (an actor's `acting.kind`). */
+export const ACTING_DESIGNATIONS: Record<string, string> = {
+  plt: 'Plt.',
+  plh: 'Plh.',
+};
+
+/** The kinds of acting official (UU 30/2014 Pasal 14), as the office administrator records them. */
+export const ACTING_KINDS: [string, string][] = [
+  ['plt', 'Pelaksana Tugas (Plt.)'],
+  ['plh', 'Pelaksana Harian (Plh.)'],
+];
+
+/** A delegation's `state` today. */
+export const DELEGATION_STATES: Record<string, string> = {
+  active: 'Berlaku',
+  scheduled: 'Terjadwal',
+  ended: 'Berakhir',
+  revoked: 'Dicabut',
+};
 
 /**
  * The notices the office itself sends to staff, which no permit defines. A permit's own notices

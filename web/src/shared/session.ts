@@ -1,7 +1,7 @@
 // The signed-in user of this tab: the bearer token and who it belongs to, in sessionStorage
 // (gone when the tab closes). The portal and the console keep separate sessions.
 
-import type { Capability } from './types';
+import type { ActingRole, Capability, OfficeRef } from './types';
 
 export interface Role {
   code: string;
@@ -16,6 +16,9 @@ export interface User {
   roles: Role[];
   /** What the roles may do outside the permits' steps (GET /me); absent in an older session. */
   capabilities?: Capability[];
+  /** The staff member's office and the roles they hold by delegation (GET /me). */
+  office?: OfficeRef | null;
+  acting?: ActingRole[];
 }
 
 interface Stored {

@@ -1,6 +1,7 @@
 // The sign-in page of both apps.
 
-import { cognitoLogin, demoUsers, devLogin } from './auth';
+import { cognitoLogin, demoUsers, devLogin, type DemoUser } from './auth';
+import { officeList } from './catalogue';
 import { config } from './config';
 import { add, h } from './dom';
 import { announce, heading, loading, navigate, notice, problemBox, type Page } from './ui';
@@ -36,14 +37,14 @@ export async function signInPage(
   const box = h('div', null, loading('Memuat daftar akun contoh…'));
   add(p.root, box);
   try {
-    const users = (await demoUsers()).filter((u) => o.accept(u.roles.map((r) => r.code)));
+    const [all, offices] = await Promise.all([demoUsers(), officeList().catch(() => [])]);
+    const users = all.filter((u) => o.accept(u.roles.map((r) => r.code)));
     if (!p.current()) return;
     box.textContent = '';
-    const list = h('ul', { class: 'user-list' });
-    for (const u of users) {
+    const userButton = (u: DemoUser) => {
       const btn = h(
         'button',
-        { type: 'button', class: 'btn user-btn', 'data-username': u.username },
+        { type: 'button', class: 'btn user-btn', 'data-username': u.username, 'data-office': u.office ?? undefined },
         h('span', { class: 'user-name' }, `Masuk sebagai ${u.name}`),
         h('span', { class: 'user-roles' }, u.roles.map((r) => r.label).join(', ')),
       );
@@ -58,9 +59,20 @@ export async function signInPage(
           box.prepend(problemBox(e));
         }
       });
-      add(list, h('li', null, btn));
+      return h('li', null, btn);
+    };
+    // Staff of several offices are grouped by office, in the order the list names them.
+    const groups = new Map<string, DemoUser[]>();
+    for (const u of users) groups.set(u.office ?? '', [...(groups.get(u.office ?? '') ?? []), u]);
+    if (groups.size < 2) {
+      add(box, h('ul', { class: 'user-list' }, users.map(userButton)));
+    } else {
+      for (const [code, members] of groups) {
+        const id = `users-${code || 'none'}`;
+        const name = code ? offices.find((x) => x.code === code)?.name ?? code : 'Tanpa kantor (lintas kantor)';
+        add(box, h('section', { class: 'user-group', 'aria-labelledby': id }, h('h2', { id }, name), h('ul', { class: 'user-list' }, members.map(userButton))));
+      }
     }
-    add(box, list);
   } catch (e) {
     if (p.current()) box.replaceChildren(problemBox(e));
   }

@@ -18,7 +18,26 @@ export type Capability =
   | 'complaints'
   | 'complaint_escalation'
   /** Corrects an applicant's e-mail address or mobile number and sends the notice again. */
-  | 'applicant_contact';
+  | 'applicant_contact'
+  /** Administers the office: records acting officials (Plt./Plh.). */
+  | 'office_admin';
+
+/** An office as cases and users name it (`GET /offices` has the rest). */
+export interface OfficeRef {
+  code: string;
+  name: string;
+}
+
+/** A role the caller holds today by delegation (Plt./Plh.), as `GET /me` names it. */
+export interface ActingRole {
+  role: string;
+  role_label: string;
+  /** "Plt." or "Plh.". */
+  designation: string;
+  /** The official stood in for. */
+  for: string;
+  delegation: string;
+}
 
 /** GET /me. */
 export interface Me {
@@ -27,6 +46,19 @@ export interface Me {
   email?: string;
   roles: Coded[];
   capabilities: Capability[];
+  /** The office the staff member works at; null for applicants and cross-office viewers. */
+  office?: OfficeRef | null;
+  /** The roles held by delegation; they are in `roles` too. */
+  acting?: ActingRole[];
+}
+
+/** An office serving permits (GET /offices). */
+export interface Office extends OfficeRef {
+  region: { name: string; province: string; code: string };
+  agency: { name: string; government: string; address: string; phone?: string; fax?: string; website?: string; email?: string; city: string; head_position: string };
+  permits: PermitRef[];
+  days_off: { date: string; name: string; source?: string }[];
+  complaint_channels: { name: string; contact: string }[];
 }
 
 // ---- Permit definitions (GET /permits, GET /permits/{code}) ----
@@ -238,6 +270,8 @@ export interface Actor {
   /** The role's title (audit events; not every actor in a case view carries it). */
   role_label?: string;
   sub?: string;
+  /** The role was held by delegation: under which, for whom. */
+  acting?: { kind: 'plt' | 'plh'; for_name: string; delegation: string };
 }
 
 export interface Decision {
@@ -273,6 +307,7 @@ export interface Letter {
 export interface CaseView {
   id: string;
   permit: PermitRef;
+  office?: OfficeRef;
   registration_number?: string;
   status: Coded;
   step?: StepView | null;
@@ -333,6 +368,7 @@ export interface NoticeReport {
 export interface CaseSummary {
   id: string;
   permit: PermitRef;
+  office?: OfficeRef;
   registration_number?: string;
   holder?: string;
   status: Coded;
@@ -366,4 +402,42 @@ export interface EventList {
 export interface List<T> {
   items: T[];
   count: number;
+}
+
+// ---- The office's administration (GET /office/…) ----
+
+/** One member of the office's roster (GET /office/staff). */
+export interface StaffMember {
+  sub: string;
+  name: string;
+  roles: Coded[];
+  /** The roles held today by delegation. */
+  acting: { role: string; role_label: string; designation: string; for: string; ends_on: string }[];
+  seen_at?: string;
+}
+
+export type DelegationState = 'active' | 'scheduled' | 'ended' | 'revoked';
+
+/** An acting official (Plt./Plh.): one role handed from one person to another for a date range. */
+export interface Delegation {
+  id: string;
+  role: string;
+  role_label: string;
+  kind: 'plt' | 'plh';
+  designation: string;
+  from: { sub: string; name: string };
+  to: { sub: string; name: string };
+  starts_on: string;
+  ends_on: string;
+  letter_number: string;
+  history: { action: string; by: { name: string }; at: string; reason?: string }[];
+  state: DelegationState;
+  version: number;
+}
+
+/** GET /office/workload. */
+export interface Workload {
+  office: OfficeRef;
+  steps: { step: string; title: string; role: string; role_label: string; waiting: number; unassigned: number; earliest_due_on?: string | null }[];
+  officers: { sub: string; name: string; assigned: number; earliest_due_on?: string | null }[];
 }
