@@ -653,9 +653,35 @@ mod tests {
                 .unwrap();
             c.remove(0);
         });
-        // Without its own catch the catch-all takes it (to WorkflowFailed).
+        assert!(
+            e.contains("state `TechnicalVerification`: step `technical_verification` is in a fiktif positif stage and must catch `Perizinan.DeemedGranted`"),
+            "{e}"
+        );
+        // A catch-all before it would take it (to WorkflowFailed), and would turn a transient
+        // failure that outlasted the retries into a permanent one instead of a redrive.
+        let e = problems_after(|_, w| {
+            w["States"]["TechnicalVerification"]["Catch"]
+                .as_array_mut()
+                .unwrap()
+                .insert(
+                    0,
+                    serde_json::json!({"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "WorkflowFailed"}),
+                );
+        });
         assert!(
             e.contains("state `TechnicalVerification`: `Perizinan.DeemedGranted` must be caught by name, before any catch-all"),
+            "{e}"
+        );
+        assert!(
+            e.contains("state `TechnicalVerification`: Catch `States.ALL` would keep a transient failure from being redriven"),
+            "{e}"
+        );
+        let e = problems_after(|_, w| {
+            w["States"]["NotifyFileComplete"]["Catch"][0]["ErrorEquals"] =
+                serde_json::json!(["Transient"]);
+        });
+        assert!(
+            e.contains("state `NotifyFileComplete`: Catch `Transient` would keep a transient failure from being redriven"),
             "{e}"
         );
         let e = problems_after(|_, w| {

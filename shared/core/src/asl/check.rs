@@ -78,6 +78,19 @@ pub fn check(def: &Definition, subject: &dyn Subject, calendar: Option<&Calendar
         if t.catch.is_empty() {
             errs.push(format!("state `{name}`: every task needs a Catch"));
         }
+        // A transient failure that outlasts the retries must end the execution with its own
+        // error, so that the recovery sweep redrives it from this task (`REDRIVABLE_ERRORS`);
+        // a catch-all would turn it into a permanent failure and leave the case stuck.
+        for c in &t.catch {
+            if let Some(e) = c.error_equals.iter().find(|e| {
+                matches!(e.as_str(), "States.ALL" | "States.TaskFailed")
+                    || crate::ports::orchestrator::REDRIVABLE_ERRORS.contains(&e.as_str())
+            }) {
+                errs.push(format!(
+                    "state `{name}`: Catch `{e}` would keep a transient failure from being redriven; catch the permanent errors by name"
+                ));
+            }
+        }
         let id_path = format!("{}.$", subject.id_field());
         if payload.get(&id_path).is_none() {
             errs.push(format!("state `{name}`: payload needs `{id_path}`"));

@@ -53,7 +53,9 @@ pub trait Orchestrator: Send + Sync {
 }
 
 /// Errors after which an execution is worth restarting: the task function's own `Transient`
-/// (a dependency was down) and Lambda's service errors. Anything else (a definition error, an
+/// (a dependency was down) and Lambda's service errors. The workflows catch only the permanent
+/// errors (to `WorkflowFailed`), so these end an execution that outlasted its retries with their
+/// own name (`asl::check` refuses a catch of them). Anything else (a definition error, an
 /// unknown outcome) stays failed for a person to look at.
 pub const REDRIVABLE_ERRORS: &[&str] = &[
     "Transient",

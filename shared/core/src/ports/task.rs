@@ -23,7 +23,9 @@ pub enum TaskError {
 }
 
 impl TaskError {
-    /// The error type the ASL matches (`Retry`: `Transient`; `Catch`: `States.ALL`).
+    /// The error type the ASL matches (`Retry`: `Transient`; `Catch` to `WorkflowFailed`: the
+    /// others by name, so that a `Transient` outlasting the retries fails the execution with
+    /// it and the recovery sweep redrives it).
     pub fn name(&self) -> &'static str {
         match self {
             TaskError::Transient(_) => "Transient",
