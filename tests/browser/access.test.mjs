@@ -2,8 +2,9 @@
 // office's role registry), not from role codes written in the web: the heads (`reports`) have
 // Dasbor and Laporan with the SLA, IKM and complaints reports, and Kantor; the complaints officer
 // (`complaints`) has Pengaduan and only the complaints report; staff with neither have the work
-// queue only, and the pages they lack say "Tidak berwenang". A session stored before the
-// capabilities existed asks `GET /api/me` again.
+// queue only, and the pages they lack say "Tidak berwenang". The cross-office viewer
+// (`reports_all_offices`) has only Laporan, for all offices together or the one chosen. A session
+// stored before the capabilities existed asks `GET /api/me` again.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,6 +83,39 @@ test('the console menu and pages follow the capabilities of GET /me', { timeout:
       await context.close();
     }
   }
+  assert.deepEqual(errors, []);
+});
+
+test('the cross-office viewer reads the reports of all offices or of the one chosen', { timeout: 120_000 }, async () => {
+  const { context, page } = await newPage(browser, runner.base, errors);
+  const sla = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/reports/sla?')) sla.push(new URL(r.url()).searchParams);
+  });
+  await signIn(page, '/console/', 'pemantau');
+  assert.deepEqual(await menu(page), ['Laporan'], 'no work queue: the reports are the start page');
+  await page.locator('main h1', { hasText: /^Laporan$/ }).waitFor();
+  const offices = await page.$$eval('#period-office option', (os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(offices, [
+    ['', 'Semua kantor'],
+    ['bontang', 'DPMPTSP Kota Bontang'],
+    ['pematangsiantar', 'DPMPTSP Kota Pematangsiantar'],
+  ]);
+  await page.locator('#sla-office', { hasText: 'Kantor: Semua kantor' }).waitFor();
+  assert.equal(sla.at(-1).get('office'), null, 'all offices together by default');
+  await page.selectOption('#period-office', 'pematangsiantar');
+  await page.locator('#period-form button[type=submit]').click();
+  await page.locator('#sla-office', { hasText: 'Kantor: DPMPTSP Kota Pematangsiantar' }).waitFor();
+  assert.match(page.url(), /#\/laporan\?.*kantor=pematangsiantar/);
+  assert.equal(sla.at(-1).get('office'), 'pematangsiantar');
+  assert.equal(await page.inputValue('#period-office'), 'pematangsiantar');
+  await page.locator('#ikm-office', { hasText: 'Kantor: DPMPTSP Kota Pematangsiantar' }).waitFor();
+  await page.locator('#complaints-office', { hasText: 'Kantor: DPMPTSP Kota Pematangsiantar' }).waitFor();
+  // The download is of the same office's report.
+  await Promise.all([page.waitForEvent('download'), page.locator('#report-sla button.csv').first().click()]);
+  assert.equal(sla.at(-1).get('office'), 'pematangsiantar');
+  assert.equal(sla.at(-1).get('format'), 'csv');
+  await context.close();
   assert.deepEqual(errors, []);
 });
 

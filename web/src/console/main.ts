@@ -19,14 +19,17 @@ setApp('console');
 
 /** Staff: every role but the applicant's (the roles are the office's data, infra/roles.json). */
 const isStaffRole = (code: string) => code !== 'applicant';
-/** Staff who work on cases: every staff role but the complaints officer's and the office administrator's. */
-const isCaseRole = (code: string) => isStaffRole(code) && code !== 'complaints_officer' && code !== 'office_admin';
+/**
+ * Staff who work on cases: every staff role but the complaints officer's, the office
+ * administrator's and the cross-office viewer's.
+ */
+const isCaseRole = (code: string) => isStaffRole(code) && code !== 'complaints_officer' && code !== 'office_admin' && code !== 'regional_viewer';
 const myRoles = () => currentUser()?.roles.map((r) => r.code) ?? [];
 const worksCases = () => myRoles().some(isCaseRole);
 const isStaff = () => myRoles().some(isStaffRole);
 /** What each page outside the cases needs (the capabilities of GET /me, from the office's role registry). */
 const mayDashboard = () => can('reports');
-const mayReports = () => can('reports') || can('complaints');
+const mayReports = () => can('reports') || can('complaints') || can('reports_all_offices');
 const mayComplaints = () => can('complaints');
 const mayOffice = () => can('office_admin') || can('reports');
 
@@ -110,12 +113,12 @@ function staff(may: (() => boolean) | 'cases', render: (p: Page) => Promise<void
 }
 
 /**
- * The start page: the work queue, or the complaints register for a complaints officer only, or
- * the office's page for its administrator.
+ * The start page: the work queue, or the complaints register for a complaints officer only, the
+ * office's page for its administrator, or the reports for a cross-office viewer.
  */
 function home(p: Page): Promise<void> | void {
-  if (currentUser() && !worksCases() && (mayComplaints() || mayOffice())) {
-    navigate(mayComplaints() ? '#/pengaduan' : '#/kantor');
+  if (currentUser() && !worksCases() && (mayComplaints() || mayOffice() || mayReports())) {
+    navigate(mayComplaints() ? '#/pengaduan' : mayOffice() ? '#/kantor' : '#/laporan');
     return;
   }
   return staff('cases', (q) => queuePage(q, q.params[0]))(p);

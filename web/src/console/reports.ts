@@ -1,11 +1,12 @@
 // The heads' dashboard (SLA per step as an accessible bar chart with a table fallback) and the
-// reports (SLA, IKM, complaints) for a chosen period, each downloadable as CSV.
+// reports (SLA, IKM, complaints) for a chosen period, each downloadable as CSV; a cross-office
+// viewer reads them for one office or all offices together.
 
 import { downloadWithAuth, get } from '../shared/api';
 import { add, h, replace, svg, type Child } from '../shared/dom';
 import { formatDate, formatInstant, formatNumber, monthStartWita, todayWita } from '../shared/format';
 import { ErrorSummary, busy, field, valueOf } from '../shared/forms';
-import { permitList, roleLabel } from '../shared/catalogue';
+import { officeList, permitList, roleLabel } from '../shared/catalogue';
 import { can } from '../shared/session';
 import { announce, heading, loading, navigate, notice, problemBox, type Page } from '../shared/ui';
 
@@ -27,6 +28,8 @@ interface SlaStep {
 
 interface SlaReport {
   period: { from: string; to: string };
+  /** The office covered; null for all offices together. */
+  office?: string | null;
   generated_at: string;
   steps: SlaStep[];
   permit?: string | null;
@@ -47,6 +50,7 @@ interface SlaReport {
 
 interface IkmReport {
   period: { from: string; to: string };
+  office?: string | null;
   respondents: number;
   source?: string;
   index: {
@@ -68,6 +72,7 @@ interface Count {
 
 interface ComplaintsReport {
   period: { from: string; to: string };
+  office?: string | null;
   total: number;
   open: number;
   dissatisfied_rounds: number;
@@ -85,22 +90,44 @@ interface Period {
   to: string;
   /** One permit's code, or '' for all. */
   permit: string;
+  /** One office's code, or '' for all (a cross-office viewer's choice; the heads read their own). */
+  office: string;
 }
 
-/** The period and permit of a route's query (?dari=&sampai=&izin=), defaulting to this month and every permit. */
+/**
+ * The period, permit and office of a route's query (?dari=&sampai=&izin=&kantor=), defaulting to
+ * this month, every permit and every office.
+ */
 export function periodOf(query: string | undefined): Period {
   const q = new URLSearchParams(query ?? '');
-  return { from: q.get('dari') || monthStartWita(), to: q.get('sampai') || todayWita(), permit: q.get('izin') || '' };
+  return { from: q.get('dari') || monthStartWita(), to: q.get('sampai') || todayWita(), permit: q.get('izin') || '', office: q.get('kantor') || '' };
 }
 
 function routeQuery(period: Period): string {
   const q = new URLSearchParams({ dari: period.from, sampai: period.to });
   if (period.permit) q.set('izin', period.permit);
+  if (period.office) q.set('kantor', period.office);
   return q.toString();
 }
 
+/** A field without its "(opsional)" mark (a choice whose empty option means all). */
+function unmarked(f: HTMLElement | null): HTMLElement | null {
+  f?.querySelector('.opt')?.remove();
+  return f;
+}
+
 async function periodForm(base: string, period: Period, withPermit = true): Promise<HTMLFormElement> {
-  const permits = withPermit ? await permitList() : [];
+  const withOffice = can('reports_all_offices');
+  const [permits, offices] = await Promise.all([withPermit ? permitList() : [], withOffice ? officeList() : []]);
+  const officeField = withOffice
+    ? field('period', {
+        name: 'office',
+        label: 'Kantor',
+        options: offices.map((o) => [o.code, o.name] as [string, string]),
+        emptyOption: 'Semua kantor',
+        value: period.office,
+      })
+    : null;
   const permitField = withPermit
     ? field('period', {
         name: 'permit',
@@ -110,7 +137,6 @@ async function periodForm(base: string, period: Period, withPermit = true): Prom
         value: period.permit,
       })
     : null;
-  permitField?.querySelector('.opt')?.remove();
   const form = h('form', { id: 'period-form', novalidate: true, class: 'stack', 'aria-label': 'Periode laporan' });
   const summary = new ErrorSummary(form);
   add(form,
@@ -120,7 +146,8 @@ async function periodForm(base: string, period: Period, withPermit = true): Prom
       { class: 'period' },
       field('period', { name: 'from', label: 'Dari tanggal', type: 'date', required: true, value: period.from }),
       field('period', { name: 'to', label: 'Sampai tanggal', type: 'date', required: true, value: period.to }),
-      permitField,
+      unmarked(officeField),
+      unmarked(permitField),
       h('button', { type: 'submit', class: 'btn btn-primary' }, 'Tampilkan'),
     ),
   );
@@ -136,7 +163,7 @@ async function periodForm(base: string, period: Period, withPermit = true): Prom
       summary.show('Periksa kembali isian yang ditandai.', errors);
       return;
     }
-    navigate(`${base}?${routeQuery({ from, to, permit: withPermit ? valueOf(form, 'permit') : '' })}`);
+    navigate(`${base}?${routeQuery({ from, to, permit: withPermit ? valueOf(form, 'permit') : '', office: withOffice ? valueOf(form, 'office') : '' })}`);
   });
   return form;
 }
@@ -144,7 +171,14 @@ async function periodForm(base: string, period: Period, withPermit = true): Prom
 function qs(period: Period, extra: Record<string, string> = {}, withPermit = true): string {
   const q = new URLSearchParams({ from: period.from, to: period.to, ...extra });
   if (withPermit && period.permit) q.set('permit', period.permit);
+  if (period.office) q.set('office', period.office);
   return q.toString();
+}
+
+/** Which office a report covers, from its answer's `office` (null: every office together). */
+async function coverage(office: string | null | undefined, id: string): Promise<HTMLElement> {
+  const name = office ? (await officeList().catch(() => [])).find((o) => o.code === office)?.name ?? office : 'Semua kantor';
+  return h('p', { class: 'small', id }, `Kantor: ${name}`);
 }
 
 /** Whether the report spans several permits (then every row names its permit). */
@@ -349,13 +383,19 @@ export async function dashboardPage(p: Page, query?: string): Promise<void> {
 
 export async function reportsPage(p: Page, query?: string): Promise<void> {
   const period = periodOf(query);
-  // The SLA and IKM reports for the roles with `reports`; the complaints report also for those
-  // with `complaints` (the API lets both read it).
-  const heads = can('reports');
+  // The SLA and IKM reports for the roles with `reports` or `reports_all_offices`; the
+  // complaints report also for those with `complaints` (the API lets all of them read it).
+  const allOffices = can('reports_all_offices');
+  const heads = can('reports') || allOffices;
   const complaints = heads || can('complaints');
   add(p.root,
     heading('Laporan'),
-    h('p', null, heads ? 'Laporan untuk periode terpilih, dalam tabel dan sebagai berkas CSV. Laporan SLA dan IKM dapat dibatasi pada satu jenis izin.' : 'Laporan untuk periode terpilih, dalam tabel dan sebagai berkas CSV.'),
+    h(
+      'p',
+      null,
+      heads ? 'Laporan untuk periode terpilih, dalam tabel dan sebagai berkas CSV. Laporan SLA dan IKM dapat dibatasi pada satu jenis izin.' : 'Laporan untuk periode terpilih, dalam tabel dan sebagai berkas CSV.',
+      allOffices ? ' Pilih satu kantor, atau semua kantor dihitung bersama.' : null,
+    ),
     await periodForm('#/laporan', period, heads),
   );
   if (!p.current()) return;
@@ -388,6 +428,7 @@ async function fill(sec: HTMLElement, make: () => Promise<Child>): Promise<void>
 async function slaSection(period: Period, status: HTMLElement): Promise<Child> {
   const r = await get<SlaReport>(`/reports/sla?${qs(period)}`);
   return [
+    await coverage(r.office, 'sla-office'),
     h(
       'div',
       { class: 'actions' },
@@ -405,6 +446,7 @@ async function ikmSection(period: Period, status: HTMLElement): Promise<Child> {
   const r = await get<IkmReport>(`/reports/ikm?${qs(period)}`);
   const idx = r.index;
   return [
+    await coverage(r.office, 'ikm-office'),
     h(
       'div',
       { class: 'actions' },
@@ -433,7 +475,12 @@ async function ikmSection(period: Period, status: HTMLElement): Promise<Child> {
         ]
       : notice('info', h('p', null, `Belum ada responden survei pada periode ini (${r.respondents}).`)),
     h('h3', null, 'Saran dan masukan'),
-    r.suggestions.length ? h('ul', null, r.suggestions.map((s) => h('li', null, s))) : h('p', null, 'Tidak ada saran pada periode ini.'),
+    // The respondents' own words stay with their office (the API sends a cross-office viewer none).
+    can('reports_all_offices')
+      ? h('p', null, 'Saran dan masukan responden hanya dibaca oleh pimpinan kantor masing-masing.')
+      : r.suggestions.length
+        ? h('ul', null, r.suggestions.map((s) => h('li', null, s)))
+        : h('p', null, 'Tidak ada saran pada periode ini.'),
   ];
 }
 
@@ -442,6 +489,7 @@ async function complaintsSection(period: Period, status: HTMLElement): Promise<C
   const r = await get<ComplaintsReport>(`/reports/complaints?${qs(period, {}, false)}`);
   const counts = (title: string, list: Count[], id: string) => table(title, ['Uraian', 'Jumlah'], list.map((c) => [c.label, String(c.count)]), { id, numeric: [1] });
   return [
+    await coverage(r.office, 'complaints-office'),
     h(
       'div',
       { class: 'actions' },

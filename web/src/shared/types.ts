@@ -20,7 +20,9 @@ export type Capability =
   /** Corrects an applicant's e-mail address or mobile number and sends the notice again. */
   | 'applicant_contact'
   /** Administers the office: records acting officials (Plt./Plh.). */
-  | 'office_admin';
+  | 'office_admin'
+  /** Reads the reports of every office, each or all together (a province's or the ministry's monitoring). */
+  | 'reports_all_offices';
 
 /** An office as cases and users name it (`GET /offices` has the rest). */
 export interface OfficeRef {
