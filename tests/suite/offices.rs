@@ -313,6 +313,14 @@ async fn two_offices_number_letter_and_queue_their_own_cases_and_see_only_them()
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    // `office=` with nothing after it names no office: the caller's own.
+    let (s, own) = app
+        .get(Some(&kadis), &format!("/reports/sla?{period}&office="))
+        .await;
+    assert_eq!(
+        (s, own["office"].clone()),
+        (StatusCode::OK, json!("bontang"))
+    );
     // Nor the other office's case, for all that.
     let (s, _) = app.get(Some(&viewer), &format!("/cases/{pms_id}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);

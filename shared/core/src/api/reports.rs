@@ -62,6 +62,8 @@ pub fn may_read_reports(
     caller: &Caller,
     requested: Option<&str>,
 ) -> ApiResult<ReportScope> {
+    // `office=` with nothing after it names no office.
+    let requested = requested.map(str::trim).filter(|c| !c.is_empty());
     if caller.can(Capability::ReportsAllOffices) {
         return match requested {
             None => Ok(ReportScope::AllOffices),
@@ -87,6 +89,7 @@ pub fn may_read_reports(
 
 /// The caller's own office, where `requested` names it or nothing; another office: 404.
 fn own_office(caller: &Caller, requested: Option<&str>) -> ApiResult<ReportScope> {
+    let requested = requested.map(str::trim).filter(|c| !c.is_empty());
     let own = ApiError::office_of(caller)?;
     match requested {
         None => Ok(ReportScope::Office(own)),
