@@ -741,14 +741,7 @@ impl Settings {
         let parse = |name: &str, json: &str, dir: Option<&Path>| -> Result<OfficeDef, BootError> {
             let at = |e: &dyn std::fmt::Display| BootError(format!("{name}: {e}"));
             let mut def: OfficeDef = serde_json::from_str(json).map_err(|e| at(&e))?;
-            if let Some(file) = &def.agency.emblem_file {
-                let file = dir.map_or(file.clone(), |d| d.join(file));
-                let bytes = std::fs::read(&file)
-                    .map_err(|e| at(&format!("emblem_file {}: {e}", file.display())))?;
-                let emblem = crate::domain::emblem::Emblem::from_png(&bytes)
-                    .map_err(|e| at(&format!("emblem_file {}: {e}", file.display())))?;
-                def.agency.emblem = std::sync::Arc::new(emblem);
-            }
+            load_emblem(&mut def.agency, dir).map_err(|e| at(&e))?;
             Ok(def)
         };
         match &self.offices_dir {
@@ -815,16 +808,23 @@ impl Settings {
         };
         let mut agency: Agency = serde_json::from_str(&read(path)?).map_err(|e| at(&e))?;
         crate::domain::officials::check_officials(&agency.officials).map_err(|e| at(&e))?;
-        if let Some(file) = &agency.emblem_file {
-            let file = path.parent().map_or(file.clone(), |dir| dir.join(file));
-            let bytes = std::fs::read(&file)
-                .map_err(|e| at(&format!("emblem_file {}: {e}", file.display())))?;
-            let emblem = crate::domain::emblem::Emblem::from_png(&bytes)
-                .map_err(|e| at(&format!("emblem_file {}: {e}", file.display())))?;
-            agency.emblem = std::sync::Arc::new(emblem);
-        }
+        load_emblem(&mut agency, path.parent()).map_err(|e| at(&e))?;
         Ok(agency)
     }
+}
+
+/// Decodes an agency's `emblem_file` (relative to `dir`, the folder of the file naming it)
+/// into its emblem; a file that cannot be read or is not a printable PNG is named.
+fn load_emblem(agency: &mut Agency, dir: Option<&Path>) -> Result<(), String> {
+    let Some(file) = &agency.emblem_file else {
+        return Ok(());
+    };
+    let file = dir.map_or(file.clone(), |d| d.join(file));
+    let bytes = std::fs::read(&file).map_err(|e| format!("emblem_file {}: {e}", file.display()))?;
+    let emblem = crate::domain::emblem::Emblem::from_png(&bytes)
+        .map_err(|e| format!("emblem_file {}: {e}", file.display()))?;
+    agency.emblem = std::sync::Arc::new(emblem);
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, BootError> {

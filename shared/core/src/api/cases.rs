@@ -448,10 +448,9 @@ pub async fn list(
         }
         let mut all = vec![];
         // The caller's office's queues only; staff of no office have none.
-        let office = caller.office.clone();
-        for st in steps.iter().filter(|_| office.is_some()) {
+        let office = caller.office.as_ref();
+        for (st, office) in steps.iter().filter_map(|st| Some((st, office?))) {
             let code = crate::domain::StepCode::new(st.clone());
-            let Some(office) = &office else { break };
             for c in s.store.cases_at_step(office, &code, limit).await? {
                 // A step code of several permits: the case's own permit says whose it is.
                 // A case handed to a named officer is in their queue only.
