@@ -16,13 +16,12 @@ use perizinan::api::extract::{JsonBody, RequestOrigin};
 use perizinan::api::{AppState, FnRouter};
 use perizinan::auth::{Authenticated, caller_from_claims, issue_local_token, verify_local_token};
 use perizinan::catalogue::Catalogue;
-use perizinan::domain::{Origin, Role};
+use perizinan::domain::Origin;
 use perizinan::ports::clock::SystemClock;
-use perizinan::ports::directory::StaticDirectory;
 use perizinan::settings::{Backend, Settings};
 use perizinan_embedded::files::{SignedQuery, UrlError};
 use perizinan_embedded::{BootError, Embedded, EmbeddedConfig};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -110,16 +109,8 @@ pub async fn audit_verify(
         .map_err(|e| BootError(format!("reading the store: {e}")))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DemoUser {
-    pub username: String,
-    pub name: String,
-    pub email: String,
-    pub roles: Vec<Role>,
-    /// A staff member's office (`infra/offices/<code>`); applicants have none.
-    #[serde(default)]
-    pub office: Option<perizinan::domain::office::OfficeCode>,
-}
+/// A demo account of the dev login (the runner's accounts start with them).
+pub use perizinan_embedded::accounts::LocalAccount as DemoUser;
 
 #[derive(Deserialize)]
 struct DemoUsers {
@@ -131,13 +122,6 @@ pub fn demo_users() -> Vec<DemoUser> {
     let parsed: DemoUsers = serde_json::from_str(include_str!("demo-users.json"))
         .expect("local/demo-users.json is valid");
     parsed.users
-}
-
-impl DemoUser {
-    /// A stable subject id, so that a user's cases survive restarts.
-    pub fn sub(&self) -> String {
-        format!("local-{}", self.username)
-    }
 }
 
 /// Every function's route table for `catalogue`'s permits.
@@ -183,7 +167,8 @@ pub fn shipped_catalogue() -> Catalogue {
 struct Local {
     embedded: Arc<Embedded>,
     token_key: Arc<Vec<u8>>,
-    users: Arc<Vec<DemoUser>>,
+    /// The runner's accounts: the demo users and the staff the administrators invited.
+    accounts: Arc<perizinan_embedded::accounts::LocalAccounts>,
     dev_clock: bool,
     web: web::Web,
     complaints: Arc<SourceLimit>,
@@ -313,7 +298,8 @@ impl Timestamp for SystemClock {
 
 async fn dev_users(State(l): State<Local>) -> Json<Value> {
     let users: Vec<Value> = l
-        .users
+        .accounts
+        .list()
         .iter()
         .map(|u| {
             json!({
@@ -322,6 +308,7 @@ async fn dev_users(State(l): State<Local>) -> Json<Value> {
                 "email": u.email,
                 "office": u.office,
                 "roles": perizinan::api::views::role_views(&u.roles),
+                "disabled": u.disabled,
             })
         })
         .collect();
@@ -339,13 +326,19 @@ async fn dev_login(
     JsonBody(input): JsonBody<LoginInput>,
 ) -> Result<Json<Value>, ApiError> {
     let name = input.username.unwrap_or_default();
-    let user = l.users.iter().find(|u| u.username == name).ok_or_else(|| {
+    let user = l.accounts.find(&name).ok_or_else(|| {
         ApiError::Validation(vec![perizinan::domain::validation::FieldError::new(
             "username",
             "unknown_user",
             "Pengguna demo tidak dikenal.",
         )])
     })?;
+    if user.disabled {
+        // As Cognito refuses a disabled user's sign-in.
+        return Err(ApiError::SessionRevoked(
+            perizinan::domain::roster::SessionRefused::Disabled,
+        ));
+    }
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(user.sub()));
     claims.insert("name".into(), json!(user.name));
@@ -847,18 +840,6 @@ pub async fn run(
         .canonicalize()
         .map_err(|e| BootError(e.to_string()))?;
     let users = demo_users();
-    let directory = StaticDirectory {
-        entries: users
-            .iter()
-            .filter_map(|u| u.office.as_ref().map(|o| (u, o)))
-            .flat_map(|(u, o)| {
-                u.roles
-                    .iter()
-                    .filter(|r| r.is_staff())
-                    .map(|r| (o.clone(), r.clone(), u.email.clone()))
-            })
-            .collect(),
-    };
     let calendar = cfg.calendar()?;
     let catalogue = cfg.catalogue(&calendar, perizinan::catalogue::Checks::Workflows)?;
     let aws = external_ports(&cfg, &catalogue).await?;
@@ -886,7 +867,9 @@ pub async fn run(
     let mut ecfg = EmbeddedConfig::new(settings, catalogue, calendar);
     ecfg.base_url = base.clone();
     ecfg.clock = clock;
-    ecfg.directory = Some(directory);
+    // The runner's accounts: the demo users, then the staff its administrators invite; each
+    // office role's notices go to its enabled members.
+    ecfg.accounts = Some(users);
     ecfg.renderer = Some(perizinan_letters::renderer());
     // Signed letters carry their signature inside (PAdES B-T): the local CA and timestamp
     // authority in `data/pki` (created on first start; trust `pki/ca.pem` to validate).
@@ -915,13 +898,17 @@ pub async fn run(
     }
     let embedded = Arc::new(Embedded::open(ecfg)?);
     let (resumed, redelivered) = embedded.recover().await?;
+    let accounts = embedded
+        .accounts
+        .clone()
+        .ok_or_else(|| BootError("the runner's accounts are not open".into()))?;
     if dev_surfaces {
-        seed_rosters(&embedded.services, &users).await;
+        seed_rosters(&embedded.services, &accounts.list()).await;
     }
     let local = Local {
         embedded: embedded.clone(),
         token_key: Arc::new(embedded.token_key()),
-        users: Arc::new(users),
+        accounts,
         dev_clock,
         web: web::Web::new(web_dir),
         complaints: Arc::new(SourceLimit::new(complaints_per_hour)),
@@ -1053,14 +1040,17 @@ async fn seed_rosters(s: &perizinan::services::Services, users: &[DemoUser]) {
     let now = perizinan::ports::Clock::now(s.clock.as_ref());
     for u in users {
         let Some(office) = &u.office else { continue };
-        let member = perizinan::domain::roster::StaffMember {
-            office: office.clone(),
-            sub: u.sub(),
-            name: u.name.clone(),
-            email: Some(u.email.clone()),
-            roles: u.roles.iter().filter(|r| r.is_staff()).cloned().collect(),
-            seen_at: now,
-        };
+        if u.disabled {
+            continue;
+        }
+        let member = perizinan::domain::roster::StaffMember::seen(
+            office.clone(),
+            u.sub(),
+            u.name.clone(),
+            Some(u.email.clone()),
+            u.roles.iter().filter(|r| r.is_staff()).cloned().collect(),
+            now,
+        );
         perizinan::api::staff::join_roster(s, member).await;
     }
 }

@@ -276,9 +276,49 @@ def _upload_assertions(res):
     return problems
 
 
+# What the submit function's office administration may do to accounts (issue 18): create,
+# read, give and take groups, disable and enable, sign out. Never delete an account (decisions and
+# letters name it), set a password or rewrite attributes (name, office) after creation.
+STAFF_ACCOUNT_ACTIONS = {
+    "cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:ListUsers",
+    "cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminRemoveUserFromGroup", "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut",
+}
+
+
+def _account_admin_assertions(res):
+    """Issue 18: only the submit function administers staff accounts, on the stack's pool, with
+    the listed actions only."""
+    problems = []
+    for name, r in res.items():
+        if r.get("Type") != "AWS::Serverless::Function":
+            continue
+        stmts, _ = _statements(r)
+        for st in stmts:
+            if st.get("Effect") != "Allow":
+                continue
+            actions = [a for a in _list(st.get("Action", [])) if str(a).lower().startswith("cognito-idp:")
+                       or str(a) == "*"]
+            if not actions:
+                continue
+            if name != "SubmitFunction":
+                problems.append(f"{name}: administers Cognito accounts ({', '.join(map(str, actions))}); only SubmitFunction may")
+                continue
+            extra = [a for a in actions if a not in STAFF_ACCOUNT_ACTIONS]
+            if extra:
+                problems.append(f"SubmitFunction: Cognito actions beyond the staff administration: {', '.join(map(str, extra))}")
+            if [_text(x) for x in _list(st.get("Resource", []))] != ["${UserPool.Arn}"]:
+                problems.append("SubmitFunction: Cognito actions on a resource other than ${UserPool.Arn}")
+    stmts, _ = _statements(res["SubmitFunction"])
+    if not _allows(stmts, "cognito-idp:AdminDisableUser", "${UserPool.Arn}"):
+        problems.append("SubmitFunction: cannot disable staff accounts (office administration)")
+    return problems
+
+
 def _identity_assertions(res):
     """5: MFA for every user, staff names only administrators set, short-lived tokens."""
-    problems = []
+    problems = _account_admin_assertions(res)
     pool = res["UserPool"]["Properties"]
     if pool.get("MfaConfiguration") != "ON" or "SOFTWARE_TOKEN_MFA" not in pool.get("EnabledMfas", []):
         problems.append("UserPool: MFA must be ON with SOFTWARE_TOKEN_MFA")
@@ -391,6 +431,10 @@ def _mutants(template):
     def client(r):
         return r["UserPoolClient"]["Properties"]
 
+    def staff_accounts(r):
+        return next(st for p in r["SubmitFunction"]["Properties"]["Policies"]
+                    for st in p.get("Statement", []) if st.get("Sid") == "StaffAccounts")
+
     def dist(r):
         return r["WebDistribution"]["Properties"]["DistributionConfig"]
 
@@ -464,6 +508,15 @@ def _mutants(template):
          lambda r, t: client(r)["WriteAttributes"].append("custom:office")),
         ("a client writing every attribute", "UserPoolClient: WriteAttributes",
          lambda r, t: client(r).pop("WriteAttributes")),
+        ("account administration deleting users", "SubmitFunction: Cognito actions beyond",
+         lambda r, t: staff_accounts(r)["Action"].append("cognito-idp:AdminDeleteUser")),
+        ("account administration on every pool", "SubmitFunction: Cognito actions on a resource",
+         lambda r, t: staff_accounts(r).update(Resource="*")),
+        ("another function administering accounts", "SignFunction: administers Cognito accounts",
+         lambda r, t: r["SignFunction"]["Properties"]["Policies"][0]["Statement"].append(
+             dict(staff_accounts(r)))),
+        ("no way to disable an account", "SubmitFunction: cannot disable staff accounts",
+         lambda r, t: drop_action(r, "SubmitFunction", "cognito-idp:AdminDisableUser")),
         ("8-hour ID tokens", "UserPoolClient: Id tokens", lambda r, t: client(r).update(IdTokenValidity=8)),
         ("a 120-minute access token", "UserPoolClient: Access tokens", lambda r, t: access_token_in_minutes(r)),
         ("30-day refresh tokens (Cognito's default)", "UserPoolClient: Refresh tokens",

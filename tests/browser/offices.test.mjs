@@ -2,7 +2,8 @@
 // chooses the office (Kota Pematangsiantar) and the draft names it; the office administrator of
 // Bontang opens "Kantor" in the console and records a Plh. of the section head (Budi Santoso to
 // Siti Rahmawati, from today for one day), listed as in force, and Siti's console header says
-// whom she stands in for.
+// whom she stands in for; the administrator invites a member (an error on the roles first) and
+// disables the account.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,5 +80,40 @@ test('Kantor: the office administrator records a Plh. of the section head', { ti
   await signIn(bo.page, '/console/', 'bo');
   assert.match(await bo.page.locator('nav.site-nav .who').textContent(), /Petugas Back Office, Plh\. Kepala Seksi \(menggantikan Budi Santoso\)/);
   await bo.context.close();
+  assert.deepEqual(errors, []);
+});
+
+test('Kantor: the office administrator invites a member, then disables the account', { timeout: 120_000 }, async () => {
+  const { page, context } = await newPage(browser, runner.base, errors);
+  await signIn(page, '/console/', 'admin');
+  await page.locator('nav.site-nav a', { hasText: /^Kantor$/ }).click();
+  const form = page.locator('#invite-form');
+  await form.waitFor();
+  // Without a role: the API's error lands on the roles field, nothing is created.
+  await page.fill('#inv-name', 'Eko Prasetyo');
+  await page.fill('#inv-email', 'eko.prasetyo@dpmptsp-bontang.test');
+  await form.locator('button[type=submit]').click();
+  await form.locator('.error-summary', { hasText: 'Pilih sedikitnya satu peran' }).waitFor();
+  assert.match(await page.locator('#inv-roles .field-error').textContent(), /Pilih sedikitnya satu peran/);
+  await form.locator('input[name=roles][value=front_office]').check();
+  await page.fill('#inv-reason', 'SK penempatan 800/77/BKPSDM/2026');
+  await form.locator('button[type=submit]').click();
+  await page.locator('#office-done', { hasText: 'Eko Prasetyo diundang sebagai Petugas Front Office' }).waitFor();
+  const row = page.locator('#staff-table tbody tr', { hasText: 'Eko Prasetyo' });
+  assert.equal(await row.getAttribute('data-status'), 'invited');
+  assert.match(await row.textContent(), /eko\.prasetyo@dpmptsp-bontang\.test.*Petugas Front Office.*Diundang/);
+  assert.deepEqual(await accessibilityProblems(page), [], 'accessibility of the Kantor page with the invitation');
+  // Disabled with a reason; the row says so and offers to enable it again.
+  await row.locator('button', { hasText: 'Nonaktifkan' }).click();
+  const status = page.locator('#staff-status-form');
+  await status.locator('h3').waitFor();
+  await page.fill('#acct-reason', 'Salah alamat e-mail; diundang ulang.');
+  await status.locator('button[type=submit]').click();
+  await page.locator('#office-done', { hasText: 'Akun Eko Prasetyo dinonaktifkan' }).waitFor();
+  const after = page.locator('#staff-table tbody tr', { hasText: 'Eko Prasetyo' });
+  assert.equal(await after.getAttribute('data-status'), 'disabled');
+  assert.ok(await after.locator('button', { hasText: 'Aktifkan' }).isVisible());
+  await screenshot(page, 'office-staff-accounts');
+  await context.close();
   assert.deepEqual(errors, []);
 });

@@ -108,6 +108,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/office/delegations") => Roles(overseers()),
         ("GET", "/office/workload") => Roles(overseers()),
         ("POST", "/office/delegations") => Roles(with(Capability::OfficeAdmin)),
+        ("POST", "/office/staff") => Roles(with(Capability::OfficeAdmin)),
+        ("POST", "/office/staff/{sub}/roles") => Roles(with(Capability::OfficeAdmin)),
+        ("POST", "/office/staff/{sub}/deactivate") => Roles(with(Capability::OfficeAdmin)),
+        ("POST", "/office/staff/{sub}/activate") => Roles(with(Capability::OfficeAdmin)),
         ("POST", "/office/delegations/{id}/revoke") => Roles(with(Capability::OfficeAdmin)),
         ("GET", "/track/{registration_number}") => Public,
         ("GET", "/offices") => Public,
@@ -237,6 +241,8 @@ struct Resources {
     case: String,
     /// An acting official of the resources' office (its administrator recorded it).
     delegation: String,
+    /// A staff member of the resources' office (its roster).
+    member: String,
     doc: String,
     registration: String,
     signed: String,
@@ -278,6 +284,7 @@ async fn resources(app: &TestApp, applicant: &str) -> Resources {
     assert_eq!(s, StatusCode::CREATED, "{d}");
     Resources {
         delegation: d["id"].as_str().unwrap().into(),
+        member: to.into(),
         doc: docs["items"][0]["id"].as_str().expect("a document").into(),
         registration: case["registration_number"].as_str().unwrap().into(),
         signed: case["letter"]["signed"]["document_id"]
@@ -303,6 +310,7 @@ fn fill(path: &str, r: &Resources) -> String {
     };
     path.replace("{id}", id)
         .replace("{doc}", &r.doc)
+        .replace("{sub}", &r.member)
         .replace("{version}", "1")
         .replace("{registration_number}", &r.registration)
         .replace(
@@ -331,6 +339,11 @@ fn body(method: &str, path: &str) -> Option<Value> {
         }
         "/office/delegations" => json!({}),
         "/office/delegations/{id}/revoke" => json!({"reason": "Uji matriks."}),
+        "/office/staff" => json!({}),
+        "/office/staff/{sub}/roles" => json!({"version": 999_999, "roles": ["back_office"]}),
+        "/office/staff/{sub}/deactivate" | "/office/staff/{sub}/activate" => {
+            json!({"version": 999_999, "reason": "Uji matriks."})
+        }
         "/cases/{id}/documents" => {
             json!({"requirement": "member_list", "file_name": "daftar.pdf", "media_type": "application/pdf", "size": 1000})
         }
@@ -375,6 +388,7 @@ fn names_a_record(path: &str) -> bool {
     path.starts_with("/cases/{id}")
         || path.starts_with("/documents/{id}")
         || path.starts_with("/office/delegations/{id}")
+        || path.starts_with("/office/staff/{sub}")
         || (path.starts_with("/complaints/{id}") && !path.ends_with("/email/confirm"))
 }
 

@@ -1255,35 +1255,58 @@ async fn office_store_contract(store: Arc<dyn Store>) {
     use perizinan::domain::officials::Acting;
     use perizinan::domain::roster::StaffMember;
     let pms = OfficeCode::parse("pematangsiantar").unwrap();
-    let member = |office: &OfficeCode, sub: &str, roles: &[&str]| StaffMember {
-        office: office.clone(),
-        sub: sub.into(),
-        name: format!("Petugas {sub}"),
-        email: None,
-        roles: roles
-            .iter()
-            .map(|r| perizinan::domain::Role::new(*r))
-            .collect(),
-        seen_at: Utc::now(),
+    let member = |office: &OfficeCode, sub: &str, roles: &[&str]| {
+        StaffMember::seen(
+            office.clone(),
+            sub.into(),
+            format!("Petugas {sub}"),
+            None,
+            roles
+                .iter()
+                .map(|r| perizinan::domain::Role::new(*r))
+                .collect(),
+            Utc::now(),
+        )
     };
     store
-        .put_staff(&member(&founding_code(), "a", &["front_office"]))
+        .put_staff(&member(&founding_code(), "a", &["front_office"]), None)
         .await
         .unwrap();
     store
-        .put_staff(&member(&pms, "b", &["back_office"]))
+        .put_staff(&member(&pms, "b", &["back_office"]), None)
         .await
         .unwrap();
-    store
-        .put_staff(&member(&founding_code(), "a", &["back_office"]))
-        .await
-        .unwrap();
+    // A member is recorded once; then replaced only at the version read.
+    assert!(matches!(
+        store
+            .put_staff(&member(&founding_code(), "a", &["back_office"]), None)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut next = member(&founding_code(), "a", &["back_office"]);
+    next.version = 1;
+    store.put_staff(&next, Some(0)).await.unwrap();
+    let mut stale = member(&founding_code(), "a", &["section_head"]);
+    stale.version = 1;
+    assert!(matches!(
+        store.put_staff(&stale, Some(0)).await,
+        Err(StoreError::Conflict(_))
+    ));
     let btg = store.staff(&founding_code()).await.unwrap();
     assert_eq!(btg.len(), 1);
     assert_eq!(
         btg[0].roles,
         vec![perizinan::domain::Role::new("back_office")]
     );
+    assert_eq!(btg[0].version, 1);
+    let one = store
+        .staff_member(&founding_code(), "a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(one, btg[0]);
+    // One office's member is not another's.
+    assert_eq!(store.staff_member(&pms, "a").await.unwrap(), None);
     assert_eq!(store.staff(&pms).await.unwrap()[0].sub, "b");
 
     let d = Delegation {

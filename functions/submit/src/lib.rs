@@ -1,4 +1,4 @@
-//! The `submit` function. SOP d–f and the revision loop: create, edit, submit and read applications for every permit of the catalogue; the applicant's and staff's lists; public tracking; the catalogue itself and the offices serving it; each office's roster, acting officials, hand-overs and workload.
+//! The `submit` function. SOP d–f and the revision loop: create, edit, submit and read applications for every permit of the catalogue; the applicant's and staff's lists; public tracking; the catalogue itself and the offices serving it; each office's roster and staff accounts, acting officials, hand-overs and workload.
 //! All logic lives in the shared crate; this crate names the routes API Gateway sends here.
 
 use perizinan::api::FnRouter;
@@ -19,6 +19,10 @@ pub fn routes(_catalogue: &Catalogue) -> Routes {
         .get("/cases/{id}/events", cases::events)
         .post("/cases/{id}/assign", staff::assign)
         .get("/office/staff", staff::roster)
+        .post("/office/staff", staff::invite)
+        .post("/office/staff/{sub}/roles", staff::set_roles)
+        .post("/office/staff/{sub}/deactivate", staff::deactivate)
+        .post("/office/staff/{sub}/activate", staff::activate)
         .get("/office/delegations", staff::delegations)
         .post("/office/delegations", staff::grant)
         .post("/office/delegations/{id}/revoke", staff::revoke)

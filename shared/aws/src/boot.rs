@@ -208,7 +208,15 @@ pub async fn from_env() -> Result<Services, BootError> {
     let verify_base_url = required(&settings.verify_base_url, "PD_VERIFY_BASE_URL")?.to_string();
     let ports = AwsPorts::new(&settings, clock.clone()).await?;
     let (cases, complaints) = ports.step_functions(&settings.aws, &catalogue)?;
-    Services::builder(ports.ports((Arc::new(cases), Arc::new(complaints))), clock)
+    let mut builder =
+        Services::builder(ports.ports((Arc::new(cases), Arc::new(complaints))), clock);
+    if let Some(pool) = &settings.aws.user_pool_id {
+        builder = builder.accounts(Arc::new(crate::cognito::CognitoAccounts::new(
+            aws_sdk_cognitoidentityprovider::Client::new(&ports.sdk),
+            pool,
+        )));
+    }
+    builder
         .settings(&settings)?
         .portal_url(
             settings

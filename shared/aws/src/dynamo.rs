@@ -1521,19 +1521,51 @@ impl OfficeStore for DynamoStore {
         Self::parse_all(&items)
     }
 
-    async fn put_staff(&self, member: &StaffMember) -> Result<(), StoreError> {
+    async fn staff_member(
+        &self,
+        office: &OfficeCode,
+        sub: &str,
+    ) -> Result<Option<StaffMember>, StoreError> {
+        self.get(staff_pk(office), sub)
+            .await?
+            .as_ref()
+            .map(data_of)
+            .transpose()
+    }
+
+    async fn put_staff(
+        &self,
+        member: &StaffMember,
+        expected_version: Option<u64>,
+    ) -> Result<(), StoreError> {
         let mut item = key(staff_pk(&member.office), &member.sub);
         item.insert("data".into(), data(member)?);
+        item.insert("version".into(), n(member.version));
         self.trip();
         self.meter_put(&item, 1);
-        self.client
+        let mut req = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
+            .set_item(Some(item));
+        req = match expected_version {
+            None => req.condition_expression("attribute_not_exists(PK)"),
+            // Members recorded before versions have no `version` attribute: they are at 0.
+            Some(0) => req.condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(version) OR version = :v)",
+            ),
+            Some(_) => req.condition_expression("version = :v"),
+        };
+        if let Some(v) = expected_version {
+            req = req.expression_attribute_values(":v", n(v));
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Err(StoreError::Conflict(format!(
+                "staff member is no longer at version {expected_version:?}"
+            ))),
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     async fn delegations(&self, office: &OfficeCode) -> Result<Vec<Delegation>, StoreError> {

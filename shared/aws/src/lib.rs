@@ -1,9 +1,10 @@
-//! The AWS adapters: DynamoDB, S3, SESv2, SNS (SMS), Step Functions and KMS, the Lambda glue (`lambda`) and
+//! The AWS adapters: DynamoDB, S3, SESv2, SNS (SMS), Step Functions, KMS and Cognito (staff accounts), the Lambda glue (`lambda`) and
 //! a function's services built from its environment (`boot`). Every client's endpoint, region
 //! and credentials come from the SDK's standard configuration (`AWS_ENDPOINT_URL` points them at
 //! moto in tests); nothing is hard-coded.
 
 pub mod boot;
+pub mod cognito;
 pub mod dynamo;
 pub mod http;
 pub mod kms;

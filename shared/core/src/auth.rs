@@ -58,9 +58,16 @@ pub fn caller_from_claims(claims: &Map<String, Value>) -> Option<Caller> {
     let office = s(OFFICE_CLAIM)
         .and_then(|o| crate::domain::office::OfficeCode::parse(&o))
         .or_else(crate::domain::office::sole_office);
+    // An HTTP API authorizer hands claims over as strings; a token has numbers.
+    let issued_at = match claims.get("iat") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(v)) => v.trim().parse().ok(),
+        _ => None,
+    };
     Some(Caller {
         office: office.filter(|_| roles.iter().any(Role::is_staff)),
         acting: vec![],
+        issued_at,
         name: name
             .or_else(|| s("email"))
             .or_else(|| s("cognito:username"))

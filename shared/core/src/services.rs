@@ -39,8 +39,9 @@ pub struct ServicesBuilder {
     catalogue: Option<(Arc<Catalogue>, Arc<Calendar>)>,
     renderer: Option<Arc<dyn LetterRenderer>>,
     sealer: Option<Arc<dyn crate::ports::LetterSealer>>,
+    accounts: Option<Arc<dyn crate::ports::directory::Accounts>>,
     seal_verifier: Option<Arc<dyn crate::ports::SealVerifier>>,
-    directory: StaticDirectory,
+    directory: Arc<dyn Directory>,
     agency: Agency,
     offices: Option<Arc<crate::domain::office::Offices>>,
     settings: Option<Settings>,
@@ -59,7 +60,7 @@ impl ServicesBuilder {
     /// lock, the letterhead and retention files, and the portal and verification URLs (with
     /// the embedded default's own as fallbacks).
     pub fn settings(mut self, settings: &Settings) -> Result<Self, BootError> {
-        self.directory = settings.role_mailboxes.clone();
+        self.directory = Arc::new(settings.role_mailboxes.clone());
         self.staff_notices = settings.staff_notices;
         self.malware_scan_required = settings.malware_scan_required;
         self.complaint_pow_bits = settings.complaint_pow_bits;
@@ -96,6 +97,12 @@ impl ServicesBuilder {
         self
     }
 
+    /// Administers staff accounts (the office administrator's routes).
+    pub fn accounts(mut self, accounts: Arc<dyn crate::ports::directory::Accounts>) -> Self {
+        self.accounts = Some(accounts);
+        self
+    }
+
     /// Checks the signature embedded in an uploaded PDF (`POST /verify/{id}`).
     pub fn seal_verifier(mut self, verifier: Arc<dyn crate::ports::SealVerifier>) -> Self {
         self.seal_verifier = Some(verifier);
@@ -110,6 +117,12 @@ impl ServicesBuilder {
 
     /// Who receives each role's notices.
     pub fn directory(mut self, directory: StaticDirectory) -> Self {
+        self.directory = Arc::new(directory);
+        self
+    }
+
+    /// Who receives each role's notices, asked at each notice (the runner's accounts).
+    pub fn live_directory(mut self, directory: Arc<dyn Directory>) -> Self {
         self.directory = directory;
         self
     }
@@ -179,13 +192,14 @@ impl ServicesBuilder {
             signer: p.signer,
             renderer: self.renderer,
             sealer: self.sealer,
+            accounts: self.accounts,
             seal_verifier: self.seal_verifier,
             verify_base_url: self.verify_base_url,
             mailer: p.mailer,
             sms: p.sms,
             orchestrator: p.orchestrator,
             complaint_orchestrator: p.complaint_orchestrator,
-            directory: Arc::new(self.directory),
+            directory: self.directory,
             clock: self.clock,
             catalogue,
             offices,
@@ -218,6 +232,10 @@ pub struct Services {
     /// Embeds the signature in signed letters (PAdES B-T). Without one a letter is signed beside
     /// the file only (the record's detached signature, checked on `/verify`).
     pub sealer: Option<Arc<dyn crate::ports::LetterSealer>>,
+    /// Creates staff accounts, gives and takes their roles, disables them (Cognito's admin API
+    /// in the `submit` function, the runner's accounts locally; `None` in the functions that
+    /// serve no office administration).
+    pub accounts: Option<Arc<dyn crate::ports::directory::Accounts>>,
     /// Checks the signature embedded in an uploaded PDF against the certificates the deployment
     /// trusts (`POST /verify/{id}`; the verify function and the runner). Without one the answer
     /// says the embedded signature was not checked.
@@ -293,8 +311,9 @@ impl Services {
             catalogue: None,
             renderer: None,
             sealer: None,
+            accounts: None,
             seal_verifier: None,
-            directory: StaticDirectory::default(),
+            directory: Arc::new(StaticDirectory::default()),
             agency: Agency::default(),
             offices: None,
             settings: None,

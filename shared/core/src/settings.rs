@@ -160,6 +160,9 @@ pub struct AwsSettings {
     /// `verify` functions (`perizinan_aws::boot::sealing_settings`) in place of
     /// `PD_SIGNER_CERT_CHAIN`.
     pub signer_cert_chain_parameter: Option<String>,
+    /// `PD_USER_POOL_ID`: the Cognito user pool whose staff accounts the office administrators
+    /// create, give roles and disable (the `submit` function only).
+    pub user_pool_id: Option<String>,
     /// `PD_TSA_URL`: an RFC 3161 timestamp authority over HTTP(S), for the sealed letters.
     pub tsa_url: Option<String>,
     /// `PD_TSA_CA_CERTS` (PEM, optional): the CA certificates the TSA's certificate chains to,
@@ -392,6 +395,7 @@ impl Settings {
             upload_bucket: get("PD_UPLOAD_BUCKET"),
             signed_bucket: get("PD_SIGNED_BUCKET"),
             signing_key_id: get("PD_SIGNING_KEY_ID"),
+            user_pool_id: get("PD_USER_POOL_ID"),
             ses_configuration_set: get("PD_SES_CONFIGURATION_SET"),
             sms_max_price_usd: get("PD_SMS_MAX_PRICE_USD")
                 .map(|v| {

@@ -464,11 +464,23 @@ impl<T: perizinan::ports::Store + ?Sized> perizinan::ports::OfficeStore for Faul
     ) -> Result<Vec<perizinan::domain::roster::StaffMember>, StoreError> {
         store_call!(self, "staff", self.inner.staff(office))
     }
+    async fn staff_member(
+        &self,
+        office: &OfficeCode,
+        sub: &str,
+    ) -> Result<Option<perizinan::domain::roster::StaffMember>, StoreError> {
+        store_call!(self, "staff_member", self.inner.staff_member(office, sub))
+    }
     async fn put_staff(
         &self,
         member: &perizinan::domain::roster::StaffMember,
+        expected_version: Option<u64>,
     ) -> Result<(), StoreError> {
-        store_call!(self, "put_staff", self.inner.put_staff(member))
+        store_call!(
+            self,
+            "put_staff",
+            self.inner.put_staff(member, expected_version)
+        )
     }
     async fn delegations(
         &self,

@@ -2,6 +2,7 @@
 //! outbox for mail, the embedded executor of the ASL, a local signing key, and the fault layer
 //! the tests put in front of any adapter. `system` wires them into a deployment's services.
 
+pub mod accounts;
 pub mod executor;
 pub mod faults;
 pub mod files;

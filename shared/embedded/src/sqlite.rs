@@ -1414,19 +1414,61 @@ impl OfficeStore for SqliteStore {
             .await
     }
 
-    async fn put_staff(&self, member: &StaffMember) -> Result<(), StoreError> {
+    async fn staff_member(
+        &self,
+        office: &OfficeCode,
+        sub: &str,
+    ) -> Result<Option<StaffMember>, StoreError> {
+        self.trip();
+        let items = self.items.clone();
+        let (office, sub) = (office.to_string(), sub.to_string());
+        self.db
+            .call(move |c| {
+                read_rows(
+                    c,
+                    &items,
+                    "SELECT data FROM staff WHERE office = ?1 AND sub = ?2",
+                    params![office, sub],
+                )
+                .map(|mut v: Vec<StaffMember>| v.pop())
+            })
+            .await
+    }
+
+    async fn put_staff(
+        &self,
+        member: &StaffMember,
+        expected_version: Option<u64>,
+    ) -> Result<(), StoreError> {
         self.trip();
         let data = serde_json::to_string(member).map_err(corrupt)?;
         let (office, sub) = (member.office.to_string(), member.sub.clone());
         self.db
             .call(move |c| {
-                c.execute(
-                    "INSERT INTO staff (office, sub, data) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(office, sub) DO UPDATE SET data = excluded.data",
-                    params![office, sub, data],
-                )
-                .map(|_| ())
-                .map_err(sql_err)
+                let n = match expected_version {
+                    None => c
+                        .execute(
+                            "INSERT INTO staff (office, sub, data) VALUES (?1, ?2, ?3)
+                             ON CONFLICT(office, sub) DO NOTHING",
+                            params![office, sub, data],
+                        )
+                        .map_err(sql_err)?,
+                    // The version lives in the record (members from before it are at 0).
+                    Some(v) => c
+                        .execute(
+                            "UPDATE staff SET data = ?3 WHERE office = ?1 AND sub = ?2
+                             AND COALESCE(json_extract(data, '$.version'), 0) = ?4",
+                            params![office, sub, data, v as i64],
+                        )
+                        .map_err(sql_err)?,
+                };
+                if n == 1 {
+                    Ok(())
+                } else {
+                    Err(StoreError::Conflict(format!(
+                        "staff member is no longer at version {expected_version:?}"
+                    )))
+                }
             })
             .await
     }

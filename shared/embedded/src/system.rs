@@ -53,6 +53,10 @@ pub struct EmbeddedConfig {
     /// Checks the signatures embedded in uploaded PDFs (the letters crate's, trusting the local
     /// CA).
     pub seal_verifier: Option<Arc<dyn perizinan::ports::SealVerifier>>,
+    /// The runner's accounts (`accounts::LocalAccounts` in `<data>/accounts.json`), first
+    /// filled with these: the office administrators' staff administration and, unless
+    /// `directory` names others, who receives each role's notices.
+    pub accounts: Option<Vec<crate::accounts::LocalAccount>>,
 }
 
 impl EmbeddedConfig {
@@ -76,6 +80,7 @@ impl EmbeddedConfig {
             renderer: None,
             sealer: None,
             seal_verifier: None,
+            accounts: None,
         }
     }
 }
@@ -137,6 +142,8 @@ pub struct Embedded {
     pub secret: Vec<u8>,
     /// The fault plan, when fault injection is on.
     pub faults: Option<Arc<crate::faults::FaultPlan>>,
+    /// The runner's accounts (the dev login's users), when configured.
+    pub accounts: Option<Arc<crate::accounts::LocalAccounts>>,
 }
 
 /// Reads the installation's secret, creating it (32 random bytes, mode 0600) on first run.
@@ -333,6 +340,8 @@ impl Embedded {
             Some(plan) => crate::faults::inject(ports, plan),
             None => ports,
         };
+        // Invitations go out as every notice does (through the fault layer when it is on).
+        let mailer_for_accounts = ports.mailer.clone();
         let mut builder = Services::builder(ports, clock)
             .settings(&cfg.settings)?
             .catalogue(Arc::new(cfg.catalogue), Arc::new(cfg.calendar))
@@ -342,6 +351,23 @@ impl Embedded {
         }
         if cfg.settings.verify_base_url.is_none() {
             builder = builder.verify_base_url(format!("{base}/api"));
+        }
+        let portal = cfg
+            .settings
+            .portal_url
+            .clone()
+            .unwrap_or_else(|| format!("{base}/"));
+        let accounts = match cfg.accounts {
+            Some(seed) => Some(Arc::new(crate::accounts::LocalAccounts::open(
+                dir.join("accounts.json"),
+                seed,
+                mailer_for_accounts,
+                &portal,
+            )?)),
+            None => None,
+        };
+        if let Some(a) = &accounts {
+            builder = builder.accounts(a.clone()).live_directory(a.clone());
         }
         if let Some(d) = cfg.directory {
             builder = builder.directory(d);
@@ -379,6 +405,7 @@ impl Embedded {
             secret,
             faults,
             task_meter,
+            accounts,
         })
     }
 

@@ -546,6 +546,7 @@ pub fn caller(sub: &str, role: perizinan::domain::Role) -> perizinan::domain::Ca
         roles: vec![role],
         office,
         acting: vec![],
+        issued_at: None,
     }
 }
 

@@ -1,30 +1,32 @@
 // "Kantor": the office's administration for its administrator (`office_admin`) and its heads
-// (`reports`): the staff roster with the roles each holds by delegation, the acting officials
+// (`reports`): the staff roster with the roles each holds by delegation — and, for the
+// administrator, inviting staff, giving and taking roles, disabling accounts — the acting officials
 // (Plt./Plh.) — recorded and revoked by the administrator only, with the API's field errors
 // beside the fields — and the workload per step and per officer.
 
-import { get, post } from '../shared/api';
+import { Problem, get, post } from '../shared/api';
 import { add, h, replace, type Child } from '../shared/dom';
 import { formatDate, formatInstant } from '../shared/format';
 import { ErrorSummary, busy, field, valueOf } from '../shared/forms';
 import { ACTING_KINDS, DELEGATION_STATES } from '../shared/labels';
 import { can } from '../shared/session';
-import type { Delegation, List, StaffMember, Workload } from '../shared/types';
+import type { Coded, Delegation, List, StaffList, StaffMember, Workload } from '../shared/types';
 import { announce, heading, loading, stateBadge, type Page } from '../shared/ui';
 
 interface State {
   staff: StaffMember[];
+  assignable: Coded[];
   delegations: Delegation[];
   workload: Workload;
 }
 
 async function load(): Promise<State> {
   const [staff, delegations, workload] = await Promise.all([
-    get<List<StaffMember>>('/office/staff'),
+    get<StaffList>('/office/staff'),
     get<List<Delegation>>('/office/delegations'),
     get<Workload>('/office/workload'),
   ]);
-  return { staff: staff.items, delegations: delegations.items, workload };
+  return { staff: staff.items, assignable: staff.assignable_roles ?? [], delegations: delegations.items, workload };
 }
 
 export async function officePage(p: Page): Promise<void> {
@@ -83,18 +85,8 @@ function draw(p: Page, st: State, flash: HTMLElement | null): void {
     section(
       'staff',
       'Petugas',
-      table(
-        'staff-table',
-        `${st.staff.length} petugas`,
-        ['Nama', 'Peran', 'Pelaksana (Plt./Plh.)', 'Terakhir aktif'],
-        st.staff.map((m) => [
-          m.name,
-          m.roles.map((r) => r.label).join(', '),
-          m.acting.length ? m.acting.map((a) => `${a.designation} ${a.role_label} (menggantikan ${a.for}) s.d. ${formatDate(a.ends_on)}`).join('; ') : '–',
-          formatInstant(m.seen_at) || '–',
-        ]),
-        'Belum ada petugas yang tercatat.',
-      ),
+      staffTable(p, st, admin),
+      admin ? inviteForm(p, st) : null,
     ),
     section(
       'workload',
@@ -252,6 +244,188 @@ function delegationForm(p: Page, st: State): HTMLElement {
       try {
         const d = await post<Delegation>('/office/delegations', body);
         await refresh(p, `${d.designation} ${d.role_label} dicatat: ${d.to.name} menggantikan ${d.from.name}, ${formatDate(d.starts_on)} – ${formatDate(d.ends_on)}.`);
+      } catch (e) {
+        summary.showProblem(e);
+      }
+    });
+  });
+  return form;
+}
+
+/** The roster; for the administrator with each account's state and its actions. */
+function staffTable(p: Page, st: State, admin: boolean): HTMLElement {
+  const head = ['Nama', 'Peran', 'Pelaksana (Plt./Plh.)', 'Status', 'Terakhir aktif'];
+  if (admin) head.push('Tindakan');
+  const host = h('div', { id: 'staff-action' });
+  const open = (form: HTMLElement): void => {
+    replace(host, form);
+    host.querySelector<HTMLElement>('h3')?.focus();
+  };
+  const rows = st.staff.map((m) =>
+    h(
+      'tr',
+      { 'data-sub': m.sub, 'data-status': m.status },
+      h('th', { scope: 'row' }, m.name, admin && m.email ? h('span', { class: 'small' }, h('br'), m.email) : null),
+      h('td', { 'data-label': head[1] }, m.roles.map((r) => r.label).join(', ')),
+      h('td', { 'data-label': head[2] }, m.acting.length ? m.acting.map((a) => `${a.designation} ${a.role_label} (menggantikan ${a.for}) s.d. ${formatDate(a.ends_on)}`).join('; ') : '–'),
+      h('td', { 'data-label': head[3] }, stateBadge(m.status === 'active' ? 'done' : m.status === 'invited' ? 'paused' : 'none', m.status_label)),
+      h('td', { 'data-label': head[4] }, formatInstant(m.seen_at ?? undefined) || '–'),
+      admin
+        ? h(
+            'td',
+            { 'data-label': head[5] },
+            m.status !== 'disabled'
+              ? h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'aria-label': `Ubah peran ${m.name}`, onclick: () => open(rolesForm(p, st, m, () => replace(host))) }, 'Ubah peran')
+              : null,
+            ' ',
+            h(
+              'button',
+              { type: 'button', class: 'btn btn-small btn-secondary', 'aria-label': `${m.status === 'disabled' ? 'Aktifkan' : 'Nonaktifkan'} ${m.name}`, onclick: () => open(statusForm(p, m, () => replace(host))) },
+              m.status === 'disabled' ? 'Aktifkan' : 'Nonaktifkan',
+            ),
+          )
+        : null,
+    ),
+  );
+  return h(
+    'div',
+    null,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'responsive', id: 'staff-table' },
+        h('caption', null, `${st.staff.length} petugas`),
+        h('thead', null, h('tr', null, head.map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: head.length }, 'Belum ada petugas yang tercatat.'))),
+      ),
+    ),
+    host,
+  );
+}
+
+/** Role checkboxes as one field (`roles`; the API's `roles[i]` errors land on it). */
+function rolesField(prefix: string, roles: Coded[], checked: string[]): HTMLElement {
+  return h(
+    'fieldset',
+    { class: 'field', 'data-field': 'roles', id: `${prefix}-roles` },
+    h('legend', null, 'Peran'),
+    h('p', { class: 'field-error', id: `${prefix}-roles-error`, hidden: true }),
+    roles.map((r) =>
+      h(
+        'label',
+        { class: 'check' },
+        h('input', { type: 'checkbox', name: 'roles', value: r.code, checked: checked.includes(r.code) ? true : undefined }),
+        ` ${r.label}`,
+      ),
+    ),
+  );
+}
+
+function checkedRoles(form: HTMLFormElement): string[] {
+  return Array.from(form.querySelectorAll<HTMLInputElement>('input[name="roles"]:checked')).map((i) => i.value);
+}
+
+/** The API's problem with `roles[i]` field errors shown on the roles field. */
+function showAccountProblem(summary: ErrorSummary, e: unknown): void {
+  if (e instanceof Problem && e.errors.length) {
+    summary.show(e.detail, e.errors.map((x) => ({ ...x, field: x.field.startsWith('roles[') ? 'roles' : x.field })));
+  } else {
+    summary.showProblem(e);
+  }
+}
+
+function inviteForm(p: Page, st: State): HTMLElement {
+  const P = 'inv';
+  const form = h('form', { id: 'invite-form', novalidate: true, class: 'stack', 'aria-labelledby': `${P}-title` });
+  const summary = new ErrorSummary(form);
+  const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Undang petugas');
+  add(form,
+    h('h3', { id: `${P}-title` }, 'Undang petugas baru'),
+    summary.el,
+    h('p', { class: 'small' }, 'Akun dibuat untuk kantor ini dengan peran yang dipilih; undangan dikirim ke alamat e-mail dinas petugas. Petugas aktif setelah pertama kali masuk.'),
+    field(P, { name: 'name', label: 'Nama lengkap (sesuai SK)', required: true, attrs: { maxlength: 120, autocomplete: 'off' } }),
+    field(P, { name: 'email', label: 'E-mail dinas', type: 'email', required: true, attrs: { autocomplete: 'off' } }),
+    rolesField(P, st.assignable, []),
+    field(P, { name: 'reason', label: 'Keterangan', hint: 'Contoh: nomor SK penempatan.', textarea: true, attrs: { maxlength: 500 } }),
+    h('div', { class: 'actions' }, btn),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const body: Record<string, unknown> = { name: valueOf(form, 'name'), email: valueOf(form, 'email'), roles: checkedRoles(form) };
+    const reason = valueOf(form, 'reason');
+    if (reason) body.reason = reason;
+    void busy(btn, async () => {
+      summary.clear();
+      try {
+        const m = await post<StaffMember>('/office/staff', body);
+        await refresh(p, `${m.name} diundang sebagai ${m.roles.map((r) => r.label).join(', ')}. Undangan dikirim ke ${m.email ?? 'alamat e-mailnya'}.`);
+      } catch (e) {
+        showAccountProblem(summary, e);
+      }
+    });
+  });
+  return form;
+}
+
+function rolesForm(p: Page, st: State, m: StaffMember, cancel: () => void): HTMLElement {
+  const P = 'roles';
+  const form = h('form', { id: 'staff-roles-form', novalidate: true, class: 'stack' });
+  const summary = new ErrorSummary(form);
+  const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Simpan peran');
+  add(form,
+    h('h3', { tabindex: -1 }, `Ubah peran: ${m.name}`),
+    summary.el,
+    h('p', { class: 'small' }, `Setelah disimpan, ${m.name} perlu masuk kembali untuk bekerja dengan peran yang baru.`),
+    rolesField(P, st.assignable, m.roles.map((r) => r.code)),
+    field(P, { name: 'reason', label: 'Alasan', textarea: true, attrs: { maxlength: 500 } }),
+    h('div', { class: 'actions' }, btn, h('button', { type: 'button', class: 'btn btn-secondary', onclick: cancel }, 'Batal')),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const body: Record<string, unknown> = { roles: checkedRoles(form), version: m.version };
+    const reason = valueOf(form, 'reason');
+    if (reason) body.reason = reason;
+    void busy(btn, async () => {
+      summary.clear();
+      try {
+        const next = await post<StaffMember>(`/office/staff/${encodeURIComponent(m.sub)}/roles`, body);
+        await refresh(p, `Peran ${next.name} sekarang: ${next.roles.map((r) => r.label).join(', ')}.`);
+      } catch (e) {
+        showAccountProblem(summary, e);
+      }
+    });
+  });
+  return form;
+}
+
+function statusForm(p: Page, m: StaffMember, cancel: () => void): HTMLElement {
+  const P = 'acct';
+  const off = m.status !== 'disabled';
+  const form = h('form', { id: 'staff-status-form', novalidate: true, class: 'stack' });
+  const summary = new ErrorSummary(form);
+  const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, off ? 'Nonaktifkan akun' : 'Aktifkan akun');
+  add(form,
+    h('h3', { tabindex: -1 }, `${off ? 'Nonaktifkan' : 'Aktifkan kembali'} akun: ${m.name}`),
+    summary.el,
+    h('p', { class: 'small' }, off
+      ? `${m.name} tidak dapat masuk lagi dan sesi yang sedang berjalan segera ditolak; pelimpahan Plt./Plh. kepadanya berakhir hari ini. Akun tidak dihapus: keputusan dan surat tetap mencantumkan namanya.`
+      : `${m.name} dapat masuk kembali dengan peran yang dimilikinya sebelum dinonaktifkan.`),
+    field(P, { name: 'reason', label: 'Alasan', required: off, hint: off ? 'Contoh: mutasi, pensiun, atau nomor SK.' : undefined, textarea: true, attrs: { maxlength: 500 } }),
+    h('div', { class: 'actions' }, btn, h('button', { type: 'button', class: 'btn btn-secondary', onclick: cancel }, 'Batal')),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const reason = valueOf(form, 'reason');
+    const body: Record<string, unknown> = { version: m.version };
+    if (reason) body.reason = reason;
+    void busy(btn, async () => {
+      summary.clear();
+      try {
+        const next = await post<StaffMember & { assigned_cases?: number }>(`/office/staff/${encodeURIComponent(m.sub)}/${off ? 'deactivate' : 'activate'}`, body);
+        const handed = next.assigned_cases ? ` ${next.assigned_cases} berkas masih dialihkan kepadanya; alihkan kepada petugas lain.` : '';
+        await refresh(p, `Akun ${next.name} ${off ? 'dinonaktifkan' : 'diaktifkan kembali'}.${handed}`);
       } catch (e) {
         summary.showProblem(e);
       }

@@ -415,7 +415,18 @@ export interface StaffMember {
   roles: Coded[];
   /** The roles held today by delegation. */
   acting: { role: string; role_label: string; designation: string; for: string; ends_on: string }[];
-  seen_at?: string;
+  seen_at?: string | null;
+  status: 'active' | 'invited' | 'disabled';
+  status_label: string;
+  /** The office administrator's view only. */
+  email?: string | null;
+  version?: number;
+  changes?: { action: string; action_label: string; by: string; at: string; roles: Coded[]; reason?: string | null }[];
+}
+
+/** GET /office/staff: the roster, and the roles the office administrator can give. */
+export interface StaffList extends List<StaffMember> {
+  assignable_roles: Coded[];
 }
 
 export type DelegationState = 'active' | 'scheduled' | 'ended' | 'revoked';

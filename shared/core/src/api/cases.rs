@@ -704,14 +704,14 @@ pub async fn me(State(s): State<AppState>, caller: Caller) -> Json<Value> {
             .filter(|r| r.is_staff() && !caller.acting.iter().any(|(a, _)| a == *r))
             .cloned()
             .collect();
-        let member = crate::domain::roster::StaffMember {
+        let member = crate::domain::roster::StaffMember::seen(
             office,
-            sub: caller.sub.clone(),
-            name: caller.name.clone(),
-            email: caller.email.clone(),
-            roles: own,
-            seen_at: s.clock.now(),
-        };
+            caller.sub.clone(),
+            caller.name.clone(),
+            caller.email.clone(),
+            own,
+            s.clock.now(),
+        );
         super::staff::join_roster(&s, member).await;
     }
     let acting: Vec<Value> = caller

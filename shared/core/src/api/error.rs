@@ -20,6 +20,13 @@ pub enum ApiError {
     /// The request's `Host` is not a name this server answers to (DNS rebinding).
     #[error("host not allowed")]
     HostNotAllowed,
+    /// A staff member's token no longer works: the account is disabled, or its access changed
+    /// after the token was issued (`domain::roster`).
+    #[error("session revoked")]
+    SessionRevoked(crate::domain::roster::SessionRefused),
+    /// The directory's administration is not configured for this function.
+    #[error("account administration not configured")]
+    AccountsUnavailable,
     /// The request did not come through the portal's CDN (no or a wrong origin secret).
     #[error("not through the edge")]
     NotThroughEdge,
@@ -169,7 +176,8 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::SessionRevoked(_) => StatusCode::UNAUTHORIZED,
+            ApiError::AccountsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::HostNotAllowed => StatusCode::MISDIRECTED_REQUEST,
             ApiError::NotThroughEdge => StatusCode::FORBIDDEN,
@@ -203,6 +211,13 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthenticated => "unauthenticated",
+            ApiError::SessionRevoked(crate::domain::roster::SessionRefused::Disabled) => {
+                "account_disabled"
+            }
+            ApiError::SessionRevoked(crate::domain::roster::SessionRefused::Outdated) => {
+                "session_outdated"
+            }
+            ApiError::AccountsUnavailable => "accounts_unavailable",
             ApiError::NotFound => "not_found",
             ApiError::NoRoute => "no_route",
             ApiError::HostNotAllowed => "host_not_allowed",
@@ -239,6 +254,18 @@ impl ApiError {
             ApiError::Unauthenticated => (
                 "Belum masuk",
                 "Silakan masuk terlebih dahulu untuk melanjutkan.".into(),
+            ),
+            ApiError::SessionRevoked(crate::domain::roster::SessionRefused::Disabled) => (
+                "Akun dinonaktifkan",
+                "Akun Anda telah dinonaktifkan oleh administrator kantor. Hubungi administrator bila ini keliru.".into(),
+            ),
+            ApiError::SessionRevoked(crate::domain::roster::SessionRefused::Outdated) => (
+                "Akses Anda telah diubah",
+                "Administrator kantor telah mengubah peran atau status akun Anda. Silakan keluar lalu masuk kembali.".into(),
+            ),
+            ApiError::AccountsUnavailable => (
+                "Administrasi akun tidak tersedia",
+                "Pengelolaan akun petugas tidak tersedia pada layanan ini; tidak ada data yang berubah.".into(),
             ),
             ApiError::NotFound => ("Tidak ditemukan", "Data yang diminta tidak ditemukan.".into()),
             ApiError::NoRoute => (

@@ -77,17 +77,37 @@ pub fn with_guards<S: Clone + Send + Sync + 'static>(
         .with_state(state)
 }
 
-/// Staff hold, besides their directory roles, the roles delegated to them today (Plt./Plh.,
-/// `domain::delegation`), read from their office's delegations on each request: a delegation
-/// is in force from its first day and ends by itself after its last, with no job to run. If the
-/// delegations cannot be read the caller keeps their own roles only (nothing is granted).
+/// Each staff request is checked against the caller's roster record and their office's
+/// delegations, read together (one item and one query):
+/// - a disabled account, or a token issued before the administrator last changed the person's
+///   access, is refused (401, `domain::roster`): Cognito's tokens live for an hour, the refusal
+///   is at once. If the record cannot be read the request is refused (503): nobody whose access
+///   was taken away gets in while the store is unavailable.
+/// - besides their directory roles they hold the roles delegated to them today (Plt./Plh.,
+///   `domain::delegation`): a delegation is in force from its first day and ends by itself
+///   after its last, with no job to run. If the delegations cannot be read the caller keeps
+///   their own roles only (nothing is granted).
 async fn acting_roles(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
     let caller = req.extensions().get::<Authenticated>().map(|a| a.0.clone());
     if let Some(mut c) = caller
         && c.is_staff()
         && let Some(office) = c.office.clone()
     {
-        match s.store.delegations(&office).await {
+        let (member, delegations) = tokio::join!(
+            s.store.staff_member(&office, &c.sub),
+            s.store.delegations(&office)
+        );
+        match member {
+            Ok(Some(m)) => {
+                if let Err(refused) = m.session(c.issued_at) {
+                    tracing::info!(office = %office, "staff token refused: access changed or account disabled");
+                    return ApiError::SessionRevoked(refused).into_response();
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+        match delegations {
             Ok(all) => {
                 let today = crate::domain::time::wita_date(s.clock.now());
                 for (role, acting) in crate::domain::delegation::acting_roles(&all, &c.sub, today) {

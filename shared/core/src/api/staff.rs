@@ -10,9 +10,10 @@ use crate::domain::Caller;
 use crate::domain::delegation::{self, Delegation, GrantInput, Person, StaffView};
 use crate::domain::office::OfficeCode;
 use crate::domain::roles::{Capability, Role};
-use crate::domain::roster::StaffMember;
+use crate::domain::roster::{self, ChangeRefused, InviteInput, StaffMember};
 use crate::domain::time::wita_date;
 use crate::domain::validation::FieldError;
+use crate::ports::directory::AccountError;
 use crate::ports::store::Commit;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -20,18 +21,26 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Records `member` in their office's roster unless it says so already (a failure is logged:
-/// the roster is brought up to date on the member's next visit).
-pub async fn join_roster(s: &crate::services::Services, member: StaffMember) {
-    let known = s
-        .store
-        .staff(&member.office)
-        .await
-        .ok()
-        .and_then(|all| all.into_iter().find(|m| m.sub == member.sub));
-    if !known.is_some_and(|k| k.same_as(&member))
-        && let Err(e) = s.store.put_staff(&member).await
-    {
+/// Records a visit of `seen` (from their token) in their office's roster: a new member, or
+/// their record brought up to date (an invited member becomes active), unless it says so
+/// already. Never over an administrator's change made meanwhile (versioned write); a failure is
+/// logged: the roster is brought up to date on the member's next visit.
+pub async fn join_roster(s: &crate::services::Services, seen: StaffMember) {
+    let known = match s.store.staff_member(&seen.office, &seen.sub).await {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::warn!(error = %e, "roster not read; the visit is not recorded");
+            return;
+        }
+    };
+    let (next, expected) = match &known {
+        Some(k) => (k.visited(&seen), Some(k.version)),
+        None => (seen, None),
+    };
+    if known.as_ref().is_some_and(|k| k.same_as(&next)) {
+        return;
+    }
+    if let Err(e) = s.store.put_staff(&next, expected).await {
         tracing::warn!(error = %e, "staff member not recorded in the roster");
     }
 }
@@ -53,11 +62,15 @@ fn overseer_of(caller: &Caller) -> ApiResult<OfficeCode> {
     }
 }
 
-fn member_view(m: &StaffMember, delegated: &[(Role, &Delegation)]) -> Value {
-    json!({
+/// A member as the roster shows them; their address and the record of administrators'
+/// changes only to the office's administrator.
+fn member_view(m: &StaffMember, delegated: &[(Role, &Delegation)], admin: bool) -> Value {
+    let mut v = json!({
         "sub": m.sub,
         "name": m.name,
         "roles": super::views::role_views(&m.roles),
+        "status": m.status,
+        "status_label": m.status.label(),
         "acting": delegated.iter().map(|(r, d)| json!({
             "role": r,
             "role_label": r.label(),
@@ -66,7 +79,27 @@ fn member_view(m: &StaffMember, delegated: &[(Role, &Delegation)]) -> Value {
             "ends_on": d.ends_on,
         })).collect::<Vec<_>>(),
         "seen_at": m.seen_at,
-    })
+    });
+    if admin {
+        v["email"] = json!(m.email);
+        v["version"] = json!(m.version);
+        v["changes"] = m
+            .history
+            .iter()
+            .rev()
+            .map(|c| {
+                json!({
+                    "action": c.action,
+                    "action_label": c.action.label(),
+                    "by": c.by.name,
+                    "at": c.at,
+                    "roles": super::views::role_views(&c.roles),
+                    "reason": c.reason,
+                })
+            })
+            .collect();
+    }
+    v
 }
 
 fn delegation_view(d: &Delegation, today: chrono::NaiveDate) -> Value {
@@ -78,7 +111,8 @@ fn delegation_view(d: &Delegation, today: chrono::NaiveDate) -> Value {
 }
 
 /// GET /office/staff — the office's roster (any of its staff: whom to hand a case to), with
-/// the roles each holds today by delegation.
+/// the roles each holds today by delegation. The office's administrator also sees disabled
+/// accounts, addresses and each account's changes; the others see who works today.
 pub async fn roster(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     if !caller.is_staff() {
         return Err(ApiError::ForbiddenOther(
@@ -86,21 +120,242 @@ pub async fn roster(State(s): State<AppState>, caller: Caller) -> ApiResult<Json
         ));
     }
     let office = ApiError::office_of(&caller)?;
+    let admin = caller.can(Capability::OfficeAdmin);
     let staff = s.store.staff(&office).await?;
     let delegations = s.store.delegations(&office).await?;
     let today = wita_date(s.clock.now());
     let items: Vec<Value> = staff
         .iter()
+        .filter(|m| admin || !m.is_disabled())
         .map(|m| {
             let acting: Vec<(Role, &Delegation)> = delegations
                 .iter()
                 .filter(|d| d.to.sub == m.sub && d.active_on(today))
                 .map(|d| (d.role.clone(), d))
                 .collect();
-            member_view(m, &acting)
+            member_view(m, &acting, admin)
         })
         .collect();
-    Ok(Json(json!({ "items": items, "count": items.len() })))
+    let assignable: Vec<Value> = if admin {
+        let mut roles: Vec<Role> = crate::domain::roles::Roles::current()
+            .staff()
+            .map(|d| d.code.clone())
+            .filter(roster::assignable)
+            .collect();
+        roles.sort();
+        super::views::role_views(&roles)
+            .into_iter()
+            .map(|c| json!(c))
+            .collect()
+    } else {
+        vec![]
+    };
+    Ok(Json(
+        json!({ "items": items, "count": items.len(), "assignable_roles": assignable }),
+    ))
+}
+
+fn accounts(s: &AppState) -> ApiResult<&dyn crate::ports::directory::Accounts> {
+    s.accounts.as_deref().ok_or(ApiError::AccountsUnavailable)
+}
+
+fn account_error(e: AccountError) -> ApiError {
+    match e {
+        AccountError::Exists => ApiError::Validation(vec![FieldError::new(
+            "email",
+            "account_exists",
+            "Alamat e-mail ini sudah dipakai akun lain (petugas kantor lain atau pemohon); gunakan alamat e-mail dinas yang lain.",
+        )]),
+        AccountError::NotFound => ApiError::NotFound,
+        AccountError::Unavailable(m) => ApiError::Unavailable(format!("directory: {m}")),
+    }
+}
+
+fn refused(e: ChangeRefused) -> ApiError {
+    match e {
+        ChangeRefused::OwnAccount => ApiError::ForbiddenOther(
+            "Administrator tidak dapat mengubah akses akunnya sendiri; mintalah administrator lain.".into(),
+        ),
+        ChangeRefused::State(d) => ApiError::InvalidState(d),
+        ChangeRefused::Invalid(f) => ApiError::Validation(f),
+    }
+}
+
+/// Writes an administrator's change of `member` over their record at `expected`.
+async fn record(s: &AppState, member: &StaffMember, expected: u64) -> ApiResult<()> {
+    match s.store.put_staff(member, Some(expected)).await {
+        Ok(()) => Ok(()),
+        Err(crate::ports::StoreError::Conflict(_)) => Err(ApiError::ConcurrentUpdate),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The member `sub` of `office` (another office's: 404).
+async fn member_of(s: &AppState, office: &OfficeCode, sub: &str) -> ApiResult<StaffMember> {
+    if sub.is_empty() || sub.len() > 128 {
+        return Err(ApiError::NotFound);
+    }
+    s.store
+        .staff_member(office, sub)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+fn admin_view(m: &StaffMember) -> Value {
+    member_view(m, &[], true)
+}
+
+/// POST /office/staff — the office administrator creates a staff account (`name`, `email`,
+/// `roles`, optional `reason`): the directory sends the invitation (Cognito: a temporary
+/// password by e-mail), the person joins the roster as invited and becomes active when they
+/// first open the console.
+pub async fn invite(
+    State(s): State<AppState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<InviteInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (office, role) = admin_of(&caller)?;
+    let roster_now = s.store.staff(&office).await?;
+    let name = s.offices.of(&office).def.name.clone();
+    let inv =
+        roster::invitation(input, &office, &name, &roster_now).map_err(ApiError::Validation)?;
+    let sub = accounts(&s)?.invite(&inv).await.map_err(account_error)?;
+    let member = roster::invited(&inv, sub, caller.actor(role), s.clock.now());
+    match s.store.put_staff(&member, None).await {
+        Ok(()) => {}
+        // The directory completed an earlier, interrupted invitation of a member recorded since.
+        Err(crate::ports::StoreError::Conflict(_)) => {
+            return Err(account_error(AccountError::Exists));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(office = %office, roles = member.roles.len(), "staff account invited");
+    Ok((StatusCode::CREATED, Json(admin_view(&member))))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolesInput {
+    pub roles: Option<Vec<String>>,
+    pub reason: Option<String>,
+    /// The record's version as the administrator read it (`GET /office/staff`).
+    pub version: Option<u64>,
+}
+
+fn expect_version(given: Option<u64>, m: &StaffMember) -> ApiResult<()> {
+    match given {
+        None => Err(ApiError::Validation(vec![FieldError::required("version")])),
+        Some(v) if v != m.version => Err(ApiError::VersionConflict {
+            given: v,
+            current: m.version,
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// POST /office/staff/{sub}/roles — gives a member exactly `roles` (with a `reason`); their
+/// sessions from before end (they sign in again to work in the new roles).
+pub async fn set_roles(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(sub): Path<String>,
+    JsonBody(input): JsonBody<RolesInput>,
+) -> ApiResult<Json<Value>> {
+    let (office, role) = admin_of(&caller)?;
+    let m = member_of(&s, &office, &sub).await?;
+    expect_version(input.version, &m)?;
+    let next = roster::change_roles(
+        &m,
+        input.roles.as_deref(),
+        input.reason,
+        caller.actor(role),
+        s.clock.now(),
+    )
+    .map_err(refused)?;
+    accounts(&s)?
+        .set_roles(&office, &m.sub, &next.roles)
+        .await
+        .map_err(account_error)?;
+    record(&s, &next, m.version).await?;
+    tracing::info!(office = %office, roles = next.roles.len(), "staff roles changed");
+    Ok(Json(admin_view(&next)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    pub reason: Option<String>,
+    pub version: Option<u64>,
+}
+
+/// POST /office/staff/{sub}/deactivate — disables a member's account (with a `reason`): they
+/// cannot sign in, their tokens are refused at once, the acting posts given to them end today;
+/// the cases handed to them are counted so that a supervisor hands them on.
+pub async fn deactivate(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(sub): Path<String>,
+    JsonBody(input): JsonBody<StatusInput>,
+) -> ApiResult<Json<Value>> {
+    let (office, role) = admin_of(&caller)?;
+    let m = member_of(&s, &office, &sub).await?;
+    expect_version(input.version, &m)?;
+    let now = s.clock.now();
+    let next = roster::deactivate(&m, input.reason.clone(), caller.actor(role.clone()), now)
+        .map_err(refused)?;
+    accounts(&s)?
+        .set_enabled(&office, &m.sub, false)
+        .await
+        .map_err(account_error)?;
+    record(&s, &next, m.version).await?;
+    // A disabled person stands in for nobody: their current and coming acting posts end.
+    let today = wita_date(now);
+    let mut ended = 0;
+    for d in s.store.delegations(&office).await? {
+        if d.to.sub == m.sub && !d.revoked() && d.ends_on >= today {
+            let reason = Some("Akun petugas pengganti dinonaktifkan.".to_string());
+            if let Ok(r) = delegation::revoke(&d, caller.actor(role.clone()), reason, now) {
+                match s.store.put_delegation(&r, Some(d.version)).await {
+                    Ok(()) => ended += 1,
+                    Err(e) => {
+                        tracing::warn!(error = %e, delegation = %d.id, "acting post of a disabled account not ended")
+                    }
+                }
+            }
+        }
+    }
+    let handed = waiting_cases(&s, &office)
+        .await?
+        .iter()
+        .filter(|(_, c)| c.assignee().is_some_and(|a| a.to.sub == m.sub))
+        .count();
+    tracing::info!(office = %office, ended, handed, "staff account disabled");
+    let mut v = admin_view(&next);
+    v["ended_delegations"] = json!(ended);
+    v["assigned_cases"] = json!(handed);
+    Ok(Json(v))
+}
+
+/// POST /office/staff/{sub}/activate — lets a disabled member sign in again, in the roles they
+/// had.
+pub async fn activate(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(sub): Path<String>,
+    JsonBody(input): JsonBody<StatusInput>,
+) -> ApiResult<Json<Value>> {
+    let (office, role) = admin_of(&caller)?;
+    let m = member_of(&s, &office, &sub).await?;
+    expect_version(input.version, &m)?;
+    let next =
+        roster::activate(&m, input.reason, caller.actor(role), s.clock.now()).map_err(refused)?;
+    accounts(&s)?
+        .set_enabled(&office, &m.sub, true)
+        .await
+        .map_err(account_error)?;
+    record(&s, &next, m.version).await?;
+    tracing::info!(office = %office, "staff account enabled again");
+    Ok(Json(admin_view(&next)))
 }
 
 /// GET /office/delegations — every delegation of the office, with its state today.
@@ -129,8 +384,10 @@ pub async fn grant(
     let (office, role) = admin_of(&caller)?;
     let staff = s.store.staff(&office).await?;
     let existing = s.store.delegations(&office).await?;
+    // A disabled account stands in for nobody.
     let views: Vec<StaffView<'_>> = staff
         .iter()
+        .filter(|m| !m.is_disabled())
         .map(|m| StaffView {
             sub: &m.sub,
             name: &m.name,
@@ -227,6 +484,13 @@ pub async fn assign(
             "Petugas ini tidak terdaftar di kantor ini.",
         )]));
     };
+    if member.is_disabled() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "to",
+            "staff_disabled",
+            "Akun petugas ini dinonaktifkan; pilih petugas lain.",
+        )]));
+    }
     let today = wita_date(s.clock.now());
     let delegations = s.store.delegations(&case.office).await?;
     let mut roles = member.roles.clone();
@@ -253,16 +517,18 @@ pub async fn assign(
     super::cases::full_view(&s, &case, &caller).await
 }
 
-/// GET /office/workload — for each step of the office's permits, the cases waiting: those
-/// handed to each officer, and those still in the role's shared queue, with the earliest due
-/// date.
-pub async fn workload(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    use std::collections::BTreeMap;
-    let office_code = overseer_of(&caller)?;
-    let office = s.offices.of(&office_code).clone();
-    let mut steps = vec![];
-    let mut per_officer: BTreeMap<String, (String, usize, Option<chrono::NaiveDate>)> =
-        BTreeMap::new();
+/// A staff step of the office's permits (each step code once) and the cases waiting at it.
+struct Waiting {
+    code: String,
+    title: String,
+    role: Role,
+    cases: Vec<crate::domain::case::Case>,
+}
+
+/// The cases waiting at each staff step of the office's permits (one read per step code).
+async fn waiting_at_steps(s: &AppState, office_code: &OfficeCode) -> ApiResult<Vec<Waiting>> {
+    let office = s.offices.of(office_code).clone();
+    let mut out = vec![];
     let mut seen = std::collections::BTreeSet::new();
     for p in s
         .catalogue
@@ -273,34 +539,69 @@ pub async fn workload(State(s): State<AppState>, caller: Caller) -> ApiResult<Js
             if !seen.insert(st.code.clone()) {
                 continue;
             }
-            let cases = s.store.cases_at_step(&office_code, &st.code, 1000).await?;
-            let waiting: Vec<_> = cases
-                .iter()
-                .filter(|c| c.is_waiting_at(st.code.as_str()))
-                .collect();
-            let unassigned = waiting.iter().filter(|c| c.assignee().is_none()).count();
-            for c in &waiting {
-                if let Some(a) = c.assignee() {
-                    let e = per_officer
-                        .entry(a.to.sub.clone())
-                        .or_insert_with(|| (a.to.name.clone(), 0, None));
-                    e.1 += 1;
-                    e.2 = match (e.2, c.step_due_on()) {
-                        (Some(x), Some(y)) => Some(x.min(y)),
-                        (x, y) => x.or(y),
-                    };
-                }
-            }
-            steps.push(json!({
-                "step": st.code,
-                "title": st.title,
-                "role": st.role,
-                "role_label": st.role.label(),
-                "waiting": waiting.len(),
-                "unassigned": unassigned,
-                "earliest_due_on": waiting.iter().filter_map(|c| c.step_due_on()).min(),
-            }));
+            let cases = s.store.cases_at_step(office_code, &st.code, 1000).await?;
+            out.push(Waiting {
+                code: st.code.to_string(),
+                title: st.title.clone(),
+                role: st.role.clone(),
+                cases: cases
+                    .into_iter()
+                    .filter(|c| c.is_waiting_at(st.code.as_str()))
+                    .collect(),
+            });
         }
+    }
+    Ok(out)
+}
+
+/// Every case waiting at a staff step of the office, with its step.
+async fn waiting_cases(
+    s: &AppState,
+    office: &OfficeCode,
+) -> ApiResult<Vec<(String, crate::domain::case::Case)>> {
+    Ok(waiting_at_steps(s, office)
+        .await?
+        .into_iter()
+        .flat_map(|w| {
+            let code = w.code;
+            w.cases.into_iter().map(move |c| (code.clone(), c))
+        })
+        .collect())
+}
+
+/// GET /office/workload — for each step of the office's permits, the cases waiting: those
+/// handed to each officer, and those still in the role's shared queue, with the earliest due
+/// date.
+pub async fn workload(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    use std::collections::BTreeMap;
+    let office_code = overseer_of(&caller)?;
+    let office = s.offices.of(&office_code).clone();
+    let mut steps = vec![];
+    let mut per_officer: BTreeMap<String, (String, usize, Option<chrono::NaiveDate>)> =
+        BTreeMap::new();
+    for w in waiting_at_steps(&s, &office_code).await? {
+        let unassigned = w.cases.iter().filter(|c| c.assignee().is_none()).count();
+        for c in &w.cases {
+            if let Some(a) = c.assignee() {
+                let e = per_officer
+                    .entry(a.to.sub.clone())
+                    .or_insert_with(|| (a.to.name.clone(), 0, None));
+                e.1 += 1;
+                e.2 = match (e.2, c.step_due_on()) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                };
+            }
+        }
+        steps.push(json!({
+            "step": w.code,
+            "title": w.title,
+            "role": w.role,
+            "role_label": w.role.label(),
+            "waiting": w.cases.len(),
+            "unassigned": unassigned,
+            "earliest_due_on": w.cases.iter().filter_map(|c| c.step_due_on()).min(),
+        }));
     }
     let officers: Vec<Value> = per_officer
         .into_iter()

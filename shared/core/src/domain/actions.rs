@@ -1237,6 +1237,7 @@ mod tests {
             roles: roles.iter().map(|r| Role::new(*r)).collect(),
             office: Some(crate::domain::office::founding_code()),
             acting: vec![],
+            issued_at: None,
         }
     }
 

@@ -1411,6 +1411,7 @@ mod tests {
             roles: vec![Role::new("complaints_officer")],
             office: Some(crate::domain::office::founding_code()),
             acting: vec![],
+            issued_at: None,
         }
     }
 

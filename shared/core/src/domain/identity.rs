@@ -23,6 +23,10 @@ pub struct Caller {
     /// acts under (`domain::delegation`; added by the API from the office's delegations).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acting: Vec<(Role, super::delegation::ActingFor)>,
+    /// When the token was issued (its `iat`, seconds): a staff member's token from before an
+    /// administrator changed their access is refused (`domain::roster`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<i64>,
 }
 
 impl Caller {

@@ -378,8 +378,20 @@ pub trait DeliveryStore: Send + Sync {
 pub trait OfficeStore: Send + Sync {
     /// The office's staff as the directory last named them (each member's latest record).
     async fn staff(&self, office: &OfficeCode) -> Result<Vec<StaffMember>, StoreError>;
-    /// Records a staff member (replacing their earlier record).
-    async fn put_staff(&self, member: &StaffMember) -> Result<(), StoreError>;
+    /// One member's record (a consistent read: the API checks each staff request against it).
+    async fn staff_member(
+        &self,
+        office: &OfficeCode,
+        sub: &str,
+    ) -> Result<Option<StaffMember>, StoreError>;
+    /// Records a staff member: a new one (`None`: they must not be recorded yet) or in place of
+    /// their record at version `Some(v)` (records from before versions are at 0); otherwise
+    /// [`StoreError::Conflict`]. The caller sets `member.version` (the next one).
+    async fn put_staff(
+        &self,
+        member: &StaffMember,
+        expected_version: Option<u64>,
+    ) -> Result<(), StoreError>;
     /// The office's delegations, oldest first.
     async fn delegations(&self, office: &OfficeCode) -> Result<Vec<Delegation>, StoreError>;
     /// Inserts a delegation (`None`: it must not exist) or replaces it at version `Some(v)`;
