@@ -3,7 +3,10 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     perizinan::telemetry::init_json();
-    let services = std::sync::Arc::new(perizinan_aws::from_env().await?);
+    // Office administrators create and disable staff accounts here (Cognito), nowhere else.
+    let services = std::sync::Arc::new(
+        perizinan_aws::boot::from_env_with(perizinan_aws::boot::with_staff_accounts).await?,
+    );
     perizinan_aws::lambda::run_http(perizinan::api::guard::with_guards(
         submit::router(&services.catalogue),
         services,

@@ -18,7 +18,7 @@ use crate::sns::SnsSms;
 use perizinan::catalogue::{Catalogue, Checks};
 use perizinan::ports::Orchestrator;
 use perizinan::ports::clock::{Clock, SystemClock};
-use perizinan::services::{Ports, Services};
+use perizinan::services::{Ports, Services, ServicesBuilder};
 use perizinan::settings::{AwsSettings, Backend, BootError, SettingError, Settings, required};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -160,9 +160,6 @@ impl AwsPorts {
     }
 }
 
-/// Builds a Lambda function's services from its environment ([`Settings::from_env`]): the AWS
-/// adapters (`PD_BACKEND` unset or `aws`). The catalogue's definitions are checked; the
-/// workflows' ASL is checked by the runner and the test command.
 /// The settings of a function that seals or checks letters (`sign`, `verify`): with
 /// `PD_SIGNER_CERT_CHAIN_PARAMETER`, the signer's certificate chain read from SSM Parameter
 /// Store into `PD_SIGNER_CERT_CHAIN` (one `GetParameter` at start).
@@ -187,7 +184,19 @@ pub async fn resolve_signer_chain(settings: &mut Settings) -> Result<(), BootErr
     Ok(())
 }
 
+/// Builds a Lambda function's services from its environment ([`Settings::from_env`]): the AWS
+/// adapters (`PD_BACKEND` unset or `aws`). The catalogue's definitions are checked; the
+/// workflows' ASL is checked by the runner and the test command.
 pub async fn from_env() -> Result<Services, BootError> {
+    from_env_with(|builder, _, _| builder).await
+}
+
+/// [`from_env`], with `extra` adding what only this function uses to the services before they
+/// are built (the submit function's staff accounts: [`with_staff_accounts`]). A function that
+/// passes nothing links none of it.
+pub async fn from_env_with(
+    extra: impl FnOnce(ServicesBuilder, &AwsPorts, &Settings) -> ServicesBuilder,
+) -> Result<Services, BootError> {
     let settings = Settings::from_env()?;
     if settings.backend.is_some_and(|b| b != Backend::Aws) {
         return Err(SettingError {
@@ -208,15 +217,8 @@ pub async fn from_env() -> Result<Services, BootError> {
     let verify_base_url = required(&settings.verify_base_url, "PD_VERIFY_BASE_URL")?.to_string();
     let ports = AwsPorts::new(&settings, clock.clone()).await?;
     let (cases, complaints) = ports.step_functions(&settings.aws, &catalogue)?;
-    let mut builder =
-        Services::builder(ports.ports((Arc::new(cases), Arc::new(complaints))), clock);
-    if let Some(pool) = &settings.aws.user_pool_id {
-        builder = builder.accounts(Arc::new(crate::cognito::CognitoAccounts::new(
-            aws_sdk_cognitoidentityprovider::Client::new(&ports.sdk),
-            pool,
-        )));
-    }
-    builder
+    let builder = Services::builder(ports.ports((Arc::new(cases), Arc::new(complaints))), clock);
+    extra(builder, &ports, &settings)
         .settings(&settings)?
         .portal_url(
             settings
@@ -227,4 +229,23 @@ pub async fn from_env() -> Result<Services, BootError> {
         .verify_base_url(verify_base_url)
         .catalogue(Arc::new(catalogue), Arc::new(calendar))
         .build()
+}
+
+/// The office administrators' staff accounts on the stack's Cognito pool (`PD_USER_POOL_ID`),
+/// for [`from_env_with`] (the submit function).
+pub fn with_staff_accounts(
+    builder: ServicesBuilder,
+    ports: &AwsPorts,
+    settings: &Settings,
+) -> ServicesBuilder {
+    match &settings.aws.user_pool_id {
+        Some(pool) => builder.accounts(Arc::new(crate::cognito::CognitoAccounts::new(
+            aws_sdk_cognitoidentityprovider::Client::new(&ports.sdk),
+            pool,
+        ))),
+        None => {
+            tracing::warn!("PD_USER_POOL_ID not set: staff accounts cannot be administered");
+            builder
+        }
+    }
 }
