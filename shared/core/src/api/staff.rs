@@ -242,14 +242,23 @@ pub struct RolesInput {
     pub version: Option<u64>,
 }
 
-fn expect_version(given: Option<u64>, m: &StaffMember) -> ApiResult<()> {
-    match given {
+/// What a change of an account starts from: the administrator's office and role, and the
+/// member `sub` of that office at the version the administrator read.
+async fn account_to_change(
+    s: &AppState,
+    caller: &Caller,
+    sub: &str,
+    version: Option<u64>,
+) -> ApiResult<(OfficeCode, Role, StaffMember)> {
+    let (office, role) = admin_of(caller)?;
+    let m = member_of(s, &office, sub).await?;
+    match version {
         None => Err(ApiError::Validation(vec![FieldError::required("version")])),
         Some(v) if v != m.version => Err(ApiError::VersionConflict {
             given: v,
             current: m.version,
         }),
-        Some(_) => Ok(()),
+        Some(_) => Ok((office, role, m)),
     }
 }
 
@@ -261,9 +270,7 @@ pub async fn set_roles(
     Path(sub): Path<String>,
     JsonBody(input): JsonBody<RolesInput>,
 ) -> ApiResult<Json<Value>> {
-    let (office, role) = admin_of(&caller)?;
-    let m = member_of(&s, &office, &sub).await?;
-    expect_version(input.version, &m)?;
+    let (office, role, m) = account_to_change(&s, &caller, &sub, input.version).await?;
     let next = roster::change_roles(
         &m,
         input.roles.as_deref(),
@@ -297,9 +304,7 @@ pub async fn deactivate(
     Path(sub): Path<String>,
     JsonBody(input): JsonBody<StatusInput>,
 ) -> ApiResult<Json<Value>> {
-    let (office, role) = admin_of(&caller)?;
-    let m = member_of(&s, &office, &sub).await?;
-    expect_version(input.version, &m)?;
+    let (office, role, m) = account_to_change(&s, &caller, &sub, input.version).await?;
     let now = s.clock.now();
     let next = roster::deactivate(&m, input.reason.clone(), caller.actor(role.clone()), now)
         .map_err(refused)?;
@@ -327,7 +332,7 @@ pub async fn deactivate(
     let handed = waiting_cases(&s, &office)
         .await?
         .iter()
-        .filter(|(_, c)| c.assignee().is_some_and(|a| a.to.sub == m.sub))
+        .filter(|c| c.assignee().is_some_and(|a| a.to.sub == m.sub))
         .count();
     tracing::info!(office = %office, ended, handed, "staff account disabled");
     let mut v = admin_view(&next);
@@ -344,9 +349,7 @@ pub async fn activate(
     Path(sub): Path<String>,
     JsonBody(input): JsonBody<StatusInput>,
 ) -> ApiResult<Json<Value>> {
-    let (office, role) = admin_of(&caller)?;
-    let m = member_of(&s, &office, &sub).await?;
-    expect_version(input.version, &m)?;
+    let (office, role, m) = account_to_change(&s, &caller, &sub, input.version).await?;
     let next =
         roster::activate(&m, input.reason, caller.actor(role), s.clock.now()).map_err(refused)?;
     accounts(&s)?
@@ -554,18 +557,15 @@ async fn waiting_at_steps(s: &AppState, office_code: &OfficeCode) -> ApiResult<V
     Ok(out)
 }
 
-/// Every case waiting at a staff step of the office, with its step.
+/// Every case waiting at a staff step of the office.
 async fn waiting_cases(
     s: &AppState,
     office: &OfficeCode,
-) -> ApiResult<Vec<(String, crate::domain::case::Case)>> {
+) -> ApiResult<Vec<crate::domain::case::Case>> {
     Ok(waiting_at_steps(s, office)
         .await?
         .into_iter()
-        .flat_map(|w| {
-            let code = w.code;
-            w.cases.into_iter().map(move |c| (code.clone(), c))
-        })
+        .flat_map(|w| w.cases)
         .collect())
 }
 
